@@ -1,0 +1,48 @@
+package io.adagio.engine;
+
+import io.adagio.model.Conclusion;
+import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.RunOutcome;
+import io.adagio.model.RunStatus;
+
+import java.util.Collection;
+
+/** A run's status and outcome, derived from its nodes (never stored, so it cannot disagree with them). */
+public final class RunVerdict {
+    private RunVerdict() {
+    }
+
+    /** COMPLETED when every node is; WAITING while no node was ever claimed; RUNNING otherwise. */
+    public static RunStatus status(Collection<Node> nodes) {
+        boolean allCompleted = true;
+        boolean untouched = true;
+        for (Node n : nodes) {
+            if (n.status() != NodeStatus.COMPLETED) {
+                allCompleted = false;
+            }
+            if (!(n.status() == NodeStatus.WAITING || n.status() == NodeStatus.READY) || !n.attempts().isEmpty()) {
+                untouched = false;
+            }
+        }
+        if (allCompleted) {
+            return RunStatus.COMPLETED;
+        }
+        return untouched ? RunStatus.WAITING : RunStatus.RUNNING;
+    }
+
+    /** FAILED once some node failed for good; SUCCEEDED when all completed with SUCCESS; else null (undecided). */
+    public static RunOutcome outcome(Collection<Node> nodes) {
+        boolean allDone = true;
+        for (Node n : nodes) {
+            if (n.status() == NodeStatus.COMPLETED && !n.skipped()
+                    && (n.lastAttempt() == null || n.lastAttempt().conclusion() != Conclusion.SUCCESS)) {
+                return RunOutcome.FAILED;
+            }
+            if (n.status() != NodeStatus.COMPLETED) {
+                allDone = false;
+            }
+        }
+        return allDone ? RunOutcome.SUCCEEDED : null;
+    }
+}

@@ -1,0 +1,9 @@
+package io.adagio.model;
+
+/**
+ * A run's verdict, present once it is decided: SUCCEEDED when every node completed with a SUCCESS,
+ * FAILED as soon as some node failed for good (its downstream is then skipped).
+ */
+public enum RunOutcome {
+    SUCCEEDED, FAILED
+}

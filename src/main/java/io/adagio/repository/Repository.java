@@ -1,0 +1,104 @@
+package io.adagio.repository;
+
+import io.adagio.model.Agent;
+import io.adagio.model.Claim;
+import io.adagio.model.Node;
+import io.adagio.model.Result;
+import io.adagio.model.Run;
+import io.adagio.model.Stats;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The storage port: everything the control plane and agents do to runs, nodes and agents. Every
+ * implementation passes {@code RepositoryContract}. Decisions come from {@code io.adagio.engine}; an
+ * implementation reads facts, asks the engine, and applies the answer atomically.
+ *
+ * <p>Every method may throw {@link BackendUnavailableException} when the store cannot be reached in time;
+ * it never blocks without bound.
+ */
+public interface Repository {
+
+    /**
+     * Stores a new run made by {@code RunFactory} from a validated graph. All of it becomes visible at once:
+     * a reader sees the whole run or nothing. Its READY roots are published as NODE_READY events.
+     *
+     * @return the stored run
+     */
+    Run startRun(Run run);
+
+    /**
+     * The run with every node in its current state; status and outcome derived from the nodes.
+     *
+     * @throws NotFoundException when no such run exists
+     */
+    Run inspectRun(String runId);
+
+    /**
+     * One node of a run in its current state.
+     *
+     * @throws NotFoundException when the run or the node does not exist
+     */
+    Node inspectNode(String runId, String name);
+
+    /** Runs created within the query's time range, newest first (descending id), at most {@code limit}. */
+    List<Run> listRuns(RunQuery query);
+
+    /** The run count and node counts by state, read at one point in time. */
+    Stats stats();
+
+    /** The agents whose leases live now. */
+    List<Agent> listAgents();
+
+    /**
+     * Registers an agent (or re-registers it with new runtimes) and gives it a fresh lease of {@code ttl}.
+     * A re-registration keeps the nodes the agent holds attached to its lease.
+     */
+    AgentLease registerAgent(Agent agent, Duration ttl);
+
+    /**
+     * Renews the agent's lease for another TTL.
+     *
+     * @throws LeaseNotFoundException when the lease is gone: the agent must register again
+     */
+    AgentLease heartbeat(String agentId);
+
+    /**
+     * Ends the agent's lease now (idempotent). Nodes it holds RUNNING are orphaned, exactly as if it had died.
+     */
+    void unregisterAgent(String agentId);
+
+    /**
+     * Claims a node for an agent. Exactly one of any number of concurrent claims on a claimable (READY or
+     * orphaned) node wins; the node's RUNNING state then lives on the agent's lease.
+     *
+     * @return claimed with the RUNNING node (inputs and earlier attempts filled in), or not claimed when the
+     *         node is RUNNING or COMPLETED
+     * @throws NodeNotReadyException  when the node is WAITING
+     * @throws NotFoundException      when the run or node does not exist
+     * @throws LeaseNotFoundException when the agent holds no live lease
+     */
+    ClaimOutcome claimNode(String runId, String name, String agentId, Claim claim);
+
+    /**
+     * Finishes the node held by {@code claimId} with a result: the attempt is recorded and the engine's rules
+     * applied (children READY, retry, or downstream skipped) in one atomic step. Repeating a finish with the
+     * same claim and an identical result changes nothing and answers the node as it is.
+     *
+     * @return the node after the finish
+     * @throws StaleClaimException when the claim does not hold the node; nothing changes
+     * @throws NotFoundException   when the run or node does not exist
+     */
+    Node finishNode(String runId, String name, String claimId, Result result);
+
+    /**
+     * Subscribes to events matching {@code filter}. With no cursor the sink first gets the current set, then
+     * live events. With a cursor still within the retained history it gets exactly the events after it, in
+     * order, none repeated; with an older one it gets a snapshot marked {@code reset}, then live events.
+     * Delivery is asynchronous and never blocks the store or other subscribers.
+     *
+     * @param after the last cursor the subscriber saw, or null
+     */
+    Subscription subscribe(EventFilter filter, Cursor after, EventSink sink);
+}
