@@ -284,6 +284,14 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         }
     }
 
+    /** Forgets every retained event, as etcd's compaction does: older cursors then get a reset. */
+    public void compactHistory() {
+        synchronized (lock) {
+            history.clear();
+            horizon = Cursor.endOf(revision);
+        }
+    }
+
     // ---- claim and finish ---------------------------------------------------------------------------------
 
     @Override

@@ -1,0 +1,702 @@
+package io.adagio.repository;
+
+import io.adagio.Graphs;
+import io.adagio.engine.RunFactory;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Conclusion;
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.model.GraphSpec;
+import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.model.Run;
+import io.adagio.model.RunOutcome;
+import io.adagio.model.RunStatus;
+import io.adagio.model.Stats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The conformance suite every {@link Repository} backend passes: add a test here and every backend is covered.
+ * Each test starts from a fresh, empty repository and depends on no other test.
+ *
+ * <p>It covers:
+ * <ul>
+ *   <li>the eight scenarios of the reference behaviour: happy path layer by layer (with five concurrent claims
+ *       per node and the events of each layer), failure with downstream skipped, retry on error, retries
+ *       exhausted, orphaning, stats after scenarios 1–5, the list predicates over those runs (scenario 8 is
+ *       this class itself, extended by each backend);</li>
+ *   <li>claims: 50 concurrent claims on one node have exactly one winner (20 times); a WAITING node is "not
+ *       ready"; RUNNING and COMPLETED nodes are "not claimed"; a claim needs a live lease;</li>
+ *   <li>finishes: a stale claim is rejected and changes nothing; an identical repeated finish succeeds and
+ *       records one attempt; a different result from the same claim is rejected;</li>
+ *   <li>unknown runs and nodes are "not found" for inspect, claim and finish;</li>
+ *   <li>agents: registration lists them, heartbeats renew, unregistering and lease expiry (forced, and by a real
+ *       short TTL) remove them and orphan their RUNNING nodes with a NODE_ORPHANED event;</li>
+ *   <li>events: the current set on subscribe, runtime and type filters, resuming from a cursor delivers exactly
+ *       the missed events, a cursor older than the kept history gets a reset snapshot.</li>
+ * </ul>
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class RepositoryContract {
+    protected static final Duration TTL = Duration.ofSeconds(30);
+
+    protected Repository repo;
+    private final RunFactory runs = new RunFactory(Clock.systemUTC());
+    private final List<Subscription> subscriptions = new ArrayList<>();
+
+    /** A fresh, empty repository. */
+    protected abstract Repository createRepository() throws Exception;
+
+    /** Makes the agent's lease end now, as if its TTL ran out without heartbeats. */
+    protected abstract void forceLeaseExpiry(String agentId) throws Exception;
+
+    /** Drops the retained event history (compaction), so older cursors can no longer resume. */
+    protected abstract void forgetHistory() throws Exception;
+
+    /** Releases what {@link #createRepository} made. */
+    protected void closeRepository(Repository repository) throws Exception {
+        if (repository instanceof AutoCloseable c) {
+            c.close();
+        }
+    }
+
+    @BeforeEach
+    void freshRepository() throws Exception {
+        repo = createRepository();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        subscriptions.forEach(Subscription::close);
+        closeRepository(repo);
+    }
+
+    // ---- the reference scenarios ---------------------------------------------------------------------------
+
+    @Test
+    void scenario1_happyPathRunsLayerByLayer() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        Run run = start(Graphs.seven());
+        assertThat(run.status()).isEqualTo(RunStatus.WAITING);
+        String id = run.id();
+
+        for (String waiting : List.of("c", "d", "e", "f", "g")) {
+            assertThatThrownBy(() -> claim(id, waiting, "agent-1")).isInstanceOf(NodeNotReadyException.class);
+        }
+        awaitReady(events, id, "a", "b");
+        runLayer(id, List.of("a", "b"));
+        assertThat(repo.inspectRun(id).status()).isEqualTo(RunStatus.RUNNING);
+
+        awaitReady(events, id, "a", "b", "c", "d", "f");
+        Node d = claimWinner(id, "d");
+        assertThat(d.status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(d.startedAt()).isNotNull();
+        assertThat(text(d.inputs())).isEqualTo(Map.of("a", "a", "b", "b"));
+        finish(id, "d", d.claim().id(), Result.of(Conclusion.SUCCESS, "d"));
+        runLayer(id, List.of("c", "f"));
+        assertThat(repo.inspectRun(id).status()).isEqualTo(RunStatus.RUNNING);
+
+        awaitReady(events, id, "a", "b", "c", "d", "f", "e");
+        runLayer(id, List.of("e"));
+        awaitReady(events, id, "a", "b", "c", "d", "f", "e", "g");
+        assertThat(repo.inspectRun(id).status()).isEqualTo(RunStatus.RUNNING);
+        runLayer(id, List.of("g"));
+
+        Run done = repo.inspectRun(id);
+        assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(done.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        Map<String, Set<String>> parents = Map.of("a", Set.of(), "b", Set.of(), "c", Set.of("a"), "d", Set.of("a", "b"),
+                "e", Set.of("c", "d"), "f", Set.of("b"), "g", Set.of("e", "f"));
+        for (Node n : done.nodes()) {
+            assertThat(n.status()).as(n.name()).isEqualTo(NodeStatus.COMPLETED);
+            assertThat(n.attempts()).as(n.name()).hasSize(1);
+            assertThat(n.lastAttempt().conclusion()).isEqualTo(Conclusion.SUCCESS);
+            assertThat(new String(n.lastAttempt().output(), StandardCharsets.UTF_8)).isEqualTo(n.name());
+            assertThat(n.finishedAt()).isNotNull();
+            assertThat(n.skipped()).isFalse();
+            assertThat(text(n.inputs())).isEqualTo(parents.get(n.name()).stream().collect(Collectors.toMap(p -> p, p -> p)));
+        }
+        assertThat(readyEvents(events, id)).hasSize(7);
+    }
+
+    @Test
+    void scenario2_failureSkipsEverythingDownstream() throws Exception {
+        agent("agent-1");
+        String id = failedRun();
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.FAILED);
+        assertThat(run.node("d").lastAttempt().conclusion()).isEqualTo(Conclusion.FAIL);
+        assertThat(run.node("d").skipped()).isFalse();
+        for (String skipped : List.of("e", "g")) {
+            Node n = run.node(skipped);
+            assertThat(n.status()).isEqualTo(NodeStatus.COMPLETED);
+            assertThat(n.attempts()).isEmpty();
+            assertThat(n.skipped()).isTrue();
+        }
+        assertThat(text(run.node("e").inputs())).isEqualTo(Map.of("c", "c"));
+        assertThat(text(run.node("g").inputs())).isEqualTo(Map.of("f", "f"));
+    }
+
+    @Test
+    void scenario3_errorIsRetriedWhenAllowed() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = retriedRun(events);
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(run.node("h").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.ERROR, Conclusion.SUCCESS);
+        assertThat(readyEvents(events, id).stream().filter("h"::equals)).hasSize(2);
+    }
+
+    @Test
+    void scenario4_exhaustedRetriesFailTheNode() throws Exception {
+        agent("agent-1");
+        String id = exhaustedRun();
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.FAILED);
+        assertThat(run.node("i").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.FAIL, Conclusion.FAIL);
+        assertThat(run.node("c").attempts()).isEmpty();
+        assertThat(run.node("c").skipped()).isTrue();
+        assertThat(run.node("c").status()).isEqualTo(NodeStatus.COMPLETED);
+    }
+
+    @Test
+    void scenario5_orphanedNodeIsReclaimedAndFinished() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = orphanedRun(events);
+        Node a = repo.inspectNode(id, "a");
+        assertThat(a.status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(a.attempts()).extracting(Result::conclusion).containsExactly(Conclusion.ERROR);
+    }
+
+    @Test
+    void scenario6_statsCountEveryRunAndNode() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        runScenarios1To5();
+        Stats stats = repo.stats();
+        assertThat(stats.runCount()).isEqualTo(5);
+        assertThat(stats.nodeCounts()).isEqualTo(new Stats.NodeCounts(0, 0, 0, 23, 0));
+    }
+
+    @Test
+    void scenario7_listPredicatesSelectByCreationTime() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        runScenarios1To5();
+        List<Run> all = repo.listRuns(RunQuery.all());
+        assertThat(all).hasSize(5);
+        assertThat(all).extracting(Run::id).isSortedAccordingTo(Collections.reverseOrder());
+        // numbered as listed: 1 is the newest
+        Instant second = all.get(1).createdAt();
+        Instant last = all.get(4).createdAt();
+        Instant now = Instant.now().plusSeconds(1);
+        assertThat(ids(new RunQuery(now, Instant.EPOCH, 3))).isEqualTo(ids(all.subList(0, 3)));
+        assertThat(ids(new RunQuery(second, Instant.EPOCH, 100))).isEqualTo(ids(all.subList(1, 5)));
+        assertThat(ids(new RunQuery(now, second, 100))).isEqualTo(ids(all.subList(0, 2)));
+        assertThat(ids(new RunQuery(last, Instant.EPOCH, 100))).isEqualTo(ids(all.subList(4, 5)));
+        assertThat(ids(new RunQuery(second, last, 2))).isEqualTo(ids(all.subList(1, 3)));
+        assertThat(repo.listRuns(new RunQuery(now, Instant.EPOCH, 1000))).hasSize(5);
+        assertThat(repo.listRuns(new RunQuery(Instant.EPOCH.plusSeconds(1), Instant.EPOCH, 10))).isEmpty();
+    }
+
+    // ---- claims --------------------------------------------------------------------------------------------
+
+    @Test
+    void fiftyConcurrentClaimsHaveExactlyOneWinner() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            agent("agent-" + i);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String id = start(Graphs.single("a")).id();
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<ClaimOutcome>> futures = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    String agent = "agent-" + i;
+                    futures.add(pool.submit(() -> {
+                        go.await();
+                        return claim(id, "a", agent);
+                    }));
+                }
+                go.countDown();
+                List<ClaimOutcome> outcomes = new ArrayList<>();
+                for (Future<ClaimOutcome> f : futures) {
+                    outcomes.add(f.get(60, TimeUnit.SECONDS));
+                }
+                List<ClaimOutcome> winners = outcomes.stream().filter(ClaimOutcome::claimed).toList();
+                assertThat(winners).as("round %d", round).hasSize(1);
+                assertThat(repo.inspectNode(id, "a").claim().id()).isEqualTo(winners.get(0).claim().id());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void claimingAWaitingNodeIsNotReady() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.seven()).id();
+        assertThatThrownBy(() -> claim(id, "g", "agent-1")).isInstanceOf(NodeNotReadyException.class);
+        assertThat(repo.inspectNode(id, "g").status()).isEqualTo(NodeStatus.WAITING);
+    }
+
+    @Test
+    void runningAndCompletedNodesAreNotClaimed() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.single("a")).id();
+        Node a = claimWinner(id, "a");
+        assertThat(claim(id, "a", "agent-1").claimed()).isFalse();
+        finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        assertThat(claim(id, "a", "agent-1").claimed()).isFalse();
+    }
+
+    @Test
+    void claimNeedsALiveLease() throws Exception {
+        String id = start(Graphs.single("a")).id();
+        assertThatThrownBy(() -> claim(id, "a", "nobody")).isInstanceOf(LeaseNotFoundException.class);
+        assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.READY);
+    }
+
+    // ---- finishes ------------------------------------------------------------------------------------------
+
+    @Test
+    void staleClaimIsRejectedAndChangesNothing() throws Exception {
+        agent("zombie");
+        agent("agent-2");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = start(Graphs.single("a")).id();
+        Node first = claimWinner(id, "a", "zombie");
+        forceLeaseExpiry("zombie");
+        awaitEvent(events, EventType.NODE_ORPHANED, id, "a");
+        Node second = claimWinner(id, "a", "agent-2");
+        Node before = repo.inspectNode(id, "a");
+
+        assertThatThrownBy(() -> finish(id, "a", first.claim().id(), Result.of(Conclusion.SUCCESS, "late")))
+                .isInstanceOf(StaleClaimException.class);
+        Node after = repo.inspectNode(id, "a");
+        assertThat(after.status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(after.claim().id()).isEqualTo(second.claim().id());
+        assertThat(after.attempts()).isEmpty();
+        assertThat(after.startedAt()).isEqualTo(before.startedAt());
+        assertThat(finish(id, "a", second.claim().id(), Result.of(Conclusion.SUCCESS, "a")).status())
+                .isEqualTo(NodeStatus.COMPLETED);
+    }
+
+    @Test
+    void identicalRepeatedFinishSucceedsOnce() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.seven()).id();
+        Node a = claimWinner(id, "a");
+        Result ok = Result.of(Conclusion.SUCCESS, "a");
+        Node once = finish(id, "a", a.claim().id(), ok);
+        Node twice = finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        assertThat(twice.attempts()).hasSize(1);
+        assertThat(twice.status()).isEqualTo(once.status());
+        assertThat(repo.inspectNode(id, "a").attempts()).hasSize(1);
+        assertThatThrownBy(() -> finish(id, "a", a.claim().id(), Result.of(Conclusion.FAIL, "other")))
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(repo.inspectNode(id, "a").attempts()).hasSize(1);
+    }
+
+    @Test
+    void finishWithAnUnknownClaimIsStale() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.single("a")).id();
+        assertThatThrownBy(() -> finish(id, "a", "01J000000000000000000000XX", Result.of(Conclusion.SUCCESS, "")))
+                .isInstanceOf(StaleClaimException.class);
+        claimWinner(id, "a");
+        assertThatThrownBy(() -> finish(id, "a", "01J000000000000000000000XX", Result.of(Conclusion.SUCCESS, "")))
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.RUNNING);
+    }
+
+    // ---- not found -----------------------------------------------------------------------------------------
+
+    @Test
+    void unknownRunOrNodeIsNotFound() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.single("a")).id();
+        String missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        assertThatThrownBy(() -> repo.inspectRun(missing)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> repo.inspectNode(missing, "a")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> repo.inspectNode(id, "zz")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> claim(missing, "a", "agent-1")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> claim(id, "zz", "agent-1")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> finish(missing, "a", "c", Result.of(Conclusion.SUCCESS, ""))).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> finish(id, "zz", "c", Result.of(Conclusion.SUCCESS, ""))).isInstanceOf(NotFoundException.class);
+    }
+
+    // ---- agents and leases ---------------------------------------------------------------------------------
+
+    @Test
+    void agentsAreListedWhileTheirLeaseLives() throws Exception {
+        assertThat(repo.listAgents()).isEmpty();
+        AgentLease lease = repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"), new AgentRuntime("exec"))), TTL);
+        assertThat(lease.ttl()).isEqualTo(TTL);
+        assertThat(repo.listAgents()).extracting(Agent::id).containsExactly("agent-1");
+        assertThat(repo.listAgents().get(0).runtimes()).extracting(AgentRuntime::name).containsExactly("debug", "exec");
+        assertThat(repo.heartbeat("agent-1").agent().id()).isEqualTo("agent-1");
+        repo.unregisterAgent("agent-1");
+        assertThat(repo.listAgents()).isEmpty();
+        assertThatThrownBy(() -> repo.heartbeat("agent-1")).isInstanceOf(LeaseNotFoundException.class);
+        assertThatThrownBy(() -> repo.heartbeat("never")).isInstanceOf(LeaseNotFoundException.class);
+        repo.unregisterAgent("never");
+    }
+
+    @Test
+    void unregisteringOrphansTheAgentsRunningNodes() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = start(Graphs.single("a")).id();
+        claimWinner(id, "a");
+        repo.unregisterAgent("agent-1");
+        awaitEvent(events, EventType.NODE_ORPHANED, id, "a");
+        assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.NONE);
+        assertThat(repo.stats().nodeCounts().orphaned()).isEqualTo(1);
+    }
+
+    @Test
+    void leaseExpiresByItselfWithoutHeartbeats() throws Exception {
+        repo.registerAgent(new Agent("short", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(1));
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = start(Graphs.single("a")).id();
+        claimWinner(id, "a", "short");
+        await().atMost(Duration.ofSeconds(15)).until(() -> repo.inspectNode(id, "a").status() == NodeStatus.NONE);
+        awaitEvent(events, EventType.NODE_ORPHANED, id, "a");
+        assertThat(repo.listAgents()).extracting(Agent::id).doesNotContain("short");
+    }
+
+    @Test
+    void heartbeatsKeepTheLeaseAlive() throws Exception {
+        repo.registerAgent(new Agent("beating", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(2));
+        String id = start(Graphs.single("a")).id();
+        claimWinner(id, "a", "beating");
+        Instant until = Instant.now().plusSeconds(4);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(400)).until(() -> {
+            repo.heartbeat("beating");
+            return Instant.now().isAfter(until);
+        });
+        assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(repo.listAgents()).extracting(Agent::id).contains("beating");
+    }
+
+    // ---- events --------------------------------------------------------------------------------------------
+
+    @Test
+    void subscribingDeliversTheCurrentSetFirst() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.seven()).id();
+        String single = start(Graphs.single("x")).id();
+        Node x = claimWinner(single, "x");
+        forceLeaseExpiry("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !events.snapshots.isEmpty());
+        Recorder.Snapshot snap = events.snapshots.get(0);
+        assertThat(snap.reset()).isFalse();
+        assertThat(snap.events()).extracting(e -> e.type() + " " + e.runId() + " " + e.nodeSpec().name())
+                .containsExactlyInAnyOrder("NODE_READY " + id + " a", "NODE_READY " + id + " b",
+                        "NODE_ORPHANED " + single + " x");
+        assertThat(x.status()).isEqualTo(NodeStatus.RUNNING);
+    }
+
+    @Test
+    void subscriptionsFilterByRuntimeAndType() throws Exception {
+        Recorder execOnly = subscribe(new EventFilter(Set.of(), Set.of("exec")), null);
+        Recorder orphansOnly = subscribe(new EventFilter(Set.of(EventType.NODE_ORPHANED), Set.of()), null);
+        Recorder all = subscribe(EventFilter.all(), null);
+        String debugRun = start(Graphs.single("d")).id();
+        String execRun = start(Graphs.fanOut(0, "exec")).id();
+        awaitEvent(all, EventType.NODE_READY, execRun, "root");
+        awaitEvent(execOnly, EventType.NODE_READY, execRun, "root");
+        assertThat(all.live).extracting(e -> e.event().runId()).contains(debugRun, execRun);
+        assertThat(execOnly.live).extracting(e -> e.event().runId()).containsOnly(execRun);
+        assertThat(orphansOnly.live).isEmpty();
+    }
+
+    @Test
+    void resumingFromACursorDeliversExactlyTheMissedEvents() throws Exception {
+        agent("agent-1");
+        Recorder first = subscribe(EventFilter.all(), null);
+        String one = start(Graphs.single("x")).id();
+        CursoredEvent seen = awaitEvent(first, EventType.NODE_READY, one, "x");
+        first.subscription.close();
+
+        String two = start(Graphs.seven()).id();
+        String three = start(Graphs.single("y")).id();
+        Recorder resumed = subscribe(EventFilter.all(), seen.cursor());
+        awaitEvent(resumed, EventType.NODE_READY, three, "y");
+        assertThat(resumed.snapshots).isEmpty();
+        assertThat(resumed.live).extracting(e -> e.event().runId() + "/" + e.event().nodeSpec().name())
+                .containsExactly(two + "/a", two + "/b", three + "/y");
+        assertThat(resumed.live).extracting(CursoredEvent::cursor).allMatch(c -> c.isAfter(seen.cursor()));
+        assertThat(resumed.live).extracting(CursoredEvent::cursor).doesNotHaveDuplicates().isSorted();
+    }
+
+    @Test
+    void aCursorOlderThanTheHistoryGetsAResetAndTheCurrentSet() throws Exception {
+        Recorder first = subscribe(EventFilter.all(), null);
+        String one = start(Graphs.single("x")).id();
+        CursoredEvent seen = awaitEvent(first, EventType.NODE_READY, one, "x");
+        first.subscription.close();
+        String two = start(Graphs.single("y")).id();
+        forgetHistory();
+
+        Recorder resumed = subscribe(EventFilter.all(), seen.cursor());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !resumed.snapshots.isEmpty());
+        Recorder.Snapshot snap = resumed.snapshots.get(0);
+        assertThat(snap.reset()).isTrue();
+        assertThat(snap.events()).extracting(e -> e.runId() + "/" + e.nodeSpec().name())
+                .containsExactlyInAnyOrder(one + "/x", two + "/y");
+        String three = start(Graphs.single("z")).id();
+        awaitEvent(resumed, EventType.NODE_READY, three, "z");
+    }
+
+    @Test
+    void startedRunIsVisibleWhole() throws Exception {
+        Run run = start(Graphs.diamond(10, 20, "debug"));
+        Run read = repo.inspectRun(run.id());
+        assertThat(read.nodes()).hasSize(200);
+        assertThat(read.edges()).hasSize(9 * 20 * 20);
+        assertThat(read.createdAt()).isEqualTo(run.createdAt());
+        assertThat(read.nodes().stream().filter(n -> n.status() == NodeStatus.READY)).hasSize(20);
+        assertThat(repo.stats()).isEqualTo(new Stats(1, new Stats.NodeCounts(180, 20, 0, 0, 0)));
+    }
+
+    // ---- scenario bodies -----------------------------------------------------------------------------------
+
+    private void runScenarios1To5() throws Exception {
+        Recorder events = subscribe(EventFilter.all(), null);
+        String happy = start(Graphs.seven()).id();
+        runLayer(happy, List.of("a", "b"));
+        runLayer(happy, List.of("c", "d", "f"));
+        runLayer(happy, List.of("e"));
+        runLayer(happy, List.of("g"));
+        failedRun();
+        retriedRun(events);
+        exhaustedRun();
+        orphanedRun(events);
+    }
+
+    private String failedRun() throws Exception {
+        String id = start(Graphs.seven()).id();
+        runLayer(id, List.of("a", "b"));
+        runLayer(id, List.of("c", "f"));
+        Node d = claimWinner(id, "d");
+        finish(id, "d", d.claim().id(), Result.of(Conclusion.FAIL, "d"));
+        return id;
+    }
+
+    private String retriedRun(Recorder events) throws Exception {
+        String id = start(Graphs.retrying("h", "error", 2)).id();
+        runLayer(id, List.of("a", "b"));
+        Node h = claimWinner(id, "h");
+        finish(id, "h", h.claim().id(), Result.of(Conclusion.ERROR, "boom"));
+        assertThat(repo.inspectNode(id, "h").status()).isEqualTo(NodeStatus.READY);
+        await().atMost(Duration.ofSeconds(10)).until(() -> readyEvents(events, id).stream().filter("h"::equals).count() == 2);
+        Node again = claimWinner(id, "h");
+        assertThat(again.attempts()).extracting(Result::conclusion).containsExactly(Conclusion.ERROR);
+        assertThat(text(again.inputs())).isEqualTo(Map.of("a", "a"));
+        finish(id, "h", again.claim().id(), Result.of(Conclusion.SUCCESS, "h"));
+        assertThat(repo.inspectNode(id, "c").status()).isEqualTo(NodeStatus.READY);
+        runLayer(id, List.of("c"));
+        return id;
+    }
+
+    private String exhaustedRun() throws Exception {
+        String id = start(Graphs.retrying("i", "fail", 2)).id();
+        runLayer(id, List.of("a", "b"));
+        Node i = claimWinner(id, "i");
+        finish(id, "i", i.claim().id(), Result.of(Conclusion.FAIL, "1"));
+        Node again = claimWinner(id, "i");
+        finish(id, "i", again.claim().id(), Result.of(Conclusion.FAIL, "2"));
+        return id;
+    }
+
+    private String orphanedRun(Recorder events) throws Exception {
+        String id = start(Graphs.single("a")).id();
+        agent("doomed");
+        claimWinner(id, "a", "doomed");
+        forceLeaseExpiry("doomed");
+        awaitEvent(events, EventType.NODE_ORPHANED, id, "a");
+        Node orphan = repo.inspectNode(id, "a");
+        assertThat(orphan.status()).isEqualTo(NodeStatus.NONE);
+        Node reclaimed = claimWinner(id, "a", "agent-2");
+        assertThat(reclaimed.attempts()).isEmpty();
+        finish(id, "a", reclaimed.claim().id(), Result.of(Conclusion.ERROR, "node was orphaned"));
+        return id;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    protected Run start(GraphSpec graph) {
+        return repo.startRun(runs.create(graph));
+    }
+
+    protected void agent(String id) {
+        repo.registerAgent(new Agent(id, List.of(new AgentRuntime("debug"))), TTL);
+    }
+
+    private static String claimId() {
+        return com.github.f4b6a3.ulid.UlidCreator.getMonotonicUlid().toString();
+    }
+
+    protected ClaimOutcome claim(String runId, String name, String agentId) {
+        return repo.claimNode(runId, name, agentId, Claim.of(claimId()));
+    }
+
+    protected Node finish(String runId, String name, String claimId, Result result) {
+        return repo.finishNode(runId, name, claimId, result);
+    }
+
+    private Node claimWinner(String runId, String name) throws Exception {
+        return claimWinner(runId, name, "agent-1");
+    }
+
+    private Node claimWinner(String runId, String name, String agentId) {
+        ClaimOutcome out = claim(runId, name, agentId);
+        assertThat(out.claimed()).as("claim of %s", name).isTrue();
+        assertThat(out.node().claim().id()).isEqualTo(out.claim().id());
+        return out.node();
+    }
+
+    /** Five concurrent claims per node (one winner each), then each winner finishes SUCCESS with its name. */
+    private void runLayer(String runId, List<String> names) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            for (String name : names) {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<ClaimOutcome>> fs = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    fs.add(pool.submit(() -> {
+                        go.await();
+                        return claim(runId, name, "agent-1");
+                    }));
+                }
+                go.countDown();
+                List<ClaimOutcome> winners = new ArrayList<>();
+                for (Future<ClaimOutcome> f : fs) {
+                    ClaimOutcome o = f.get(60, TimeUnit.SECONDS);
+                    if (o.claimed()) {
+                        winners.add(o);
+                    }
+                }
+                assertThat(winners).as("winners for %s", name).hasSize(1);
+                Node n = winners.get(0).node();
+                assertThat(n.status()).isEqualTo(NodeStatus.RUNNING);
+                finish(runId, name, n.claim().id(), Result.of(Conclusion.SUCCESS, name));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private List<String> ids(RunQuery q) {
+        return ids(repo.listRuns(q));
+    }
+
+    private static List<String> ids(List<Run> runs) {
+        return runs.stream().map(Run::id).toList();
+    }
+
+    private static Map<String, String> text(Map<String, byte[]> inputs) {
+        return inputs.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> e.getValue() == null ? "" : new String(e.getValue(), StandardCharsets.UTF_8)));
+    }
+
+    protected Recorder subscribe(EventFilter filter, Cursor after) {
+        Recorder r = new Recorder();
+        r.subscription = repo.subscribe(filter, after, r);
+        subscriptions.add(r.subscription);
+        if (after == null) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !r.snapshots.isEmpty());
+        }
+        return r;
+    }
+
+    private static List<String> readyEvents(Recorder r, String runId) {
+        List<String> out = new ArrayList<>();
+        for (Event e : r.all()) {
+            if (e.type() == EventType.NODE_READY && e.runId().equals(runId)) {
+                out.add(e.nodeSpec().name());
+            }
+        }
+        return out;
+    }
+
+    private static void awaitReady(Recorder r, String runId, String... names) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(readyEvents(r, runId)).containsExactlyInAnyOrder(names));
+    }
+
+    private static CursoredEvent awaitEvent(Recorder r, EventType type, String runId, String name) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> r.live.stream()
+                .filter(e -> e.event().type() == type && e.event().runId().equals(runId)
+                        && e.event().nodeSpec().name().equals(name)).findFirst().orElse(null), java.util.Objects::nonNull);
+    }
+
+    /** An {@link EventSink} that records what it is given. */
+    protected static final class Recorder implements EventSink {
+        record Snapshot(Cursor position, List<Event> events, boolean reset) {
+        }
+
+        final List<Snapshot> snapshots = Collections.synchronizedList(new ArrayList<>());
+        final List<CursoredEvent> live = Collections.synchronizedList(new ArrayList<>());
+        Subscription subscription;
+
+        @Override
+        public void onSnapshot(Cursor position, List<Event> current, boolean reset) {
+            snapshots.add(new Snapshot(position, List.copyOf(current), reset));
+        }
+
+        @Override
+        public void onEvent(CursoredEvent event) {
+            live.add(event);
+        }
+
+        /** Snapshot and live events, in the order received. */
+        List<Event> all() {
+            List<Event> out = new ArrayList<>();
+            synchronized (snapshots) {
+                snapshots.forEach(s -> out.addAll(s.events()));
+            }
+            synchronized (live) {
+                live.forEach(e -> out.add(e.event()));
+            }
+            return out;
+        }
+    }
+}
