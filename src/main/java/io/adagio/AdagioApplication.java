@@ -1,0 +1,14 @@
+package io.adagio;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** The adagio service: control-plane API, agent pool, or both, on the memory or etcd backend. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class AdagioApplication {
+    public static void main(String[] args) {
+        SpringApplication.run(AdagioApplication.class, args);
+    }
+}

@@ -1,0 +1,202 @@
+package io.adagio.agent;
+
+import io.adagio.model.Claim;
+import io.adagio.model.Node;
+import io.adagio.model.Result;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The agent's side of the public API, over java.net.http: register, heartbeat, unregister, claim, finish
+ * and the event stream. Anything that is not an answer from the control plane (I/O errors, 5xx) is a
+ * {@link Unavailable}; the caller retries.
+ */
+final class ControlPlaneClient {
+    private final URI base;
+    private final JsonMapper json;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    ControlPlaneClient(URI base, JsonMapper json, Duration timeout) {
+        String b = base.toString();
+        this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+        this.json = json;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    }
+
+    URI base() {
+        return base;
+    }
+
+    /** The control plane did not answer usefully; try again later. */
+    static final class Unavailable extends Exception {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** What a claim came to. */
+    sealed interface ClaimReply {
+        record Claimed(Claim claim, Node node) implements ClaimReply {
+        }
+
+        record NotClaimed() implements ClaimReply {
+        }
+
+        /** WAITING, unknown, or otherwise refused: drop the hint. */
+        record Refused(String type) implements ClaimReply {
+        }
+
+        /** The agent's lease is gone: register again. */
+        record NotRegistered() implements ClaimReply {
+        }
+    }
+
+    /** Registers the agent; answers the lease TTL in seconds. */
+    long register(String agentId, List<String> runtimes) throws Unavailable {
+        Map<String, Object> body = Map.of("runtimes", runtimes.stream().map(r -> Map.of("name", r)).toList());
+        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).PUT(jsonBody(body)));
+        expectOk(r);
+        return json.readTree(r.body()).path("ttl_seconds").asLong(10);
+    }
+
+    /** Renews the lease; false when it is gone (register again). */
+    boolean heartbeat(String agentId) throws Unavailable {
+        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId) + "/heartbeat").POST(HttpRequest.BodyPublishers.noBody()));
+        if (r.statusCode() == 404) {
+            return false;
+        }
+        expectOk(r);
+        return true;
+    }
+
+    void unregister(String agentId) throws Unavailable {
+        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).DELETE());
+        if (r.statusCode() >= 500) {
+            throw new Unavailable("unregister answered " + r.statusCode(), null);
+        }
+    }
+
+    ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
+        Map<String, Object> body = Map.of("agent_id", agentId);
+        HttpResponse<String> r = send(request(nodePath(runId, node) + "/claim").POST(jsonBody(body)));
+        if (r.statusCode() == 200) {
+            JsonNode tree = json.readTree(r.body());
+            if (!tree.path("claimed").asBoolean(false)) {
+                return new ClaimReply.NotClaimed();
+            }
+            return new ClaimReply.Claimed(json.treeToValue(tree.get("claim"), Claim.class),
+                    json.treeToValue(tree.get("node"), Node.class));
+        }
+        String type = problemType(r);
+        if (r.statusCode() == 409 && type.endsWith("/agent-not-registered")) {
+            return new ClaimReply.NotRegistered();
+        }
+        if (r.statusCode() >= 500) {
+            throw new Unavailable("claim answered " + r.statusCode() + " " + type, null);
+        }
+        return new ClaimReply.Refused(type);
+    }
+
+    /** Finishes a node; false when the claim was stale or the node is gone (nothing to retry). */
+    boolean finish(String runId, String node, String claimId, Result result) throws Unavailable {
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("conclusion", result.conclusion().name());
+        if (result.output() != null) {
+            res.put("output", result.output());
+        }
+        if (!result.metadata().isEmpty()) {
+            res.put("metadata", result.metadata());
+        }
+        Map<String, Object> body = Map.of("claim", Map.of("id", claimId), "result", res);
+        HttpResponse<String> r = send(request(nodePath(runId, node) + "/finish").POST(jsonBody(body)));
+        if (r.statusCode() == 200) {
+            return true;
+        }
+        if (r.statusCode() >= 500) {
+            throw new Unavailable("finish answered " + r.statusCode(), null);
+        }
+        return false;
+    }
+
+    /** Opens the agent's event stream (registering it with its runtimes); the caller reads and closes it. */
+    HttpResponse<Stream<String>> events(String agentId, List<String> runtimes, String lastEventId) throws Unavailable {
+        String query = runtimes.stream().map(r -> "runtime=" + URLEncoder.encode(r, StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v0/agents/" + seg(agentId) + "/events?" + query))
+                .header("Accept", "text/event-stream").GET();
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        try {
+            HttpResponse<Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            if (r.statusCode() != 200) {
+                r.body().close();
+                throw new Unavailable("event stream answered " + r.statusCode(), null);
+            }
+            return r;
+        } catch (IOException e) {
+            throw new Unavailable("event stream: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted", e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                .header("Content-Type", "application/json").header("Accept", "application/json");
+    }
+
+    private HttpRequest.BodyPublisher jsonBody(Object body) {
+        return HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) throws Unavailable {
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Unavailable(e.toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted", e);
+        }
+    }
+
+    private static void expectOk(HttpResponse<String> r) throws Unavailable {
+        if (r.statusCode() / 100 != 2) {
+            throw new Unavailable(r.request().method() + " " + r.uri().getPath() + " answered " + r.statusCode() + ": " + r.body(), null);
+        }
+    }
+
+    private String problemType(HttpResponse<String> r) {
+        try {
+            return json.readTree(r.body()).path("type").asString("");
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String nodePath(String runId, String node) {
+        return "/v0/runs/" + seg(runId) + "/nodes/" + seg(node);
+    }
+
+    private static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,71 @@
+package io.adagio.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.adagio.model.Agent;
+import io.adagio.model.Claim;
+import io.adagio.model.GraphSpec;
+import io.adagio.model.MetadataValues;
+import io.adagio.model.Node;
+import io.adagio.model.Run;
+import io.adagio.model.Stats;
+
+import java.util.List;
+import java.util.Map;
+
+/** The request and response bodies of the API, in the original gateway's envelopes. */
+final class Envelopes {
+    private Envelopes() {
+    }
+
+    /** {@code PUT /v0/runs}: the graph to run. */
+    record StartRun(GraphSpec spec) {
+    }
+
+    /** One run; {@code warnings} says what would keep it from finishing (e.g. a runtime no agent offers). */
+    record RunBody(Run run, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> warnings) {
+    }
+
+    record RunsBody(List<Run> runs) {
+    }
+
+    record NodeBody(Node node) {
+    }
+
+    record AgentsBody(List<Agent> agents) {
+    }
+
+    record StatsBody(Stats stats) {
+    }
+
+    /** {@code PUT /v0/agents/{id}}: the runtimes the agent offers. */
+    record RegisterAgent(List<io.adagio.model.AgentRuntime> runtimes) {
+    }
+
+    /** A live registration and how long it lasts without a heartbeat. */
+    record LeaseBody(Agent agent, @JsonProperty("ttl_seconds") long ttlSeconds) {
+    }
+
+    /** {@code POST …/claim}: who claims, and optionally the claim id and metadata. */
+    record ClaimRequest(@JsonProperty("agent_id") String agentId, Claim claim) {
+    }
+
+    /** The answer to a claim; claim and node are present only when claimed. */
+    record ClaimBody(boolean claimed, Claim claim, Node node) {
+    }
+
+    /** {@code POST …/finish}: the claim that holds the node and the result. */
+    record FinishRequest(ClaimRef claim, ResultBody result) {
+    }
+
+    record ClaimRef(String id) {
+    }
+
+    /**
+     * A result as agents send it: {@code output} is base64 bytes as in the original; {@code output_text} is a
+     * plain-text alternative for curl users (UTF-8), used when {@code output} is absent.
+     */
+    record ResultBody(String conclusion, byte[] output, @JsonProperty("output_text") String outputText,
+                      Map<String, MetadataValues> metadata) {
+    }
+}

@@ -1,0 +1,121 @@
+package io.adagio.api;
+
+import io.adagio.config.LeaseProperties;
+import io.adagio.config.ServesApi;
+import io.adagio.config.SseProperties;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.EventType;
+import io.adagio.repository.Cursor;
+import io.adagio.repository.EventFilter;
+import io.adagio.repository.Repository;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /v0/agents/{id}/events}: an agent's event stream. Only nodes whose runtime the agent offers are
+ * sent; first the current set, then live events; {@code Last-Event-ID} resumes.
+ */
+@RestController
+@ServesApi
+class EventsController {
+    private final Repository repository;
+    private final AgentStreams streams;
+    private final SseProperties sse;
+    private final LeaseProperties leases;
+
+    EventsController(Repository repository, AgentStreams streams, SseProperties sse, LeaseProperties leases) {
+        this.repository = repository;
+        this.streams = streams;
+        this.sse = sse;
+        this.leases = leases;
+    }
+
+    @GetMapping(path = "/v0/agents/{agentId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable String agentId,
+                      @RequestParam(name = "type", required = false) List<String> types,
+                      @RequestParam(name = "runtime", required = false) List<String> runtimes,
+                      @RequestParam(name = "last_event_id", required = false) String lastEventIdParam,
+                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+                      HttpServletResponse response) {
+        if (!streams.accepting()) {
+            throw new ApiException(ProblemType.SHUTTING_DOWN, "This replica is shutting down; connect again (to another replica).",
+                    Map.of("retryable", true));
+        }
+        Set<EventType> wanted = parseTypes(types);
+        String resumeFrom = lastEventId != null && !lastEventId.isBlank() ? lastEventId : lastEventIdParam;
+        Cursor after = parseCursor(resumeFrom);
+        Agent agent = agentFor(agentId, runtimes);
+
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        SseEmitter emitter = new SseEmitter(0L);
+        AgentStream stream = new AgentStream(agentId, emitter, sse.retry(), streams::remove);
+        emitter.onCompletion(stream::close);
+        emitter.onTimeout(stream::close);
+        emitter.onError(e -> stream.close());
+        streams.add(agent, stream);
+        Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
+        stream.attach(repository.subscribe(new EventFilter(wanted, offered), after, stream));
+        return emitter;
+    }
+
+    private Agent agentFor(String agentId, List<String> runtimes) {
+        if (runtimes != null && !runtimes.isEmpty()) {
+            List<AgentRuntime> rs = runtimes.stream().flatMap(r -> java.util.Arrays.stream(r.split(",")))
+                    .map(String::trim).filter(s -> !s.isEmpty()).distinct().map(AgentRuntime::new).toList();
+            Agent agent = AgentsController.agent(agentId, rs);
+            if (agent.runtimes().isEmpty()) {
+                throw new ApiException(ProblemType.INVALID_REQUEST, "runtime= names no runtime.", Map.of("parameter", "runtime"));
+            }
+            return repository.registerAgent(agent, leases.ttl()).agent();
+        }
+        return repository.listAgents().stream().filter(a -> a.id().equals(agentId)).findFirst()
+                .orElseThrow(() -> new ApiException(ProblemType.LEASE_NOT_FOUND,
+                        "Agent " + agentId + " is not registered: PUT /v0/agents/" + agentId
+                                + " first, or pass runtime= to register while connecting.", Map.of("agent_id", agentId)));
+    }
+
+    private static Set<EventType> parseTypes(List<String> types) {
+        if (types == null || types.isEmpty()) {
+            return EnumSet.allOf(EventType.class);
+        }
+        Set<EventType> out = EnumSet.noneOf(EventType.class);
+        for (String t : types) {
+            for (String one : t.split(",")) {
+                try {
+                    out.add(EventType.valueOf(one.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new ApiException(ProblemType.INVALID_REQUEST,
+                            "Unknown event type '" + one + "'; use NODE_READY or NODE_ORPHANED.", Map.of("parameter", "type"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Cursor parseCursor(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Cursor.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "Last-Event-ID '" + text + "' is not an event cursor.",
+                    Map.of("parameter", "Last-Event-ID"));
+        }
+    }
+}

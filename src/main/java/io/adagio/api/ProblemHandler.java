@@ -1,0 +1,208 @@
+package io.adagio.api;
+
+import io.adagio.engine.InvalidGraphException;
+import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.NodeNotReadyException;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.StaleClaimException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * The one place failures become RFC 9457 problems: every answer has a stable {@code type}, the right
+ * status, and the facts as properties. 4xx are logged at WARN (debug for the routine ones), 5xx at ERROR;
+ * transient storage failures are 503 with {@code Retry-After} and {@code retryable: true}.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(InvalidGraphException.class)
+    ResponseEntity<Object> invalidGraph(InvalidGraphException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+        p.setType(URI.create(ProblemType.BASE + e.violation().slug()));
+        p.setTitle(e.violation().title());
+        e.facts().forEach(p::setProperty);
+        log.debug("graph rejected: {}", e.getMessage());
+        return respond(p, null);
+    }
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<Object> api(ApiException e) {
+        return problem(e.type(), e.getMessage(), e.facts());
+    }
+
+    @ExceptionHandler(NotFoundException.class)
+    ResponseEntity<Object> notFound(NotFoundException e) {
+        ProblemType type = switch (e.kind()) {
+            case "run" -> ProblemType.RUN_NOT_FOUND;
+            case "node" -> ProblemType.NODE_NOT_FOUND;
+            default -> ProblemType.NOT_FOUND;
+        };
+        return problem(type, e.getMessage(), Map.of(e.kind(), e.id()));
+    }
+
+    @ExceptionHandler(NodeNotReadyException.class)
+    ResponseEntity<Object> notReady(NodeNotReadyException e) {
+        return problem(ProblemType.NODE_NOT_READY, e.getMessage(), Map.of("run_id", e.runId(), "node", e.node()));
+    }
+
+    @ExceptionHandler(StaleClaimException.class)
+    ResponseEntity<Object> stale(StaleClaimException e) {
+        return problem(ProblemType.STALE_CLAIM, e.getMessage(),
+                Map.of("run_id", e.runId(), "node", e.node(), "claim_id", e.claimId()));
+    }
+
+    @ExceptionHandler(LeaseNotFoundException.class)
+    ResponseEntity<Object> noLease(LeaseNotFoundException e) {
+        return problem(ProblemType.AGENT_NOT_REGISTERED, e.getMessage(), Map.of("agent_id", e.agentId()));
+    }
+
+    @ExceptionHandler(BackendUnavailableException.class)
+    ResponseEntity<Object> unavailable(BackendUnavailableException e) {
+        log.error("storage unavailable: {}", e.getMessage());
+        ProblemDetail p = detail(ProblemType.BACKEND_UNAVAILABLE, e.getMessage(), Map.of("retryable", true));
+        HttpHeaders h = new HttpHeaders();
+        h.set(HttpHeaders.RETRY_AFTER, "1");
+        return respond(p, h);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> bug(Exception e) {
+        log.error("unexpected failure", e);
+        return problem(ProblemType.INTERNAL_ERROR, "An unexpected error occurred; it has been logged.", Map.of());
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof PayloadTooLargeException big) {
+                return problem(ProblemType.PAYLOAD_TOO_LARGE, big.getMessage(), Map.of("max_bytes", big.limit()));
+            }
+        }
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException j) {
+                String path = jsonPath(j);
+                String where = j.getLocation() == null || j.getLocation().getLineNr() < 0 ? ""
+                        : " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
+                String message = firstLine(j.getOriginalMessage());
+                return problem(ProblemType.MALFORMED_REQUEST,
+                        (path.isEmpty() ? "Malformed JSON" : "Wrong value at " + path) + where + ": " + message,
+                        path.isEmpty() ? Map.of() : Map.of("path", path));
+            }
+        }
+        return problem(ProblemType.MALFORMED_REQUEST, "The request body is missing or is not valid JSON.", Map.of());
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+                                                             HttpStatusCode statusCode, WebRequest request) {
+        ProblemType type = typeFor(ex, statusCode);
+        ProblemDetail p = body instanceof ProblemDetail pd ? pd : ProblemDetail.forStatus(statusCode);
+        p.setType(type.uri());
+        if (p.getTitle() == null || p.getTitle().equals(HttpStatus.valueOf(statusCode.value()).getReasonPhrase())) {
+            p.setTitle(type.title());
+        }
+        if (p.getDetail() == null) {
+            p.setDetail(ex.getMessage());
+        }
+        if (statusCode.is5xxServerError()) {
+            log.error("request failed", ex);
+        } else {
+            log.debug("request refused: {}", ex.getMessage());
+        }
+        return respond(p, headers);
+    }
+
+    private static ProblemType typeFor(Exception ex, HttpStatusCode status) {
+        if (ex instanceof HttpRequestMethodNotSupportedException) {
+            return ProblemType.METHOD_NOT_ALLOWED;
+        }
+        if (ex instanceof HttpMediaTypeNotSupportedException) {
+            return ProblemType.UNSUPPORTED_MEDIA_TYPE;
+        }
+        if (ex instanceof HttpMediaTypeNotAcceptableException) {
+            return ProblemType.NOT_ACCEPTABLE;
+        }
+        if (ex instanceof NoResourceFoundException || status.value() == 404) {
+            return ProblemType.NOT_FOUND;
+        }
+        if (status.value() == 413) {
+            return ProblemType.PAYLOAD_TOO_LARGE;
+        }
+        if (status.is4xxClientError()) {
+            return ProblemType.INVALID_REQUEST;
+        }
+        return ProblemType.INTERNAL_ERROR;
+    }
+
+    static ProblemDetail detail(ProblemType type, String detail, Map<String, Object> facts) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(type.status(), detail);
+        p.setType(type.uri());
+        p.setTitle(type.title());
+        facts.forEach(p::setProperty);
+        return p;
+    }
+
+    private ResponseEntity<Object> problem(ProblemType type, String detail, Map<String, Object> facts) {
+        if (type.status().is4xxClientError()) {
+            log.debug("{}: {}", type.status().value(), detail);
+        }
+        return respond(detail(type, detail, facts), null);
+    }
+
+    private static ResponseEntity<Object> respond(ProblemDetail p, HttpHeaders headers) {
+        HttpHeaders h = new HttpHeaders();
+        if (headers != null) {
+            h.putAll(headers);
+        }
+        h.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(p, h, HttpStatusCode.valueOf(p.getStatus()));
+    }
+
+    private static String jsonPath(JacksonException j) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference r : j.getPath()) {
+            if (r.getPropertyName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable input";
+        }
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        int noise = line.indexOf(" (start marker at [Source");
+        return noise < 0 ? line : line.substring(0, noise);
+    }
+}

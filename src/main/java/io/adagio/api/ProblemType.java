@@ -1,0 +1,53 @@
+package io.adagio.api;
+
+import org.springframework.http.HttpStatus;
+
+import java.net.URI;
+
+/**
+ * Every problem {@code type} the API answers with. The URIs are stable: clients may switch on them.
+ * Graph validation problems use {@code <BASE><violation slug>} (see {@code GraphViolation}).
+ */
+public enum ProblemType {
+    MALFORMED_REQUEST("malformed-request", HttpStatus.BAD_REQUEST, "Malformed request body"),
+    INVALID_REQUEST("invalid-request", HttpStatus.BAD_REQUEST, "Invalid request"),
+    RUN_NOT_FOUND("run-not-found", HttpStatus.NOT_FOUND, "Run not found"),
+    NODE_NOT_FOUND("node-not-found", HttpStatus.NOT_FOUND, "Node not found"),
+    LEASE_NOT_FOUND("lease-not-found", HttpStatus.NOT_FOUND, "Agent lease not found"),
+    NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
+    METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
+    NOT_ACCEPTABLE("not-acceptable", HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),
+    NODE_NOT_READY("node-not-ready", HttpStatus.CONFLICT, "Node not ready"),
+    STALE_CLAIM("stale-claim", HttpStatus.CONFLICT, "Stale claim"),
+    AGENT_NOT_REGISTERED("agent-not-registered", HttpStatus.CONFLICT, "Agent not registered"),
+    PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
+    UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    SHUTTING_DOWN("shutting-down", HttpStatus.SERVICE_UNAVAILABLE, "Shutting down"),
+    BACKEND_UNAVAILABLE("backend-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable"),
+    INTERNAL_ERROR("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
+
+    /** The prefix of every problem type URI. */
+    public static final String BASE = "https://adagio.dev/problems/";
+
+    private final String slug;
+    private final HttpStatus status;
+    private final String title;
+
+    ProblemType(String slug, HttpStatus status, String title) {
+        this.slug = slug;
+        this.status = status;
+        this.title = title;
+    }
+
+    public URI uri() {
+        return URI.create(BASE + slug);
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+}

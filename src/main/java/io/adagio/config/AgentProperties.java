@@ -1,0 +1,41 @@
+package io.adagio.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The built-in agent pool.
+ *
+ * @param serverUrl   the control plane it talks to; empty means this process's own API (mode {@code all})
+ * @param concurrency how many agents (each one node at a time) the pool runs
+ * @param runtimes    the runtimes the pool offers
+ * @param idPrefix    agent ids are {@code <prefix>-<n>}; empty means the host name
+ * @param backoffMin  the first reconnect delay after the control plane is lost
+ * @param backoffMax  the longest reconnect delay
+ * @param exec        the {@code exec} runtime
+ */
+@ConfigurationProperties("adagio.agent")
+public record AgentProperties(URI serverUrl,
+                              @DefaultValue("4") int concurrency,
+                              @DefaultValue("debug") List<String> runtimes,
+                              String idPrefix,
+                              @DefaultValue("200ms") Duration backoffMin,
+                              @DefaultValue("5s") Duration backoffMax,
+                              @DefaultValue Exec exec) {
+
+    /**
+     * The {@code exec} runtime: off unless enabled, since it runs commands for anyone who can reach the API.
+     *
+     * @param enabled         whether {@code exec} nodes are run at all
+     * @param allowedCommands the commands it may run; empty means any
+     * @param timeout         how long a command may run before it is killed (an ERROR)
+     */
+    public record Exec(@DefaultValue("false") boolean enabled,
+                       @DefaultValue List<String> allowedCommands,
+                       @DefaultValue("5m") Duration timeout) {
+    }
+}

@@ -1,0 +1,22 @@
+package io.adagio.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The etcd backend.
+ *
+ * @param endpoints client URLs of the etcd cluster
+ * @param namespace the top-level key prefix (the original's {@code WithNamespace})
+ * @param list      the named list under it (the original's {@code ForList}); keys live under namespace/list/
+ * @param timeout   the deadline of every etcd call
+ */
+@ConfigurationProperties("adagio.etcd")
+public record EtcdProperties(@DefaultValue("http://127.0.0.1:2379") List<String> endpoints,
+                             @DefaultValue("v0") String namespace,
+                             @DefaultValue("default") String list,
+                             @DefaultValue("5s") Duration timeout) {
+}

@@ -1,0 +1,15 @@
+package io.adagio.config;
+
+import org.springframework.context.annotation.Conditional;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/** The annotated bean exists only in processes that run the agent pool ({@code adagio.mode} all or agent). */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Conditional(ModeCondition.Agents.class)
+public @interface RunsAgents {
+}
