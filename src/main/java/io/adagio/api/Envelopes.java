@@ -18,8 +18,18 @@ final class Envelopes {
     private Envelopes() {
     }
 
-    /** {@code PUT /v0/runs}: the graph to run. */
-    record StartRun(GraphSpec spec) {
+    /**
+     * {@code PUT /v0/runs}: the graph to run, as {@code {"spec": {...}}} (the original's body) or bare
+     * ({@code {"nodes": [...], "edges": [...]}}, so an example graph file can be posted as it is).
+     */
+    record StartRun(GraphSpec spec, List<io.adagio.model.NodeSpec> nodes, List<io.adagio.model.Edge> edges) {
+        /** The graph given, or null when there is none. */
+        GraphSpec graph() {
+            if (spec != null) {
+                return spec;
+            }
+            return nodes == null && edges == null ? null : new GraphSpec(nodes, edges);
+        }
     }
 
     /** One run; {@code warnings} says what would keep it from finishing (e.g. a runtime no agent offers). */

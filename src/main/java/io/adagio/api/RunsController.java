@@ -5,6 +5,7 @@ import io.adagio.engine.GraphValidator;
 import io.adagio.engine.InvalidGraphException;
 import io.adagio.engine.GraphViolation;
 import io.adagio.engine.RunFactory;
+import io.adagio.model.GraphSpec;
 import io.adagio.model.Run;
 import io.adagio.repository.Repository;
 import io.adagio.repository.RunQuery;
@@ -35,11 +36,13 @@ class RunsController {
     private final Repository repository;
     private final GraphValidator validator;
     private final RunFactory runs;
+    private final ApiMetrics metrics;
 
-    RunsController(Repository repository, GraphValidator validator, RunFactory runs) {
+    RunsController(Repository repository, GraphValidator validator, RunFactory runs, ApiMetrics metrics) {
         this.repository = repository;
         this.validator = validator;
         this.runs = runs;
+        this.metrics = metrics;
     }
 
     /** The original's start call: 200 with the new run. */
@@ -58,11 +61,13 @@ class RunsController {
     }
 
     private Run create(Envelopes.StartRun request) {
-        if (request == null || request.spec() == null) {
+        GraphSpec graph = request == null ? null : request.graph();
+        if (graph == null) {
             throw new InvalidGraphException(GraphViolation.EMPTY_GRAPH, "The request has no spec: send {\"spec\": {\"nodes\": […], \"edges\": […]}}.", Map.of());
         }
-        validator.validate(request.spec());
-        Run run = repository.startRun(runs.create(request.spec()));
+        validator.validate(graph);
+        Run run = repository.startRun(runs.create(graph));
+        metrics.runStarted();
         log.info("run {} started with {} nodes", run.id(), run.nodes().size());
         return run;
     }
