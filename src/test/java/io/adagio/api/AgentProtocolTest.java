@@ -1,0 +1,287 @@
+package io.adagio.api;
+
+import io.adagio.support.Http;
+import io.adagio.support.SseClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent protocol over real HTTP and SSE, driven by hand as a foreign agent would (no built-in pool):
+ * leases, claims, finishes, and the event stream's format, filtering, resumption and reset.
+ */
+@Timeout(120)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "adagio.mode=api", "adagio.leases.ttl=3s", "adagio.sse.heartbeat=300ms", "adagio.memory.history=20"})
+class AgentProtocolTest {
+    @LocalServerPort
+    int port;
+    Http http;
+    final List<SseClient> streams = new ArrayList<>();
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+    }
+
+    @AfterEach
+    void closeStreams() {
+        streams.forEach(SseClient::close);
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private String register(String agent, String... runtimes) {
+        StringBuilder rs = new StringBuilder();
+        for (String r : runtimes) {
+            rs.append(rs.isEmpty() ? "" : ",").append("{\"name\":\"").append(r).append("\"}");
+        }
+        Http.Reply r = http.put("/v0/agents/" + agent, "{\"runtimes\":[" + rs + "]}");
+        assertThat(r.status()).isEqualTo(200);
+        return agent;
+    }
+
+    private String start(String runtime, String... names) {
+        StringBuilder nodes = new StringBuilder();
+        for (String n : names) {
+            nodes.append(nodes.isEmpty() ? "" : ",").append("{\"name\":\"").append(n).append("\",\"runtime\":\"").append(runtime).append("\"}");
+        }
+        return http.put("/v0/runs", "{\"spec\":{\"nodes\":[" + nodes + "]}}").json().path("run").path("id").asString();
+    }
+
+    private String chain(String runtime) {
+        return http.put("/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"" + runtime + "\"},{\"name\":\"b\",\"runtime\":\"" + runtime
+                + "\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"b\"}]}}").json().path("run").path("id").asString();
+    }
+
+    private Http.Reply claim(String run, String node, String agent) {
+        return http.post("/v0/runs/" + run + "/nodes/" + node + "/claim", "{\"agent_id\":\"" + agent + "\"}");
+    }
+
+    private Http.Reply finish(String run, String node, String claim, String conclusion, String outputText) {
+        return http.post("/v0/runs/" + run + "/nodes/" + node + "/finish", "{\"claim\":{\"id\":\"" + claim
+                + "\"},\"result\":{\"conclusion\":\"" + conclusion + "\",\"output_text\":\"" + outputText + "\"}}");
+    }
+
+    private SseClient stream(String path, String lastEventId) {
+        SseClient s = SseClient.open(http, path, lastEventId);
+        streams.add(s);
+        return s;
+    }
+
+    @Test
+    void leasesRegisterRenewAndEnd() {
+        String agent = unique("lease");
+        Http.Reply r = http.put("/v0/agents/" + agent, "{\"runtimes\":[{\"name\":\"debug\"},{\"name\":\"exec\"}]}");
+        assertThat(r.json().path("ttl_seconds").asLong()).isEqualTo(3);
+        assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).contains(agent);
+        assertThat(http.post("/v0/agents/" + agent + "/heartbeat", "").status()).isEqualTo(200);
+        assertThat(http.delete("/v0/agents/" + agent).status()).isEqualTo(204);
+        assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).doesNotContain(agent);
+        Http.Reply gone = http.post("/v0/agents/" + agent + "/heartbeat", "");
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.problem()).isEqualTo("lease-not-found");
+        Http.Reply none = http.put("/v0/agents/" + agent, "{\"runtimes\":[]}");
+        assertThat(none.status()).isEqualTo(400);
+    }
+
+    @Test
+    void aLeaseEndsWithoutHeartbeats() {
+        String agent = register(unique("silent"), "debug");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                !http.get("/v0/agents").json().path("agents").findValuesAsString("id").contains(agent));
+        assertThat(http.post("/v0/agents/" + agent + "/heartbeat", "").status()).isEqualTo(404);
+    }
+
+    @Test
+    void claimAndFinishFollowTheRules() {
+        String agent = register(unique("worker"), "proto");
+        String other = register(unique("other"), "proto");
+        String run = chain("proto");
+
+        Http.Reply notReady = claim(run, "b", agent);
+        assertThat(notReady.status()).isEqualTo(409);
+        assertThat(notReady.problem()).isEqualTo("node-not-ready");
+
+        Http.Reply won = claim(run, "a", agent);
+        assertThat(won.status()).isEqualTo(200);
+        assertThat(won.json().path("claimed").asBoolean()).isTrue();
+        String claimId = won.json().path("claim").path("id").asString();
+        assertThat(claimId).matches("[0-9A-HJKMNP-TV-Z]{26}");
+        assertThat(won.json().path("node").path("status").asString()).isEqualTo("RUNNING");
+
+        Http.Reply lost = claim(run, "a", other);
+        assertThat(lost.status()).isEqualTo(200);
+        assertThat(lost.json().path("claimed").asBoolean()).isFalse();
+        assertThat(lost.json().has("node")).isFalse();
+
+        Http.Reply stale = finish(run, "a", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "SUCCESS", "x");
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.problem()).isEqualTo("stale-claim");
+        assertThat(http.get("/v0/runs/" + run + "/nodes/a").json().path("node").path("attempts")).isEmpty();
+
+        Http.Reply done = finish(run, "a", claimId, "SUCCESS", "hello a");
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.json().path("node").path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(finish(run, "a", claimId, "SUCCESS", "hello a").status()).as("identical repeat").isEqualTo(200);
+        assertThat(http.get("/v0/runs/" + run + "/nodes/a").json().path("node").path("attempts")).hasSize(1);
+        assertThat(finish(run, "a", claimId, "FAIL", "changed my mind").status()).isEqualTo(409);
+
+        JsonNode b = claim(run, "b", other).json();
+        assertThat(b.path("claimed").asBoolean()).isTrue();
+        String input = b.path("node").path("inputs").path("a").asString();
+        assertThat(new String(Base64.getDecoder().decode(input), StandardCharsets.UTF_8)).isEqualTo("hello a");
+
+        Http.Reply base64 = http.post("/v0/runs/" + run + "/nodes/b/finish", "{\"claim\":{\"id\":\"" + b.path("claim").path("id").asString()
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"output\":\"" + Base64.getEncoder().encodeToString("bytes".getBytes()) + "\"}}");
+        assertThat(base64.status()).isEqualTo(200);
+        JsonNode runAfter = http.get("/v0/runs/" + run).json().path("run");
+        assertThat(runAfter.path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(runAfter.path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void claimsAndFinishesRejectBadRequests() {
+        String agent = register(unique("strict"), "proto");
+        String run = start("proto", "a");
+        Http.Reply unknownRun = claim("01ARZ3NDEKTSV4RRFFQ69G5FAV", "a", agent);
+        assertThat(unknownRun.status()).isEqualTo(404);
+        assertThat(unknownRun.problem()).isEqualTo("run-not-found");
+        assertThat(claim(run, "zz", agent).problem()).isEqualTo("node-not-found");
+        Http.Reply noLease = claim(run, "a", "ghost-agent");
+        assertThat(noLease.status()).isEqualTo(409);
+        assertThat(noLease.problem()).isEqualTo("agent-not-registered");
+        assertThat(http.post("/v0/runs/" + run + "/nodes/a/claim", "{}").status()).isEqualTo(400);
+        String claimId = claim(run, "a", agent).json().path("claim").path("id").asString();
+        Http.Reply badConclusion = finish(run, "a", claimId, "MAYBE", "");
+        assertThat(badConclusion.status()).isEqualTo(400);
+        assertThat(badConclusion.problem()).isEqualTo("invalid-request");
+        assertThat(http.post("/v0/runs/" + run + "/nodes/a/finish", "{\"result\":{\"conclusion\":\"SUCCESS\"}}").status()).isEqualTo(400);
+        assertThat(http.get("/v0/runs/" + run + "/nodes/a").json().path("node").path("status").asString()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void theStreamSendsTheCurrentSetThenLiveEventsForTheAgentsRuntimesOnly() {
+        String runtime = unique("rt");
+        String before = start(runtime, "early");
+        start(unique("someone-else"), "not-mine");
+        SseClient s = stream("/v0/agents/" + unique("listener") + "/events?runtime=" + runtime, null);
+        assertThat(s.response().statusCode()).isEqualTo(200);
+        assertThat(s.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(s.response().headers().firstValue("Cache-Control").orElse("")).contains("no-cache");
+        assertThat(s.response().headers().firstValue("X-Accel-Buffering").orElse("")).isEqualTo("no");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !s.of("NODE_READY").isEmpty());
+        SseClient.Message first = s.of("NODE_READY").get(0);
+        JsonNode data = Http.tree(first.data());
+        assertThat(data.path("type").asString()).isEqualTo("NODE_READY");
+        assertThat(data.path("run_id").asString()).isEqualTo(before);
+        assertThat(data.path("node_spec").path("name").asString()).isEqualTo("early");
+        assertThat(first.id()).as("the current set's last event carries the position").isNotBlank();
+        assertThat(s.retries).isNotEmpty();
+
+        String live = start(runtime, "later");
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.of("NODE_READY").size() == 2);
+        SseClient.Message second = s.of("NODE_READY").get(1);
+        assertThat(Http.tree(second.data()).path("run_id").asString()).isEqualTo(live);
+        assertThat(second.id()).matches("\\d+\\.\\d+");
+        assertThat(s.messages).noneMatch(m -> m.data() != null && m.data().contains("not-mine"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.comments.contains("keep-alive"));
+    }
+
+    @Test
+    void anOpenStreamKeepsTheLeaseAlive() {
+        String agent = unique("streaming");
+        SseClient s = stream("/v0/agents/" + agent + "/events?runtime=debug", null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !s.messages.isEmpty());
+        Duration ttl = Duration.ofSeconds(3);
+        long until = System.nanoTime() + ttl.multipliedBy(2).toNanos();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).contains(agent);
+            return System.nanoTime() > until;
+        });
+        assertThat(http.delete("/v0/agents/" + agent).status()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(5)).until(s::ended);
+    }
+
+    @Test
+    void aStreamWithoutRuntimesNeedsARegisteredAgent() {
+        SseClient s = stream("/v0/agents/" + unique("unknown") + "/events", null);
+        assertThat(s.response().statusCode()).isEqualTo(404);
+        String agent = register(unique("known"), "debug");
+        SseClient ok = stream("/v0/agents/" + agent + "/events?type=NODE_ORPHANED", null);
+        assertThat(ok.response().statusCode()).isEqualTo(200);
+        assertThat(stream("/v0/agents/" + agent + "/events?type=NODE_BORED", null).response().statusCode()).isEqualTo(400);
+        assertThat(stream("/v0/agents/" + agent + "/events", "not-a-cursor").response().statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void reconnectingWithLastEventIdDeliversExactlyTheMissedEvents() {
+        String runtime = unique("resume");
+        String agent = unique("resumer");
+        SseClient first = stream("/v0/agents/" + agent + "/events?runtime=" + runtime, null);
+        String one = start(runtime, "one");
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.of("NODE_READY").size() == 1);
+        String lastSeen = first.lastEventId();
+        first.close();
+
+        String two = start(runtime, "two");
+        String three = start(runtime, "three-a", "three-b");
+        SseClient resumed = stream("/v0/agents/" + agent + "/events?runtime=" + runtime, lastSeen);
+        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.of("NODE_READY").size() >= 3);
+        String four = start(runtime, "four");
+        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.of("NODE_READY").size() >= 4);
+        List<String> got = resumed.of("NODE_READY").stream()
+                .map(m -> Http.tree(m.data()).path("run_id").asString() + "/" + Http.tree(m.data()).path("node_spec").path("name").asString())
+                .toList();
+        assertThat(got).containsExactly(two + "/two", three + "/three-a", three + "/three-b", four + "/four");
+        assertThat(resumed.of("RESET")).isEmpty();
+        assertThat(got).doesNotContain(one + "/one");
+    }
+
+    @Test
+    void aCursorTooOldGetsResetAndTheCurrentSet() {
+        String runtime = unique("old");
+        String agent = unique("sleeper");
+        SseClient first = stream("/v0/agents/" + agent + "/events?runtime=" + runtime, null);
+        String kept = start(runtime, "kept");
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.of("NODE_READY").size() == 1);
+        String lastSeen = first.lastEventId();
+        first.close();
+        for (int i = 0; i < 30; i++) {
+            start(unique("noise"), "n");   // push the agent's cursor out of the 20-event history
+        }
+        SseClient resumed = stream("/v0/agents/" + agent + "/events?runtime=" + runtime, lastSeen);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !resumed.of("RESET").isEmpty() && !resumed.of("NODE_READY").isEmpty());
+        assertThat(resumed.messages.get(0).event()).isEqualTo("RESET");
+        assertThat(Http.tree(resumed.of("NODE_READY").get(0).data()).path("run_id").asString()).isEqualTo(kept);
+        String after = start(runtime, "after");
+        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.of("NODE_READY").size() == 2);
+        assertThat(Http.tree(resumed.of("NODE_READY").get(1).data()).path("run_id").asString()).isEqualTo(after);
+    }
+
+    @Test
+    void unserviceableRuntimesAreWarnedAbout() {
+        Http.Reply r = http.put("/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"dbeug\"}]}}");
+        assertThat(r.json().path("warnings").get(0).asString()).contains("dbeug", "a");
+        String id = r.json().path("run").path("id").asString();
+        assertThat(http.get("/v0/runs/" + id).json().path("warnings").get(0).asString()).contains("dbeug");
+        register(unique("fixer"), "dbeug");
+        assertThat(http.get("/v0/runs/" + id).json().has("warnings")).isFalse();
+    }
+}
