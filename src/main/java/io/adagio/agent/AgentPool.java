@@ -71,7 +71,7 @@ public final class AgentPool implements SmartLifecycle {
             t.setDaemon(true);
             return t;
         });
-        heartbeats.scheduleWithFixedDelay(() -> agents.forEach(PoolAgent::heartbeat), 3, 3, TimeUnit.SECONDS);
+        heartbeats.scheduleWithFixedDelay(() -> agents.forEach(PoolAgent::heartbeat), 1, 1, TimeUnit.SECONDS);
         running = true;
         log.info("agent pool started: {} agents ({}) offering {} against {}", agents.size(), prefix, runtimes.keySet(), server);
     }

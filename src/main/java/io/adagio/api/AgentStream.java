@@ -30,7 +30,6 @@ final class AgentStream implements EventSink {
     private final Duration retry;
     private final Consumer<AgentStream> onClosed;
     private volatile Subscription subscription;
-    private volatile long lastWriteNanos = System.nanoTime();
     private volatile boolean closed;
     private boolean retrySent;
 
@@ -81,11 +80,10 @@ final class AgentStream implements EventSink {
         complete();
     }
 
-    /** Sends a comment line if nothing was written for {@code idle}. */
-    void keepAlive(Duration idle) {
-        if (System.nanoTime() - lastWriteNanos >= idle.toNanos()) {
-            send(SseEmitter.event().comment("keep-alive"));
-        }
+    /** Writes a keep-alive comment; answers whether the stream is still open (the write did not fail). */
+    boolean ping() {
+        send(SseEmitter.event().comment("keep-alive"));
+        return !closed;
     }
 
     private SseEmitter.SseEventBuilder start() {
@@ -107,7 +105,6 @@ final class AgentStream implements EventSink {
             synchronized (this) {
                 emitter.send(b);
             }
-            lastWriteNanos = System.nanoTime();
         } catch (IOException | IllegalStateException e) {
             log.debug("stream of agent {} is gone: {}", agentId, e.toString());
             close();

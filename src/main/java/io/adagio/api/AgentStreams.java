@@ -50,10 +50,10 @@ class AgentStreams implements SmartLifecycle {
             t.setDaemon(true);
             return t;
         });
-        long renewMs = Math.max(100, Math.min(ttl.toMillis() / 3, sse.heartbeat().toMillis()));
+        // An open stream renews its agent's lease; a comment is written on every renewal so a dead client is
+        // noticed (a write fails) within two ticks, and its lease then ends within about TTL + TTL/3.
+        long renewMs = Math.max(100, Math.min(ttl.toMillis() / 6, sse.heartbeat().toMillis()));
         timer.scheduleWithFixedDelay(this::renewLeases, renewMs, renewMs, TimeUnit.MILLISECONDS);
-        long tickMs = Math.max(50, Math.min(1000, sse.heartbeat().toMillis() / 2));
-        timer.scheduleWithFixedDelay(this::keepAlive, tickMs, tickMs, TimeUnit.MILLISECONDS);
         Gauge.builder("adagio.sse.streams", this, AgentStreams::openCount).description("Open agent event streams").register(registry);
     }
 
@@ -87,16 +87,16 @@ class AgentStreams implements SmartLifecycle {
         return byAgent.values().stream().mapToInt(Set::size).sum();
     }
 
-    private void keepAlive() {
-        for (Set<AgentStream> set : byAgent.values()) {
-            for (AgentStream s : List.copyOf(set)) {
-                s.keepAlive(sse.heartbeat());
-            }
-        }
-    }
-
     private void renewLeases() {
-        for (String agentId : List.copyOf(byAgent.keySet())) {
+        for (Map.Entry<String, Set<AgentStream>> entry : byAgent.entrySet()) {
+            String agentId = entry.getKey();
+            boolean alive = false;
+            for (AgentStream s : List.copyOf(entry.getValue())) {
+                alive |= s.ping();
+            }
+            if (!alive) {
+                continue;
+            }
             try {
                 repository.heartbeat(agentId);
             } catch (LeaseNotFoundException e) {

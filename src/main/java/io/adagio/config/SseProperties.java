@@ -8,7 +8,8 @@ import java.time.Duration;
 /**
  * Agent event streams.
  *
- * @param heartbeat how often an idle stream sends a comment line (so dead clients and proxies notice)
+ * @param heartbeat the longest an open stream goes without a comment line (so proxies keep it and dead clients
+ *                  are noticed); streams also write one every lease TTL/6, as they renew their agent's lease
  * @param retry     the reconnect delay the stream advises clients ({@code retry:})
  */
 @ConfigurationProperties("adagio.sse")

@@ -13,8 +13,9 @@ import java.util.function.DoubleSupplier;
 /**
  * {@code debug}: for testing the engine. Sleeps for {@code sleep}, then checks {@code chances} in order
  * ({@code "<probability> <result>"}, result one of success, fail, error, panic; the first that fires decides;
- * panic is a crash, so ERROR), else ends with {@code conclusion} (default success). Its output is the node's
- * name. Bad arguments are an ERROR.
+ * panic is a crash, so ERROR), else ends with {@code conclusion} (default success). {@code conclusion} may list
+ * one value per attempt ({@code ["error", "success"]}: the first attempt errors, the second succeeds; the last
+ * value holds for later attempts). Its output is the node's name. Bad arguments are an ERROR.
  */
 public final class DebugRuntime implements NodeRuntime {
     private final DoubleSupplier random;
@@ -64,7 +65,9 @@ public final class DebugRuntime implements NodeRuntime {
             }
         }
         if (outcome == null) {
-            outcome = args.one("conclusion").orElse("success").toLowerCase(Locale.ROOT);
+            List<String> conclusions = args.all("conclusion");
+            outcome = conclusions.isEmpty() ? "success"
+                    : conclusions.get(Math.min(task.attempts().size(), conclusions.size() - 1)).toLowerCase(Locale.ROOT);
         }
         String name = task.spec().name();
         return switch (outcome) {

@@ -1,0 +1,227 @@
+package io.adagio.e2e;
+
+import io.adagio.agent.AgentPool;
+import io.adagio.agent.runtime.NodeRuntime;
+import io.adagio.config.AgentProperties;
+import io.adagio.model.Conclusion;
+import io.adagio.model.GraphSpec;
+import io.adagio.model.Result;
+import io.adagio.support.Http;
+import io.adagio.support.SseClient;
+import io.adagio.Graphs;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.StandardEnvironment;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End-to-end: a real server on a random port with the built-in agent pool over real HTTP/SSE. Runs the
+ * original's examples and variants, large fan-outs and diamonds, and an agent killed mid-node. Each backend
+ * extends this with its own {@code @SpringBootTest} properties (pool on, exec allowed for {@code ls},
+ * lease TTL 2 s).
+ */
+@Timeout(180)
+public abstract class EndToEndContract {
+    protected static final Duration TTL = Duration.ofSeconds(2);
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JsonMapper json;
+    protected Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+        await().atMost(Duration.ofSeconds(20)).until(() -> http.get("/v0/agents").json().path("agents").size() >= 1);
+    }
+
+    private String start(String body) {
+        Http.Reply r = http.put("/v0/runs", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().path("run").path("id").asString();
+    }
+
+    private String startExample(String file) throws Exception {
+        return start("{\"spec\":" + Files.readString(Path.of("examples", file)) + "}");
+    }
+
+    private String start(GraphSpec graph) {
+        return start("{\"spec\":" + json.writeValueAsString(graph) + "}");
+    }
+
+    private JsonNode awaitCompleted(String id, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(50)).until(() ->
+                "COMPLETED".equals(http.get("/v0/runs/" + id).json().path("run").path("status").asString()));
+        return http.get("/v0/runs/" + id).json().path("run");
+    }
+
+    private static Map<String, JsonNode> byName(JsonNode run) {
+        Map<String, JsonNode> out = new HashMap<>();
+        run.path("nodes").forEach(n -> out.put(n.path("spec").path("name").asString(), n));
+        return out;
+    }
+
+    private static String text(JsonNode base64) {
+        return base64.isNull() || base64.isMissingNode() ? "" : new String(Base64.getDecoder().decode(base64.asString()), StandardCharsets.UTF_8);
+    }
+
+    private static List<String> conclusions(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.path("attempts").forEach(a -> out.add(a.path("conclusion").asString()));
+        return out;
+    }
+
+    @Test
+    void theOriginalsExampleCompletesWithOutputsFlowingToInputs() throws Exception {
+        JsonNode run = awaitCompleted(startExample("example.json"), Duration.ofSeconds(30));
+        assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
+        Map<String, JsonNode> nodes = byName(run);
+        Map<String, List<String>> parents = Map.of("a", List.of(), "b", List.of(), "c", List.of("a"), "d", List.of("a", "b"),
+                "e", List.of("c", "d"), "f", List.of("b"), "g", List.of("e", "f"));
+        for (var e : nodes.entrySet()) {
+            JsonNode n = e.getValue();
+            assertThat(conclusions(n)).as(e.getKey()).containsExactly("SUCCESS");
+            JsonNode inputs = n.path("inputs");
+            assertThat(inputs.propertyNames()).as(e.getKey()).containsExactlyInAnyOrderElementsOf(parents.get(e.getKey()));
+            for (String p : parents.get(e.getKey())) {
+                assertThat(inputs.path(p).asString()).isEqualTo(nodes.get(p).path("attempts").get(0).path("output").asString());
+            }
+        }
+        assertThat(text(nodes.get("d").path("attempts").get(0).path("output"))).isEqualTo("d");
+        assertThat(text(nodes.get("g").path("attempts").get(0).path("output"))).as("ls ran in the working directory").contains("pom.xml");
+    }
+
+    @Test
+    void theFailureVariantSkipsDownstream() throws Exception {
+        JsonNode run = awaitCompleted(startExample("example-failure.json"), Duration.ofSeconds(30));
+        assertThat(run.path("outcome").asString()).isEqualTo("FAILED");
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(conclusions(nodes.get("d"))).containsExactly("FAIL");
+        for (String skipped : List.of("e", "g")) {
+            assertThat(nodes.get(skipped).path("attempts")).isEmpty();
+            assertThat(nodes.get(skipped).path("skipped").asBoolean()).isTrue();
+            assertThat(nodes.get(skipped).path("status").asString()).isEqualTo("COMPLETED");
+        }
+        for (String ran : List.of("a", "b", "c", "f")) {
+            assertThat(conclusions(nodes.get(ran))).containsExactly("SUCCESS");
+        }
+    }
+
+    @Test
+    void theErrorVariantFailsTheRun() throws Exception {
+        JsonNode run = awaitCompleted(startExample("example-error.json"), Duration.ofSeconds(30));
+        assertThat(conclusions(byName(run).get("d"))).containsExactly("ERROR");
+        assertThat(run.path("outcome").asString()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void anErrorIsRetriedAndThenSucceeds() {
+        String body = "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"},{\"name\":\"b\",\"runtime\":\"debug\"},"
+                + "{\"name\":\"h\",\"runtime\":\"debug\",\"retry\":{\"error\":{\"max_attempts\":2}},"
+                + "\"metadata\":{\"adagio.arguments.debug.conclusion\":{\"values\":[\"error\",\"success\"]}}},"
+                + "{\"name\":\"c\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"h\"},"
+                + "{\"source\":\"h\",\"destination\":\"c\"},{\"source\":\"b\",\"destination\":\"c\"}]}}";
+        JsonNode run = awaitCompleted(start(body), Duration.ofSeconds(30));
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(conclusions(nodes.get("h"))).containsExactly("ERROR", "SUCCESS");
+        assertThat(conclusions(nodes.get("c"))).containsExactly("SUCCESS");
+        assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void exhaustedRetriesFailTheNodeAndSkipDownstream() {
+        String body = "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"},{\"name\":\"b\",\"runtime\":\"debug\"},"
+                + "{\"name\":\"i\",\"runtime\":\"debug\",\"retry\":{\"fail\":{\"max_attempts\":2}},"
+                + "\"metadata\":{\"adagio.arguments.debug.conclusion\":{\"values\":[\"fail\"]}}},"
+                + "{\"name\":\"c\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"i\"},"
+                + "{\"source\":\"i\",\"destination\":\"c\"},{\"source\":\"b\",\"destination\":\"c\"}]}}";
+        JsonNode run = awaitCompleted(start(body), Duration.ofSeconds(30));
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(conclusions(nodes.get("i"))).containsExactly("FAIL", "FAIL");
+        assertThat(nodes.get("c").path("attempts")).isEmpty();
+        assertThat(nodes.get("c").path("skipped").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aFanOutOfTwoHundredCompletes() {
+        JsonNode run = awaitCompleted(start(Graphs.fanOut(200, "debug")), Duration.ofSeconds(90));
+        assertThat(run.path("nodes")).hasSize(201);
+        assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aLayeredDiamondCompletes() {
+        JsonNode run = awaitCompleted(start(Graphs.diamond(10, 20, "debug")), Duration.ofSeconds(90));
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(nodes).hasSize(200);
+        assertThat(nodes.get("l9-0").path("inputs").propertyNames()).hasSize(20);
+        assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aKilledAgentsNodeIsOrphanedRecordedAsErrorAndRunAgain() throws Exception {
+        String runtime = "slow-" + UUID.randomUUID().toString().substring(0, 6);
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"" + runtime + "\",\"retry\":{\"error\":{\"max_attempts\":2}}}]}}");
+        SseClient observer = SseClient.open(http, "/v0/agents/observer-" + runtime + "/events?type=NODE_ORPHANED&runtime=" + runtime, null);
+        SseClient doomed = SseClient.open(http, "/v0/agents/doomed-" + runtime + "/events?runtime=" + runtime, null);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !doomed.messages.isEmpty() && !observer.messages.isEmpty());
+            Http.Reply claim = http.post("/v0/runs/" + id + "/nodes/a/claim", "{\"agent_id\":\"doomed-" + runtime + "\"}");
+            assertThat(claim.json().path("claimed").asBoolean()).isTrue();
+
+            long killed = System.nanoTime();
+            doomed.close(); // the agent dies: its stream ends, it never heartbeats or unregisters
+            await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> !observer.of("NODE_ORPHANED").isEmpty());
+            assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThanOrEqualTo(TTL.plusSeconds(2));
+            assertThat(http.get("/v0/runs/" + id + "/nodes/a").json().path("node").path("status").asString()).isEqualTo("NONE");
+        } finally {
+            doomed.close();
+            observer.close();
+        }
+
+        NodeRuntime slow = new NodeRuntime() {
+            @Override
+            public String name() {
+                return runtime;
+            }
+
+            @Override
+            public Result run(io.adagio.agent.runtime.Task task) {
+                return Result.of(Conclusion.SUCCESS, "recovered");
+            }
+        };
+        AgentProperties props = new AgentProperties(URI.create(http.base()), 1, List.of(runtime), "rescuer-" + runtime,
+                Duration.ofMillis(100), Duration.ofSeconds(1), new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5)));
+        AgentPool rescuer = new AgentPool(props, List.of(slow), json, new StandardEnvironment());
+        rescuer.start();
+        try {
+            JsonNode run = awaitCompleted(id, Duration.ofSeconds(30));
+            JsonNode a = byName(run).get("a");
+            assertThat(conclusions(a)).containsExactly("ERROR", "SUCCESS");
+            assertThat(text(a.path("attempts").get(0).path("output"))).isEqualTo("node was orphaned");
+            assertThat(text(a.path("attempts").get(1).path("output"))).isEqualTo("recovered");
+        } finally {
+            rescuer.stop();
+        }
+    }
+}
