@@ -28,7 +28,7 @@ FROM eclipse-temurin:17-jre AS runtime
 # A fixed numeric UID, so Kubernetes' runAsNonRoot can verify it (the Helm chart's
 # podSecurityContext.runAsUser uses the same 10001).
 RUN groupadd --system --gid 10001 adagio \
- && useradd --system --uid 10001 --gid adagio --home-dir /app --no-create-home \
+ && useradd --system --no-log-init --uid 10001 --gid adagio --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin adagio
 
 WORKDIR /app
