@@ -486,6 +486,41 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void aSlowSubscriberNeitherBlocksOthersNorLosesEventsSilently() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Recorder slow = new Recorder() {
+            @Override
+            public void onEvent(CursoredEvent event) {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.onEvent(event);
+            }
+        };
+        slow.subscription = repo.subscribe(EventFilter.all(), null, slow);
+        subscriptions.add(slow.subscription);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !slow.snapshots.isEmpty());
+        Recorder fast = subscribe(EventFilter.all(), null);
+
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(start(Graphs.single("n" + i)).id());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.live.size() == 20);
+        assertThat(slow.live).hasSizeLessThanOrEqualTo(1);
+
+        release.countDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> slow.live.size() == 20 || slow.snapshots.size() > 1);
+        if (slow.snapshots.size() > 1) {
+            assertThat(slow.snapshots.get(slow.snapshots.size() - 1).reset()).as("a lost event is announced").isTrue();
+        } else {
+            assertThat(slow.live).extracting(e -> e.event().runId()).containsExactlyElementsOf(ids);
+        }
+    }
+
+    @Test
     void startedRunIsVisibleWhole() throws Exception {
         Run run = start(Graphs.diamond(10, 20, "debug"));
         Run read = repo.inspectRun(run.id());
@@ -669,7 +704,7 @@ public abstract class RepositoryContract {
     }
 
     /** An {@link EventSink} that records what it is given. */
-    protected static final class Recorder implements EventSink {
+    protected static class Recorder implements EventSink {
         record Snapshot(Cursor position, List<Event> events, boolean reset) {
         }
 

@@ -28,7 +28,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the service with the given {@code --key=value} arguments and waits until it answers. */
     public static ServiceProcess start(String... args) throws IOException {
-        int port = freePort();
+        return startOn(freePort(), args);
+    }
+
+    /** Starts the service on a given port (e.g. to restart it where its clients expect it). */
+    public static ServiceProcess startOn(int port, String... args) throws IOException {
         Path log = Files.createTempFile("adagio-service-", ".log");
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
