@@ -75,7 +75,7 @@ class NodesController {
         try {
             Node node = repository.finishNode(runId, name, request.claim().id(), result);
             log.debug("run {} node {} finished {} -> {}", runId, name, result.conclusion(), node.status());
-            metrics.finished(result.conclusion());
+            metrics.finished(result.conclusion(), node.status());
             return new Envelopes.NodeBody(node);
         } catch (io.adagio.repository.StaleClaimException e) {
             metrics.staleFinish();
