@@ -20,7 +20,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The built-in agent pool: {@code adagio.agent.concurrency} agents, each a plain client of the public API.
+ * The built-in agent pool: {@code adagio.agent.concurrency} agents, each a plain client of the public API
+ * with its own lease, sharing one event stream (held as the first agent) and one set of hints, so a node
+ * costs the pool one claim.
  * Starts last (after the web server, so in mode {@code all} it can reach its own API) and stops first (so
  * its finishes still reach the API): it stops claiming, lets nodes in hand finish briefly, and unregisters.
  */
@@ -34,6 +36,7 @@ public final class AgentPool implements SmartLifecycle {
     private final Environment env;
     private final List<PoolAgent> agents = new ArrayList<>();
     private ScheduledExecutorService heartbeats;
+    private EventFeed feed;
     private volatile boolean running;
 
     public AgentPool(AgentProperties props, List<NodeRuntime> runtimes, JsonMapper json, Environment env) {
@@ -61,11 +64,15 @@ public final class AgentPool implements SmartLifecycle {
         URI server = serverUrl();
         ControlPlaneClient client = new ControlPlaneClient(server, json, Duration.ofSeconds(10));
         String prefix = props.idPrefix() == null || props.idPrefix().isBlank() ? defaultPrefix() : props.idPrefix();
+        Hints hints = new Hints(Math.max(4, props.concurrency() * 2));
         for (int i = 0; i < props.concurrency(); i++) {
-            PoolAgent a = new PoolAgent(prefix + "-" + i, client, runtimes, json, props.backoffMin(), props.backoffMax());
+            PoolAgent a = new PoolAgent(prefix + "-" + i, client, runtimes, hints, props.backoffMin(), props.backoffMax());
             agents.add(a);
             a.start();
         }
+        feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), client, json, hints,
+                props.backoffMin(), props.backoffMax());
+        feed.start();
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-agent-heartbeats");
             t.setDaemon(true);
@@ -81,6 +88,9 @@ public final class AgentPool implements SmartLifecycle {
         running = false;
         if (heartbeats != null) {
             heartbeats.shutdownNow();
+        }
+        if (feed != null) {
+            feed.stop();
         }
         List<Thread> stopping = new ArrayList<>();
         for (PoolAgent a : agents) {

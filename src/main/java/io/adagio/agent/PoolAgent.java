@@ -3,33 +3,23 @@ package io.adagio.agent;
 import io.adagio.agent.runtime.NodeRuntime;
 import io.adagio.agent.runtime.Task;
 import io.adagio.model.Conclusion;
-import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.Node;
-import io.adagio.model.NodeSpec;
 import io.adagio.model.Result;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import tools.jackson.databind.json.JsonMapper;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 /**
- * One agent of the pool: holds an event stream open (reconnecting with {@code Last-Event-ID} and jittered
- * backoff), keeps the latest hint per node, and runs one node at a time: claim, run its runtime, finish.
- * A NODE_ORPHANED hint is claimed and finished ERROR "node was orphaned" without running the work, as the
- * original does; the retry rules then decide whether it runs again.
+ * One agent of the pool, with its own id and lease: takes hints from the pool's shared {@link Hints} and runs
+ * one node at a time: claim, run its runtime, finish. A NODE_ORPHANED hint is claimed and finished ERROR
+ * "node was orphaned" without running the work, as the original does; the retry rules then decide whether it
+ * runs again.
  */
 final class PoolAgent {
     private static final Logger log = LoggerFactory.getLogger(PoolAgent.class);
@@ -38,29 +28,18 @@ final class PoolAgent {
     private final String id;
     private final ControlPlaneClient client;
     private final Map<String, NodeRuntime> runtimes;
-    private final JsonMapper json;
-    private final Backoff streamBackoff;
+    private final Hints hints;
     private final Backoff callBackoff;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition hinted = lock.newCondition();
-    private final LinkedHashMap<String, Hint> hints = new LinkedHashMap<>();
     private volatile boolean running;
     private volatile boolean busy;
-    private volatile Stream<String> stream;
-    private volatile String lastEventId;
-    private Thread reader;
     private Thread worker;
 
-    private record Hint(EventType type, String runId, NodeSpec spec) {
-    }
-
-    PoolAgent(String id, ControlPlaneClient client, Map<String, NodeRuntime> runtimes, JsonMapper json,
+    PoolAgent(String id, ControlPlaneClient client, Map<String, NodeRuntime> runtimes, Hints hints,
               Duration backoffMin, Duration backoffMax) {
         this.id = id;
         this.client = client;
         this.runtimes = Map.copyOf(runtimes);
-        this.json = json;
-        this.streamBackoff = new Backoff(backoffMin, backoffMax);
+        this.hints = hints;
         this.callBackoff = new Backoff(backoffMin, backoffMax);
     }
 
@@ -72,13 +51,11 @@ final class PoolAgent {
         return runtimes.keySet().stream().sorted().toList();
     }
 
+    /** Registers (retrying until the control plane answers or the agent is stopped) and starts working. */
     void start() {
         running = true;
-        reader = new Thread(this::readEvents, "adagio-agent-" + id + "-events");
         worker = new Thread(this::work, "adagio-agent-" + id);
-        reader.setDaemon(true);
         worker.setDaemon(true);
-        reader.start();
         worker.start();
     }
 
@@ -99,11 +76,6 @@ final class PoolAgent {
      */
     void stop(Duration grace) {
         running = false;
-        Stream<String> s = stream;
-        if (s != null) {
-            s.close();
-        }
-        reader.interrupt();
         if (!busy) {
             worker.interrupt();
         }
@@ -123,78 +95,27 @@ final class PoolAgent {
         }
     }
 
-    // ---- events -------------------------------------------------------------------------------------------
-
-    private void readEvents() {
-        while (running) {
-            try {
-                HttpResponse<Stream<String>> r = client.events(id, runtimeNames(), lastEventId);
-                stream = r.body();
-                if (!running) {
-                    stream.close();
-                    return;
-                }
-                streamBackoff.reset();
-                log.debug("agent {}: event stream open (after {})", id, lastEventId);
-                SseParser parser = new SseParser(lastEventId, this::onMessage, ms -> { });
-                Iterator<String> lines = stream.iterator();
-                while (running && lines.hasNext()) {
-                    parser.line(lines.next());
-                    lastEventId = parser.lastEventId();
-                }
-            } catch (ControlPlaneClient.Unavailable | RuntimeException e) {
-                if (running) {
-                    log.debug("agent {}: event stream lost: {}", id, e.toString());
-                }
-            } finally {
-                Stream<String> s = stream;
-                if (s != null) {
-                    s.close();
-                }
-            }
-            if (running) {
-                pause(streamBackoff.next());
-            }
-        }
-    }
-
-    private void onMessage(SseParser.Message m) {
-        lastEventId = m.lastEventId();
-        if ("RESET".equals(m.event())) {
-            log.info("agent {}: event history was lost; the current set follows", id);
-            lock.lock();
-            try {
-                hints.clear();
-            } finally {
-                lock.unlock();
-            }
-            return;
-        }
-        if (!"NODE_READY".equals(m.event()) && !"NODE_ORPHANED".equals(m.event())) {
-            return;
-        }
-        Event e = json.readValue(m.data(), Event.class);
-        if (!runtimes.containsKey(e.nodeSpec().runtime())) {
-            return;
-        }
-        lock.lock();
-        try {
-            String key = e.runId() + "\u0000" + e.nodeSpec().name();
-            hints.remove(key);
-            hints.put(key, new Hint(e.type(), e.runId(), e.nodeSpec()));
-            hinted.signal();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     // ---- work ---------------------------------------------------------------------------------------------
 
     private void work() {
+        Backoff registering = new Backoff(callBackoff.next(), Duration.ofSeconds(2));
         while (running) {
-            Hint hint;
             try {
-                hint = take();
+                client.register(id, runtimeNames());
+                break;
+            } catch (ControlPlaneClient.Unavailable e) {
+                log.debug("agent {}: cannot register yet: {}", id, e.getMessage());
+                try {
+                    sleep(registering.next());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+        while (running) {
+            Hints.Hint hint;
+            try {
+                hint = hints.take(1000);
             } catch (InterruptedException e) {
                 return;
             }
@@ -214,30 +135,7 @@ final class PoolAgent {
         }
     }
 
-    /** A hint, chosen at random among the oldest few, so agents that share hints rarely collide. */
-    private Hint take() throws InterruptedException {
-        lock.lock();
-        try {
-            while (hints.isEmpty()) {
-                if (!running) {
-                    return null;
-                }
-                hinted.await(1, TimeUnit.SECONDS);
-            }
-            int pick = ThreadLocalRandom.current().nextInt(Math.min(hints.size(), 8));
-            Iterator<Map.Entry<String, Hint>> it = hints.entrySet().iterator();
-            for (int i = 0; i < pick; i++) {
-                it.next();
-            }
-            Hint h = it.next().getValue();
-            it.remove();
-            return h;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void handle(Hint hint) throws InterruptedException {
+    private void handle(Hints.Hint hint) throws InterruptedException {
         String node = hint.spec().name();
         MDC.put("run_id", hint.runId());
         MDC.put("node", node);
@@ -263,7 +161,7 @@ final class PoolAgent {
         }
     }
 
-    private ControlPlaneClient.ClaimReply claim(Hint hint) throws InterruptedException {
+    private ControlPlaneClient.ClaimReply claim(Hints.Hint hint) throws InterruptedException {
         for (int attempt = 0; running; attempt++) {
             try {
                 ControlPlaneClient.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id);
@@ -285,7 +183,7 @@ final class PoolAgent {
     }
 
     /** Runs the node; null when interrupted by shutdown. */
-    private Result run(Hint hint, Node node) {
+    private Result run(Hints.Hint hint, Node node) {
         NodeRuntime runtime = runtimes.get(hint.spec().runtime());
         try {
             Result r = runtime.run(Task.of(hint.runId(), node.spec(), node.inputs(), node.attempts()));
@@ -303,7 +201,7 @@ final class PoolAgent {
     }
 
     /** Finishes, retrying while the control plane is unreachable (a repeated finish is idempotent). */
-    private void finish(Hint hint, String claimId, Result result) throws InterruptedException {
+    private void finish(Hints.Hint hint, String claimId, Result result) throws InterruptedException {
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
         for (int attempt = 0; attempt < 20; attempt++) {
             try {
@@ -323,12 +221,5 @@ final class PoolAgent {
         TimeUnit.MILLISECONDS.sleep(d.toMillis());
     }
 
-    private void pause(Duration d) {
-        try {
-            sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
 }
