@@ -124,7 +124,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.reader = new NodeReader(kv, keys, codec, calls);
         this.starter = new RunStarter(kv, keys, codec, calls);
         this.hub = new EventHub(client.getWatchClient(), kv, keys, ranges, new WatchTranslator(keys, shapes),
-                new ClaimableNodes(keys, ranges, shapes), options.historySize(), options.sweepInterval());
+                new ClaimableNodes(keys, ranges, shapes), options.historySize(), options.sweepInterval(), options.timeout());
     }
 
     /** The options this repository was made with. */

@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -46,8 +47,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Subscribers.</b> Each is drained by its own task on a delivery pool, in cursor order, so a slow one
  * delays only itself. Without a cursor it first gets the claimable nodes at some revision R
  * ({@link ClaimableNodes}), then the events after R. With a cursor it gets exactly the events after it from the
- * history, unless the cursor is not retained — older than this replica's history, compacted in etcd, or from
- * the future — then it gets a reset snapshot.
+ * history; events older than this replica's history (a cursor from another replica, or from before this one
+ * started) are first replayed from etcd's history ({@link HistoryReplay}). A cursor compacted away in etcd, or
+ * from the future, gets a reset snapshot.
  *
  * <p><b>Sweep.</b> Periodically the processing thread looks for orphaned nodes at the last processed revision
  * and announces those not announced yet (a safety net for deletes the watch could not deliver); such events
@@ -69,6 +71,7 @@ final class EventHub implements AutoCloseable {
     private final int historySize;
     private final ScheduledExecutorService processor;
     private final ExecutorService delivery;
+    private final HistoryReplay replay;
 
     private final Object lock = new Object();
     private final TreeMap<Cursor, Event> history = new TreeMap<>();
@@ -85,7 +88,7 @@ final class EventHub implements AutoCloseable {
     private volatile boolean closed;
 
     EventHub(Watch watch, KV kv, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
-             int historySize, Duration sweepInterval) {
+             int historySize, Duration sweepInterval, Duration timeout) {
         this.watch = watch;
         this.kv = kv;
         this.keys = keys;
@@ -96,6 +99,7 @@ final class EventHub implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.processor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-etcd-watch"));
         this.delivery = Executors.newCachedThreadPool(r -> daemon(r, "adagio-etcd-events-" + n.incrementAndGet()));
+        this.replay = new HistoryReplay(watch, kv, keys, translator, new EtcdCalls(timeout));
         long sweepMs = Math.max(100, sweepInterval.toMillis());
         processor.execute(this::begin);
         processor.scheduleWithFixedDelay(this::sweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
@@ -252,7 +256,7 @@ final class EventHub implements AutoCloseable {
         }
     }
 
-    private static boolean compacted(Throwable t) {
+    static boolean compacted(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof CompactedException || String.valueOf(c.getMessage()).contains("compacted")) {
                 return true;
@@ -395,14 +399,7 @@ final class EventHub implements AutoCloseable {
             }
             try {
                 if (check) {
-                    boolean retained = retained(s.position);
-                    synchronized (lock) {
-                        s.checkCursor = false;
-                        if (!retained) {
-                            s.pendingSnapshot = true;
-                            s.reset = true;
-                        }
-                    }
+                    catchUp(s);
                 } else if (snapshot) {
                     deliverSnapshot(s);
                 } else {
@@ -444,33 +441,65 @@ final class EventHub implements AutoCloseable {
     }
 
     /**
-     * Whether the events after {@code after} can still be delivered exactly: it is not from the future, its
-     * revision is not compacted in etcd, and it is within this replica's history.
+     * Starts a resumed subscription: delivers the events after its cursor that are older than the in-memory
+     * history (replayed from etcd), or marks it for a reset snapshot when its cursor is from the future or
+     * compacted away in etcd.
      */
-    private boolean retained(Cursor after) {
-        long now = ranges.currentRevision(keys.root());
-        if (after.revision() > now) {
-            return false;
+    private void catchUp(HubSubscription s) {
+        Cursor after = s.position;
+        Cursor upTo;
+        synchronized (lock) {
+            upTo = horizon;
         }
-        long needed = after.index() == Integer.MAX_VALUE ? after.revision() + 1 : after.revision();
-        if (needed <= now) {
-            try {
-                kv.get(Keys.bytes(keys.root()), GetOption.builder().withCountOnly(true).withRevision(needed).build())
-                        .get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (compacted(e)) {
-                    return false;
-                }
-                throw new io.adagio.repository.BackendUnavailableException("etcd failed checking a cursor", e);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new io.adagio.repository.BackendUnavailableException("etcd did not answer checking a cursor", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new io.adagio.repository.BackendUnavailableException("interrupted", e);
+        Optional<List<CursoredEvent>> missed = Optional.empty();
+        long now = ranges.currentRevision(keys.root());
+        if (after.revision() <= now) {
+            missed = notCompacted(after, now) ? (after.compareTo(upTo) >= 0 ? Optional.of(List.of())
+                    : replay.between(after, upTo)) : Optional.empty();
+        }
+        synchronized (lock) {
+            s.checkCursor = false;
+            if (missed.isEmpty()) {
+                s.pendingSnapshot = true;
+                s.reset = true;
+                return;
+            }
+        }
+        for (CursoredEvent e : missed.get()) {
+            if (s.closed) {
+                return;
+            }
+            if (s.filter.matches(e.event())) {
+                s.sink.onEvent(e);
             }
         }
         synchronized (lock) {
-            return after.compareTo(horizon) >= 0;
+            if (s.position.compareTo(upTo) < 0) {
+                s.position = upTo;
+            }
+        }
+    }
+
+    /** Whether etcd still has the history after {@code after} (its revision is not compacted). */
+    private boolean notCompacted(Cursor after, long now) {
+        long needed = after.index() == Integer.MAX_VALUE ? after.revision() + 1 : after.revision();
+        if (needed > now) {
+            return true;
+        }
+        try {
+            kv.get(Keys.bytes(keys.root()), GetOption.builder().withCountOnly(true).withRevision(needed).build())
+                    .get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (compacted(e)) {
+                return false;
+            }
+            throw new io.adagio.repository.BackendUnavailableException("etcd failed checking a cursor", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new io.adagio.repository.BackendUnavailableException("etcd did not answer checking a cursor", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.adagio.repository.BackendUnavailableException("interrupted", e);
         }
     }
 

@@ -78,6 +78,14 @@ final class Keys {
         return statesOf(status, runId) + name;
     }
 
+    /**
+     * A key that is put and deleted at once to mark a point in the watched range ({@code runs/} to
+     * {@code states/}); it sorts between them and matches no documented prefix, so watchers ignore it.
+     */
+    String sentinel() {
+        return root + "sentinel";
+    }
+
     /** The agent id of an agent key, if it is one. */
     Optional<String> parseAgent(String key) {
         return key.startsWith(agents()) && key.length() > agents().length()

@@ -15,7 +15,9 @@
  * NONE 0 … COMPLETED 4, conclusion NONE 0, SUCCESS 1, FAIL 2, ERROR 3), bytes base64, zero values omitted.
  * We add {@code "skipped": true} on skipped nodes and {@code "lease_id"}/{@code "ttl_ms"} on agents.
  * Keys are parsed by prefix and structure ({@code Keys}); node names may not contain {@code /} at the API, but
- * the parser takes everything after {@code /node/} as the name anyway.
+ * the parser takes everything after {@code /node/} as the name anyway. One more key, {@code sentinel}, is put
+ * and deleted at once when a subscriber is replayed from etcd's history (it marks the end of the replay); it
+ * never stays.
  *
  * <h2>Visibility of a run</h2>
  * The run key is written last, after the node and state keys (in batches that fit etcd's default 128

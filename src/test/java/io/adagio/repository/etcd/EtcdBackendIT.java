@@ -168,6 +168,33 @@ class EtcdBackendIT {
     }
 
     @Test
+    void aCursorFromAnotherReplicaResumesExactlyTheMissedEvents() {
+        EtcdOptions options = EtcdRepositoryIT.freshOptions("resume");
+        EtcdRepository one = repository(options);
+        EventLog first = subscribe(one);
+        String x = one.startRun(runs.create(Graphs.single("x"))).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.saw(EventType.NODE_READY, x, "x"));
+        io.adagio.repository.Cursor seen = first.live.get(0).cursor();
+        String seven = one.startRun(runs.create(Graphs.seven())).id();
+        String y = one.startRun(runs.create(Graphs.single("y"))).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.saw(EventType.NODE_READY, y, "y"));
+
+        EtcdRepository two = repository(options);
+        EventLog resumed = new EventLog();
+        closing.add(two.subscribe(EventFilter.all(), seen, resumed));
+        await().atMost(Duration.ofSeconds(15)).until(() -> resumed.saw(EventType.NODE_READY, y, "y"));
+        assertThat(resumed.snapshots).isEmpty();
+        assertThat(resumed.live).extracting(e -> e.event().runId() + "/" + e.event().nodeSpec().name())
+                .containsExactly(seven + "/a", seven + "/b", y + "/y");
+        assertThat(resumed.live).extracting(io.adagio.repository.CursoredEvent::cursor)
+                .containsExactlyElementsOf(first.live.subList(1, 4).stream().map(io.adagio.repository.CursoredEvent::cursor).toList());
+
+        String z = one.startRun(runs.create(Graphs.single("z"))).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> resumed.saw(EventType.NODE_READY, z, "z"));
+        assertThat(resumed.live).hasSize(4);
+    }
+
+    @Test
     void theKeyspaceAndValuesAreTheOriginals() throws Exception {
         EtcdOptions options = EtcdRepositoryIT.freshOptions("keyspace");
         EtcdRepository repo = repository(options);
