@@ -66,8 +66,8 @@ final class ClaimableNodes {
 
     /** The event for a node, if its run was visible at the revision. */
     Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
-        return shapes.find(ref.runId())
-                .filter(shape -> shape.visibleAt(revision) && shape.topology().contains(ref.name()))
+        return shapes.visibleAt(ref.runId(), revision)
+                .filter(shape -> shape.topology().contains(ref.name()))
                 .map(shape -> new Event(type, ref.runId(), shape.topology().spec(ref.name())));
     }
 }

@@ -27,6 +27,14 @@ final class RunShapes {
         }
     };
 
+    /** Run id → a revision at which its run key did not exist (runs being started, or never). */
+    private final Map<String, Long> absent = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
     RunShapes(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls) {
         this.kv = kv;
         this.keys = keys;
@@ -46,6 +54,33 @@ final class RunShapes {
         return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(remember(runId, r.getKvs().get(0)));
     }
 
+    /**
+     * Whether the run was visible at {@code revision}, with its shape if so. A run key found absent at some
+     * revision A proves the run invisible at every revision up to A, which is remembered so that the many state
+     * keys of a start in flight cost one read, not one each.
+     */
+    Optional<RunShape> visibleAt(String runId, long revision) {
+        synchronized (cache) {
+            RunShape known = cache.get(runId);
+            if (known != null) {
+                return known.visibleAt(revision) ? Optional.of(known) : Optional.empty();
+            }
+            Long absentAt = absent.get(runId);
+            if (absentAt != null && revision <= absentAt) {
+                return Optional.empty();
+            }
+        }
+        GetResponse r = calls.await(kv.get(Keys.bytes(keys.run(runId))), "reading run " + runId);
+        if (r.getKvs().isEmpty()) {
+            synchronized (cache) {
+                absent.put(runId, r.getHeader().getRevision());
+            }
+            return Optional.empty();
+        }
+        RunShape shape = remember(runId, r.getKvs().get(0));
+        return shape.visibleAt(revision) ? Optional.of(shape) : Optional.empty();
+    }
+
     /** Caches the shape a run key holds, and answers it. */
     RunShape remember(String runId, KeyValue runKey) {
         EtcdCodec.StoredRun stored = codec.run(runKey.getValue());
@@ -53,6 +88,7 @@ final class RunShapes {
                 runKey.getCreateRevision());
         synchronized (cache) {
             cache.put(runId, shape);
+            absent.remove(runId);
         }
         return shape;
     }
@@ -61,6 +97,7 @@ final class RunShapes {
     void remember(RunShape shape) {
         synchronized (cache) {
             cache.put(shape.id(), shape);
+            absent.remove(shape.id());
         }
     }
 }

@@ -70,8 +70,8 @@ final class WatchTranslator {
     }
 
     private Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
-        return shapes.find(ref.runId())
-                .filter(shape -> shape.revision() < revision && shape.topology().contains(ref.name()))
+        return shapes.visibleAt(ref.runId(), revision - 1)
+                .filter(shape -> shape.topology().contains(ref.name()))
                 .map(shape -> new Event(type, ref.runId(), shape.topology().spec(ref.name())));
     }
 }
