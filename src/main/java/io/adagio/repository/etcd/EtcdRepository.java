@@ -310,6 +310,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         return new AgentLease(stored.get().agent(), Duration.ofMillis(stored.get().ttlMillis()));
     }
 
+    /** Revokes the agent's lease: etcd deletes its agent key and its running keys (they become orphaned). */
     @Override
     public void unregisterAgent(String agentId) {
         Long known = knownLeases.remove(agentId);
@@ -328,7 +329,6 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 }
             }
         }
-        stored.ifPresent(a -> calls.await(kv.delete(Keys.bytes(keys.agent(agentId))), "removing agent " + agentId));
     }
 
     private Optional<EtcdCodec.StoredAgent> agent(String agentId) {
