@@ -1,0 +1,73 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.model.NodeStatus;
+import io.etcd.jetcd.KeyValue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The nodes claimable at one revision, as events: NODE_READY for every ready state key, NODE_ORPHANED for
+ * every node key without a state key, both only for runs visible at that revision. Orphans are looked for
+ * only when the counts say some exist (node keys outnumber state keys), so the common case costs a keys-only
+ * read of {@code states/ready/} and six counts.
+ */
+final class ClaimableNodes {
+    private final Keys keys;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
+
+    ClaimableNodes(Keys keys, KeyRanges ranges, RunShapes shapes) {
+        this.keys = keys;
+        this.ranges = ranges;
+        this.shapes = shapes;
+    }
+
+    /** The claimable nodes at {@code revision}: ready ones first, then orphans. */
+    List<Event> at(long revision) {
+        List<Event> out = new ArrayList<>();
+        for (KeyValue kv : ranges.all(keys.states(NodeStatus.READY), revision, true)) {
+            keys.parseState(Keys.text(kv.getKey())).flatMap(s -> event(EventType.NODE_READY, s.node(), revision))
+                    .ifPresent(out::add);
+        }
+        for (Keys.NodeRef orphan : orphans(revision)) {
+            event(EventType.NODE_ORPHANED, orphan, revision).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The nodes with no state key at {@code revision} (of any run, visible or not). */
+    Set<Keys.NodeRef> orphans(long revision) {
+        long stateKeys = 0;
+        for (NodeStatus s : Keys.KEYED) {
+            stateKeys += ranges.count(keys.states(s), revision);
+        }
+        if (ranges.count(keys.nodes(), revision) <= stateKeys) {
+            return Set.of();
+        }
+        Set<Keys.NodeRef> keyed = new HashSet<>();
+        for (NodeStatus s : Keys.KEYED) {
+            for (KeyValue kv : ranges.all(keys.states(s), revision, true)) {
+                keys.parseState(Keys.text(kv.getKey())).ifPresent(k -> keyed.add(k.node()));
+            }
+        }
+        Set<Keys.NodeRef> out = new LinkedHashSet<>();
+        for (KeyValue kv : ranges.all(keys.nodes(), revision, true)) {
+            keys.parseNode(Keys.text(kv.getKey())).filter(ref -> !keyed.contains(ref)).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The event for a node, if its run was visible at the revision. */
+    Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
+        return shapes.visibleAt(ref.runId(), revision)
+                .filter(shape -> shape.topology().contains(ref.name()))
+                .map(shape -> new Event(type, ref.runId(), shape.topology().spec(ref.name())));
+    }
+}

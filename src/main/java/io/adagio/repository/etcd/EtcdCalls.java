@@ -1,0 +1,69 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.repository.BackendUnavailableException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Waits for jetcd futures with a deadline and turns transport failures into
+ * {@link BackendUnavailableException}, so no call blocks without bound. A failure etcd answered on purpose
+ * (such as "lease not found") is recognisable with {@link #isLeaseNotFound}.
+ */
+final class EtcdCalls {
+    private final Duration timeout;
+
+    EtcdCalls(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    /**
+     * The future's value, waited for at most the deadline.
+     *
+     * @throws BackendUnavailableException on timeout, interruption or any etcd failure
+     */
+    <T> T await(CompletableFuture<T> future, String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new BackendUnavailableException("etcd did not answer " + what + " within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new BackendUnavailableException("interrupted while waiting for etcd (" + what + ")", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new BackendUnavailableException("etcd failed " + what + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Whether etcd rejected a request because the lease it named does not exist (expired or revoked). */
+    static boolean isLeaseNotFound(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String msg = String.valueOf(c.getMessage());
+            if (c instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND && msg.contains("lease")) {
+                return true;
+            }
+            if (c instanceof StatusRuntimeException se && se.getStatus().getCode() == Status.Code.NOT_FOUND
+                    && msg.contains("lease")) {
+                return true;
+            }
+            if (msg.contains("requested lease not found")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,227 @@
+package io.adagio.repository.etcd;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Conclusion;
+import io.adagio.model.Edge;
+import io.adagio.model.MetadataValues;
+import io.adagio.model.Node;
+import io.adagio.model.NodeSpec;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.model.RetryRule;
+import io.etcd.jetcd.ByteSequence;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stored values, encoded as the original does (Go {@code encoding/json} over its protobuf structs):
+ * snake_case names, enums as numbers, bytes as base64, zero values left out, times as RFC 3339 with
+ * nanoseconds. Fields we add ({@code skipped} on a node, {@code lease_id}/{@code ttl_ms} on an agent) are
+ * ignored by readers that do not know them; unknown fields are ignored here too.
+ */
+final class EtcdCodec {
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
+            .withZone(ZoneOffset.UTC);
+
+    private final JsonMapper json = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    // ---- runs ---------------------------------------------------------------------------------------------
+
+    /** The run value: creation time, specs and edges (node state lives in the node keys). */
+    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
+        return write(new RunValue(time(createdAt), specs.stream().map(EtcdCodec::spec).toList(),
+                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList()));
+    }
+
+    StoredRun run(ByteSequence value) {
+        RunValue v = read(value, RunValue.class);
+        return new StoredRun(instant(v.createdAt()), list(v.specs()).stream().map(EtcdCodec::spec).toList(),
+                list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList());
+    }
+
+    /** A decoded run value. */
+    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
+    }
+
+    // ---- nodes --------------------------------------------------------------------------------------------
+
+    ByteSequence node(Node n) {
+        return write(new NodeValue(spec(n.spec()), number(n.status().ordinal()),
+                n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
+                n.inputs(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
+                n.skipped() ? Boolean.TRUE : null));
+    }
+
+    /** The node as stored; its status is the one written in the value (the state key decides the real one). */
+    Node node(ByteSequence value) {
+        NodeValue v = read(value, NodeValue.class);
+        return new Node(spec(v.spec()), enumOf(NodeStatus.values(), v.status()),
+                list(v.attempts()).stream().map(EtcdCodec::result).toList(),
+                instant(v.startedAt()), instant(v.finishedAt()), v.inputs(),
+                v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
+                Boolean.TRUE.equals(v.skipped()));
+    }
+
+    // ---- agents -------------------------------------------------------------------------------------------
+
+    ByteSequence agent(StoredAgent a) {
+        return write(new AgentValue(a.agent().id(), a.agent().runtimes().stream()
+                .map(r -> new RuntimeValue(r.name())).toList(), a.leaseId(), a.ttlMillis()));
+    }
+
+    StoredAgent agent(ByteSequence value) {
+        AgentValue v = read(value, AgentValue.class);
+        return new StoredAgent(new Agent(v.id(), list(v.runtimes()).stream().map(r -> new AgentRuntime(r.name())).toList()),
+                v.leaseId() == null ? 0 : v.leaseId(), v.ttlMillis() == null ? 0 : v.ttlMillis());
+    }
+
+    /**
+     * An agent value: the agent, the id of its lease (so any replica can renew or revoke it) and its TTL.
+     */
+    record StoredAgent(Agent agent, long leaseId, long ttlMillis) {
+    }
+
+    // ---- mapping ------------------------------------------------------------------------------------------
+
+    private static SpecValue spec(NodeSpec s) {
+        return new SpecValue(s.name(), s.runtime(), s.metadata(), s.retry());
+    }
+
+    private static NodeSpec spec(SpecValue v) {
+        return new NodeSpec(v.name(), v.runtime(), v.metadata(), v.retry());
+    }
+
+    private static ResultValue result(Result r) {
+        return new ResultValue(number(r.conclusion().ordinal()), r.metadata(), r.output());
+    }
+
+    private static Result result(ResultValue v) {
+        return new Result(enumOf(Conclusion.values(), v.conclusion()), v.metadata(), v.output());
+    }
+
+    private static Integer number(int ordinal) {
+        return ordinal == 0 ? null : ordinal;
+    }
+
+    private static <E> E enumOf(E[] values, Integer number) {
+        int n = number == null ? 0 : number;
+        if (n < 0 || n >= values.length) {
+            throw new IllegalStateException("unknown enum number " + n);
+        }
+        return values[n];
+    }
+
+    private static <T> List<T> list(List<T> l) {
+        return l == null ? List.of() : l;
+    }
+
+    /** RFC 3339 with nanoseconds as Go writes it: UTC, trailing zeros of the fraction trimmed. */
+    static String time(Instant t) {
+        if (t == null) {
+            return null;
+        }
+        String out = SECONDS.format(t);
+        int nanos = t.getNano();
+        if (nanos != 0) {
+            String fraction = String.format("%09d", nanos);
+            int end = fraction.length();
+            while (fraction.charAt(end - 1) == '0') {
+                end--;
+            }
+            out += "." + fraction.substring(0, end);
+        }
+        return out + "Z";
+    }
+
+    static Instant instant(String s) {
+        return s == null || s.isEmpty() ? null : OffsetDateTime.parse(s).toInstant();
+    }
+
+    private ByteSequence write(Object value) {
+        return ByteSequence.from(json.writeValueAsBytes(value));
+    }
+
+    private <T> T read(ByteSequence value, Class<T> type) {
+        try {
+            return json.readValue(value.getBytes(), type);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("undecodable " + type.getSimpleName() + " in etcd", e);
+        }
+    }
+
+    // ---- the stored shapes --------------------------------------------------------------------------------
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record RunValue(@JsonProperty("created_at") String createdAt,
+                            @JsonProperty("specs") List<SpecValue> specs,
+                            @JsonProperty("edges") List<EdgeValue> edges) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record EdgeValue(@JsonProperty("source") String source,
+                             @JsonProperty("destination") String destination) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record SpecValue(@JsonProperty("name") String name,
+                             @JsonProperty("runtime") String runtime,
+                             @JsonProperty("metadata") Map<String, MetadataValues> metadata,
+                             @JsonProperty("retry") Map<String, RetryRule> retry) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record NodeValue(@JsonProperty("spec") SpecValue spec,
+                             @JsonProperty("status") Integer status,
+                             @JsonProperty("attempts") List<ResultValue> attempts,
+                             @JsonProperty("started_at") String startedAt,
+                             @JsonProperty("finished_at") String finishedAt,
+                             @JsonProperty("inputs") Map<String, byte[]> inputs,
+                             @JsonProperty("claim") ClaimValue claim,
+                             @JsonProperty("skipped") Boolean skipped) {
+    }
+
+    /** An empty output is written as {@code ""} (not left out) so a repeated finish compares equal. */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record ResultValue(@JsonProperty("conclusion") Integer conclusion,
+                               @JsonProperty("metadata") Map<String, MetadataValues> metadata,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("output") byte[] output) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record ClaimValue(@JsonProperty("id") String id,
+                              @JsonProperty("metadata") Map<String, MetadataValues> metadata) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record AgentValue(@JsonProperty("id") String id,
+                              @JsonProperty("runtimes") List<RuntimeValue> runtimes,
+                              @JsonProperty("lease_id") Long leaseId,
+                              @JsonProperty("ttl_ms") Long ttlMillis) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record RuntimeValue(@JsonProperty("name") String name) {
+    }
+}

@@ -1,0 +1,474 @@
+package io.adagio.repository.etcd;
+
+import com.github.f4b6a3.ulid.Ulid;
+import io.adagio.engine.ClaimDecision;
+import io.adagio.engine.FinishDecision;
+import io.adagio.engine.RunVerdict;
+import io.adagio.engine.Topology;
+import io.adagio.engine.Transitions;
+import io.adagio.model.Agent;
+import io.adagio.model.Claim;
+import io.adagio.model.Node;
+import io.adagio.model.NodeSpec;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.model.Run;
+import io.adagio.model.Stats;
+import io.adagio.repository.AgentLease;
+import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Cursor;
+import io.adagio.repository.EventFilter;
+import io.adagio.repository.EventSink;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.NodeNotReadyException;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.Repository;
+import io.adagio.repository.RunQuery;
+import io.adagio.repository.StaleClaimException;
+import io.adagio.repository.Subscription;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * The etcd backend (keyspace in {@link io.adagio.repository.etcd}). It reads facts, asks
+ * {@code io.adagio.engine} what changes, and applies the answer as one etcd transaction whose compares assert
+ * that everything read is unchanged; on a conflict it reads again and retries, at most
+ * {@link EtcdOptions#maxRetries()} times, then answers {@link BackendUnavailableException}.
+ *
+ * <ul>
+ *   <li>Start writes node and state keys in batches and the run key last ({@link RunStarter}); readers ignore
+ *       runs whose run key does not exist, so a run is seen whole or not at all.</li>
+ *   <li>Claim: one transaction guarded by the node key's and all four state keys' mod revisions; the running
+ *       state key is put with the claiming agent's lease, so it vanishes when the lease ends.</li>
+ *   <li>Finish reads only the node and the neighbours the engine names (O(degree)), guarded the same way;
+ *       the node value's claim id and the running key's mod revision fence it.</li>
+ *   <li>Agents: {@code agents/<id>} is put with the agent's lease; the value carries the lease id, so any
+ *       replica can renew ({@code keepAliveOnce}) or revoke it.</li>
+ *   <li>Events: one supervised watch, fanned out in memory ({@link EventHub}).</li>
+ * </ul>
+ *
+ * <p>Every call has a deadline ({@link EtcdOptions#timeout()}); an unreachable etcd is a
+ * {@link BackendUnavailableException}, never a hang. Thread-safe.
+ */
+public final class EtcdRepository implements Repository, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EtcdRepository.class);
+    private static final int MAX_TXN_OPS = 128;
+    private static final int LIST_PAGE = 100;
+
+    private final Client client;
+    private final KV kv;
+    private final Lease leases;
+    private final Clock clock;
+    private final EtcdOptions options;
+    private final Keys keys;
+    private final EtcdCodec codec = new EtcdCodec();
+    private final EtcdCalls calls;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
+    private final NodeReader reader;
+    private final RunStarter starter;
+    private final EventHub hub;
+    /** Lease ids of agents registered through this replica (the agent key holds them for every replica). */
+    private final Map<String, Long> knownLeases = new ConcurrentHashMap<>();
+
+    /**
+     * Connects to etcd (lazily: no call is made here) and starts the event watch, which waits for etcd if it
+     * is not reachable yet.
+     */
+    public EtcdRepository(EtcdOptions options, Clock clock) {
+        this.options = options;
+        this.clock = clock;
+        this.client = Client.builder()
+                .endpoints(options.endpoints().toArray(String[]::new))
+                .connectTimeout(options.timeout())
+                .retryMaxDuration(options.timeout())
+                .waitForReady(false)
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+        this.kv = client.getKVClient();
+        this.leases = client.getLeaseClient();
+        this.keys = new Keys(options.namespace(), options.list());
+        this.calls = new EtcdCalls(options.timeout());
+        this.ranges = new KeyRanges(kv, calls);
+        this.shapes = new RunShapes(kv, keys, codec, calls);
+        this.reader = new NodeReader(kv, keys, codec, calls);
+        this.starter = new RunStarter(kv, keys, codec, calls);
+        this.hub = new EventHub(client.getWatchClient(), kv, keys, ranges, new WatchTranslator(keys, shapes),
+                new ClaimableNodes(keys, ranges, shapes), options.historySize(), options.sweepInterval(), options.timeout());
+    }
+
+    /** The options this repository was made with. */
+    public EtcdOptions options() {
+        return options;
+    }
+
+    /** Test hook: told the count of batches written after each batch of a start; throwing fails the start. */
+    void afterStartBatch(IntConsumer hook) {
+        starter.afterBatch(hook);
+    }
+
+    // ---- runs ---------------------------------------------------------------------------------------------
+
+    @Override
+    public Run startRun(Run run) {
+        RunShape shape = starter.start(run);
+        shapes.remember(shape);
+        return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
+                run.nodes(), run.edges());
+    }
+
+    @Override
+    public Run inspectRun(String runId) {
+        return view(shape(runId));
+    }
+
+    @Override
+    public Node inspectNode(String runId, String name) {
+        RunShape shape = shape(runId);
+        requireNode(shape, name);
+        return reader.read(runId, name).node();
+    }
+
+    @Override
+    public List<Run> listRuns(RunQuery query) {
+        List<Run> out = new ArrayList<>();
+        if (query.limit() <= 0 || query.newest().isBefore(query.oldest())) {
+            return out;
+        }
+        ByteSequence from = Keys.bytes(keys.run(Ulid.min(Math.max(0, query.oldest().toEpochMilli())).toString()));
+        ByteSequence end = Keys.after(Keys.bytes(keys.run(Ulid.max(query.newest().toEpochMilli()).toString())));
+        while (out.size() < query.limit()) {
+            GetResponse page = calls.await(kv.get(from, GetOption.builder().withRange(end)
+                    .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND)
+                    .withLimit(LIST_PAGE).build()), "listing runs");
+            for (KeyValue runKey : page.getKvs()) {
+                Optional<String> id = keys.parseRun(Keys.text(runKey.getKey()));
+                if (id.isEmpty()) {
+                    continue;
+                }
+                RunShape shape = shapes.remember(id.get(), runKey);
+                if (query.includes(shape.createdAt()) && out.size() < query.limit()) {
+                    out.add(view(shape));
+                }
+            }
+            if (!page.isMore() || page.getKvs().isEmpty()) {
+                break;
+            }
+            end = page.getKvs().get(page.getKvs().size() - 1).getKey();
+        }
+        return out;
+    }
+
+    /**
+     * Counts at one revision: count-only ranges over {@code runs/}, {@code nodes/} and each state; orphaned =
+     * node keys without a state key. The nodes of a start still in flight (batches written, run key not yet)
+     * are counted with their states; a start that fails removes its batches.
+     */
+    @Override
+    public Stats stats() {
+        long at = ranges.currentRevision(keys.root());
+        long[] states = new long[Keys.KEYED.size()];
+        long keyed = 0;
+        for (int i = 0; i < states.length; i++) {
+            states[i] = ranges.count(keys.states(Keys.KEYED.get(i)), at);
+            keyed += states[i];
+        }
+        long nodes = ranges.count(keys.nodes(), at);
+        return new Stats(ranges.count(keys.runs(), at),
+                new Stats.NodeCounts(states[0], states[1], states[2], states[3], Math.max(0, nodes - keyed)));
+    }
+
+    private RunShape shape(String runId) {
+        return shapes.find(runId).orElseThrow(() -> new NotFoundException("run", runId));
+    }
+
+    private static void requireNode(RunShape shape, String name) {
+        if (!shape.topology().contains(name)) {
+            throw new NotFoundException("node", shape.id() + "/" + name);
+        }
+    }
+
+    /** The run with every node, read at one revision with a bounded number of prefix reads. */
+    private Run view(RunShape shape) {
+        long at = ranges.currentRevision(keys.root());
+        Map<String, NodeStatus> status = new HashMap<>();
+        for (NodeStatus s : Keys.KEYED) {
+            for (KeyValue stateKey : ranges.all(keys.statesOf(s, shape.id()), at, true)) {
+                keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), s));
+            }
+        }
+        Map<String, Node> byName = new HashMap<>();
+        for (KeyValue nodeKey : ranges.all(keys.nodesOf(shape.id()), at, false)) {
+            keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
+                    codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
+        }
+        List<Node> nodes = new ArrayList<>(shape.topology().size());
+        for (NodeSpec spec : shape.topology().specs()) {
+            Node n = byName.get(spec.name());
+            if (n == null) {
+                throw new IllegalStateException("node key of " + shape.id() + "/" + spec.name() + " is missing");
+            }
+            nodes.add(n);
+        }
+        return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes), nodes,
+                shape.topology().edges());
+    }
+
+    // ---- agents -------------------------------------------------------------------------------------------
+
+    @Override
+    public List<Agent> listAgents() {
+        List<Agent> out = new ArrayList<>();
+        for (KeyValue agentKey : ranges.all(keys.agents(), 0, false)) {
+            out.add(codec.agent(agentKey.getValue()).agent());
+        }
+        out.sort(Comparator.comparing(Agent::id));
+        return out;
+    }
+
+    @Override
+    public AgentLease registerAgent(Agent agent, Duration ttl) {
+        ByteSequence key = Keys.bytes(keys.agent(agent.id()));
+        for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
+            GetResponse got = calls.await(kv.get(key), "reading agent " + agent.id());
+            long readRevision = 0;
+            long leaseId = 0;
+            long ttlMillis = ttl.toMillis();
+            if (!got.getKvs().isEmpty()) {
+                KeyValue current = got.getKvs().get(0);
+                EtcdCodec.StoredAgent stored = codec.agent(current.getValue());
+                readRevision = current.getModRevision();
+                if (renew(stored.leaseId())) {
+                    leaseId = stored.leaseId();
+                    ttlMillis = stored.ttlMillis();
+                }
+            }
+            boolean granted = leaseId == 0;
+            if (granted) {
+                long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+                leaseId = calls.await(leases.grant(seconds), "granting a lease to " + agent.id()).getID();
+            }
+            ByteSequence value = codec.agent(new EtcdCodec.StoredAgent(agent, leaseId, ttlMillis));
+            try {
+                TxnResponse r = calls.await(kv.txn()
+                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(readRevision)))
+                        .Then(Op.put(key, value, PutOption.builder().withLeaseId(leaseId).build()))
+                        .commit(), "registering agent " + agent.id());
+                if (r.isSucceeded()) {
+                    knownLeases.put(agent.id(), leaseId);
+                    return new AgentLease(agent, Duration.ofMillis(ttlMillis));
+                }
+            } catch (BackendUnavailableException e) {
+                if (!EtcdCalls.isLeaseNotFound(e)) {
+                    throw e;
+                }
+            }
+            if (granted) {
+                revokeQuietly(leaseId);
+            }
+        }
+        throw new BackendUnavailableException("registering agent " + agent.id() + " kept conflicting", null);
+    }
+
+    @Override
+    public AgentLease heartbeat(String agentId) {
+        Optional<EtcdCodec.StoredAgent> stored = agent(agentId);
+        if (stored.isEmpty() || !renew(stored.get().leaseId())) {
+            knownLeases.remove(agentId);
+            throw new LeaseNotFoundException(agentId);
+        }
+        return new AgentLease(stored.get().agent(), Duration.ofMillis(stored.get().ttlMillis()));
+    }
+
+    /** Revokes the agent's lease: etcd deletes its agent key and its running keys (they become orphaned). */
+    @Override
+    public void unregisterAgent(String agentId) {
+        Long known = knownLeases.remove(agentId);
+        Optional<EtcdCodec.StoredAgent> stored = agent(agentId);
+        Set<Long> ids = new HashSet<>();
+        stored.ifPresent(a -> ids.add(a.leaseId()));
+        if (known != null) {
+            ids.add(known);
+        }
+        for (long id : ids) {
+            try {
+                calls.await(leases.revoke(id), "revoking the lease of " + agentId);
+            } catch (BackendUnavailableException e) {
+                if (!EtcdCalls.isLeaseNotFound(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Optional<EtcdCodec.StoredAgent> agent(String agentId) {
+        GetResponse got = calls.await(kv.get(Keys.bytes(keys.agent(agentId))), "reading agent " + agentId);
+        return got.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.agent(got.getKvs().get(0).getValue()));
+    }
+
+    /** Renews a lease once; false when it does not exist any more. */
+    private boolean renew(long leaseId) {
+        if (leaseId == 0) {
+            return false;
+        }
+        try {
+            LeaseKeepAliveResponse r = calls.await(leases.keepAliveOnce(leaseId), "renewing lease " + leaseId);
+            return r.getTTL() > 0;
+        } catch (BackendUnavailableException e) {
+            if (EtcdCalls.isLeaseNotFound(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void revokeQuietly(long leaseId) {
+        try {
+            calls.await(leases.revoke(leaseId), "revoking lease " + leaseId);
+        } catch (RuntimeException e) {
+            log.debug("could not revoke unused lease {}", leaseId, e);
+        }
+    }
+
+    // ---- claim and finish ---------------------------------------------------------------------------------
+
+    @Override
+    public ClaimOutcome claimNode(String runId, String name, String agentId, Claim claim) {
+        RunShape shape = shape(runId);
+        requireNode(shape, name);
+        for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
+            EtcdCodec.StoredAgent agent = agent(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
+            NodeFacts facts = reader.read(runId, name);
+            ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
+            if (d instanceof ClaimDecision.NotReady) {
+                throw new NodeNotReadyException(runId, name);
+            }
+            if (!(d instanceof ClaimDecision.Claimed claimed)) {
+                return ClaimOutcome.notClaimed();
+            }
+            List<Op> ops = new ArrayList<>();
+            ops.add(Op.put(Keys.bytes(keys.node(runId, name)), codec.node(claimed.node()), PutOption.DEFAULT));
+            if (facts.node().status() != NodeStatus.NONE) {
+                ops.add(Op.delete(Keys.bytes(keys.state(facts.node().status(), runId, name)), DeleteOption.DEFAULT));
+            }
+            ops.add(Op.put(Keys.bytes(keys.state(NodeStatus.RUNNING, runId, name)), ByteSequence.EMPTY,
+                    PutOption.builder().withLeaseId(agent.leaseId()).build()));
+            try {
+                if (commit(facts.guards(keys), ops, "claiming " + runId + "/" + name)) {
+                    return new ClaimOutcome(true, claim, claimed.node());
+                }
+            } catch (BackendUnavailableException e) {
+                if (EtcdCalls.isLeaseNotFound(e)) {
+                    throw new LeaseNotFoundException(agentId);
+                }
+                throw e;
+            }
+            pause(attempt);
+        }
+        throw new BackendUnavailableException("claiming " + runId + "/" + name + " kept conflicting", null);
+    }
+
+    @Override
+    public Node finishNode(String runId, String name, String claimId, Result result) {
+        RunShape shape = shape(runId);
+        requireNode(shape, name);
+        Topology topology = shape.topology();
+        for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
+            NodeFacts facts = reader.read(runId, name);
+            Map<String, NodeFacts> others = facts.node().status() == NodeStatus.RUNNING
+                    ? reader.read(runId, Transitions.reads(topology, facts.node(), result)) : Map.of();
+            Map<String, Node> otherNodes = new HashMap<>();
+            others.forEach((n, f) -> otherNodes.put(n, f.node()));
+            FinishDecision d = Transitions.finish(runId, topology, facts.node(), claimId, result, otherNodes,
+                    clock.instant());
+            if (d instanceof FinishDecision.Stale) {
+                throw new StaleClaimException(runId, name, claimId);
+            }
+            if (d instanceof FinishDecision.Repeated repeated) {
+                return repeated.node();
+            }
+            FinishDecision.Applied applied = (FinishDecision.Applied) d;
+            List<Cmp> guards = new ArrayList<>(facts.guards(keys));
+            others.values().forEach(f -> guards.addAll(f.guards(keys)));
+            List<Op> ops = new ArrayList<>();
+            for (Node next : applied.changes()) {
+                NodeStatus before = next.name().equals(name) ? facts.node().status()
+                        : others.get(next.name()).node().status();
+                ops.add(Op.put(Keys.bytes(keys.node(runId, next.name())), codec.node(next), PutOption.DEFAULT));
+                if (before != next.status()) {
+                    if (before != NodeStatus.NONE) {
+                        ops.add(Op.delete(Keys.bytes(keys.state(before, runId, next.name())), DeleteOption.DEFAULT));
+                    }
+                    if (next.status() != NodeStatus.NONE) {
+                        ops.add(Op.put(Keys.bytes(keys.state(next.status(), runId, next.name())), ByteSequence.EMPTY,
+                                PutOption.DEFAULT));
+                    }
+                }
+            }
+            if (guards.size() > MAX_TXN_OPS || ops.size() > MAX_TXN_OPS) {
+                throw new IllegalStateException("finishing " + runId + "/" + name + " changes " + applied.changes().size()
+                        + " nodes: more than one etcd transaction (128 operations) can hold");
+            }
+            if (commit(guards, ops, "finishing " + runId + "/" + name)) {
+                return applied.finished();
+            }
+            pause(attempt);
+        }
+        throw new BackendUnavailableException("finishing " + runId + "/" + name + " kept conflicting", null);
+    }
+
+    private boolean commit(List<Cmp> guards, List<Op> ops, String what) {
+        return calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), what)
+                .isSucceeded();
+    }
+
+    /** A short random pause before retrying a conflicted transaction, growing with the attempts. */
+    private static void pause(int attempt) {
+        long maxMicros = Math.min(50_000, 500L << Math.min(attempt, 6));
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxMicros) * 1_000);
+    }
+
+    // ---- events -------------------------------------------------------------------------------------------
+
+    @Override
+    public Subscription subscribe(EventFilter filter, Cursor after, EventSink sink) {
+        return hub.subscribe(filter, after, sink);
+    }
+
+    /** Stops the watch, ends every subscription ({@link EventSink#onClose}) and closes the etcd client. */
+    @Override
+    public void close() {
+        hub.close();
+        client.close();
+    }
+}

@@ -1,0 +1,57 @@
+package io.adagio.repository.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Prefix reads at one revision: whole prefixes read page by page (so no response grows past gRPC's message
+ * limit), counts, and the store's current revision.
+ */
+final class KeyRanges {
+    private static final int PAGE = 2_000;
+
+    private final KV kv;
+    private final EtcdCalls calls;
+
+    KeyRanges(KV kv, EtcdCalls calls) {
+        this.kv = kv;
+        this.calls = calls;
+    }
+
+    /** The store's revision now. */
+    long currentRevision(String anyKey) {
+        return calls.await(kv.get(Keys.bytes(anyKey), GetOption.builder().withCountOnly(true).build()),
+                "reading the revision").getHeader().getRevision();
+    }
+
+    /** How many keys start with {@code prefix} at {@code revision} (0: now). */
+    long count(String prefix, long revision) {
+        GetOption.Builder o = GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true);
+        if (revision > 0) {
+            o.withRevision(revision);
+        }
+        return calls.await(kv.get(Keys.bytes(prefix), o.build()), "counting " + prefix).getCount();
+    }
+
+    /** Every key (with its value unless {@code keysOnly}) starting with {@code prefix}, at {@code revision}. */
+    List<KeyValue> all(String prefix, long revision, boolean keysOnly) {
+        List<KeyValue> out = new ArrayList<>();
+        ByteSequence from = Keys.bytes(prefix);
+        ByteSequence end = Keys.prefixEnd(prefix);
+        while (true) {
+            GetResponse r = calls.await(kv.get(from, GetOption.builder().withRange(end).withRevision(revision)
+                    .withKeysOnly(keysOnly).withLimit(PAGE).build()), "reading " + prefix);
+            out.addAll(r.getKvs());
+            if (!r.isMore() || r.getKvs().isEmpty()) {
+                return out;
+            }
+            from = Keys.after(r.getKvs().get(r.getKvs().size() - 1).getKey());
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.NodeStatus;
+import io.etcd.jetcd.ByteSequence;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The keyspace under {@code <namespace>/<list>/} (see {@link io.adagio.repository.etcd}): builds keys and
+ * parses them back by their known prefixes and structure. A node name is everything after {@code /node/},
+ * so it is never split on {@code /}.
+ */
+final class Keys {
+    /** The statuses that have a state key, in the keyspace's order. NONE (orphaned) has none. */
+    static final List<NodeStatus> KEYED = List.of(NodeStatus.WAITING, NodeStatus.READY, NodeStatus.RUNNING,
+            NodeStatus.COMPLETED);
+
+    private static final String RUN_PART = "/run/";
+    private static final String NODE_PART = "/node/";
+
+    private final String root;
+
+    Keys(String namespace, String list) {
+        this.root = namespace + "/" + list + "/";
+    }
+
+    /** {@code <namespace>/<list>/}: every key of this repository starts with it. */
+    String root() {
+        return root;
+    }
+
+    String agents() {
+        return root + "agents/";
+    }
+
+    String agent(String agentId) {
+        return agents() + agentId;
+    }
+
+    String runs() {
+        return root + "runs/";
+    }
+
+    String run(String runId) {
+        return runs() + runId;
+    }
+
+    String nodes() {
+        return root + "nodes/";
+    }
+
+    /** The prefix of every node key of one run. */
+    String nodesOf(String runId) {
+        return nodes() + runId + NODE_PART;
+    }
+
+    String node(String runId, String name) {
+        return nodesOf(runId) + name;
+    }
+
+    String states() {
+        return root + "states/";
+    }
+
+    /** The prefix of every state key of one state. */
+    String states(NodeStatus status) {
+        return states() + word(status) + "/";
+    }
+
+    /** The prefix of the state keys of one state and one run. */
+    String statesOf(NodeStatus status, String runId) {
+        return states(status) + "run/" + runId + NODE_PART;
+    }
+
+    String state(NodeStatus status, String runId, String name) {
+        return statesOf(status, runId) + name;
+    }
+
+    /**
+     * A key that is put and deleted at once to mark a point in the watched range ({@code runs/} to
+     * {@code states/}); it sorts between them and matches no documented prefix, so watchers ignore it.
+     */
+    String sentinel() {
+        return root + "sentinel";
+    }
+
+    /** The agent id of an agent key, if it is one. */
+    Optional<String> parseAgent(String key) {
+        return key.startsWith(agents()) && key.length() > agents().length()
+                ? Optional.of(key.substring(agents().length())) : Optional.empty();
+    }
+
+    /** The run id of a run key, if it is one. */
+    Optional<String> parseRun(String key) {
+        String rest = key.startsWith(runs()) ? key.substring(runs().length()) : "";
+        return rest.isEmpty() || rest.contains("/") ? Optional.empty() : Optional.of(rest);
+    }
+
+    /** The node a node key names, if it is one. */
+    Optional<NodeRef> parseNode(String key) {
+        return key.startsWith(nodes()) ? runAndName(key.substring(nodes().length())) : Optional.empty();
+    }
+
+    /** The state and node a state key names, if it is one. */
+    Optional<StateKey> parseState(String key) {
+        for (NodeStatus status : KEYED) {
+            String prefix = states(status) + "run/";
+            if (key.startsWith(prefix)) {
+                return runAndName(key.substring(prefix.length())).map(ref -> new StateKey(status, ref));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code <run-id>/node/<name>}: a run id never holds {@code /}, the name is the rest. */
+    private static Optional<NodeRef> runAndName(String rest) {
+        int at = rest.indexOf(NODE_PART);
+        if (at <= 0 || rest.substring(0, at).contains("/") || at + NODE_PART.length() >= rest.length()) {
+            return Optional.empty();
+        }
+        return Optional.of(new NodeRef(rest.substring(0, at), rest.substring(at + NODE_PART.length())));
+    }
+
+    static String word(NodeStatus status) {
+        return switch (status) {
+            case WAITING -> "waiting";
+            case READY -> "ready";
+            case RUNNING -> "running";
+            case COMPLETED -> "completed";
+            case NONE -> throw new IllegalArgumentException("an orphaned node has no state key");
+        };
+    }
+
+    static ByteSequence bytes(String key) {
+        return ByteSequence.from(key, StandardCharsets.UTF_8);
+    }
+
+    static String text(ByteSequence key) {
+        return key.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The end of the range of every key starting with {@code prefix} (exclusive). */
+    static ByteSequence prefixEnd(String prefix) {
+        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
+        for (int i = b.length - 1; i >= 0; i--) {
+            if (b[i] != (byte) 0xff) {
+                byte[] end = java.util.Arrays.copyOf(b, i + 1);
+                end[i]++;
+                return ByteSequence.from(end);
+            }
+        }
+        return ByteSequence.from(new byte[]{0});
+    }
+
+    /** The smallest key after {@code key} (to make an inclusive end, or to continue a page). */
+    static ByteSequence after(ByteSequence key) {
+        return key.concat(ByteSequence.from(new byte[]{0}));
+    }
+
+    /** A node of a run. */
+    record NodeRef(String runId, String name) {
+    }
+
+    /** A state key: the state and the node it marks. */
+    record StateKey(NodeStatus status, NodeRef node) {
+    }
+}

@@ -1,0 +1,34 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What was read about one node: its value (with the status its state key says, NONE when it has none), the
+ * mod revision of its node key and of each of its state keys (0 when absent). {@link #guards} turns the
+ * reading into transaction compares that hold exactly while nothing read has changed.
+ *
+ * @param runId          the node's run
+ * @param node           the node; status from its state key
+ * @param nodeRevision   mod revision of the node key
+ * @param stateRevisions mod revision of each state key that exists
+ */
+record NodeFacts(String runId, Node node, long nodeRevision, Map<NodeStatus, Long> stateRevisions) {
+
+    /** Compares asserting the node key and all four state keys are as read (present with that revision, or absent). */
+    List<Cmp> guards(Keys keys) {
+        List<Cmp> out = new ArrayList<>(5);
+        out.add(new Cmp(Keys.bytes(keys.node(runId, node.name())), Cmp.Op.EQUAL, CmpTarget.modRevision(nodeRevision)));
+        for (NodeStatus s : Keys.KEYED) {
+            out.add(new Cmp(Keys.bytes(keys.state(s, runId, node.name())), Cmp.Op.EQUAL,
+                    CmpTarget.modRevision(stateRevisions.getOrDefault(s, 0L))));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads named nodes of a run with their state keys: five gets per node, grouped into read-only transactions
+ * (each consistent in itself) of at most 125 operations. Costs O(nodes named), never O(nodes in the run).
+ */
+final class NodeReader {
+    /** Nodes per read transaction: 5 gets each, under etcd's default limit of 128 operations. */
+    private static final int PER_TXN = 25;
+
+    private final KV kv;
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final EtcdCalls calls;
+
+    NodeReader(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls) {
+        this.kv = kv;
+        this.keys = keys;
+        this.codec = codec;
+        this.calls = calls;
+    }
+
+    /** One node's facts; the node must be in the run's topology (its key then exists once the run is visible). */
+    NodeFacts read(String runId, String name) {
+        return read(runId, List.of(name)).get(name);
+    }
+
+    /** The facts of each named node, by name. */
+    Map<String, NodeFacts> read(String runId, Collection<String> names) {
+        Map<String, NodeFacts> out = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>(names);
+        for (int from = 0; from < all.size(); from += PER_TXN) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + PER_TXN));
+            List<Op> gets = new ArrayList<>(chunk.size() * 5);
+            for (String name : chunk) {
+                gets.add(Op.get(Keys.bytes(keys.node(runId, name)), GetOption.DEFAULT));
+                for (NodeStatus s : Keys.KEYED) {
+                    gets.add(Op.get(Keys.bytes(keys.state(s, runId, name)), GetOption.DEFAULT));
+                }
+            }
+            TxnResponse r = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading nodes of " + runId);
+            List<GetResponse> got = r.getGetResponses();
+            for (int i = 0; i < chunk.size(); i++) {
+                out.put(chunk.get(i), facts(runId, chunk.get(i), got.subList(i * 5, i * 5 + 5)));
+            }
+        }
+        return out;
+    }
+
+    private NodeFacts facts(String runId, String name, List<GetResponse> got) {
+        if (got.get(0).getKvs().isEmpty()) {
+            throw new IllegalStateException("node key of " + runId + "/" + name + " is missing");
+        }
+        KeyValue nodeKey = got.get(0).getKvs().get(0);
+        Map<NodeStatus, Long> states = new EnumMap<>(NodeStatus.class);
+        NodeStatus status = NodeStatus.NONE;
+        for (int i = 0; i < Keys.KEYED.size(); i++) {
+            List<KeyValue> kvs = got.get(i + 1).getKvs();
+            if (!kvs.isEmpty()) {
+                states.put(Keys.KEYED.get(i), kvs.get(0).getModRevision());
+                status = Keys.KEYED.get(i);
+            }
+        }
+        Node node = codec.node(nodeKey.getValue()).withStatus(status);
+        return new NodeFacts(runId, node, nodeKey.getModRevision(), states);
+    }
+}

@@ -1,0 +1,21 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.engine.Topology;
+
+import java.time.Instant;
+
+/**
+ * The immutable part of a stored run: its id, creation time, topology, and the revision at which its run key
+ * was written, which is when the run became visible. Cacheable forever: a run's spec never changes.
+ *
+ * @param id       the run id
+ * @param createdAt creation time
+ * @param topology the run's graph
+ * @param revision the create revision of the run key; state changes at or before it belong to the start
+ */
+record RunShape(String id, Instant createdAt, Topology topology, long revision) {
+    /** Whether the run was visible at {@code atRevision}. */
+    boolean visibleAt(long atRevision) {
+        return revision <= atRevision;
+    }
+}

@@ -1,0 +1,95 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Conclusion;
+import io.adagio.model.MetadataValues;
+import io.adagio.model.Node;
+import io.adagio.model.NodeSpec;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.model.RetryRule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Key building and parsing by structure, and the value encoding of the original. No etcd needed. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class KeysAndCodecTest {
+    private static final String RUN = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    private final Keys keys = new Keys("v0", "default");
+    private final EtcdCodec codec = new EtcdCodec();
+
+    @Test
+    void keysAreTheOriginals() {
+        assertThat(keys.run(RUN)).isEqualTo("v0/default/runs/" + RUN);
+        assertThat(keys.node(RUN, "a")).isEqualTo("v0/default/nodes/" + RUN + "/node/a");
+        assertThat(keys.state(NodeStatus.READY, RUN, "a")).isEqualTo("v0/default/states/ready/run/" + RUN + "/node/a");
+        assertThat(keys.agent("x")).isEqualTo("v0/default/agents/x");
+    }
+
+    @Test
+    void keysParseByStructureNotBySplitting() {
+        String odd = "we/ird/node/name";
+        assertThat(keys.parseState(keys.state(NodeStatus.RUNNING, RUN, odd)))
+                .contains(new Keys.StateKey(NodeStatus.RUNNING, new Keys.NodeRef(RUN, odd)));
+        assertThat(keys.parseNode(keys.node(RUN, odd))).contains(new Keys.NodeRef(RUN, odd));
+        assertThat(keys.parseRun(keys.run(RUN))).contains(RUN);
+        assertThat(keys.parseRun(keys.sentinel())).isEmpty();
+        assertThat(keys.parseState(keys.sentinel())).isEmpty();
+        assertThat(keys.parseState("v0/default/states/ready/run/" + RUN + "/node/")).isEmpty();
+        assertThat(keys.parseState("v0/other/states/ready/run/" + RUN + "/node/a")).isEmpty();
+        assertThat(keys.sentinel().compareTo(keys.runs()) > 0 && keys.sentinel().compareTo(keys.states()) < 0).isTrue();
+    }
+
+    @Test
+    void nodesEncodeEnumsAsNumbersAndBytesAsBase64() {
+        NodeSpec spec = new NodeSpec("a", "debug", Map.of("k", MetadataValues.of("v")), Map.of("fail", new RetryRule(3)));
+        Node node = new Node(spec, NodeStatus.RUNNING, List.of(Result.of(Conclusion.FAIL, "out")),
+                Instant.parse("2026-01-02T03:04:05.120Z"), null, Map.of("up", "in".getBytes(StandardCharsets.UTF_8)),
+                Claim.of("c1"), false);
+        String json = codec.node(node).toString(StandardCharsets.UTF_8);
+        assertThat(json).contains("\"status\":3", "\"conclusion\":2", "\"output\":\"b3V0\"", "\"inputs\":{\"up\":\"aW4=\"}",
+                "\"started_at\":\"2026-01-02T03:04:05.12Z\"", "\"max_attempts\":3", "\"metadata\":{\"k\":{\"values\":[\"v\"]}}",
+                "\"claim\":{\"id\":\"c1\"}");
+        assertThat(json).doesNotContain("finished_at", "skipped");
+        Node back = codec.node(codec.node(node));
+        assertThat(back.spec()).isEqualTo(spec);
+        assertThat(back.attempts()).containsExactly(Result.of(Conclusion.FAIL, "out"));
+        assertThat(back.startedAt()).isEqualTo(node.startedAt());
+        assertThat(new String(back.inputs().get("up"), StandardCharsets.UTF_8)).isEqualTo("in");
+        assertThat(codec.node(Node.initial(NodeSpec.of("b", "debug"), NodeStatus.WAITING).asSkipped(Instant.EPOCH))
+                .toString(StandardCharsets.UTF_8)).contains("\"skipped\":true");
+    }
+
+    @Test
+    void anEmptyOutputSurvivesSoARepeatedFinishCompares() {
+        Result empty = Result.of(Conclusion.SUCCESS, "");
+        Node node = Node.initial(NodeSpec.of("a", "debug"), NodeStatus.RUNNING).withAttempt(empty, NodeStatus.COMPLETED, Instant.EPOCH);
+        assertThat(codec.node(codec.node(node)).lastAttempt().sameAs(empty)).isTrue();
+    }
+
+    @Test
+    void agentsCarryTheirLeaseAndUnknownFieldsAreIgnored() {
+        var stored = new EtcdCodec.StoredAgent(new Agent("x", List.of(new AgentRuntime("debug"))), 42, 10_000);
+        assertThat(codec.agent(stored).toString(StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"x\",\"runtimes\":[{\"name\":\"debug\"}],\"lease_id\":42,\"ttl_ms\":10000}");
+        assertThat(codec.agent(io.etcd.jetcd.ByteSequence.from("{\"id\":\"y\",\"runtimes\":[{\"name\":\"exec\"}],\"future\":1}",
+                StandardCharsets.UTF_8)).agent()).isEqualTo(new Agent("y", List.of(new AgentRuntime("exec"))));
+    }
+
+    @Test
+    void timesAreRfc3339NanoAsGoWritesThem() {
+        assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05Z"))).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05.000000001Z"))).isEqualTo("2026-01-02T03:04:05.000000001Z");
+        assertThat(EtcdCodec.instant("2026-01-02T03:04:05.5+00:00")).isEqualTo(Instant.parse("2026-01-02T03:04:05.500Z"));
+    }
+}

@@ -1,0 +1,201 @@
+package io.adagio.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A local single-member etcd for tests: the {@code etcd} binary on free loopback ports with a temporary data
+ * directory (deleted by {@link #close}). {@link #kill}, {@link #stop} and {@link #restart} (same ports, same
+ * data) serve fault tests. {@link #shared()} is one etcd per JVM; tests on it use their own list or namespace.
+ *
+ * <p>Finding etcd: {@code etcd} on the PATH or {@code /usr/bin/etcd}; else, as root on Debian/Ubuntu,
+ * {@code apt-get install -y etcd-server}. (On a machine with Docker, Testcontainers could run
+ * {@code gcr.io/etcd-development/etcd}; it is not on the classpath, so that path is not taken.) With no etcd
+ * at all the test fails with what to install — also, and especially, when {@code CI=true}. Never a skip.
+ */
+public final class EtcdProcess implements AutoCloseable {
+    private static EtcdProcess shared;
+
+    private final Path binary;
+    private final Path dataDir;
+    private final Path log;
+    private final int clientPort;
+    private final int peerPort;
+    private Process process;
+
+    private EtcdProcess(Path binary) throws IOException {
+        this.binary = binary;
+        Path base = Files.createTempDirectory("adagio-etcd-");
+        this.dataDir = base.resolve("data");
+        this.log = base.resolve("etcd.log");
+        this.clientPort = freePort();
+        this.peerPort = freePort();
+    }
+
+    /** Starts a new etcd and waits until it is healthy. */
+    public static EtcdProcess start() {
+        try {
+            EtcdProcess p = new EtcdProcess(binary());
+            p.launch();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The etcd shared by every test of this JVM, started on first use, stopped at JVM exit. */
+    public static synchronized EtcdProcess shared() {
+        if (shared == null || !shared.isRunning()) {
+            if (shared != null) {
+                shared.close();
+            }
+            shared = start();
+            EtcdProcess mine = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(mine::close, "etcd-test-stop"));
+        }
+        return shared;
+    }
+
+    /** The client URL, e.g. {@code http://127.0.0.1:40123}. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL, as a crash. */
+    public synchronized void kill() {
+        end(true);
+    }
+
+    /** SIGTERM, a clean stop. */
+    public synchronized void stop() {
+        end(false);
+    }
+
+    /** Starts it again on the same ports with the same data (after {@link #kill} or {@link #stop}). */
+    public synchronized void restart() {
+        end(true);
+        launch();
+    }
+
+    @Override
+    public synchronized void close() {
+        end(true);
+        try (Stream<Path> files = Files.walk(dataDir.getParent())) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    private synchronized void launch() {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(),
+                "--name", "test", "--data-dir", dataDir.toString(),
+                "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-cluster", "test=http://127.0.0.1:" + peerPort));
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + binary, e);
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited; see " + log);
+            }
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().contains("true");
+        });
+    }
+
+    private void end(boolean kill) {
+        if (process == null) {
+            return;
+        }
+        if (kill) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    /** The etcd binary: on the PATH, in /usr/bin, or installed now (root on Debian/Ubuntu); else a failure. */
+    static Path binary() {
+        Path found = lookup();
+        if (found != null) {
+            return found;
+        }
+        if (isRoot() && Files.exists(Path.of("/etc/debian_version"))) {
+            try {
+                Process p = new ProcessBuilder("apt-get", "install", "-y", "etcd-server").inheritIO().start();
+                p.waitFor(300, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // fall through to the failure below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            found = lookup();
+            if (found != null) {
+                return found;
+            }
+        }
+        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+        throw new IllegalStateException((ci ? "CI=true and no etcd: " : "No etcd binary found: ")
+                + "install etcd 3.4+ on the PATH (Debian/Ubuntu: apt-get install -y etcd-server; others: "
+                + "https://github.com/etcd-io/etcd/releases). The etcd tests never skip.");
+    }
+
+    private static Path lookup() {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "etcd");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        Path usr = Path.of("/usr/bin/etcd");
+        return Files.isExecutable(usr) ? usr : null;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name", "").toLowerCase(Locale.ROOT));
+    }
+}
