@@ -31,7 +31,7 @@ final class SseParser {
     void line(String line) {
         if (line.isEmpty()) {
             if (data != null) {
-                onMessage.accept(new Message(event == null ? "message" : event, data.toString(), lastEventId));
+                onMessage.accept(new Message(event == null || event.isEmpty() ? "message" : event, data.toString(), lastEventId));
             }
             event = null;
             data = null;
@@ -61,7 +61,7 @@ final class SseParser {
                 }
             }
             case "retry" -> {
-                if (value.matches("\\d+")) {
+                if (value.matches("\\d{1,18}")) {
                     onRetry.accept(Long.parseLong(value));
                 }
             }

@@ -160,4 +160,20 @@ class SseParserTest {
         feed("data: x  ", "");
         assertThat(messages).singleElement().extracting(SseParser.Message::data).isEqualTo("x  ");
     }
+
+    @Test
+    void anEmptyEventFieldMeansMessage() {
+        SseParser p = parser(null);
+        p.line("event:");
+        p.line("data: x");
+        p.line("");
+        assertThat(messages).singleElement().extracting(SseParser.Message::event).isEqualTo("message");
+    }
+
+    @Test
+    void aHugeRetryIsIgnored() {
+        SseParser p = parser(null);
+        p.line("retry: 99999999999999999999");
+        assertThat(retries).isEmpty();
+    }
 }

@@ -29,7 +29,7 @@ public final class Durations {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty duration");
         }
-        double total = 0;
+        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
         int i = 0;
         while (i < s.length()) {
             int start = i;
@@ -39,9 +39,9 @@ public final class Durations {
             if (start == i) {
                 throw new IllegalArgumentException("not a duration: " + text);
             }
-            double value;
+            java.math.BigDecimal value;
             try {
-                value = Double.parseDouble(s.substring(start, i));
+                value = new java.math.BigDecimal(s.substring(start, i));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("not a duration: " + text, e);
             }
@@ -53,8 +53,11 @@ public final class Durations {
             if (unit == null) {
                 throw new IllegalArgumentException("unknown unit in duration " + text + "; use ns, us, ms, s, m or h");
             }
-            total += value * unit;
+            total = total.add(value.multiply(java.math.BigDecimal.valueOf(unit)));
         }
-        return Duration.ofNanos((long) total);
+        if (total.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("duration too long: " + text);
+        }
+        return Duration.ofNanos(total.longValue());
     }
 }

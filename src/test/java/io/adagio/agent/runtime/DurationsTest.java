@@ -51,4 +51,15 @@ class DurationsTest {
     void rejectsAnIntegerTooLargeForNanoseconds() {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("99999999999999999999"));
     }
+
+    @org.junit.jupiter.api.Test
+    void fractionsAreExactAsInGo() {
+        assertThat(Durations.parse("1.001ms")).isEqualTo(Duration.ofNanos(1_001_000));
+        assertThat(Durations.parse("1.007ms")).isEqualTo(Duration.ofNanos(1_007_000));
+    }
+
+    @org.junit.jupiter.api.Test
+    void overflowIsRejectedAsInGo() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("9999999999999h"));
+    }
 }
