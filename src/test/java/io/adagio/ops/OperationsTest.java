@@ -43,7 +43,7 @@ class OperationsTest {
         assertThat(value(scrape, "adagio_claims_total{result=\"won\"")).isGreaterThanOrEqualTo(2);
         assertThat(value(scrape, "adagio_finishes_total{conclusion=\"SUCCESS\"")).isGreaterThanOrEqualTo(2);
         assertThat(value(scrape, "adagio_node_transitions_total{to=\"COMPLETED\"")).isGreaterThanOrEqualTo(2);
-        assertThat(value(scrape, "adagio_sse_streams")).isEqualTo(4);
+        assertThat(value(scrape, "adagio_sse_streams")).as("one shared stream per pool").isEqualTo(1);
         assertThat(value(scrape, "adagio_agents")).isEqualTo(4);
         assertThat(scrape).contains("adagio_finishes_stale_total");
     }

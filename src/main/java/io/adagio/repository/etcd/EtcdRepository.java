@@ -127,6 +127,16 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 new ClaimableNodes(keys, ranges, shapes), options.historySize(), options.sweepInterval(), options.timeout());
     }
 
+    /**
+     * Checks that etcd answers within the deadline (for readiness probes).
+     *
+     * @return etcd's current revision
+     * @throws io.adagio.repository.BackendUnavailableException when it does not
+     */
+    public long ping() {
+        return ranges.currentRevision(keys.root());
+    }
+
     /** The options this repository was made with. */
     public EtcdOptions options() {
         return options;
