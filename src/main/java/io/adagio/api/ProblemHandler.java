@@ -24,6 +24,7 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 import java.net.URI;
 import java.util.Map;
@@ -59,7 +60,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case "node" -> ProblemType.NODE_NOT_FOUND;
             default -> ProblemType.NOT_FOUND;
         };
-        return problem(type, e.getMessage(), Map.of(e.kind(), e.id()));
+        Map<String, Object> facts = new java.util.LinkedHashMap<>();
+        switch (e.kind()) {
+            case "run" -> facts.put("run_id", e.id());
+            case "node" -> {
+                int slash = e.id().indexOf('/'); // run ids are ULIDs and node names cannot contain '/'
+                facts.put("run_id", slash < 0 ? e.id() : e.id().substring(0, slash));
+                facts.put("node", slash < 0 ? e.id() : e.id().substring(slash + 1));
+            }
+            default -> facts.put(e.kind(), e.id());
+        }
+        return problem(type, e.getMessage(), facts);
     }
 
     @ExceptionHandler(NodeNotReadyException.class)
@@ -106,7 +117,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 String path = jsonPath(j);
                 String where = j.getLocation() == null || j.getLocation().getLineNr() < 0 ? ""
                         : " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
-                String message = firstLine(j.getOriginalMessage());
+                String message = j instanceof MismatchedInputException m && m.getTargetType() != null
+                        ? "expected " + jsonKind(m.getTargetType())
+                        : firstLine(j.getOriginalMessage());
                 return problem(ProblemType.MALFORMED_REQUEST,
                         (path.isEmpty() ? "Malformed JSON" : "Wrong value at " + path) + where + ": " + message,
                         path.isEmpty() ? Map.of() : Map.of("path", path));
@@ -194,6 +207,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             }
         }
         return sb.toString();
+    }
+
+    /** What a Java target type is called in JSON, so no class name reaches a client. */
+    private static String jsonKind(Class<?> type) {
+        if (type.isArray() && type != byte[].class || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type == String.class || type == byte[].class || type.isEnum()) {
+            return type == byte[].class ? "a base64 string" : "a string";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type.isPrimitive() || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        return "an object";
     }
 
     private static String firstLine(String s) {

@@ -35,7 +35,8 @@ class RequestSizeFilter extends OncePerRequestFilter {
             response.setHeader("Connection", "close");
             response.getWriter().write("{\"type\":\"" + ProblemType.PAYLOAD_TOO_LARGE.uri() + "\",\"title\":\""
                     + ProblemType.PAYLOAD_TOO_LARGE.title() + "\",\"status\":413,\"detail\":\"The request body is larger than "
-                    + limit + " bytes.\",\"max_bytes\":" + limit + "}");
+                    + limit + " bytes.\",\"instance\":\"" + request.getRequestURI().replace("\\", "").replace("\"", "")
+                    + "\",\"max_bytes\":" + limit + "}");
             return;
         }
         chain.doFilter(new Limited(request, limit), response);

@@ -68,7 +68,8 @@ public final class Transitions {
         if (c == Conclusion.SUCCESS) {
             changes.add(node.withAttempt(result, NodeStatus.COMPLETED, now));
             for (String child : topology.children(node.name())) {
-                Node next = others.get(child).withInput(node.name(), result.output());
+                // an empty output is still an input (the child must see that this parent completed)
+                Node next = others.get(child).withInput(node.name(), result.output() == null ? new byte[0] : result.output());
                 if (next.status() == NodeStatus.WAITING && next.inputs().keySet().containsAll(topology.parents(child))) {
                     next = next.withStatus(NodeStatus.READY);
                     events.add(new Event(EventType.NODE_READY, runId, next.spec()));
