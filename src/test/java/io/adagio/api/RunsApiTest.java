@@ -93,6 +93,13 @@ class RunsApiTest {
     }
 
     @Test
+    void theApiDescriptionIsServed() throws IOException {
+        Http.Reply r = http.get("/openapi.yaml");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(Files.readString(Path.of("openapi.yaml")));
+    }
+
+    @Test
     void postCreatesWithALocation() throws IOException {
         Http.Reply r = http.post("/v0/runs", wrap(example("example.json")));
         assertThat(r.status()).isEqualTo(201);
