@@ -41,7 +41,9 @@ class AgentConfiguration {
         }
         List<NodeRuntime> all = new ArrayList<>(available);
         if (props.exec().enabled()) {
-            all.add(new ExecRuntime(new HashSet<>(props.exec().allowedCommands()), props.exec().timeout()));
+            Set<String> allowed = new HashSet<>();
+            props.exec().allowedCommands().stream().map(String::trim).filter(c -> !c.isEmpty()).forEach(allowed::add);
+            all.add(new ExecRuntime(allowed, props.exec().timeout()));
         }
         List<NodeRuntime> offered = new ArrayList<>();
         for (String name : wanted) {
