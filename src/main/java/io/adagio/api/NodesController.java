@@ -76,6 +76,11 @@ class NodesController {
             Node node = repository.finishNode(runId, name, request.claim().id(), result);
             log.debug("run {} node {} finished {} -> {}", runId, name, result.conclusion(), node.status());
             metrics.finished(result.conclusion(), node.status());
+            if (node.status() == io.adagio.model.NodeStatus.COMPLETED && repository.isRunCompleted(runId)) {
+                io.adagio.model.Run run = repository.inspectRun(runId);
+                log.info("run {} completed: {}", runId, run.outcome());
+                metrics.runFinished(run.outcome());
+            }
             return new Envelopes.NodeBody(node);
         } catch (io.adagio.repository.StaleClaimException e) {
             metrics.staleFinish();

@@ -42,6 +42,13 @@ public interface Repository {
      */
     Node inspectNode(String runId, String name);
 
+    /**
+     * Whether every node of the run is COMPLETED. Cheap (no node is read), so it can follow every finish.
+     *
+     * @throws NotFoundException when no such run exists
+     */
+    boolean isRunCompleted(String runId);
+
     /** Runs created within the query's time range, newest first (descending id), at most {@code limit}. */
     List<Run> listRuns(RunQuery query);
 

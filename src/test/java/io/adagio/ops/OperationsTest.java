@@ -45,6 +45,7 @@ class OperationsTest {
         assertThat(value(scrape, "adagio_node_transitions_total{to=\"COMPLETED\"")).isGreaterThanOrEqualTo(2);
         assertThat(value(scrape, "adagio_sse_streams")).as("one shared stream per pool").isEqualTo(1);
         assertThat(value(scrape, "adagio_agents")).isEqualTo(4);
+        assertThat(value(scrape, "adagio_runs_finished_total{outcome=\"SUCCEEDED\"")).isGreaterThanOrEqualTo(1);
         assertThat(scrape).contains("adagio_finishes_stale_total");
     }
 

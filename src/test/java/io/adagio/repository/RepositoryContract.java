@@ -147,6 +147,22 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void completionIsReportedWhenTheLastNodeCompletes() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(3, "debug")).id();
+        assertThat(repo.isRunCompleted(id)).isFalse();
+        runLayer(id, List.of("n0", "n1"));
+        assertThat(repo.isRunCompleted(id)).isFalse();
+        Node last = claimWinner(id, "n2");
+        assertThat(repo.isRunCompleted(id)).isFalse();
+        finish(id, "n2", last.claim().id(), Result.of(Conclusion.FAIL, "x"));
+        assertThat(repo.isRunCompleted(id)).isTrue();
+        String skipped = failedRun();
+        assertThat(repo.isRunCompleted(skipped)).isTrue();
+        assertThatThrownBy(() -> repo.isRunCompleted("01ARZ3NDEKTSV4RRFFQ69G5FAV")).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void scenario2_failureSkipsEverythingDownstream() throws Exception {
         agent("agent-1");
         String id = failedRun();

@@ -218,6 +218,19 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 new Stats.NodeCounts(states[0], states[1], states[2], states[3], Math.max(0, nodes - keyed)));
     }
 
+    /** Counts only (no node is read): no waiting, ready or running key, and a completed key for every node. */
+    @Override
+    public boolean isRunCompleted(String runId) {
+        RunShape shape = shape(runId);
+        long at = ranges.currentRevision(keys.root());
+        for (NodeStatus s : List.of(NodeStatus.WAITING, NodeStatus.READY, NodeStatus.RUNNING)) {
+            if (ranges.count(keys.statesOf(s, runId), at) > 0) {
+                return false;
+            }
+        }
+        return ranges.count(keys.statesOf(NodeStatus.COMPLETED, runId), at) == shape.topology().size();
+    }
+
     private RunShape shape(String runId) {
         return shapes.find(runId).orElseThrow(() -> new NotFoundException("run", runId));
     }

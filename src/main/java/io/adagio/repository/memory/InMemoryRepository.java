@@ -120,6 +120,9 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             List<Event> events = new ArrayList<>();
             for (Node n : stored.nodes) {
                 byStatus.get(n.status()).add(new NodeRef(run.id(), n.name()));
+                if (n.status() != NodeStatus.COMPLETED) {
+                    stored.unfinished++;
+                }
                 if (n.status() == NodeStatus.READY) {
                     events.add(new Event(EventType.NODE_READY, run.id(), n.spec()));
                 }
@@ -141,6 +144,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         synchronized (lock) {
             StoredRun r = run(runId);
             return r.nodes[r.index(name)];
+        }
+    }
+
+    @Override
+    public boolean isRunCompleted(String runId) {
+        synchronized (lock) {
+            return run(runId).unfinished == 0;
         }
     }
 
@@ -498,6 +508,11 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             NodeRef ref = new NodeRef(r.id, next.name());
             byStatus.get(prev.status()).remove(ref);
             byStatus.get(next.status()).add(ref);
+            if (prev.status() == NodeStatus.COMPLETED) {
+                r.unfinished++;
+            } else if (next.status() == NodeStatus.COMPLETED) {
+                r.unfinished--;
+            }
         }
         r.nodes[i] = next;
     }
@@ -515,6 +530,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         final Instant createdAt;
         final Topology topology;
         final Node[] nodes;
+        int unfinished;
 
         StoredRun(String id, Instant createdAt, Topology topology, Node[] nodes) {
             this.id = id;
