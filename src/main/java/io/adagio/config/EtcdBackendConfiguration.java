@@ -1,5 +1,6 @@
 package io.adagio.config;
 
+import io.adagio.repository.etcd.EtcdObserver;
 import io.adagio.repository.etcd.EtcdOptions;
 import io.adagio.repository.etcd.EtcdRepository;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -8,7 +9,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
 import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code adagio.backend=etcd}: state lives in an etcd cluster shared by every replica. etcd's health is part
@@ -20,9 +26,24 @@ import java.time.Clock;
 @ConditionalOnProperty(name = "adagio.backend", havingValue = "etcd")
 class EtcdBackendConfiguration {
     @Bean(destroyMethod = "close")
-    EtcdRepository etcdRepository(EtcdProperties etcd, Clock clock) {
-        return new EtcdRepository(new EtcdOptions(etcd.endpoints(), etcd.namespace(), etcd.list(), etcd.timeout(),
-                0, null, 0), clock);
+    EtcdRepository etcdRepository(EtcdProperties etcd, Clock clock, MeterRegistry registry) {
+        EtcdRepository repository = new EtcdRepository(new EtcdOptions(etcd.endpoints(), etcd.namespace(), etcd.list(),
+                etcd.timeout(), 0, null, 0), clock);
+        Counter conflicts = Counter.builder("adagio.etcd.txn.conflicts")
+                .description("etcd transactions whose compares failed (re-read and retried)").register(registry);
+        repository.observe(new EtcdObserver() {
+            @Override
+            public void call(String kind, long nanos, boolean ok) {
+                Timer.builder("adagio.etcd.calls").description("etcd call latency").tag("kind", kind)
+                        .tag("outcome", ok ? "ok" : "failed").register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void conflict() {
+                conflicts.increment();
+            }
+        });
+        return repository;
     }
 
     @Bean("etcd")

@@ -2,6 +2,8 @@ package io.adagio.repository.etcd;
 
 import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,9 +21,14 @@ import java.util.concurrent.TimeoutException;
  */
 final class EtcdCalls {
     private final Duration timeout;
+    private volatile EtcdObserver observer = EtcdObserver.NONE;
 
     EtcdCalls(Duration timeout) {
         this.timeout = timeout;
+    }
+
+    void observe(EtcdObserver o) {
+        this.observer = o == null ? EtcdObserver.NONE : o;
     }
 
     Duration timeout() {
@@ -34,8 +41,21 @@ final class EtcdCalls {
      * @throws BackendUnavailableException on timeout, interruption or any etcd failure
      */
     <T> T await(CompletableFuture<T> future, String what) {
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        String kind = "other";
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            T value = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ok = true;
+            if (value instanceof TxnResponse txn) {
+                kind = "txn";
+                if (!txn.isSucceeded()) {
+                    observer.conflict();
+                }
+            } else if (value instanceof GetResponse) {
+                kind = "get";
+            }
+            return value;
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new BackendUnavailableException("etcd did not answer " + what + " within " + timeout, e);
@@ -46,6 +66,8 @@ final class EtcdCalls {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new BackendUnavailableException("etcd failed " + what + ": " + cause.getMessage(), cause);
+        } finally {
+            observer.call(kind, System.nanoTime() - t0, ok);
         }
     }
 

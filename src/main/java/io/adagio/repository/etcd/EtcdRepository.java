@@ -137,6 +137,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         return ranges.currentRevision(keys.root());
     }
 
+    /** Reports every etcd call (latency, failures) and transaction conflict to {@code observer}. */
+    public void observe(EtcdObserver observer) {
+        calls.observe(observer);
+    }
+
     /** The options this repository was made with. */
     public EtcdOptions options() {
         return options;
