@@ -73,7 +73,9 @@ import java.util.function.IntConsumer;
  *   <li>Claim: one transaction guarded by the node key's and all four state keys' mod revisions; the running
  *       state key is put with the claiming agent's lease, so it vanishes when the lease ends.</li>
  *   <li>Finish reads only the node and the neighbours the engine names (O(degree)), guarded the same way;
- *       the node value's claim id and the running key's mod revision fence it.</li>
+ *       the node value's claim id and the running key's mod revision fence it. A finish too large for one
+ *       transaction records an intent with the node and is passed on in batches ({@link Propagator});
+ *       pending intents left by a crash are completed by a periodic recovery on every replica.</li>
  *   <li>Agents: {@code agents/<id>} is put with the agent's lease; the value carries the lease id, so any
  *       replica can renew ({@code keepAliveOnce}) or revoke it.</li>
  *   <li>Events: one supervised watch, fanned out in memory ({@link EventHub}).</li>
