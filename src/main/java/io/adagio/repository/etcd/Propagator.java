@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 
 /**
@@ -60,6 +62,8 @@ final class Propagator {
     private final RunShapes shapes;
     private final Clock clock;
     private final int maxRetries;
+    /** The intents this replica is completing now: its own recovery leaves them alone, however old. */
+    private final Set<Keys.NodeRef> inFlight = ConcurrentHashMap.newKeySet();
     /** Told the number of batches applied after each one; a test hook to stop a propagation half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
@@ -99,6 +103,16 @@ final class Propagator {
      *                                     then stays for {@link #recover}
      */
     void complete(RunShape shape, Propagation p) {
+        Keys.NodeRef ref = new Keys.NodeRef(shape.id(), p.from());
+        inFlight.add(ref);
+        try {
+            passOn(shape, p);
+        } finally {
+            inFlight.remove(ref);
+        }
+    }
+
+    private void passOn(RunShape shape, Propagation p) {
         Topology topology = shape.topology();
         List<String> targets = p.targets(topology);
         int batches = 0;
@@ -148,7 +162,8 @@ final class Propagator {
 
     /**
      * Completes every intent recorded at least {@code grace} ago (younger ones are most likely being completed
-     * by the finish that wrote them). Safe to run on any number of replicas at once.
+     * by the finish that wrote them), except those this replica is completing right now. Safe to run on any
+     * number of replicas at once: a finish still being passed on elsewhere is merely passed on twice.
      *
      * @return how many intents were completed
      */
@@ -157,7 +172,7 @@ final class Propagator {
         Instant now = clock.instant();
         for (KeyValue intentKey : ranges.all(keys.intents(), 0, false)) {
             Optional<Keys.NodeRef> ref = keys.parseIntent(Keys.text(intentKey.getKey()));
-            if (ref.isEmpty()) {
+            if (ref.isEmpty() || inFlight.contains(ref.get())) {
                 continue;
             }
             try {

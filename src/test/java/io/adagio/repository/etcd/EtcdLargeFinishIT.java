@@ -140,6 +140,18 @@ class EtcdLargeFinishIT {
         assertThat(repo.inspectNode(id, "leaf-7").status()).isEqualTo(NodeStatus.COMPLETED);
     }
 
+    @Test
+    void theRootOfATenThousandNodeRunPassesItsOutputToEveryChild() throws Exception {
+        EtcdOptions options = EtcdRepositoryIT.freshOptions("fan10k");
+        EtcdRepository repo = repository(options);
+        String id = repo.startRun(runs.create(Graphs.fanOut(9_999, "debug"))).id();
+        String claim = claim(repo, id, "root");
+        repo.finishNode(id, "root", claim, Result.of(Conclusion.SUCCESS, "big"));
+        assertAllLeavesReadyWithRootInput(repo.inspectRun(id), 9_999, "big");
+        assertThat(repo.stats()).isEqualTo(new Stats(1, new Stats.NodeCounts(0, 9_999, 0, 1, 0)));
+        assertThat(intents(options)).isZero();
+    }
+
     /** root → a-0..a-499, each a-i → b-i: a downstream closure of 1,000 nodes. */
     private static GraphSpec rootOverPairs(int pairs) {
         List<NodeSpec> nodes = new ArrayList<>();
