@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -90,6 +91,45 @@ public final class Transitions {
             }
         }
         return new FinishDecision.Applied(changes, events);
+    }
+
+    /**
+     * Decides a finish of the node alone, for a backend that passes the finish on to other nodes in later
+     * steps ({@link #propagation}): the same answer as {@link #finish}, except that {@code Applied.changes} holds
+     * only the finished node. Events: NODE_READY when the node goes back to READY for a retry.
+     */
+    public static FinishDecision settle(String runId, Node node, String claimId, Result result, Instant now) {
+        boolean holds = node.claim() != null && node.claim().id().equals(claimId);
+        if (node.status() != NodeStatus.RUNNING || !holds) {
+            boolean repeated = holds && node.status() != NodeStatus.NONE && result.sameAs(node.lastAttempt());
+            return repeated ? new FinishDecision.Repeated(node) : new FinishDecision.Stale(node);
+        }
+        Conclusion c = result.conclusion();
+        if (c != Conclusion.SUCCESS && retries(node, c)) {
+            Node next = node.withAttempt(result, NodeStatus.READY, now);
+            return new FinishDecision.Applied(List.of(next), List.of(new Event(EventType.NODE_READY, runId, next.spec())));
+        }
+        return new FinishDecision.Applied(List.of(node.withAttempt(result, NodeStatus.COMPLETED, now)), List.of());
+    }
+
+    /**
+     * What a finished node passes on, judged from the node as it is after its finish: a COMPLETED node whose
+     * latest attempt succeeded passes its output to its children; one that failed for good (and was not itself
+     * skipped) skips its downstream. Empty when there is nothing to pass on (a retry, a node without children,
+     * a node not completed).
+     */
+    public static Optional<Propagation> propagation(Topology topology, Node finished) {
+        Result last = finished.lastAttempt();
+        if (finished.status() != NodeStatus.COMPLETED || finished.skipped() || last == null) {
+            return Optional.empty();
+        }
+        if (last.conclusion() == Conclusion.SUCCESS) {
+            return topology.children(finished.name()).isEmpty() ? Optional.empty()
+                    : Optional.of(new Propagation(finished.name(), Propagation.Kind.OUTPUT, last.output(),
+                    finished.finishedAt()));
+        }
+        return topology.downstream(finished.name()).isEmpty() ? Optional.empty()
+                : Optional.of(new Propagation(finished.name(), Propagation.Kind.SKIP, null, finished.finishedAt()));
     }
 
     /** A RUNNING node whose lease expired: it is in no state (NONE) and agents are told it is orphaned. */

@@ -170,6 +170,20 @@ public abstract class EndToEndContract {
     }
 
     @Test
+    void aFanOutOfFiveHundredCompletes() {
+        JsonNode run = awaitCompleted(start(Graphs.fanOut(500, "debug")), Duration.ofSeconds(150));
+        assertThat(run.path("nodes")).hasSize(501);
+        assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
+        Map<String, JsonNode> nodes = byName(run);
+        String rootOutput = nodes.get("root").path("attempts").get(0).path("output").asString();
+        for (int i = 0; i < 500; i++) {
+            JsonNode leaf = nodes.get("leaf-" + i);
+            assertThat(conclusions(leaf)).as("leaf-%d", i).containsExactly("SUCCESS");
+            assertThat(leaf.path("inputs").path("root").asString()).as("leaf-%d", i).isEqualTo(rootOutput);
+        }
+    }
+
+    @Test
     void aLayeredDiamondCompletes() {
         JsonNode run = awaitCompleted(start(Graphs.diamond(10, 20, "debug")), Duration.ofSeconds(90));
         Map<String, JsonNode> nodes = byName(run);

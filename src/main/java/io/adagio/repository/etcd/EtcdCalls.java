@@ -71,6 +71,13 @@ final class EtcdCalls {
         }
     }
 
+    /** A short random pause before retrying a conflicted transaction, growing with the attempts (at most 50 ms). */
+    static void pause(int attempt) {
+        long maxMicros = Math.min(50_000, 500L << Math.min(attempt, 6));
+        java.util.concurrent.locks.LockSupport.parkNanos(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMicros) * 1_000);
+    }
+
     /** Whether etcd rejected a request because the lease it named does not exist (expired or revoked). */
     static boolean isLeaseNotFound(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {

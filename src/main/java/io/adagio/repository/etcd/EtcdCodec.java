@@ -96,6 +96,27 @@ final class EtcdCodec {
     record StoredAgent(Agent agent, long leaseId, long ttlMillis) {
     }
 
+    // ---- intents ------------------------------------------------------------------------------------------
+
+    /**
+     * An intent value: what is passed on and when it was recorded (this replica's clock; only used to leave
+     * young intents to the finish that wrote them). The output is not copied: it is the finished node's latest
+     * attempt, which never changes once the node is COMPLETED.
+     */
+    ByteSequence intent(StoredIntent i) {
+        return write(new IntentValue(i.kind().name().toLowerCase(java.util.Locale.ROOT), time(i.createdAt())));
+    }
+
+    StoredIntent intent(ByteSequence value) {
+        IntentValue v = read(value, IntentValue.class);
+        return new StoredIntent(io.adagio.engine.Propagation.Kind.valueOf(v.kind().toUpperCase(java.util.Locale.ROOT)),
+                instant(v.createdAt()));
+    }
+
+    /** A decoded intent value. */
+    record StoredIntent(io.adagio.engine.Propagation.Kind kind, Instant createdAt) {
+    }
+
     // ---- mapping ------------------------------------------------------------------------------------------
 
     private static SpecValue spec(NodeSpec s) {
@@ -165,6 +186,12 @@ final class EtcdCodec {
     }
 
     // ---- the stored shapes --------------------------------------------------------------------------------
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record IntentValue(@JsonProperty("kind") String kind,
+                               @JsonProperty("created_at") String createdAt) {
+    }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -3,6 +3,7 @@ package io.adagio.repository.etcd;
 import com.github.f4b6a3.ulid.Ulid;
 import io.adagio.engine.ClaimDecision;
 import io.adagio.engine.FinishDecision;
+import io.adagio.engine.Propagation;
 import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.engine.Transitions;
@@ -55,8 +56,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
@@ -71,7 +73,9 @@ import java.util.function.IntConsumer;
  *   <li>Claim: one transaction guarded by the node key's and all four state keys' mod revisions; the running
  *       state key is put with the claiming agent's lease, so it vanishes when the lease ends.</li>
  *   <li>Finish reads only the node and the neighbours the engine names (O(degree)), guarded the same way;
- *       the node value's claim id and the running key's mod revision fence it.</li>
+ *       the node value's claim id and the running key's mod revision fence it. A finish too large for one
+ *       transaction records an intent with the node and is passed on in batches ({@link Propagator});
+ *       pending intents left by a crash are completed by a periodic recovery on every replica.</li>
  *   <li>Agents: {@code agents/<id>} is put with the agent's lease; the value carries the lease id, so any
  *       replica can renew ({@code keepAliveOnce}) or revoke it.</li>
  *   <li>Events: one supervised watch, fanned out in memory ({@link EventHub}).</li>
@@ -82,7 +86,11 @@ import java.util.function.IntConsumer;
  */
 public final class EtcdRepository implements Repository, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EtcdRepository.class);
-    private static final int MAX_TXN_OPS = 128;
+    /** The most neighbours a finish changes in its own transaction: (1 + 15) nodes × 8 compares and operations. */
+    static final int SMALL_FINISH = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE - 1;
+    /** Attempts at a finish in one transaction before it is done in steps (fenced by the node alone). */
+    private static final int SINGLE_TXN_ATTEMPTS = 3;
+    private static final Duration MAX_RECOVERY_INTERVAL = Duration.ofSeconds(10);
     private static final int LIST_PAGE = 100;
 
     private final Client client;
@@ -98,6 +106,9 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final NodeReader reader;
     private final RunStarter starter;
     private final EventHub hub;
+    private final Propagator propagator;
+    private final ScheduledExecutorService recovery;
+    private volatile Duration intentGrace = Duration.ofSeconds(5);
     /** Lease ids of agents registered through this replica (the agent key holds them for every replica). */
     private final Map<String, Long> knownLeases = new ConcurrentHashMap<>();
 
@@ -125,6 +136,14 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.starter = new RunStarter(kv, keys, codec, calls);
         this.hub = new EventHub(client.getWatchClient(), kv, keys, ranges, new WatchTranslator(keys, shapes),
                 new ClaimableNodes(keys, ranges, shapes), options.historySize(), options.sweepInterval(), options.timeout());
+        this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, options.maxRetries());
+        this.recovery = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-etcd-recovery");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(100, Math.min(options.sweepInterval().toMillis(), MAX_RECOVERY_INTERVAL.toMillis()));
+        recovery.scheduleWithFixedDelay(this::recoverQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -421,11 +440,19 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 }
                 throw e;
             }
-            pause(attempt);
+            EtcdCalls.pause(attempt);
         }
         throw new BackendUnavailableException("claiming " + runId + "/" + name + " kept conflicting", null);
     }
 
+    /**
+     * Finishes a node. A finish whose changes fit one transaction (the node and at most
+     * {@value #SMALL_FINISH} neighbours) is applied as one, guarded by everything it read, as the original
+     * does. A larger one, or one that keeps conflicting with its neighbours' other changes, is applied in steps
+     * ({@link Propagator}): the node's own transaction, fenced only by what was read of the node, also records
+     * an intent; then the neighbours are changed in batches; then the intent is deleted. When a later step
+     * cannot reach etcd the finish still stands (answered as done) and the recovery completes it.
+     */
     @Override
     public Node finishNode(String runId, String name, String claimId, Result result) {
         RunShape shape = shape(runId);
@@ -433,46 +460,94 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         Topology topology = shape.topology();
         for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
             NodeFacts facts = reader.read(runId, name);
-            Map<String, NodeFacts> others = facts.node().status() == NodeStatus.RUNNING
-                    ? reader.read(runId, Transitions.reads(topology, facts.node(), result)) : Map.of();
-            Map<String, Node> otherNodes = new HashMap<>();
-            others.forEach((n, f) -> otherNodes.put(n, f.node()));
-            FinishDecision d = Transitions.finish(runId, topology, facts.node(), claimId, result, otherNodes,
-                    clock.instant());
+            if (facts.node().status() == NodeStatus.RUNNING && attempt < SINGLE_TXN_ATTEMPTS) {
+                Set<String> reads = Transitions.reads(topology, facts.node(), result);
+                if (reads.size() <= SMALL_FINISH) {
+                    AtOnce outcome = finishAtOnce(shape, facts, reads, claimId, result);
+                    if (outcome.finished() != null) {
+                        return outcome.finished();
+                    }
+                    if (outcome.conflicted()) {
+                        EtcdCalls.pause(attempt);
+                        continue;
+                    }
+                }
+            }
+            FinishDecision d = Transitions.settle(runId, facts.node(), claimId, result, clock.instant());
             if (d instanceof FinishDecision.Stale) {
                 throw new StaleClaimException(runId, name, claimId);
             }
             if (d instanceof FinishDecision.Repeated repeated) {
+                if (propagator.pending(runId, name)) {
+                    Transitions.propagation(topology, repeated.node()).ifPresent(p -> passOn(shape, p));
+                }
                 return repeated.node();
             }
-            FinishDecision.Applied applied = (FinishDecision.Applied) d;
-            List<Cmp> guards = new ArrayList<>(facts.guards(keys));
-            others.values().forEach(f -> guards.addAll(f.guards(keys)));
+            Node finished = ((FinishDecision.Applied) d).finished();
+            Optional<Propagation> propagation = Transitions.propagation(topology, finished);
             List<Op> ops = new ArrayList<>();
-            for (Node next : applied.changes()) {
-                NodeStatus before = next.name().equals(name) ? facts.node().status()
-                        : others.get(next.name()).node().status();
-                ops.add(Op.put(Keys.bytes(keys.node(runId, next.name())), codec.node(next), PutOption.DEFAULT));
-                if (before != next.status()) {
-                    if (before != NodeStatus.NONE) {
-                        ops.add(Op.delete(Keys.bytes(keys.state(before, runId, next.name())), DeleteOption.DEFAULT));
-                    }
-                    if (next.status() != NodeStatus.NONE) {
-                        ops.add(Op.put(Keys.bytes(keys.state(next.status(), runId, next.name())), ByteSequence.EMPTY,
-                                PutOption.DEFAULT));
-                    }
-                }
+            Propagator.writes(keys, codec, runId, facts.node().status(), finished, ops);
+            propagation.ifPresent(p -> ops.add(propagator.recordIntent(runId, p)));
+            if (commit(facts.guards(keys), ops, "finishing " + runId + "/" + name)) {
+                propagation.ifPresent(p -> passOn(shape, p));
+                return finished;
             }
-            if (guards.size() > MAX_TXN_OPS || ops.size() > MAX_TXN_OPS) {
-                throw new IllegalStateException("finishing " + runId + "/" + name + " changes " + applied.changes().size()
-                        + " nodes: more than one etcd transaction (128 operations) can hold");
-            }
-            if (commit(guards, ops, "finishing " + runId + "/" + name)) {
-                return applied.finished();
-            }
-            pause(attempt);
+            EtcdCalls.pause(attempt);
         }
         throw new BackendUnavailableException("finishing " + runId + "/" + name + " kept conflicting", null);
+    }
+
+    /** How a finish in one transaction went: done (with the node), conflicted, or too large for one. */
+    private record AtOnce(Node finished, boolean conflicted) {
+    }
+
+    /**
+     * The finish of a node and its few neighbours in one transaction guarded by all of them.
+     *
+     * @throws StaleClaimException when the claim does not hold the node
+     */
+    private AtOnce finishAtOnce(RunShape shape, NodeFacts facts, Set<String> reads, String claimId, Result result) {
+        String runId = shape.id();
+        String name = facts.node().name();
+        Map<String, NodeFacts> others = reader.read(runId, reads);
+        Map<String, Node> otherNodes = new HashMap<>();
+        others.forEach((n, f) -> otherNodes.put(n, f.node()));
+        FinishDecision d = Transitions.finish(runId, shape.topology(), facts.node(), claimId, result, otherNodes,
+                clock.instant());
+        if (d instanceof FinishDecision.Stale) {
+            throw new StaleClaimException(runId, name, claimId);
+        }
+        if (d instanceof FinishDecision.Repeated repeated) {
+            return new AtOnce(repeated.node(), false);
+        }
+        FinishDecision.Applied applied = (FinishDecision.Applied) d;
+        List<Cmp> guards = new ArrayList<>(facts.guards(keys));
+        others.values().forEach(f -> guards.addAll(f.guards(keys)));
+        List<Op> ops = new ArrayList<>();
+        long bytes = 0;
+        for (Node next : applied.changes()) {
+            NodeStatus before = next.name().equals(name) ? facts.node().status() : others.get(next.name()).node().status();
+            bytes += Propagator.writes(keys, codec, runId, before, next, ops);
+        }
+        bytes += guards.size() * (long) (keys.node(runId, name).length() + 40);
+        if (guards.size() + ops.size() > Propagator.MAX_TXN_OPS || bytes > Propagator.MAX_BYTES) {
+            return new AtOnce(null, false);
+        }
+        return commit(guards, ops, "finishing " + runId + "/" + name) ? new AtOnce(applied.finished(), false)
+                : new AtOnce(null, true);
+    }
+
+    /**
+     * Passes a recorded finish on; when etcd cannot be reached (or the batches keep conflicting) the intent
+     * stays and the recovery completes it, so the finish itself still stands.
+     */
+    private void passOn(RunShape shape, Propagation p) {
+        try {
+            propagator.complete(shape, p);
+        } catch (BackendUnavailableException e) {
+            log.warn("the finish of {}/{} is recorded but not yet passed on ({}); the recovery will complete it",
+                    shape.id(), p.from(), e.getMessage());
+        }
     }
 
     private boolean commit(List<Cmp> guards, List<Op> ops, String what) {
@@ -480,10 +555,37 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 .isSucceeded();
     }
 
-    /** A short random pause before retrying a conflicted transaction, growing with the attempts. */
-    private static void pause(int attempt) {
-        long maxMicros = Math.min(50_000, 500L << Math.min(attempt, 6));
-        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxMicros) * 1_000);
+    // ---- pending finishes ---------------------------------------------------------------------------------
+
+    /**
+     * Completes the finishes recorded at least the grace period ago and not passed on yet (their process died
+     * or lost etcd half-way). Runs periodically on every replica; racing replicas are harmless.
+     *
+     * @return how many were completed
+     */
+    int recoverPendingFinishes() {
+        return propagator.recover(intentGrace);
+    }
+
+    /** Test hook: how old a pending finish must be before the recovery completes it (default 5 s). */
+    void intentGrace(Duration grace) {
+        this.intentGrace = grace;
+    }
+
+    /** Test hook: told the count of batches passed on after each batch of a finish; throwing stops it there. */
+    void afterPropagationBatch(IntConsumer hook) {
+        propagator.afterBatch(hook);
+    }
+
+    private void recoverQuietly() {
+        try {
+            int n = recoverPendingFinishes();
+            if (n > 0) {
+                log.info("completed {} pending finish(es)", n);
+            }
+        } catch (RuntimeException e) {
+            log.debug("recovery of pending finishes failed: {}", e.getMessage());
+        }
     }
 
     // ---- events -------------------------------------------------------------------------------------------
@@ -496,6 +598,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     /** Stops the watch, ends every subscription ({@link EventSink#onClose}) and closes the etcd client. */
     @Override
     public void close() {
+        recovery.shutdownNow();
         hub.close();
         client.close();
     }

@@ -79,6 +79,21 @@ final class Keys {
     }
 
     /**
+     * The prefix of the intent keys: a finish too large for one transaction records there, in the same
+     * transaction as the finished node, what it still has to pass on ({@link Propagator}). It sorts before
+     * {@code nodes/}, outside the watched range and every documented prefix, so the original's readers and our
+     * watch never see it.
+     */
+    String intents() {
+        return root + "intents/";
+    }
+
+    /** The intent of one finished node. */
+    String intent(String runId, String name) {
+        return intents() + runId + NODE_PART + name;
+    }
+
+    /**
      * A key that is put and deleted at once to mark a point in the watched range ({@code runs/} to
      * {@code states/}); it sorts between them and matches no documented prefix, so watchers ignore it.
      */
@@ -101,6 +116,11 @@ final class Keys {
     /** The node a node key names, if it is one. */
     Optional<NodeRef> parseNode(String key) {
         return key.startsWith(nodes()) ? runAndName(key.substring(nodes().length())) : Optional.empty();
+    }
+
+    /** The node an intent key names, if it is one. */
+    Optional<NodeRef> parseIntent(String key) {
+        return key.startsWith(intents()) ? runAndName(key.substring(intents().length())) : Optional.empty();
     }
 
     /** The state and node a state key names, if it is one. */

@@ -17,7 +17,10 @@
  * Keys are parsed by prefix and structure ({@code Keys}); node names may not contain {@code /} at the API, but
  * the parser takes everything after {@code /node/} as the name anyway. One more key, {@code sentinel}, is put
  * and deleted at once when a subscriber is replayed from etcd's history (it marks the end of the replay); it
- * never stays.
+ * never stays. And one prefix of our own, outside the original's: {@code intents/<run-id>/node/<name>} (value
+ * {@code {"kind": "output"|"skip", "created_at": …}}) marks a finish not yet passed on to the nodes it changes
+ * (below). It sorts before {@code nodes/}, so neither the original's readers (agents/, runs/, nodes/, states/)
+ * nor our watch ({@code runs/ … states/}) ever see it.
  *
  * <h2>Visibility of a run</h2>
  * The run key is written last, after the node and state keys (in batches that fit etcd's default 128
@@ -25,6 +28,33 @@
  * the event watch ignores state changes of a run at or before the revision its run key was created, and
  * announces its roots at that revision instead. Stats counts state keys directly, so the nodes of a start in
  * flight are counted until it finishes; a failed start deletes its keys again.
+ *
+ * <h2>Finishes that change many nodes</h2>
+ * A finish changes the node and, on a SUCCESS, its children (their inputs, maybe READY) or, on a final failure,
+ * its whole downstream (skipped). When that fits one transaction (at most 15 neighbours: 5 compares and up to 3
+ * operations per node, 128 in all, and under 1 MiB) it is one transaction guarded by everything read, as in the
+ * original. Otherwise, or when that transaction keeps conflicting, it is done in steps ({@code Propagator}):
+ * <ol>
+ *   <li>one transaction fenced by exactly what was read of the finished node (its node key's and state keys'
+ *       mod revisions, so the claim still holds) writes the node (COMPLETED, or READY for a retry), its state
+ *       key and, when the finish must be passed on, its intent key. A stale claim changes nothing; a repeated
+ *       identical finish answers the node as it is (and completes its intent if one is left);</li>
+ *   <li>the engine's {@code Propagation} is applied to the children (or the downstream) in batches of 16 nodes,
+ *       each batch one transaction guarded by the mod revisions of the nodes it changes, re-read and retried
+ *       when it conflicts. Each change is idempotent: an input already there is not added again, a node is
+ *       promoted WAITING → READY only when every parent's input is there, only nodes not COMPLETED are
+ *       skipped. Two parents passing on to the same children at once therefore end with every child READY
+ *       once, with both inputs;</li>
+ *   <li>the intent key is deleted.</li>
+ * </ol>
+ * If the process dies (or loses etcd) between the steps, the intent stays. Every replica looks for intents
+ * periodically (every sweep interval, at most 10 s) and completes those older than a few seconds, from the
+ * finished node as stored (its output is its latest attempt, which no longer changes); replicas racing on one
+ * intent are harmless. While a finish is being passed on, a reader may see the finished node COMPLETED and
+ * some children still WAITING (or downstream nodes not yet skipped); the run then reads RUNNING. Once the
+ * finish call returns (or the recovery has run), the run's status and outcome are final. The ready keys of
+ * children promoted by later batches are created by those batches, so the watch announces each of them
+ * (NODE_READY) exactly as for a one-transaction finish.
  *
  * <h2>Events</h2>
  * One supervised watch per repository over {@code runs/ … states/}, fanned out in memory with an in-memory

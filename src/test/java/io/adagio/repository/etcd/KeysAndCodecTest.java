@@ -51,6 +51,31 @@ class KeysAndCodecTest {
     }
 
     @Test
+    void intentKeysLieOutsideTheOriginalsPrefixesAndTheWatchedRange() {
+        String odd = "we/ird/node/name";
+        assertThat(keys.intent(RUN, "a")).isEqualTo("v0/default/intents/" + RUN + "/node/a");
+        assertThat(keys.parseIntent(keys.intent(RUN, odd))).contains(new Keys.NodeRef(RUN, odd));
+        assertThat(keys.parseIntent(keys.node(RUN, "a"))).isEmpty();
+        String intent = keys.intent(RUN, "a");
+        for (String prefix : List.of(keys.agents(), keys.runs(), keys.nodes(), keys.states())) {
+            assertThat(intent).doesNotStartWith(prefix);
+        }
+        assertThat(intent.compareTo(keys.runs()) < 0).as("before the watched range runs/ … states/").isTrue();
+        assertThat(keys.parseRun(intent)).isEmpty();
+        assertThat(keys.parseNode(intent)).isEmpty();
+        assertThat(keys.parseState(intent)).isEmpty();
+    }
+
+    @Test
+    void intentsRoundTrip() {
+        EtcdCodec.StoredIntent intent = new EtcdCodec.StoredIntent(io.adagio.engine.Propagation.Kind.SKIP,
+                Instant.parse("2026-01-02T03:04:05.123456789Z"));
+        String json = codec.intent(intent).toString(StandardCharsets.UTF_8);
+        assertThat(json).isEqualTo("{\"kind\":\"skip\",\"created_at\":\"2026-01-02T03:04:05.123456789Z\"}");
+        assertThat(codec.intent(codec.intent(intent))).isEqualTo(intent);
+    }
+
+    @Test
     void nodesEncodeEnumsAsNumbersAndBytesAsBase64() {
         NodeSpec spec = new NodeSpec("a", "debug", Map.of("k", MetadataValues.of("v")), Map.of("fail", new RetryRule(3)));
         Node node = new Node(spec, NodeStatus.RUNNING, List.of(Result.of(Conclusion.FAIL, "out")),

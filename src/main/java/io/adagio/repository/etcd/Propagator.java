@@ -1,0 +1,240 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.engine.Propagation;
+import io.adagio.engine.Topology;
+import io.adagio.engine.Transitions;
+import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.adagio.repository.BackendUnavailableException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+
+/**
+ * Passes a finish on to other nodes when it does not fit one transaction (a large fan-out, a large downstream):
+ * <ol>
+ *   <li>the finish itself, fenced by what was read of the finished node, writes the node and, in the same
+ *       transaction, an intent key {@code intents/<run-id>/node/<name>} ({@link #recordIntent});</li>
+ *   <li>{@link #complete} applies the engine's {@link Propagation} to the targets in batches of at most
+ *       {@value #NODES_PER_BATCH} nodes (5 compares and at most 3 operations each: at most 128 in all) and
+ *       {@value #MAX_BYTES} bytes, each batch one transaction guarded by the mod revisions of the nodes it
+ *       changes, re-read and retried on a conflict;</li>
+ *   <li>then deletes the intent.</li>
+ * </ol>
+ * Every step is idempotent (a target that already has what the propagation gives is left alone), so a
+ * propagation may be repeated, resumed after a crash, or run by two replicas at once. {@link #recover} completes
+ * the intents left behind by a finish that did not get to its end (process killed, etcd lost), from any replica.
+ */
+final class Propagator {
+    private static final Logger log = LoggerFactory.getLogger(Propagator.class);
+    /** Compares plus operations per transaction: etcd's default limit. */
+    static final int MAX_TXN_OPS = 128;
+    /** Per changed node: 5 compares (node key and the four state keys) and up to 3 operations. */
+    static final int OPS_PER_NODE = 8;
+    /** Targets per batch transaction. */
+    static final int NODES_PER_BATCH = MAX_TXN_OPS / OPS_PER_NODE;
+    /** Bytes of keys and values per batch, well under etcd's default 1.5 MiB request limit. */
+    static final int MAX_BYTES = 1 << 20;
+
+    private final KV kv;
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final EtcdCalls calls;
+    private final NodeReader reader;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
+    private final Clock clock;
+    private final int maxRetries;
+    /** The intents this replica is completing now: its own recovery leaves them alone, however old. */
+    private final Set<Keys.NodeRef> inFlight = ConcurrentHashMap.newKeySet();
+    /** Told the number of batches applied after each one; a test hook to stop a propagation half-way. */
+    private volatile IntConsumer afterBatch = n -> { };
+
+    Propagator(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, KeyRanges ranges,
+               RunShapes shapes, Clock clock, int maxRetries) {
+        this.kv = kv;
+        this.keys = keys;
+        this.codec = codec;
+        this.calls = calls;
+        this.reader = reader;
+        this.ranges = ranges;
+        this.shapes = shapes;
+        this.clock = clock;
+        this.maxRetries = maxRetries;
+    }
+
+    void afterBatch(IntConsumer hook) {
+        this.afterBatch = hook;
+    }
+
+    /** The operation that records the intent of a finish, for the finish's own transaction. */
+    Op recordIntent(String runId, Propagation p) {
+        return Op.put(Keys.bytes(keys.intent(runId, p.from())),
+                codec.intent(new EtcdCodec.StoredIntent(p.kind(), clock.instant())), PutOption.DEFAULT);
+    }
+
+    /** Whether an intent of that node is pending (a finish recorded it and nobody completed it yet). */
+    boolean pending(String runId, String name) {
+        return !calls.await(kv.get(Keys.bytes(keys.intent(runId, name))), "reading the intent of " + runId + "/" + name)
+                .getKvs().isEmpty();
+    }
+
+    /**
+     * Applies the propagation to every target, in batches, then deletes its intent.
+     *
+     * @throws BackendUnavailableException when etcd cannot be reached or a batch kept conflicting; the intent
+     *                                     then stays for {@link #recover}
+     */
+    void complete(RunShape shape, Propagation p) {
+        Keys.NodeRef ref = new Keys.NodeRef(shape.id(), p.from());
+        inFlight.add(ref);
+        try {
+            passOn(shape, p);
+        } finally {
+            inFlight.remove(ref);
+        }
+    }
+
+    private void passOn(RunShape shape, Propagation p) {
+        Topology topology = shape.topology();
+        List<String> targets = p.targets(topology);
+        int batches = 0;
+        for (int from = 0; from < targets.size(); from += NODES_PER_BATCH) {
+            apply(shape.id(), topology, p, targets.subList(from, Math.min(targets.size(), from + NODES_PER_BATCH)));
+            afterBatch.accept(++batches);
+        }
+        calls.await(kv.delete(Keys.bytes(keys.intent(shape.id(), p.from()))), "deleting the intent of "
+                + shape.id() + "/" + p.from());
+    }
+
+    /** Applies the propagation to some targets in one transaction (or two halves when too many bytes). */
+    private void apply(String runId, Topology topology, Propagation p, List<String> names) {
+        for (int attempt = 0; attempt <= maxRetries; attempt++) {
+            Map<String, NodeFacts> facts = reader.read(runId, names);
+            List<Cmp> guards = new ArrayList<>();
+            List<Op> ops = new ArrayList<>();
+            long bytes = 0;
+            for (NodeFacts f : facts.values()) {
+                Optional<Node> next = p.apply(topology, f.node());
+                if (next.isEmpty()) {
+                    continue;
+                }
+                guards.addAll(f.guards(keys));
+                bytes += writes(keys, codec, runId, f.node().status(), next.get(), ops);
+                bytes += 5L * (keys.node(runId, f.node().name()).length() + 24);
+            }
+            if (ops.isEmpty()) {
+                return;
+            }
+            if (bytes > MAX_BYTES && names.size() > 1) {
+                int half = names.size() / 2;
+                apply(runId, topology, p, names.subList(0, half));
+                apply(runId, topology, p, names.subList(half, names.size()));
+                return;
+            }
+            boolean ok = calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(),
+                    "passing on the finish of " + runId + "/" + p.from()).isSucceeded();
+            if (ok) {
+                return;
+            }
+            EtcdCalls.pause(attempt);
+        }
+        throw new BackendUnavailableException("passing on the finish of " + runId + "/" + p.from()
+                + " kept conflicting", null);
+    }
+
+    /**
+     * Completes every intent recorded at least {@code grace} ago (younger ones are most likely being completed
+     * by the finish that wrote them), except those this replica is completing right now. Safe to run on any
+     * number of replicas at once: a finish still being passed on elsewhere is merely passed on twice.
+     *
+     * @return how many intents were completed
+     */
+    int recover(Duration grace) {
+        int done = 0;
+        Instant now = clock.instant();
+        for (KeyValue intentKey : ranges.all(keys.intents(), 0, false)) {
+            Optional<Keys.NodeRef> ref = keys.parseIntent(Keys.text(intentKey.getKey()));
+            if (ref.isEmpty() || inFlight.contains(ref.get())) {
+                continue;
+            }
+            try {
+                EtcdCodec.StoredIntent intent = codec.intent(intentKey.getValue());
+                if (intent.createdAt() != null && intent.createdAt().plus(grace).isAfter(now)) {
+                    continue;
+                }
+                if (recover(ref.get())) {
+                    done++;
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not complete the pending finish of {}/{}: {}", ref.get().runId(), ref.get().name(),
+                        e.toString());
+            }
+        }
+        return done;
+    }
+
+    /** Completes the intent of one finished node, judged from the node as stored. */
+    private boolean recover(Keys.NodeRef ref) {
+        Optional<RunShape> shape = shapes.find(ref.runId());
+        if (shape.isEmpty() || !shape.get().topology().contains(ref.name())) {
+            log.warn("intent of {}/{} names no visible node; left alone", ref.runId(), ref.name());
+            return false;
+        }
+        Node finished = reader.read(ref.runId(), ref.name()).node();
+        Optional<Propagation> p = Transitions.propagation(shape.get().topology(), finished);
+        if (p.isEmpty()) {
+            log.warn("intent of {}/{} but the node ({}) passes nothing on; deleting it", ref.runId(), ref.name(),
+                    finished.status());
+            calls.await(kv.delete(Keys.bytes(keys.intent(ref.runId(), ref.name()))), "deleting an intent");
+            return false;
+        }
+        log.info("completing the pending finish of {}/{} ({})", ref.runId(), ref.name(), p.get().kind());
+        complete(shape.get(), p.get());
+        return true;
+    }
+
+    /**
+     * Adds the operations that store {@code next} (whose state was {@code before}) to {@code ops}: the node key,
+     * and when the state changes the old state key deleted and the new one put.
+     *
+     * @return about how many bytes they send
+     */
+    static long writes(Keys keys, EtcdCodec codec, String runId, NodeStatus before, Node next, List<Op> ops) {
+        int first = ops.size();
+        ByteSequence value = codec.node(next);
+        ByteSequence nodeKey = Keys.bytes(keys.node(runId, next.name()));
+        ops.add(Op.put(nodeKey, value, PutOption.DEFAULT));
+        long bytes = nodeKey.size() + value.size();
+        if (before != next.status()) {
+            if (before != NodeStatus.NONE) {
+                ByteSequence k = Keys.bytes(keys.state(before, runId, next.name()));
+                ops.add(Op.delete(k, DeleteOption.DEFAULT));
+                bytes += k.size();
+            }
+            if (next.status() != NodeStatus.NONE) {
+                ByteSequence k = Keys.bytes(keys.state(next.status(), runId, next.name()));
+                ops.add(Op.put(k, ByteSequence.EMPTY, PutOption.DEFAULT));
+                bytes += k.size();
+            }
+        }
+        return bytes + 16L * (ops.size() - first);
+    }
+}
