@@ -90,7 +90,9 @@ public interface Repository {
 
     /**
      * Finishes the node held by {@code claimId} with a result: the attempt is recorded and the engine's rules
-     * applied (children READY, retry, or downstream skipped) in one atomic step. Repeating a finish with the
+     * applied (children READY, retry, or downstream skipped). The finished node changes atomically and is fenced
+     * by the claim; its effect on other nodes is applied before this returns, and on a backend that must split a
+     * large finish into several transactions it is recorded first and completed by any replica if this one dies. Repeating a finish with the
      * same claim and an identical result changes nothing and answers the node as it is.
      *
      * @return the node after the finish
