@@ -5,6 +5,7 @@ import io.adagio.model.EventType;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.EventFilter;
+import io.adagio.repository.EventHistory;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.Subscription;
 import io.etcd.jetcd.KV;
@@ -68,15 +69,13 @@ final class EventHub implements AutoCloseable {
     private final KeyRanges ranges;
     private final WatchTranslator translator;
     private final ClaimableNodes claimable;
-    private final int historySize;
     private final ScheduledExecutorService processor;
     private final ExecutorService delivery;
     private final HistoryReplay replay;
 
     private final Object lock = new Object();
-    private final TreeMap<Cursor, Event> history = new TreeMap<>();
+    private final EventHistory history;
     private final Set<HubSubscription> subscriptions = new LinkedHashSet<>();
-    private Cursor horizon = new Cursor(0, 0);
     /** The last revision whose events are in the history; -1 until the watch started. */
     private long processed = -1;
 
@@ -95,7 +94,7 @@ final class EventHub implements AutoCloseable {
         this.ranges = ranges;
         this.translator = translator;
         this.claimable = claimable;
-        this.historySize = historySize;
+        this.history = new EventHistory(historySize);
         AtomicInteger n = new AtomicInteger();
         this.processor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-etcd-watch"));
         this.delivery = Executors.newCachedThreadPool(r -> daemon(r, "adagio-etcd-events-" + n.incrementAndGet()));
@@ -128,7 +127,7 @@ final class EventHub implements AutoCloseable {
             long now = ranges.currentRevision(keys.root());
             synchronized (lock) {
                 processed = now;
-                horizon = Cursor.endOf(now);
+                history.restartAt(Cursor.endOf(now));
             }
             open();
             wakeAll();
@@ -216,9 +215,8 @@ final class EventHub implements AutoCloseable {
         try {
             long now = ranges.currentRevision(keys.root());
             synchronized (lock) {
-                history.clear();
+                history.restartAt(Cursor.endOf(now));
                 processed = now;
-                horizon = Cursor.endOf(now);
                 for (HubSubscription s : subscriptions) {
                     s.pendingSnapshot = true;
                     s.reset = true;
@@ -269,12 +267,9 @@ final class EventHub implements AutoCloseable {
     private void append(long revision, List<Event> events, int firstIndex) {
         synchronized (lock) {
             for (int i = 0; i < events.size(); i++) {
-                history.put(new Cursor(revision, firstIndex + i), events.get(i));
+                history.append(new Cursor(revision, firstIndex + i), events.get(i));
             }
             processed = Math.max(processed, revision);
-            while (history.size() > historySize) {
-                horizon = history.pollFirstEntry().getKey();
-            }
         }
         for (Event e : events) {
             if (e.type() == EventType.NODE_ORPHANED) {
@@ -376,21 +371,15 @@ final class EventHub implements AutoCloseable {
                     return;
                 }
                 check = s.checkCursor;
-                if (!check && !s.pendingSnapshot && s.position.compareTo(horizon) < 0) {
+                if (!check && !s.pendingSnapshot && !history.covers(s.position)) {
                     s.pendingSnapshot = true;
                     s.reset = true;
                 }
                 snapshot = !check && s.pendingSnapshot;
                 if (!check && !snapshot) {
-                    for (Map.Entry<Cursor, Event> e : history.tailMap(s.position, false).entrySet()) {
-                        s.position = e.getKey();
-                        if (s.filter.matches(e.getValue())) {
-                            batch.add(new CursoredEvent(e.getKey(), e.getValue()));
-                            if (batch.size() >= BATCH) {
-                                break;
-                            }
-                        }
-                    }
+                    EventHistory.Batch next = history.after(s.position, s.filter, BATCH);
+                    s.position = next.position();
+                    batch.addAll(next.events());
                     if (batch.isEmpty()) {
                         s.scheduled = false;
                         return;
@@ -449,7 +438,7 @@ final class EventHub implements AutoCloseable {
         Cursor after = s.position;
         Cursor upTo;
         synchronized (lock) {
-            upTo = horizon;
+            upTo = history.horizon();
         }
         Optional<List<CursoredEvent>> missed = Optional.empty();
         long now = ranges.currentRevision(keys.root());

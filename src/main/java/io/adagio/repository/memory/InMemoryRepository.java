@@ -20,6 +20,7 @@ import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.EventFilter;
+import io.adagio.repository.EventHistory;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -64,16 +65,14 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
 
     private final Object lock = new Object();
     private final Clock clock;
-    private final int historyCapacity;
     private final TreeMap<String, StoredRun> runs = new TreeMap<>();
     private final Map<NodeStatus, LinkedHashSet<NodeRef>> byStatus = new EnumMap<>(NodeStatus.class);
     private final Map<String, Lease> leases = new HashMap<>();
     private final Map<NodeRef, String> holders = new HashMap<>();
-    private final TreeMap<Cursor, Event> history = new TreeMap<>();
+    private final EventHistory history;
     private final Set<MemorySubscription> subscriptions = new LinkedHashSet<>();
     private final ExecutorService delivery;
     private final ScheduledExecutorService reaper;
-    private Cursor horizon = new Cursor(0, 0);
     private long revision;
 
     /**
@@ -83,7 +82,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
      */
     public InMemoryRepository(Clock clock, int historyCapacity, Duration leaseCheckInterval) {
         this.clock = clock;
-        this.historyCapacity = historyCapacity;
+        this.history = new EventHistory(historyCapacity);
         for (NodeStatus s : NodeStatus.values()) {
             byStatus.put(s, new LinkedHashSet<>());
         }
@@ -297,8 +296,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     /** Forgets every retained event, as etcd's compaction does: older cursors then get a reset. */
     public void compactHistory() {
         synchronized (lock) {
-            history.clear();
-            horizon = Cursor.endOf(revision);
+            history.restartAt(Cursor.endOf(revision));
         }
     }
 
@@ -385,10 +383,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             return;
         }
         for (int i = 0; i < events.size(); i++) {
-            history.put(new Cursor(revision, i), events.get(i));
-        }
-        while (history.size() > historyCapacity) {
-            horizon = history.pollFirstEntry().getKey();
+            history.append(new Cursor(revision, i), events.get(i));
         }
         for (MemorySubscription s : subscriptions) {
             schedule(s);
@@ -414,7 +409,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     s.scheduled = false;
                     return;
                 }
-                if (!s.pendingSnapshot && (s.position.compareTo(horizon) < 0 || s.position.revision() > revision)) {
+                if (!s.pendingSnapshot && (!history.covers(s.position) || s.position.revision() > revision)) {
                     s.pendingSnapshot = true;
                     s.reset = true;
                 }
@@ -426,15 +421,9 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     s.pendingSnapshot = false;
                     s.reset = false;
                 } else {
-                    for (Map.Entry<Cursor, Event> e : history.tailMap(s.position, false).entrySet()) {
-                        s.position = e.getKey();
-                        if (s.filter.matches(e.getValue())) {
-                            batch.add(new CursoredEvent(e.getKey(), e.getValue()));
-                            if (batch.size() >= BATCH) {
-                                break;
-                            }
-                        }
-                    }
+                    EventHistory.Batch next = history.after(s.position, s.filter, BATCH);
+                    s.position = next.position();
+                    batch.addAll(next.events());
                     if (batch.isEmpty()) {
                         s.scheduled = false;
                         return;
