@@ -105,6 +105,9 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final RunShapes shapes;
     private final NodeReader reader;
     private final RunStarter starter;
+    /** Runs read per transaction by {@link #views}: five reads each, within etcd's 128 operations. */
+    private static final int VIEWS_PER_TXN = 25;
+
     private final EventHub hub;
     private final Propagator propagator;
     private final ScheduledExecutorService recovery;
@@ -202,6 +205,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         ByteSequence from = Keys.bytes(keys.run(Ulid.min(Math.max(0, query.oldest().toEpochMilli())).toString()));
         ByteSequence end = Keys.after(Keys.bytes(keys.run(Ulid.max(query.newest().toEpochMilli()).toString())));
         while (out.size() < query.limit()) {
+            List<RunShape> selected = new ArrayList<>();
             GetResponse page = calls.await(kv.get(from, GetOption.builder().withRange(end)
                     .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND)
                     .withLimit(LIST_PAGE).build()), "listing runs");
@@ -211,10 +215,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                     continue;
                 }
                 RunShape shape = shapes.remember(id.get(), runKey);
-                if (query.includes(shape.createdAt()) && out.size() < query.limit()) {
-                    out.add(view(shape));
+                if (query.includes(shape.createdAt()) && out.size() + selected.size() < query.limit()) {
+                    selected.add(shape);
                 }
             }
+            out.addAll(views(selected));
             if (!page.isMore() || page.getKvs().isEmpty()) {
                 break;
             }
@@ -265,20 +270,51 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         }
     }
 
-    /** The run with every node, read at one revision with a bounded number of prefix reads. */
+    /** The run with every node, read at one revision in one transaction of prefix reads. */
     private Run view(RunShape shape) {
-        long at = ranges.currentRevision(keys.root());
-        Map<String, NodeStatus> status = new HashMap<>();
-        for (NodeStatus s : Keys.KEYED) {
-            for (KeyValue stateKey : ranges.all(keys.statesOf(s, shape.id()), at, true)) {
-                keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), s));
+        return views(List.of(shape)).get(0);
+    }
+
+    /**
+     * The runs with every node. Each run costs five prefix reads (its four state prefixes and its node prefix),
+     * and the reads of up to {@link #VIEWS_PER_TXN} runs go in one read-only transaction, so a page of runs is a
+     * handful of round trips, each at one revision.
+     */
+    private List<Run> views(List<RunShape> shapes) {
+        List<Run> out = new ArrayList<>(shapes.size());
+        for (int from = 0; from < shapes.size(); from += VIEWS_PER_TXN) {
+            List<RunShape> group = shapes.subList(from, Math.min(shapes.size(), from + VIEWS_PER_TXN));
+            List<Op> gets = new ArrayList<>();
+            for (RunShape shape : group) {
+                for (NodeStatus st : Keys.KEYED) {
+                    String prefix = keys.statesOf(st, shape.id());
+                    gets.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withKeysOnly(true).build()));
+                }
+                String nodes = keys.nodesOf(shape.id());
+                gets.add(Op.get(Keys.bytes(nodes), GetOption.builder().withRange(Keys.prefixEnd(nodes)).build()));
+            }
+            List<GetResponse> answers = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading runs")
+                    .getGetResponses();
+            int at = 0;
+            for (RunShape shape : group) {
+                Map<String, NodeStatus> status = new HashMap<>();
+                for (NodeStatus st : Keys.KEYED) {
+                    for (KeyValue stateKey : answers.get(at++).getKvs()) {
+                        keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), st));
+                    }
+                }
+                Map<String, Node> byName = new HashMap<>();
+                for (KeyValue nodeKey : answers.get(at++).getKvs()) {
+                    keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
+                            codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
+                }
+                out.add(assemble(shape, byName));
             }
         }
-        Map<String, Node> byName = new HashMap<>();
-        for (KeyValue nodeKey : ranges.all(keys.nodesOf(shape.id()), at, false)) {
-            keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
-                    codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
-        }
+        return out;
+    }
+
+    private static Run assemble(RunShape shape, Map<String, Node> byName) {
         List<Node> nodes = new ArrayList<>(shape.topology().size());
         for (NodeSpec spec : shape.topology().specs()) {
             Node n = byName.get(spec.name());
