@@ -247,17 +247,27 @@ public final class EtcdRepository implements Repository, AutoCloseable {
                 new Stats.NodeCounts(states[0], states[1], states[2], states[3], Math.max(0, nodes - keyed)));
     }
 
-    /** Counts only (no node is read): no waiting, ready or running key, and a completed key for every node. */
+    /**
+     * Counts only, in one read-only transaction (no node is read): no waiting, ready or running key, and a
+     * completed key for every node.
+     */
     @Override
     public boolean isRunCompleted(String runId) {
         RunShape shape = shape(runId);
-        long at = ranges.currentRevision(keys.root());
-        for (NodeStatus s : List.of(NodeStatus.WAITING, NodeStatus.READY, NodeStatus.RUNNING)) {
-            if (ranges.count(keys.statesOf(s, runId), at) > 0) {
+        List<Op> counts = new ArrayList<>();
+        for (NodeStatus st : Keys.KEYED) {
+            String prefix = keys.statesOf(st, runId);
+            counts.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true).build()));
+        }
+        List<GetResponse> answers = calls.await(kv.txn().Then(counts.toArray(Op[]::new)).commit(),
+                "counting the states of " + runId).getGetResponses();
+        for (int i = 0; i < Keys.KEYED.size(); i++) {
+            long n = answers.get(i).getCount();
+            if (Keys.KEYED.get(i) == NodeStatus.COMPLETED ? n != shape.topology().size() : n > 0) {
                 return false;
             }
         }
-        return ranges.count(keys.statesOf(NodeStatus.COMPLETED, runId), at) == shape.topology().size();
+        return true;
     }
 
     private RunShape shape(String runId) {
