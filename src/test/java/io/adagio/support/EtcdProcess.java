@@ -25,14 +25,19 @@ import static org.awaitility.Awaitility.await;
  * data) serve fault tests. {@link #shared()} is one etcd per JVM; tests on it use their own list or namespace.
  *
  * <p>Finding etcd: {@code etcd} on the PATH or {@code /usr/bin/etcd}; else, as root on Debian/Ubuntu,
- * {@code apt-get install -y etcd-server}. (On a machine with Docker, Testcontainers could run
- * {@code gcr.io/etcd-development/etcd}; it is not on the classpath, so that path is not taken.) With no etcd
- * at all the test fails with what to install — also, and especially, when {@code CI=true}. Never a skip.
+ * {@code apt-get install -y etcd-server}; else, when a Docker engine answers ({@code docker info}), etcd runs in
+ * a container ({@value #IMAGE}, host network, the same data directory bind-mounted, so kill and restart keep
+ * their meaning). With no etcd at all the test fails with what to install — also, and especially, when
+ * {@code CI=true}. Never a skip. (The container path cannot be exercised on machines without Docker.)
  */
 public final class EtcdProcess implements AutoCloseable {
+    /** The image used when etcd runs in Docker. */
+    static final String IMAGE = "quay.io/coreos/etcd:v3.5.21";
     private static EtcdProcess shared;
 
-    private final Path binary;
+    /** The command that runs etcd: the binary, or {@code docker run … IMAGE etcd}. */
+    private final List<String> launcher;
+    private final String container;
     private final Path dataDir;
     private final Path log;
     private final int clientPort;
@@ -40,12 +45,19 @@ public final class EtcdProcess implements AutoCloseable {
     private Process process;
 
     private EtcdProcess(Path binary) throws IOException {
-        this.binary = binary;
         Path base = Files.createTempDirectory("adagio-etcd-");
         this.dataDir = base.resolve("data");
         this.log = base.resolve("etcd.log");
         this.clientPort = freePort();
         this.peerPort = freePort();
+        if (binary != null) {
+            this.launcher = List.of(binary.toString());
+            this.container = null;
+        } else {
+            this.container = "adagio-etcd-" + clientPort;
+            this.launcher = List.of("docker", "run", "--rm", "--name", container, "--network", "host",
+                    "-v", base + ":" + base, IMAGE, "etcd");
+        }
     }
 
     /** Starts a new etcd and waits until it is healthy. */
@@ -108,8 +120,8 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     private synchronized void launch() {
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(),
-                "--name", "test", "--data-dir", dataDir.toString(),
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of("--name", "test", "--data-dir", dataDir.toString(),
                 "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
                 "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
@@ -118,7 +130,7 @@ public final class EtcdProcess implements AutoCloseable {
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + binary, e);
+            throw new UncheckedIOException("cannot run " + launcher, e);
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
@@ -134,6 +146,9 @@ public final class EtcdProcess implements AutoCloseable {
     private void end(boolean kill) {
         if (process == null) {
             return;
+        }
+        if (container != null) {
+            docker(kill ? "kill" : "stop", container);
         }
         if (kill) {
             process.destroyForcibly();
@@ -157,7 +172,24 @@ public final class EtcdProcess implements AutoCloseable {
         }
     }
 
-    /** The etcd binary: on the PATH, in /usr/bin, or installed now (root on Debian/Ubuntu); else a failure. */
+    private static boolean docker(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("docker"));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The etcd binary: on the PATH, in /usr/bin, or installed now (root on Debian/Ubuntu); null when a Docker
+     * engine will run it instead; else a failure.
+     */
     static Path binary() {
         Path found = lookup();
         if (found != null) {
@@ -177,10 +209,13 @@ public final class EtcdProcess implements AutoCloseable {
                 return found;
             }
         }
+        if (docker("info")) {
+            return null;
+        }
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         throw new IllegalStateException((ci ? "CI=true and no etcd: " : "No etcd binary found: ")
                 + "install etcd 3.4+ on the PATH (Debian/Ubuntu: apt-get install -y etcd-server; others: "
-                + "https://github.com/etcd-io/etcd/releases). The etcd tests never skip.");
+                + "https://github.com/etcd-io/etcd/releases), or run a Docker engine. The etcd tests never skip.");
     }
 
     private static Path lookup() {
