@@ -48,7 +48,7 @@ public final class Benchmark {
 
     /** Command-line options. */
     record Options(List<String> backends, int repeat, boolean smoke, Set<String> only, Path out, int agents,
-                   boolean jfr) {
+                   boolean jfr, int scaleRuns) {
         static Options parse(String... args) {
             List<String> backends = List.of("memory", "etcd");
             int repeat = 3;
@@ -57,6 +57,7 @@ public final class Benchmark {
             Path out = Path.of("bench", "results");
             int agents = 4;
             boolean jfr = false;
+            int scaleRuns = 0;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = null;
@@ -68,7 +69,7 @@ public final class Benchmark {
                 switch (a) {
                     case "--smoke" -> smoke = true;
                     case "--jfr" -> jfr = true;
-                    case "--backend", "--repeat", "--only", "--out", "--agents" -> {
+                    case "--backend", "--repeat", "--only", "--out", "--agents", "--scale-runs" -> {
                         if (v == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException(a + " needs a value");
@@ -84,6 +85,7 @@ public final class Benchmark {
                             case "--repeat" -> repeat = Integer.parseInt(v);
                             case "--out" -> out = Path.of(v);
                             case "--agents" -> agents = Integer.parseInt(v);
+                            case "--scale-runs" -> scaleRuns = Integer.parseInt(v);
                             default -> {
                                 only = new LinkedHashSet<>();
                                 for (String s : v.split(",")) {
@@ -102,23 +104,26 @@ public final class Benchmark {
             if (repeat < 1 || agents < 1) {
                 throw new IllegalArgumentException("--repeat and --agents must be at least 1");
             }
-            return new Options(backends, repeat, smoke, only, out, agents, jfr);
+            return new Options(backends, repeat, smoke, only, out, agents, jfr, scaleRuns);
         }
     }
 
     static final String USAGE = """
             usage: bench/run [--backend memory|etcd|both] [--repeat N] [--smoke] [--only scenario[,scenario]]
-                             [--agents N] [--out DIR] [--jfr]
+                             [--agents N] [--out DIR] [--jfr] [--scale-runs N]
               scenarios: chain, fanout, diamond, concurrent, fanout-10k, scale
-              --smoke   tiny scenarios (a few seconds); --jfr  record the service with JFR (settings=profile)""";
+              --smoke   tiny scenarios (a few seconds); --jfr  record the service with JFR (settings=profile)
+              --scale-runs N  runs stored by the scale scenario (default 10,000; 30 in smoke mode)""";
 
     /** Sizes: the real ones, or tiny ones in smoke mode. */
     record Sizes(int chain, int fanOut, int layers, int width, int concurrentRuns, int bigFanOut, int scaleRuns,
-                 int calls, Duration rawWarmUp, Duration rawDuration, Duration timeout) {
+                 int calls, Duration rawWarmUp, Duration rawDuration, Duration timeout, Duration stall) {
         static Sizes of(boolean smoke) {
             return smoke
-                    ? new Sizes(20, 50, 3, 5, 5, 200, 30, 3, Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(60))
-                    : new Sizes(200, 1000, 10, 50, 50, 10_000, 10_000, 7, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMinutes(10));
+                    ? new Sizes(20, 50, 3, 5, 5, 200, 30, 3, Duration.ofMillis(200), Duration.ofMillis(500),
+                            Duration.ofSeconds(60), Duration.ofSeconds(10))
+                    : new Sizes(200, 1000, 10, 50, 50, 10_000, 10_000, 7, Duration.ofSeconds(1), Duration.ofSeconds(4),
+                            Duration.ofMinutes(10), Duration.ofSeconds(20));
         }
     }
 
@@ -134,7 +139,12 @@ public final class Benchmark {
 
     Benchmark(Options options) {
         this.options = options;
-        this.sizes = Sizes.of(options.smoke());
+        Sizes z = Sizes.of(options.smoke());
+        if (options.scaleRuns() > 0) {
+            z = new Sizes(z.chain(), z.fanOut(), z.layers(), z.width(), z.concurrentRuns(), z.bigFanOut(),
+                    options.scaleRuns(), z.calls(), z.rawWarmUp(), z.rawDuration(), z.timeout(), z.stall());
+        }
+        this.sizes = z;
     }
 
     public static void main(String[] args) {
@@ -197,11 +207,12 @@ public final class Benchmark {
         }
     }
 
-    private void repetition(String backend, int rep, EtcdProcess etcd) throws Exception {
+    private ServiceProcess startService(String backend, int rep, int attempt, EtcdProcess etcd) throws Exception {
+        String tag = backend + "-" + rep + (attempt > 1 ? "-" + attempt : "");
         List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
         if (options.jfr()) {
             Files.createDirectories(options.out());
-            Path jfr = options.out().resolve("service-" + backend + "-" + rep + ".jfr").toAbsolutePath();
+            Path jfr = options.out().resolve("service-" + tag + ".jfr").toAbsolutePath();
             jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
             say("JFR → " + jfr);
         }
@@ -209,14 +220,29 @@ public final class Benchmark {
                 "--adagio.agent.concurrency=" + options.agents()));
         if (etcd != null) {
             args.add("--adagio.etcd.endpoints=" + etcd.endpoint());
-            args.add("--adagio.etcd.list=bench-" + rep + "-" + System.nanoTime());
+            args.add("--adagio.etcd.list=bench-" + tag + "-" + System.nanoTime());
         }
-        say(backend + " #" + rep + ": starting the service");
+        say(backend + " #" + rep + ": starting the service" + (attempt > 1 ? " again (a fresh store)" : ""));
         ServiceProcess service = ServiceProcess.startWithJvm(jvm, args.toArray(String[]::new));
         try {
-            Http http = service.http();
-            awaitAgents(http);
-            warmUp(http);
+            awaitAgents(service.http());
+            warmUp(service.http());
+            return service;
+        } catch (Exception | AssertionError e) {
+            stop(service, options.out().resolve("service-" + tag + ".log"));
+            throw e;
+        }
+    }
+
+    /**
+     * One repetition: a fresh service (a fresh etcd list), the raw-etcd bound, then the scenarios in order.
+     * A failed scenario may leave work behind that never ends (and keeps agents busy), so the next scenario
+     * gets a fresh service and store.
+     */
+    private void repetition(String backend, int rep, EtcdProcess etcd) throws Exception {
+        int attempt = 1;
+        ServiceProcess service = startService(backend, rep, attempt, etcd);
+        try {
             if (etcd != null) {
                 RawEtcd.Result raw = RawEtcd.measure(etcd.endpoint(), options.agents(), sizes.rawWarmUp(), sizes.rawDuration());
                 rawTxn.computeIfAbsent("txn_per_s", k -> new ArrayList<>()).add(raw.txnPerSecond());
@@ -228,10 +254,13 @@ public final class Benchmark {
                 if (!options.only().contains(scenario)) {
                     continue;
                 }
-                Map<String, Double> f;
+                if (service == null) {
+                    service = startService(backend, rep, ++attempt, etcd);
+                }
                 try {
+                    Http http = service.http();
                     awaitQuiet(http);
-                    f = scenario(scenario, http, service.process().pid());
+                    Map<String, Double> f = scenario(scenario, http, service.process().pid());
                     if (etcd != null && f.containsKey("nodes_per_s") && rawTxn.containsKey("txn_per_s")) {
                         List<Double> raws = rawTxn.get("txn_per_s");
                         f.put("etcd_bound_ratio", f.get("nodes_per_s") / (raws.get(raws.size() - 1) / 2));
@@ -240,22 +269,33 @@ public final class Benchmark {
                     say(backend + " #" + rep + " " + scenario + ": " + format(f));
                 } catch (Exception | AssertionError e) {
                     say(backend + " #" + rep + " " + scenario + " FAILED: " + e);
-                    e.printStackTrace();
                     samples.add(new Sample(scenario, backend, rep, Map.of(), String.valueOf(e)));
+                    stop(service, options.out().resolve("service-" + backend + "-" + rep
+                            + (attempt > 1 ? "-" + attempt : "") + ".log"));
+                    service = null;
                 }
             }
         } finally {
-            stop(service);
+            if (service != null) {
+                stop(service, options.out().resolve("service-" + backend + "-" + rep
+                        + (attempt > 1 ? "-" + attempt : "") + ".log"));
+            }
         }
     }
 
-    /** SIGTERM first, so a JFR recording is written, then make sure. */
-    private static void stop(ServiceProcess service) {
+    /** SIGTERM first, so a JFR recording is written, then make sure; keeps what the service printed. */
+    private static void stop(ServiceProcess service, Path log) {
         service.terminate();
         try {
             service.process().waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, service.output());
+        } catch (IOException e) {
+            // best effort
         }
         service.close();
     }
@@ -332,7 +372,7 @@ public final class Benchmark {
 
     /** Until nothing is waiting, ready, running or orphaned. */
     private void awaitQuiet(Http http) throws InterruptedException {
-        long deadline = System.nanoTime() + sizes.timeout().toNanos();
+        long deadline = System.nanoTime() + sizes.stall().toNanos();
         while (true) {
             JsonNode c = stats(http).path("node_counts");
             long open = c.path("waiting_count").asLong() + c.path("ready_count").asLong()
@@ -351,12 +391,23 @@ public final class Benchmark {
     private void awaitCompleted(Http http, long target) throws InterruptedException {
         long deadline = System.nanoTime() + sizes.timeout().toNanos();
         long sleep = 20;
+        long seen = -1;
+        long progressAt = System.nanoTime();
         while (true) {
             JsonNode c = stats(http).path("node_counts");
-            if (c.path("completed_count").asLong() >= target) {
+            long done = c.path("completed_count").asLong();
+            if (done >= target) {
                 return;
             }
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (done != seen) {
+                seen = done;
+                progressAt = now;
+            } else if (now - progressAt > sizes.stall().toNanos()) {
+                throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
+                        + " s; waiting for " + target + " completed nodes: " + c);
+            }
+            if (now > deadline) {
                 throw new IllegalStateException("timed out waiting for " + target + " completed nodes: " + c);
             }
             Thread.sleep(sleep);
@@ -779,6 +830,14 @@ public final class Benchmark {
             }
             for (String backend : options.backends()) {
                 Map<String, Agg> a = aggregate(scenario, backend);
+                if (a.isEmpty()) {
+                    if (failures(scenario, backend) > 0) {
+                        b.append("| ").append(title(scenario)).append(" | ").append(backend)
+                                .append(" | – | **failed** (").append(failures(scenario, backend))
+                                .append(" of ").append(options.repeat()).append(", see errors) | – | – | – | – | – |\n");
+                    }
+                    continue;
+                }
                 b.append("| ").append(title(scenario)).append(" | ").append(backend).append(" | ")
                         .append(cell(a, "nodes", false)).append(" | ")
                         .append(cell(a, "nodes_per_s", true)).append(" | ")
@@ -828,6 +887,11 @@ public final class Benchmark {
         return b.toString();
     }
 
+    private long failures(String scenario, String backend) {
+        return samples.stream().filter(x -> x.scenario().equals(scenario) && x.backend().equals(backend)
+                && x.error() != null).count();
+    }
+
     private static String cell(Map<String, Agg> a, String key, boolean range) {
         Agg x = a.get(key);
         if (x == null) {
@@ -851,6 +915,9 @@ public final class Benchmark {
                 }
                 Map<String, Agg> a = aggregate(scenario, backend);
                 if (a.isEmpty()) {
+                    if (failures(scenario, backend) > 0) {
+                        out.add(target(title(scenario) + " on " + backend + ": completes at all", "failed", false));
+                    }
                     continue;
                 }
                 if (backend.equals("etcd") && a.containsKey("etcd_bound_ratio")) {
