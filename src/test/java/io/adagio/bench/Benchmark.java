@@ -193,7 +193,12 @@ public final class Benchmark {
                     say("etcd at " + etcd.endpoint());
                 }
                 for (int rep = 1; rep <= options.repeat(); rep++) {
-                    repetition(backend, rep, etcd);
+                    try {
+                        repetition(backend, rep, etcd);
+                    } catch (Exception e) {
+                        say(backend + " #" + rep + " failed: " + e);
+                        samples.add(new Sample("setup", backend, rep, Map.of(), String.valueOf(e)));
+                    }
                 }
             } catch (Exception e) {
                 say("backend " + backend + " failed: " + e);
