@@ -33,11 +33,23 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the service on a given port (e.g. to restart it where its clients expect it). */
     public static ServiceProcess startOn(int port, String... args) throws IOException {
+        return startOn(port, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
+    }
+
+    /**
+     * Starts the service on a free port with the given JVM options instead of the defaults
+     * ({@code -Xmx256m -XX:TieredStopAtLevel=1}, tuned for a quick start): the benchmarks want the full JIT.
+     */
+    public static ServiceProcess startWithJvm(List<String> jvmOptions, String... args) throws IOException {
+        return startOn(freePort(), jvmOptions, args);
+    }
+
+    private static ServiceProcess startOn(int port, List<String> jvmOptions, String... args) throws IOException {
         Path log = Files.createTempFile("adagio-service-", ".log");
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "io.adagio.AdagioApplication",
                 "--server.port=" + port));
         cmd.addAll(List.of(args));
