@@ -62,15 +62,17 @@ public final class AgentPool implements SmartLifecycle {
     @Override
     public void start() {
         URI server = serverUrl();
-        ControlPlaneClient client = new ControlPlaneClient(server, json, Duration.ofSeconds(10));
+        // one HTTP client per agent: a shared java.net.http client serialises its agents on one selector
+        ControlPlaneClient feedClient = new ControlPlaneClient(server, json, Duration.ofSeconds(10));
         String prefix = props.idPrefix() == null || props.idPrefix().isBlank() ? defaultPrefix() : props.idPrefix();
         Hints hints = new Hints(Math.max(4, props.concurrency() * 2));
         for (int i = 0; i < props.concurrency(); i++) {
-            PoolAgent a = new PoolAgent(prefix + "-" + i, client, runtimes, hints, props.backoffMin(), props.backoffMax());
+            PoolAgent a = new PoolAgent(prefix + "-" + i, new ControlPlaneClient(server, json, Duration.ofSeconds(10)),
+                    runtimes, hints, props.backoffMin(), props.backoffMax());
             agents.add(a);
             a.start();
         }
-        feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), client, json, hints,
+        feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), feedClient, json, hints,
                 props.backoffMin(), props.backoffMax());
         feed.start();
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {

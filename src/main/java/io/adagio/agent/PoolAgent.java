@@ -214,7 +214,16 @@ final class PoolAgent {
                 sleep(backoff.next());
             }
         }
-        log.warn("agent {}: could not finish {} of run {}; it will be orphaned", id, hint.spec().name(), hint.runId());
+        // Give the node back: this agent holds only this node, so ending its lease orphans exactly it, and
+        // another agent recovers it (ERROR "node was orphaned", then the retry rules). Register again after.
+        log.warn("agent {}: could not finish {} of run {}; releasing it by ending this agent's lease", id,
+                hint.spec().name(), hint.runId());
+        try {
+            client.unregister(id);
+            client.register(id, runtimeNames());
+        } catch (ControlPlaneClient.Unavailable e) {
+            log.warn("agent {}: could not release its lease either: {}", id, e.getMessage());
+        }
     }
 
     private void sleep(Duration d) throws InterruptedException {
