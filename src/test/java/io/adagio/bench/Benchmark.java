@@ -465,14 +465,16 @@ public final class Benchmark {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 CountDownLatch go = new CountDownLatch(1);
+                CountDownLatch waiting = new CountDownLatch(Math.min(threads, bodies.size()));
                 List<Future<Started>> futures = new ArrayList<>();
                 for (String b : bodies) {
                     futures.add(pool.submit(() -> {
+                        waiting.countDown();
                         go.await();
                         return start(http, b);
                     }));
                 }
-                Thread.sleep(200); // let every thread reach the latch
+                waiting.await(); // every client thread is at the starting line
                 t0 = Instant.now();
                 go.countDown();
                 for (Future<Started> f : futures) {
