@@ -261,6 +261,15 @@ class RunsApiTest {
         assertThat(node.status()).isEqualTo(404);
         assertThat(node.problem()).isEqualTo("node-not-found");
 
+        Http.Reply slash = http.get("/v0/runs/" + id + "/nodes/a%2Fb");
+        assertThat(slash.status()).isEqualTo(404);
+        assertThat(slash.contentType()).as("not Tomcat's HTML page").startsWith("application/problem+json");
+        assertThat(slash.problem()).isEqualTo("node-not-found");
+        Http.Reply agentSlash = http.put("/v0/agents/a%2Fb", "{\"runtimes\":[{\"name\":\"debug\"}]}");
+        assertThat(agentSlash.status()).isEqualTo(400);
+        assertThat(agentSlash.contentType()).startsWith("application/problem+json");
+        assertThat(agentSlash.problem()).isEqualTo("invalid-request");
+
         Http.Reply path = http.get("/v0/nothing-here");
         assertThat(path.status()).isEqualTo(404);
         assertThat(path.contentType()).startsWith("application/problem+json");
