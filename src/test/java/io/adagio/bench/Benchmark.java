@@ -1,5 +1,7 @@
 package io.adagio.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.adagio.Graphs;
 import io.adagio.model.GraphSpec;
 import io.adagio.support.EtcdProcess;
@@ -328,16 +330,12 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ the service
 
-    private void awaitAgents(Http http) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            Http.Reply r = http.get("/v0/agents");
-            if (r.status() == 200 && r.json().path("agents").size() >= options.agents()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the pool's " + options.agents() + " agents did not register");
+    private void awaitAgents(Http http) {
+        await("the pool's " + options.agents() + " agents register").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    Http.Reply r = http.get("/v0/agents");
+                    return r.status() == 200 && r.json().path("agents").size() >= options.agents();
+                });
     }
 
     /**
@@ -379,48 +377,32 @@ public final class Benchmark {
     }
 
     /** Until nothing is waiting, ready, running or orphaned. */
-    private void awaitQuiet(Http http) throws InterruptedException {
-        long deadline = System.nanoTime() + sizes.stall().toNanos();
-        while (true) {
+    private void awaitQuiet(Http http) {
+        await("the store settles").atMost(sizes.stall()).pollInterval(Duration.ofMillis(100)).until(() -> {
             JsonNode c = stats(http).path("node_counts");
-            long open = c.path("waiting_count").asLong() + c.path("ready_count").asLong()
-                    + c.path("running_count").asLong() + c.path("orphaned_count").asLong();
-            if (open == 0) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the store did not settle: " + c);
-            }
-            Thread.sleep(100);
-        }
+            return c.path("waiting_count").asLong() + c.path("ready_count").asLong()
+                    + c.path("running_count").asLong() + c.path("orphaned_count").asLong() == 0;
+        });
     }
 
     /** Polls {@code /v0/stats} (cheap, unlike a whole run) until {@code target} nodes are completed. */
-    private void awaitCompleted(Http http, long target) throws InterruptedException {
-        long deadline = System.nanoTime() + sizes.timeout().toNanos();
-        long sleep = 20;
-        long seen = -1;
-        long progressAt = System.nanoTime();
-        while (true) {
-            JsonNode c = stats(http).path("node_counts");
-            long done = c.path("completed_count").asLong();
-            if (done >= target) {
-                return;
-            }
-            long now = System.nanoTime();
-            if (done != seen) {
-                seen = done;
-                progressAt = now;
-            } else if (now - progressAt > sizes.stall().toNanos()) {
-                throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
-                        + " s; waiting for " + target + " completed nodes: " + c);
-            }
-            if (now > deadline) {
-                throw new IllegalStateException("timed out waiting for " + target + " completed nodes: " + c);
-            }
-            Thread.sleep(sleep);
-            sleep = Math.min(200, sleep * 2);
-        }
+    private void awaitCompleted(Http http, long target) {
+        long[] seen = {-1};
+        long[] progressAt = {System.nanoTime()};
+        await("completed nodes reach " + target).atMost(sizes.timeout())
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
+                    JsonNode c = stats(http).path("node_counts");
+                    long done = c.path("completed_count").asLong();
+                    long now = System.nanoTime();
+                    if (done != seen[0]) {
+                        seen[0] = done;
+                        progressAt[0] = now;
+                    } else if (now - progressAt[0] > sizes.stall().toNanos()) {
+                        throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
+                                + " s; waiting for " + target + " completed nodes: " + c);
+                    }
+                    return done >= target;
+                });
     }
 
     private record Started(String id, int nodes, double millis) {

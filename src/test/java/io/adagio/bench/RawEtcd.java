@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,7 +35,9 @@ final class RawEtcd {
             KV kv = client.getKVClient();
             LongAdder count = new LongAdder();
             LongAdder busyNanos = new LongAdder();
-            AtomicBoolean stop = new AtomicBoolean();
+            // every worker runs until the window closes and counts only transactions inside it
+            long from = System.nanoTime() + warmUp.toNanos();
+            long until = from + duration.toNanos();
             List<Thread> workers = new ArrayList<>();
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             String prefix = "bench-raw/" + System.nanoTime() + "/";
@@ -46,18 +47,21 @@ final class RawEtcd {
                 Thread t = new Thread(() -> {
                     try {
                         long rev = kv.put(key, value).get(10, TimeUnit.SECONDS).getHeader().getRevision();
-                        while (!stop.get()) {
+                        while (System.nanoTime() < until) {
                             long t0 = System.nanoTime();
                             TxnResponse r = kv.txn()
                                     .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
                                     .Then(Op.put(key, value, PutOption.DEFAULT))
                                     .commit().get(10, TimeUnit.SECONDS);
-                            busyNanos.add(System.nanoTime() - t0);
+                            long t1 = System.nanoTime();
                             if (!r.isSucceeded()) {
                                 throw new IllegalStateException("compare failed on " + key);
                             }
                             rev = r.getHeader().getRevision();
-                            count.increment();
+                            if (t0 >= from && t1 <= until) {
+                                busyNanos.add(t1 - t0);
+                                count.increment();
+                            }
                         }
                     } catch (Throwable e) {
                         failures.add(e);
@@ -67,17 +71,8 @@ final class RawEtcd {
                 workers.add(t);
             }
             workers.forEach(Thread::start);
-            Thread.sleep(warmUp.toMillis());
-            long c0 = count.sum();
-            long b0 = busyNanos.sum();
-            long t0 = System.nanoTime();
-            Thread.sleep(duration.toMillis());
-            long c1 = count.sum();
-            long b1 = busyNanos.sum();
-            long t1 = System.nanoTime();
-            stop.set(true);
             for (Thread t : workers) {
-                t.join(15_000);
+                t.join(warmUp.plus(duration).toMillis() + 15_000);
             }
             if (!failures.isEmpty()) {
                 throw new IllegalStateException("raw etcd transactions failed", failures.get(0));
@@ -88,8 +83,8 @@ final class RawEtcd {
             } catch (Exception e) {
                 // best effort
             }
-            long n = c1 - c0;
-            return new Result(n / ((t1 - t0) / 1e9), n == 0 ? 0 : (b1 - b0) / 1e6 / n, n);
+            long n = count.sum();
+            return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n);
         }
     }
 }
