@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 class EtcdBackendConfiguration {
     @Bean(destroyMethod = "close")
     EtcdRepository etcdRepository(EtcdProperties etcd, Clock clock, MeterRegistry registry) {
-        EtcdRepository repository = new EtcdRepository(new EtcdOptions(etcd.endpoints(), etcd.namespace(), etcd.list(),
-                etcd.timeout(), 0, null, 0), clock);
+        EtcdRepository repository = new EtcdRepository(EtcdClients.of(etcd), new EtcdOptions(etcd.endpoints(),
+                etcd.namespace(), etcd.list(), etcd.timeout(), 0, null, 0), clock);
         Counter conflicts = Counter.builder("adagio.etcd.txn.conflicts")
                 .description("etcd transactions whose compares failed (re-read and retried)").register(registry);
         repository.observe(new EtcdObserver() {

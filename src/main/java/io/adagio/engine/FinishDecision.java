@@ -1,20 +1,11 @@
 package io.adagio.engine;
 
-import io.adagio.model.Event;
 import io.adagio.model.Node;
 
-import java.util.List;
-
-/** What a finish comes to. */
+/** What a finish of a node comes to, for the node itself; what it passes on is a {@link Propagation}. */
 public sealed interface FinishDecision {
-    /**
-     * Apply: store every node of {@code changes} (the finished node first) and publish {@code events}.
-     */
-    record Applied(List<Node> changes, List<Event> events) implements FinishDecision {
-        /** The finished node as it is after the finish. */
-        public Node finished() {
-            return changes.get(0);
-        }
+    /** Apply: store the finished node; then pass on {@link Transitions#propagation} of it. */
+    record Applied(Node finished) implements FinishDecision {
     }
 
     /** The same claim already finished the node with the same result: nothing to do, answer success. */

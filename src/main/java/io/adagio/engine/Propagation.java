@@ -14,7 +14,7 @@ import java.util.Optional;
  * cannot change every target in the same atomic step as the finished node (a large fan-out on etcd) records the
  * finish first and then applies this to each target, in any order, any number of times: {@link #apply} is
  * idempotent and commutes with the propagations of other parents, so replaying it after a crash, or two
- * replicas applying it at once, leaves the same result as {@link Transitions#finish} would have.
+ * replicas applying it at once, leaves the same result as changing every target in the finished node's own step.
  *
  * @param from   the finished node
  * @param kind   {@link Kind#OUTPUT} after a SUCCESS, {@link Kind#SKIP} after a final FAIL or ERROR
@@ -48,8 +48,7 @@ public record Propagation(String from, Kind kind, byte[] output, Instant at) {
      * The target's next value, or empty when it already has everything this propagation gives (so applying it
      * again changes nothing).
      * <ul>
-     *   <li>OUTPUT: the target gets {@code from}'s output as an input (whatever its state, as
-     *       {@link Transitions#finish} does); a WAITING target holding the inputs of all its parents becomes
+     *   <li>OUTPUT: the target gets {@code from}'s output as an input (whatever its state); a WAITING target holding the inputs of all its parents becomes
      *       READY.</li>
      *   <li>SKIP: a target not COMPLETED becomes COMPLETED, skipped, finished at {@link #at}.</li>
      * </ul>

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,25 +54,39 @@ class TransitionsTest {
         }
 
         FinishDecision decide(String name, String claimId, Result result) {
-            Map<String, Node> others = new LinkedHashMap<>();
-            for (String o : Transitions.reads(topology, node(name), result)) {
-                others.put(o, node(o));
-            }
-            return Transitions.finish(RUN, topology, node(name), claimId, result, others, T1);
+            return Transitions.settle(node(name), claimId, result, T1);
         }
 
-        FinishDecision.Applied finish(String name, String claimId, Result result) {
-            FinishDecision d = decide(name, claimId, result);
+        Step finish(String name, String claimId, Result result) {
+            return finish(name, claimId, result, T1);
+        }
+
+        /**
+         * The one finish rule, as a backend applies it: settle the node, then propagate to each target; the
+         * events are those of each change ({@link NodeEvents}).
+         */
+        Step finish(String name, String claimId, Result result, Instant at) {
+            FinishDecision d = Transitions.settle(node(name), claimId, result, at);
             assertThat(d).as("finish of %s", name).isInstanceOf(FinishDecision.Applied.class);
-            FinishDecision.Applied applied = (FinishDecision.Applied) d;
-            for (Node n : applied.changes()) {
-                nodes.put(n.name(), n);
-            }
-            return applied;
+            Step step = new Step(new ArrayList<>(), new ArrayList<>());
+            Node finished = ((FinishDecision.Applied) d).finished();
+            change(step, finished);
+            Transitions.propagation(topology, finished).ifPresent(p -> {
+                for (String target : p.targets(topology)) {
+                    p.apply(topology, node(target)).ifPresent(next -> change(step, next));
+                }
+            });
+            return step;
+        }
+
+        private void change(Step step, Node next) {
+            Node before = nodes.put(next.name(), next);
+            step.changes().add(next);
+            NodeEvents.of(RUN, next.spec(), before.status(), next.status()).ifPresent(step.events()::add);
         }
 
         /** Claims and finishes with SUCCESS, output = the node's name. */
-        FinishDecision.Applied succeed(String name) {
+        Step succeed(String name) {
             claim(name, "c-" + name);
             return finish(name, "c-" + name, ok(name));
         }
@@ -79,6 +94,21 @@ class TransitionsTest {
         Map<String, Node> snapshot() {
             return Map.copyOf(nodes);
         }
+    }
+
+    /** What one finish changed (the finished node first) and the events those changes cause. */
+    private record Step(List<Node> changes, List<Event> events) {
+        Node finished() {
+            return changes.get(0);
+        }
+    }
+
+    /** The nodes a finish of {@code node} with {@code result} reads and may change besides the node itself. */
+    private static Set<String> reads(Topology topology, Node node, Result result) {
+        Node running = node.status() == NodeStatus.RUNNING ? node : node.claimedBy(Claim.of("probe"), T0);
+        FinishDecision d = Transitions.settle(running, running.claim().id(), result, T1);
+        return Transitions.propagation(topology, ((FinishDecision.Applied) d).finished())
+                .map(p -> Set.copyOf(p.targets(topology))).orElse(Set.of());
     }
 
     private static Result ok(String output) {
@@ -93,7 +123,7 @@ class TransitionsTest {
         return Result.of(Conclusion.ERROR, "crash");
     }
 
-    private static List<String> readyEventNodes(FinishDecision.Applied applied) {
+    private static List<String> readyEventNodes(Step applied) {
         assertThat(applied.events()).allSatisfy(e -> {
             assertThat(e.type()).isEqualTo(EventType.NODE_READY);
             assertThat(e.runId()).isEqualTo(RUN);
@@ -163,7 +193,7 @@ class TransitionsTest {
         @Test
         void nodeCompletesWithItsAttemptAndFinishTime() {
             Sim sim = new Sim(Graphs.seven());
-            FinishDecision.Applied applied = sim.succeed("a");
+            Step applied = sim.succeed("a");
             Node a = applied.finished();
             assertThat(a.name()).isEqualTo("a");
             assertThat(a.status()).isEqualTo(NodeStatus.COMPLETED);
@@ -176,7 +206,7 @@ class TransitionsTest {
         @Test
         void childrenReceiveTheOutputAndBecomeReadyOnlyWhenAllParentsDelivered() {
             Sim sim = new Sim(Graphs.seven());
-            FinishDecision.Applied afterA = sim.succeed("a");
+            Step afterA = sim.succeed("a");
             // a -> c, a -> d: c has only a as parent, d also needs b.
             assertThat(afterA.changes()).extracting(Node::name).containsExactly("a", "c", "d");
             assertThat(readyEventNodes(afterA)).containsExactly("c");
@@ -185,7 +215,7 @@ class TransitionsTest {
             assertThat(text(sim.node("c").inputs().get("a"))).isEqualTo("a");
             assertThat(sim.node("d").inputs()).containsOnlyKeys("a");
 
-            FinishDecision.Applied afterB = sim.succeed("b");
+            Step afterB = sim.succeed("b");
             assertThat(readyEventNodes(afterB)).containsExactlyInAnyOrder("d", "f");
             assertThat(sim.node("d").status()).isEqualTo(NodeStatus.READY);
             assertThat(sim.node("d").inputs()).containsOnlyKeys("a", "b");
@@ -204,7 +234,7 @@ class TransitionsTest {
             assertThat(sim.node("g").status()).isEqualTo(NodeStatus.WAITING);
             assertThat(readyEventNodes(sim.succeed("e"))).containsExactly("g");
             assertThat(sim.node("g").inputs()).containsOnlyKeys("e", "f");
-            FinishDecision.Applied last = sim.succeed("g");
+            Step last = sim.succeed("g");
             assertThat(last.changes()).extracting(Node::name).containsExactly("g");
             assertThat(last.events()).isEmpty();
             assertThat(sim.nodes.values()).extracting(Node::status).containsOnly(NodeStatus.COMPLETED);
@@ -214,15 +244,15 @@ class TransitionsTest {
         void readsAreTheChildren() {
             Sim sim = new Sim(Graphs.seven());
             sim.claim("b", "c-b");
-            assertThat(Transitions.reads(sim.topology, sim.node("b"), ok("b"))).containsExactlyInAnyOrder("d", "f");
+            assertThat(reads(sim.topology, sim.node("b"), ok("b"))).containsExactlyInAnyOrder("d", "f");
             sim.claim("a", "c-a");
-            assertThat(Transitions.reads(sim.topology, sim.node("a"), ok("a"))).containsExactlyInAnyOrder("c", "d");
+            assertThat(reads(sim.topology, sim.node("a"), ok("a"))).containsExactlyInAnyOrder("c", "d");
         }
 
         @Test
         void readyEventCarriesTheChildSpec() {
             Sim sim = new Sim(Graphs.seven());
-            FinishDecision.Applied applied = sim.succeed("a");
+            Step applied = sim.succeed("a");
             assertThat(applied.events()).singleElement().satisfies(e -> {
                 assertThat(e.type()).isEqualTo(EventType.NODE_READY);
                 assertThat(e.runId()).isEqualTo(RUN);
@@ -238,8 +268,8 @@ class TransitionsTest {
             Sim sim = new Sim(Graphs.retrying("x", "fail", 2));
             sim.succeed("a");
             sim.claim("x", "c1");
-            assertThat(Transitions.reads(sim.topology, sim.node("x"), fail())).isEmpty();
-            FinishDecision.Applied applied = sim.finish("x", "c1", fail());
+            assertThat(reads(sim.topology, sim.node("x"), fail())).isEmpty();
+            Step applied = sim.finish("x", "c1", fail());
             assertThat(applied.changes()).extracting(Node::name).containsExactly("x");
             assertThat(readyEventNodes(applied)).containsExactly("x");
             Node x = sim.node("x");
@@ -260,8 +290,8 @@ class TransitionsTest {
             assertThat(sim.node("x").status()).isEqualTo(NodeStatus.READY);
 
             sim.claim("x", "c2");
-            assertThat(Transitions.reads(sim.topology, sim.node("x"), fail())).containsExactly("c");
-            FinishDecision.Applied applied = sim.finish("x", "c2", fail());
+            assertThat(reads(sim.topology, sim.node("x"), fail())).containsExactly("c");
+            Step applied = sim.finish("x", "c2", fail());
             assertThat(applied.events()).isEmpty();
             assertThat(sim.node("x").status()).isEqualTo(NodeStatus.COMPLETED);
             assertThat(sim.node("x").attempts()).containsExactly(fail(), fail());
@@ -290,7 +320,7 @@ class TransitionsTest {
             assertThat(sim.node("x").status()).isEqualTo(NodeStatus.READY);
             sim.claim("x", "c2");
             assertThat(Transitions.isFinal(sim.node("x"), error())).isTrue();
-            FinishDecision.Applied applied = sim.finish("x", "c2", error());
+            Step applied = sim.finish("x", "c2", error());
             assertThat(applied.events()).isEmpty();
             assertThat(sim.node("x").status()).isEqualTo(NodeStatus.COMPLETED);
             assertThat(sim.node("x").attempts()).containsExactly(fail(), error());
@@ -333,8 +363,8 @@ class TransitionsTest {
             sim.succeed("b");
             sim.succeed("c");
             sim.claim("d", "c-d");
-            assertThat(Transitions.reads(sim.topology, sim.node("d"), fail())).containsExactlyInAnyOrder("e", "g");
-            FinishDecision.Applied applied = sim.finish("d", "c-d", fail());
+            assertThat(reads(sim.topology, sim.node("d"), fail())).containsExactlyInAnyOrder("e", "g");
+            Step applied = sim.finish("d", "c-d", fail());
             assertThat(applied.changes()).extracting(Node::name).containsExactly("d", "e", "g");
             assertThat(applied.events()).isEmpty();
             assertThat(sim.node("d").status()).isEqualTo(NodeStatus.COMPLETED);
@@ -365,10 +395,7 @@ class TransitionsTest {
             assertThat(skipped.skipped()).isTrue();
 
             sim.claim("b", "cb");
-            Map<String, Node> others = Map.of("c", sim.node("c"));
-            FinishDecision d = Transitions.finish(RUN, sim.topology, sim.node("b"), "cb", error(), others, T2);
-            assertThat(d).isInstanceOf(FinishDecision.Applied.class);
-            FinishDecision.Applied applied = (FinishDecision.Applied) d;
+            Step applied = sim.finish("b", "cb", error(), T2);
             assertThat(applied.changes()).extracting(Node::name).containsExactly("b");
             assertThat(applied.finished().finishedAt()).isEqualTo(T2);
         }
@@ -377,7 +404,7 @@ class TransitionsTest {
         void errorWithoutRetryRuleIsFinal() {
             Sim sim = new Sim(Graphs.seven());
             sim.claim("b", "cb");
-            FinishDecision.Applied applied = sim.finish("b", "cb", error());
+            Step applied = sim.finish("b", "cb", error());
             assertThat(applied.changes()).extracting(Node::name).containsExactlyInAnyOrder("b", "d", "e", "f", "g");
             assertThat(sim.node("b").attempts()).containsExactly(error());
             assertThat(sim.node("a").status()).isEqualTo(NodeStatus.READY);
@@ -462,7 +489,7 @@ class TransitionsTest {
             sim.nodes.put("a", Transitions.orphan(sim.node("a")));
             sim.claim("a", "new");
             assertThat(sim.decide("a", "old", ok("a"))).isInstanceOf(FinishDecision.Stale.class);
-            FinishDecision.Applied applied = sim.finish("a", "new", Result.of(Conclusion.ERROR, "node was orphaned"));
+            Step applied = sim.finish("a", "new", Result.of(Conclusion.ERROR, "node was orphaned"));
             assertThat(applied.finished().attempts()).extracting(Result::conclusion).containsExactly(Conclusion.ERROR);
         }
 
@@ -489,7 +516,7 @@ class TransitionsTest {
             assertThat(orphan.status()).isEqualTo(NodeStatus.NONE);
             assertThat(orphan.claim()).isEqualTo(running.claim());
             assertThat(orphan.attempts()).isEqualTo(running.attempts());
-            Event e = Transitions.orphanEvent(RUN, orphan);
+            Event e = NodeEvents.of(RUN, orphan.spec(), running.status(), orphan.status()).orElseThrow();
             assertThat(e.type()).isEqualTo(EventType.NODE_ORPHANED);
             assertThat(e.runId()).isEqualTo(RUN);
             assertThat(e.nodeSpec()).isEqualTo(running.spec());
@@ -499,7 +526,7 @@ class TransitionsTest {
     @Test
     void readsNamesNoNodeForALeaf() {
         Sim sim = new Sim(Graphs.seven());
-        assertThat(Transitions.reads(sim.topology, sim.node("g"), ok("g"))).isEmpty();
-        assertThat(Transitions.reads(sim.topology, sim.node("g"), fail())).isEqualTo(Set.of());
+        assertThat(reads(sim.topology, sim.node("g"), ok("g"))).isEmpty();
+        assertThat(reads(sim.topology, sim.node("g"), fail())).isEqualTo(Set.of());
     }
 }

@@ -1,7 +1,7 @@
 package io.adagio.repository.etcd;
 
+import io.adagio.engine.NodeEvents;
 import io.adagio.model.Event;
-import io.adagio.model.EventType;
 import io.adagio.model.NodeStatus;
 import io.etcd.jetcd.KeyValue;
 
@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The nodes claimable at one revision, as events: NODE_READY for every ready state key, NODE_ORPHANED for
- * every node key without a state key, both only for runs visible at that revision. Orphans are looked for
+ * The nodes claimable at one revision, as the events that offer them ({@link NodeEvents#offer}): every node
+ * with a ready state key, and every node key without a state key (orphaned), both only for runs visible at that revision. Orphans are looked for
  * only when the counts say some exist (node keys outnumber state keys), so the common case costs a keys-only
  * read of {@code states/ready/} and six counts.
  */
@@ -33,11 +33,11 @@ final class ClaimableNodes {
     List<Event> at(long revision) {
         List<Event> out = new ArrayList<>();
         for (KeyValue kv : ranges.all(keys.states(NodeStatus.READY), revision, true)) {
-            keys.parseState(Keys.text(kv.getKey())).flatMap(s -> event(EventType.NODE_READY, s.node(), revision))
+            keys.parseState(Keys.text(kv.getKey())).flatMap(s -> offer(s.node(), NodeStatus.READY, revision))
                     .ifPresent(out::add);
         }
         for (Keys.NodeRef orphan : orphans(revision)) {
-            event(EventType.NODE_ORPHANED, orphan, revision).ifPresent(out::add);
+            offer(orphan, NodeStatus.NONE, revision).ifPresent(out::add);
         }
         return out;
     }
@@ -64,10 +64,10 @@ final class ClaimableNodes {
         return out;
     }
 
-    /** The event for a node, if its run was visible at the revision. */
-    Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
+    /** The event offering a node in that state ({@link NodeEvents#offer}), if its run was visible at the revision. */
+    Optional<Event> offer(Keys.NodeRef ref, NodeStatus status, long revision) {
         return shapes.visibleAt(ref.runId(), revision)
                 .filter(shape -> shape.topology().contains(ref.name()))
-                .map(shape -> new Event(type, ref.runId(), shape.topology().spec(ref.name())));
+                .flatMap(shape -> NodeEvents.offer(ref.runId(), shape.topology().spec(ref.name()), status));
     }
 }

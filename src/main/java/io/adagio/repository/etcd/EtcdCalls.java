@@ -1,12 +1,8 @@
 package io.adagio.repository.etcd;
 
 import io.adagio.repository.BackendUnavailableException;
-import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.common.exception.EtcdException;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +12,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Waits for jetcd futures with a deadline and turns transport failures into
- * {@link BackendUnavailableException}, so no call blocks without bound. A failure etcd answered on purpose
- * (such as "lease not found") is recognisable with {@link #isLeaseNotFound}.
+ * {@link BackendUnavailableException}, so no call blocks without bound. A request etcd refused because its
+ * lease is gone is a {@link LeaseGone} instead ({@link EtcdFailures} says which is which).
  */
 final class EtcdCalls {
     private final Duration timeout;
@@ -38,7 +34,8 @@ final class EtcdCalls {
     /**
      * The future's value, waited for at most the deadline.
      *
-     * @throws BackendUnavailableException on timeout, interruption or any etcd failure
+     * @throws BackendUnavailableException on timeout, interruption or any etcd failure but a missing lease
+     * @throws LeaseGone                   when etcd refused the request because its lease does not exist
      */
     <T> T await(CompletableFuture<T> future, String what) {
         long t0 = System.nanoTime();
@@ -65,34 +62,12 @@ final class EtcdCalls {
             throw new BackendUnavailableException("interrupted while waiting for etcd (" + what + ")", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (EtcdFailures.isLeaseNotFound(cause)) {
+                throw new LeaseGone(cause);
+            }
             throw new BackendUnavailableException("etcd failed " + what + ": " + cause.getMessage(), cause);
         } finally {
             observer.call(kind, System.nanoTime() - t0, ok);
         }
-    }
-
-    /** A short random pause before retrying a conflicted transaction, growing with the attempts (at most 50 ms). */
-    static void pause(int attempt) {
-        long maxMicros = Math.min(50_000, 500L << Math.min(attempt, 6));
-        java.util.concurrent.locks.LockSupport.parkNanos(
-                java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMicros) * 1_000);
-    }
-
-    /** Whether etcd rejected a request because the lease it named does not exist (expired or revoked). */
-    static boolean isLeaseNotFound(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String msg = String.valueOf(c.getMessage());
-            if (c instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND && msg.contains("lease")) {
-                return true;
-            }
-            if (c instanceof StatusRuntimeException se && se.getStatus().getCode() == Status.Code.NOT_FOUND
-                    && msg.contains("lease")) {
-                return true;
-            }
-            if (msg.contains("requested lease not found")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -82,7 +82,7 @@ final class HistoryReplay {
             calls.await(kv.delete(sentinel), "marking the end of a replay");
             done.get(calls.timeout().toMillis() * 4, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof TooMuchHistory || EventHub.compacted(e)) {
+            if (e.getCause() instanceof TooMuchHistory || EtcdFailures.isCompacted(e)) {
                 return Optional.empty();
             }
             throw new BackendUnavailableException("replaying events from etcd failed: " + e.getCause(), e);

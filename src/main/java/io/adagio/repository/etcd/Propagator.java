@@ -61,14 +61,14 @@ final class Propagator {
     private final KeyRanges ranges;
     private final RunShapes shapes;
     private final Clock clock;
-    private final int maxRetries;
+    private final GuardedTxns txns;
     /** The intents this replica is completing now: its own recovery leaves them alone, however old. */
     private final Set<Keys.NodeRef> inFlight = ConcurrentHashMap.newKeySet();
     /** Told the number of batches applied after each one; a test hook to stop a propagation half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
     Propagator(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, KeyRanges ranges,
-               RunShapes shapes, Clock clock, int maxRetries) {
+               RunShapes shapes, Clock clock, GuardedTxns txns) {
         this.kv = kv;
         this.keys = keys;
         this.codec = codec;
@@ -77,7 +77,7 @@ final class Propagator {
         this.ranges = ranges;
         this.shapes = shapes;
         this.clock = clock;
-        this.maxRetries = maxRetries;
+        this.txns = txns;
     }
 
     void afterBatch(IntConsumer hook) {
@@ -126,7 +126,8 @@ final class Propagator {
 
     /** Applies the propagation to some targets in one transaction (or two halves when too many bytes). */
     private void apply(String runId, Topology topology, Propagation p, List<String> names) {
-        for (int attempt = 0; attempt <= maxRetries; attempt++) {
+        String what = "passing on the finish of " + runId + "/" + p.from();
+        txns.retry(what, attempt -> {
             Map<String, NodeFacts> facts = reader.read(runId, names);
             List<Cmp> guards = new ArrayList<>();
             List<Op> ops = new ArrayList<>();
@@ -141,23 +142,16 @@ final class Propagator {
                 bytes += 5L * (keys.node(runId, f.node().name()).length() + 24);
             }
             if (ops.isEmpty()) {
-                return;
+                return Optional.of(true);
             }
             if (bytes > MAX_BYTES && names.size() > 1) {
                 int half = names.size() / 2;
                 apply(runId, topology, p, names.subList(0, half));
                 apply(runId, topology, p, names.subList(half, names.size()));
-                return;
+                return Optional.of(true);
             }
-            boolean ok = calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(),
-                    "passing on the finish of " + runId + "/" + p.from()).isSucceeded();
-            if (ok) {
-                return;
-            }
-            EtcdCalls.pause(attempt);
-        }
-        throw new BackendUnavailableException("passing on the finish of " + runId + "/" + p.from()
-                + " kept conflicting", null);
+            return txns.commit(guards, ops, what) ? Optional.of(true) : Optional.empty();
+        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.adagio.repository.etcd;
 
+import io.adagio.engine.NodeEvents;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.NodeSpec;
@@ -8,22 +9,26 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.watch.WatchEvent;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Turns the watched changes of one revision into events, in the order etcd reports the changes:
+ * Turns the watched changes of one revision into events: each change of state it sees is handed to the
+ * engine's {@link NodeEvents}, as the memory backend hands it each change it applies.
  * <ul>
- *   <li>the creation of a run key (a run becoming visible) → NODE_READY for each of its roots, in spec order
- *       (their ready keys were written by the start's batches, before the run was visible, and are ignored);</li>
- *   <li>a PUT of a {@code states/ready/} key of a visible run → NODE_READY;</li>
- *   <li>a DELETE of a {@code states/running/} key when the same revision puts no other state key for that node
- *       (a lease expired or was revoked) → NODE_ORPHANED.</li>
+ *   <li>the creation of a run key (a run becoming visible) is every node's change from nothing to its initial
+ *       state (NODE_READY for its roots, in spec order; the state keys written by the start's batches, before
+ *       the run was visible, are ignored);</li>
+ *   <li>the state keys of a node deleted and put in one revision are its change from the deleted key's state
+ *       (none when only a key was put) to the put key's state (none when only a key was deleted: a lease
+ *       expired or was revoked), for runs visible before that revision.</li>
  * </ul>
- * Deterministic: every replica derives the same events, at the same indexes, from the same revision. The spec
- * of a node comes from the cached run shape.
+ * Deterministic: every replica derives the same events, at the same indexes (in the order of each node's
+ * first change), from the same revision. The spec of a node comes from the cached run shape.
  */
 final class WatchTranslator {
     private final Keys keys;
@@ -36,35 +41,31 @@ final class WatchTranslator {
 
     /** The events of one revision; {@code changes} are all of that revision's watched changes. */
     List<Event> translate(long revision, List<WatchEvent> changes) {
-        Set<Keys.NodeRef> stated = new HashSet<>();
+        Map<Keys.NodeRef, NodeStatus> before = new HashMap<>();
+        Map<Keys.NodeRef, NodeStatus> after = new HashMap<>();
         for (WatchEvent c : changes) {
-            if (c.getEventType() == WatchEvent.EventType.PUT) {
-                keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(s -> stated.add(s.node()));
-            }
+            keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(s ->
+                    (c.getEventType() == WatchEvent.EventType.PUT ? after : before).put(s.node(), s.status()));
         }
         List<Event> out = new ArrayList<>();
+        Set<Keys.NodeRef> seen = new HashSet<>();
         for (WatchEvent c : changes) {
             KeyValue kv = c.getKeyValue();
             String key = Keys.text(kv.getKey());
-            if (c.getEventType() == WatchEvent.EventType.PUT) {
-                Optional<String> runId = keys.parseRun(key);
-                if (runId.isPresent()) {
-                    if (kv.getVersion() == 1) {
-                        RunShape shape = shapes.remember(runId.get(), kv);
-                        for (NodeSpec spec : shape.topology().specs()) {
-                            if (shape.topology().isRoot(spec.name())) {
-                                out.add(new Event(EventType.NODE_READY, shape.id(), spec));
-                            }
-                        }
+            Optional<String> runId = c.getEventType() == WatchEvent.EventType.PUT ? keys.parseRun(key) : Optional.empty();
+            if (runId.isPresent()) {
+                if (kv.getVersion() == 1) {
+                    RunShape shape = shapes.remember(runId.get(), kv);
+                    for (NodeSpec spec : shape.topology().specs()) {
+                        NodeStatus initial = shape.topology().isRoot(spec.name()) ? NodeStatus.READY : NodeStatus.WAITING;
+                        NodeEvents.of(shape.id(), spec, null, initial).ifPresent(out::add);
                     }
-                    continue;
                 }
-                keys.parseState(key).filter(s -> s.status() == NodeStatus.READY)
-                        .flatMap(s -> event(EventType.NODE_READY, s.node(), revision)).ifPresent(out::add);
-            } else if (c.getEventType() == WatchEvent.EventType.DELETE) {
-                keys.parseState(key).filter(s -> s.status() == NodeStatus.RUNNING && !stated.contains(s.node()))
-                        .flatMap(s -> event(EventType.NODE_ORPHANED, s.node(), revision)).ifPresent(out::add);
+                continue;
             }
+            keys.parseState(key).map(Keys.StateKey::node).filter(seen::add).ifPresent(ref ->
+                    NodeEvents.type(before.getOrDefault(ref, NodeStatus.NONE), after.getOrDefault(ref, NodeStatus.NONE))
+                            .flatMap(type -> event(type, ref, revision)).ifPresent(out::add));
         }
         return out;
     }

@@ -62,7 +62,7 @@ class EtcdBackendIT {
     }
 
     private EtcdRepository repository(EtcdOptions options) {
-        EtcdRepository r = new EtcdRepository(options, Clock.systemUTC());
+        EtcdRepository r = EtcdRepositories.open(options, Clock.systemUTC());
         closing.add(r);
         return r;
     }

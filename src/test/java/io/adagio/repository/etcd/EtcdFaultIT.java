@@ -47,7 +47,7 @@ class EtcdFaultIT {
 
     @Test
     void aSubscriberKeepsGettingEventsAcrossAnEtcdRestart() {
-        try (EtcdRepository repo = new EtcdRepository(options("restart"), Clock.systemUTC())) {
+        try (EtcdRepository repo = EtcdRepositories.open(options("restart"), Clock.systemUTC())) {
             EventLog events = new EventLog();
             try (Subscription ignored = repo.subscribe(EventFilter.all(), null, events)) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> !events.snapshots.isEmpty());
@@ -67,7 +67,7 @@ class EtcdFaultIT {
 
     @Test
     void callsFailFastWhileEtcdIsDown() {
-        try (EtcdRepository repo = new EtcdRepository(options("down"), Clock.systemUTC())) {
+        try (EtcdRepository repo = EtcdRepositories.open(options("down"), Clock.systemUTC())) {
             Run run = repo.startRun(runs.create(Graphs.single("a")));
             etcd.stop();
             try {

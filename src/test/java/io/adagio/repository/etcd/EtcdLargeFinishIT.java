@@ -62,7 +62,7 @@ class EtcdLargeFinishIT {
     }
 
     private EtcdRepository repository(EtcdOptions options) {
-        EtcdRepository r = new EtcdRepository(options, Clock.systemUTC());
+        EtcdRepository r = EtcdRepositories.open(options, Clock.systemUTC());
         closing.add(r);
         r.registerAgent(new Agent(AGENT, List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
         return r;

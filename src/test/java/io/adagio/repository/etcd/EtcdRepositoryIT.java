@@ -52,7 +52,7 @@ class EtcdRepositoryIT extends RepositoryContract {
     @Override
     protected Repository createRepository() {
         options = freshOptions("contract");
-        return new EtcdRepository(options, Clock.systemUTC());
+        return EtcdRepositories.open(options, Clock.systemUTC());
     }
 
     @Override

@@ -1,0 +1,167 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Agent;
+import io.adagio.repository.AgentLease;
+import io.adagio.repository.LeaseNotFoundException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Agents and their leases: {@code agents/<id>} is put with the agent's lease, and its value carries the lease
+ * id, so any replica can renew ({@code keepAliveOnce}) or revoke it. A lease that etcd no longer knows is
+ * {@link LeaseGone}, answered as {@link LeaseNotFoundException}.
+ */
+final class EtcdAgents {
+    private static final Logger log = LoggerFactory.getLogger(EtcdAgents.class);
+
+    private final KV kv;
+    private final Lease leases;
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final EtcdCalls calls;
+    private final KeyRanges ranges;
+    private final GuardedTxns txns;
+    /** Lease ids of agents registered through this replica (the agent key holds them for every replica). */
+    private final Map<String, Long> knownLeases = new ConcurrentHashMap<>();
+
+    EtcdAgents(KV kv, Lease leases, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, GuardedTxns txns) {
+        this.kv = kv;
+        this.leases = leases;
+        this.keys = keys;
+        this.codec = codec;
+        this.calls = calls;
+        this.ranges = ranges;
+        this.txns = txns;
+    }
+
+    List<Agent> list() {
+        List<Agent> out = new ArrayList<>();
+        for (KeyValue agentKey : ranges.all(keys.agents(), 0, false)) {
+            out.add(codec.agent(agentKey.getValue()).agent());
+        }
+        out.sort(Comparator.comparing(Agent::id));
+        return out;
+    }
+
+    /** Puts the agent key with its live lease (renewed), or with a new lease when it has none. */
+    AgentLease register(Agent agent, Duration ttl) {
+        ByteSequence key = Keys.bytes(keys.agent(agent.id()));
+        return txns.retry("registering agent " + agent.id(), attempt -> {
+            GetResponse got = calls.await(kv.get(key), "reading agent " + agent.id());
+            long readRevision = 0;
+            long leaseId = 0;
+            long ttlMillis = ttl.toMillis();
+            if (!got.getKvs().isEmpty()) {
+                KeyValue current = got.getKvs().get(0);
+                EtcdCodec.StoredAgent stored = codec.agent(current.getValue());
+                readRevision = current.getModRevision();
+                if (renew(stored.leaseId())) {
+                    leaseId = stored.leaseId();
+                    ttlMillis = stored.ttlMillis();
+                }
+            }
+            boolean granted = leaseId == 0;
+            if (granted) {
+                long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+                leaseId = calls.await(leases.grant(seconds), "granting a lease to " + agent.id()).getID();
+            }
+            ByteSequence value = codec.agent(new EtcdCodec.StoredAgent(agent, leaseId, ttlMillis));
+            try {
+                if (txns.commit(List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(readRevision))),
+                        List.of(Op.put(key, value, PutOption.builder().withLeaseId(leaseId).build())),
+                        "registering agent " + agent.id())) {
+                    knownLeases.put(agent.id(), leaseId);
+                    return Optional.of(new AgentLease(agent, Duration.ofMillis(ttlMillis)));
+                }
+            } catch (LeaseGone e) {
+                log.debug("the lease of {} ended while registering; again", agent.id());
+            }
+            if (granted) {
+                revokeQuietly(leaseId);
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** @throws LeaseNotFoundException when the agent's lease is gone */
+    AgentLease heartbeat(String agentId) {
+        Optional<EtcdCodec.StoredAgent> stored = find(agentId);
+        if (stored.isEmpty() || !renew(stored.get().leaseId())) {
+            knownLeases.remove(agentId);
+            throw new LeaseNotFoundException(agentId);
+        }
+        return new AgentLease(stored.get().agent(), Duration.ofMillis(stored.get().ttlMillis()));
+    }
+
+    /** Revokes the agent's lease: etcd deletes its agent key and its running keys (they become orphaned). */
+    void unregister(String agentId) {
+        Long known = knownLeases.remove(agentId);
+        Set<Long> ids = new HashSet<>();
+        find(agentId).ifPresent(a -> ids.add(a.leaseId()));
+        if (known != null) {
+            ids.add(known);
+        }
+        for (long id : ids) {
+            try {
+                calls.await(leases.revoke(id), "revoking the lease of " + agentId);
+            } catch (LeaseGone e) {
+                log.debug("the lease of {} had ended already", agentId);
+            }
+        }
+    }
+
+    /**
+     * The lease id of a registered agent.
+     *
+     * @throws LeaseNotFoundException when it has none
+     */
+    long leaseOf(String agentId) {
+        return find(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId)).leaseId();
+    }
+
+    private Optional<EtcdCodec.StoredAgent> find(String agentId) {
+        GetResponse got = calls.await(kv.get(Keys.bytes(keys.agent(agentId))), "reading agent " + agentId);
+        return got.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.agent(got.getKvs().get(0).getValue()));
+    }
+
+    /** Renews a lease once; false when it does not exist any more. */
+    private boolean renew(long leaseId) {
+        if (leaseId == 0) {
+            return false;
+        }
+        try {
+            LeaseKeepAliveResponse r = calls.await(leases.keepAliveOnce(leaseId), "renewing lease " + leaseId);
+            return r.getTTL() > 0;
+        } catch (LeaseGone e) {
+            return false;
+        }
+    }
+
+    private void revokeQuietly(long leaseId) {
+        try {
+            calls.await(leases.revoke(leaseId), "revoking lease " + leaseId);
+        } catch (RuntimeException e) {
+            log.debug("could not revoke unused lease {}", leaseId, e);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.adagio.repository.etcd;
+
+import com.github.f4b6a3.ulid.Ulid;
+import io.adagio.engine.RunVerdict;
+import io.adagio.model.Node;
+import io.adagio.model.NodeSpec;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Run;
+import io.adagio.model.Stats;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.RunQuery;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs: start ({@link RunStarter}: node and state keys in batches, the run key last, so a run is seen whole or
+ * not at all), inspect, list, stats and the completion check. Reads go in read-only transactions at one
+ * revision each; run shapes are immutable and cached ({@link RunShapes}).
+ */
+final class EtcdRuns {
+    private static final int LIST_PAGE = 100;
+    /** Runs read per transaction by {@link #views}: five reads each, within etcd's 128 operations. */
+    private static final int VIEWS_PER_TXN = 25;
+
+    private final KV kv;
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final EtcdCalls calls;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
+    private final NodeReader reader;
+    private final RunStarter starter;
+
+    EtcdRuns(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, RunShapes shapes, NodeReader reader) {
+        this.kv = kv;
+        this.keys = keys;
+        this.codec = codec;
+        this.calls = calls;
+        this.ranges = ranges;
+        this.shapes = shapes;
+        this.reader = reader;
+        this.starter = new RunStarter(kv, keys, codec, calls);
+    }
+
+    RunStarter starter() {
+        return starter;
+    }
+
+    Run startRun(Run run) {
+        RunShape shape = starter.start(run);
+        shapes.remember(shape);
+        return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
+                run.nodes(), run.edges());
+    }
+
+    Run inspectRun(String runId) {
+        return view(shape(runId));
+    }
+
+    Node inspectNode(String runId, String name) {
+        RunShape shape = shape(runId);
+        requireNode(shape, name);
+        return reader.read(runId, name).node();
+    }
+
+    List<Run> listRuns(RunQuery query) {
+        List<Run> out = new ArrayList<>();
+        if (query.limit() <= 0 || query.newest().isBefore(query.oldest())) {
+            return out;
+        }
+        ByteSequence from = Keys.bytes(keys.run(Ulid.min(Math.max(0, query.oldest().toEpochMilli())).toString()));
+        ByteSequence end = Keys.after(Keys.bytes(keys.run(Ulid.max(query.newest().toEpochMilli()).toString())));
+        while (out.size() < query.limit()) {
+            List<RunShape> selected = new ArrayList<>();
+            GetResponse page = calls.await(kv.get(from, GetOption.builder().withRange(end)
+                    .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND)
+                    .withLimit(LIST_PAGE).build()), "listing runs");
+            for (KeyValue runKey : page.getKvs()) {
+                Optional<String> id = keys.parseRun(Keys.text(runKey.getKey()));
+                if (id.isEmpty()) {
+                    continue;
+                }
+                RunShape shape = shapes.remember(id.get(), runKey);
+                if (query.includes(shape.createdAt()) && out.size() + selected.size() < query.limit()) {
+                    selected.add(shape);
+                }
+            }
+            out.addAll(views(selected));
+            if (!page.isMore() || page.getKvs().isEmpty()) {
+                break;
+            }
+            end = page.getKvs().get(page.getKvs().size() - 1).getKey();
+        }
+        return out;
+    }
+
+    /**
+     * Counts at one revision: count-only ranges over {@code runs/}, {@code nodes/} and each state; orphaned =
+     * node keys without a state key. The nodes of a start still in flight (batches written, run key not yet)
+     * are counted with their states; a start that fails removes its batches.
+     */
+    Stats stats() {
+        long at = ranges.currentRevision(keys.root());
+        long[] states = new long[Keys.KEYED.size()];
+        long keyed = 0;
+        for (int i = 0; i < states.length; i++) {
+            states[i] = ranges.count(keys.states(Keys.KEYED.get(i)), at);
+            keyed += states[i];
+        }
+        long nodes = ranges.count(keys.nodes(), at);
+        return new Stats(ranges.count(keys.runs(), at),
+                new Stats.NodeCounts(states[0], states[1], states[2], states[3], Math.max(0, nodes - keyed)));
+    }
+
+    /**
+     * Counts only, in one read-only transaction (no node is read): no waiting, ready or running key, and a
+     * completed key for every node.
+     */
+    boolean isRunCompleted(String runId) {
+        RunShape shape = shape(runId);
+        List<Op> counts = new ArrayList<>();
+        for (NodeStatus st : Keys.KEYED) {
+            String prefix = keys.statesOf(st, runId);
+            counts.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true).build()));
+        }
+        List<GetResponse> answers = calls.await(kv.txn().Then(counts.toArray(Op[]::new)).commit(),
+                "counting the states of " + runId).getGetResponses();
+        for (int i = 0; i < Keys.KEYED.size(); i++) {
+            long n = answers.get(i).getCount();
+            if (Keys.KEYED.get(i) == NodeStatus.COMPLETED ? n != shape.topology().size() : n > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @throws NotFoundException when no such run is visible */
+    RunShape shape(String runId) {
+        return shapes.find(runId).orElseThrow(() -> new NotFoundException("run", runId));
+    }
+
+    /** @throws NotFoundException when the run has no such node */
+    static void requireNode(RunShape shape, String name) {
+        if (!shape.topology().contains(name)) {
+            throw new NotFoundException("node", shape.id() + "/" + name);
+        }
+    }
+
+    /** The run with every node, read at one revision in one transaction of prefix reads. */
+    private Run view(RunShape shape) {
+        return views(List.of(shape)).get(0);
+    }
+
+    /**
+     * The runs with every node. Each run costs five prefix reads (its four state prefixes and its node prefix),
+     * and the reads of up to {@link #VIEWS_PER_TXN} runs go in one read-only transaction, so a page of runs is a
+     * handful of round trips, each at one revision.
+     */
+    private List<Run> views(List<RunShape> shapes) {
+        List<Run> out = new ArrayList<>(shapes.size());
+        for (int from = 0; from < shapes.size(); from += VIEWS_PER_TXN) {
+            List<RunShape> group = shapes.subList(from, Math.min(shapes.size(), from + VIEWS_PER_TXN));
+            List<Op> gets = new ArrayList<>();
+            for (RunShape shape : group) {
+                for (NodeStatus st : Keys.KEYED) {
+                    String prefix = keys.statesOf(st, shape.id());
+                    gets.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withKeysOnly(true).build()));
+                }
+                String nodes = keys.nodesOf(shape.id());
+                gets.add(Op.get(Keys.bytes(nodes), GetOption.builder().withRange(Keys.prefixEnd(nodes)).build()));
+            }
+            List<GetResponse> answers = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading runs")
+                    .getGetResponses();
+            int at = 0;
+            for (RunShape shape : group) {
+                Map<String, NodeStatus> status = new HashMap<>();
+                for (NodeStatus st : Keys.KEYED) {
+                    for (KeyValue stateKey : answers.get(at++).getKvs()) {
+                        keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), st));
+                    }
+                }
+                Map<String, Node> byName = new HashMap<>();
+                for (KeyValue nodeKey : answers.get(at++).getKvs()) {
+                    keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
+                            codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
+                }
+                out.add(assemble(shape, byName));
+            }
+        }
+        return out;
+    }
+
+    private static Run assemble(RunShape shape, Map<String, Node> byName) {
+        List<Node> nodes = new ArrayList<>(shape.topology().size());
+        for (NodeSpec spec : shape.topology().specs()) {
+            Node n = byName.get(spec.name());
+            if (n == null) {
+                throw new IllegalStateException("node key of " + shape.id() + "/" + spec.name() + " is missing");
+            }
+            nodes.add(n);
+        }
+        return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes), nodes,
+                shape.topology().edges());
+    }
+}

@@ -1,0 +1,255 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.repository.Cursor;
+import io.adagio.repository.EventFanout;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one supervised watch of a replica, feeding the shared {@link EventFanout}.
+ *
+ * <p>A single etcd watch over the key range from {@code runs/} to the end of {@code states/} (run keys and
+ * state keys, never node or agent keys), with previous values and "require leader". Its responses are handed
+ * from jetcd's threads to one processing thread, which never blocks them. Each revision becomes events
+ * ({@link WatchTranslator}) published under {@code Cursor(revision, index)}. When the watch fails or ends (etcd
+ * restart, leader loss, anything), it is opened again from the last processed revision + 1 after a backoff
+ * (100 ms doubling to 5 s), so nothing is lost and nothing spins. When that revision was compacted away,
+ * events were lost: the fan-out's history restarts at the current revision and every subscriber gets a reset
+ * snapshot.
+ *
+ * <p><b>Sweep.</b> Periodically the processing thread looks for orphaned nodes at the last processed revision
+ * and announces those not announced yet (a safety net for deletes the watch could not deliver); such events
+ * have indexes from {@value #SWEEP_INDEX} and are local to this replica.
+ */
+final class EtcdWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
+    static final int SWEEP_INDEX = 1 << 30;
+    private static final long INITIAL_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final Watch watch;
+    private final Keys keys;
+    private final KeyRanges ranges;
+    private final WatchTranslator translator;
+    private final ClaimableNodes claimable;
+    private final EventFanout fanout;
+    private final ScheduledExecutorService processor;
+
+    /** The last revision whose events are published; -1 until the watch started. */
+    private volatile long processed = -1;
+
+    // processing thread only
+    private Watch.Watcher watcher;
+    private int generation;
+    private long backoffMs = INITIAL_BACKOFF_MS;
+    private Set<Keys.NodeRef> announcedOrphans = new HashSet<>();
+    private volatile boolean closed;
+
+    EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
+              EventFanout fanout, Duration sweepInterval) {
+        this.watch = watch;
+        this.keys = keys;
+        this.ranges = ranges;
+        this.translator = translator;
+        this.claimable = claimable;
+        this.fanout = fanout;
+        this.processor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-etcd-watch"));
+        long sweepMs = Math.max(100, sweepInterval.toMillis());
+        processor.execute(this::begin);
+        processor.scheduleWithFixedDelay(this::sweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ---- the watch ----------------------------------------------------------------------------------------
+
+    private void begin() {
+        if (closed) {
+            return;
+        }
+        try {
+            long now = ranges.currentRevision(keys.root());
+            processed = now;
+            fanout.restart(Cursor.endOf(now), false);
+            open();
+        } catch (RuntimeException e) {
+            log.warn("event watch cannot start yet: {}", e.getMessage());
+            later(this::begin);
+        }
+    }
+
+    private void open() {
+        if (closed) {
+            return;
+        }
+        int gen = ++generation;
+        long from = processed + 1;
+        WatchOption options = WatchOption.builder().withRange(Keys.prefixEnd(keys.states())).withRevision(from)
+                .withPrevKV(true).withRequireLeader(true).build();
+        try {
+            watcher = watch.watch(Keys.bytes(keys.runs()), options, Watch.listener(
+                    response -> submit(() -> onResponse(gen, response)),
+                    error -> submit(() -> onFailure(gen, error)),
+                    () -> submit(() -> onFailure(gen, new IllegalStateException("the watch ended")))));
+        } catch (RuntimeException e) {
+            onFailure(gen, e);
+        }
+    }
+
+    private void submit(Runnable task) {
+        if (!closed) {
+            try {
+                processor.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                log.debug("event processing stopped", e);
+            }
+        }
+    }
+
+    private void onResponse(int gen, WatchResponse response) {
+        if (gen != generation || closed) {
+            return;
+        }
+        try {
+            Map<Long, List<WatchEvent>> byRevision = new TreeMap<>();
+            for (WatchEvent e : response.getEvents()) {
+                byRevision.computeIfAbsent(e.getKeyValue().getModRevision(), r -> new ArrayList<>()).add(e);
+            }
+            for (Map.Entry<Long, List<WatchEvent>> rev : byRevision.entrySet()) {
+                long revision = rev.getKey();
+                if (revision > processed) {
+                    append(revision, translator.translate(revision, rev.getValue()), 0);
+                }
+            }
+            backoffMs = INITIAL_BACKOFF_MS;
+        } catch (RuntimeException e) {
+            onFailure(gen, e);
+        }
+    }
+
+    private void onFailure(int gen, Throwable error) {
+        if (gen != generation || closed) {
+            return;
+        }
+        generation++;
+        closeWatcher();
+        if (EtcdFailures.isCompacted(error)) {
+            log.warn("event watch fell behind a compaction; subscribers get a reset snapshot");
+            later(this::resync);
+        } else {
+            log.info("event watch failed ({}); reopening", error.toString());
+            later(this::open);
+        }
+    }
+
+    /** Events were lost: restart the history at the current revision and reset every subscriber. */
+    private void resync() {
+        if (closed) {
+            return;
+        }
+        try {
+            long now = ranges.currentRevision(keys.root());
+            processed = now;
+            fanout.restart(Cursor.endOf(now), true);
+            open();
+        } catch (RuntimeException e) {
+            log.warn("event watch cannot resynchronise yet: {}", e.getMessage());
+            later(this::resync);
+        }
+    }
+
+    private void later(Runnable task) {
+        if (closed) {
+            return;
+        }
+        long delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        try {
+            processor.schedule(task, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("event processing stopped", e);
+        }
+    }
+
+    private void closeWatcher() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (RuntimeException e) {
+                log.debug("closing the watch failed", e);
+            }
+            watcher = null;
+        }
+    }
+
+    /** Publishes the events of one revision (indexes from {@code firstIndex}). On the processing thread. */
+    private void append(long revision, List<Event> events, int firstIndex) {
+        fanout.publish(revision, firstIndex, events);
+        processed = Math.max(processed, revision);
+        for (Event e : events) {
+            if (e.type() == EventType.NODE_ORPHANED) {
+                announcedOrphans.add(new Keys.NodeRef(e.runId(), e.nodeSpec().name()));
+            }
+        }
+    }
+
+    /** Announces orphans the watch did not (for instance, deletes lost while it could not reach etcd). */
+    private void sweep() {
+        long at = processed;
+        if (closed || at <= 0) {
+            return;
+        }
+        try {
+            Set<Keys.NodeRef> orphans = claimable.orphans(at);
+            announcedOrphans.retainAll(orphans);
+            List<Event> missed = new ArrayList<>();
+            for (Keys.NodeRef ref : orphans) {
+                if (!announcedOrphans.contains(ref)) {
+                    claimable.offer(ref, io.adagio.model.NodeStatus.NONE, at).ifPresent(missed::add);
+                }
+            }
+            if (!missed.isEmpty()) {
+                log.info("sweep found {} orphaned node(s) not announced yet", missed.size());
+                append(at, missed, SWEEP_INDEX);
+            }
+        } catch (RuntimeException e) {
+            log.debug("orphan sweep failed: {}", e.getMessage());
+        }
+    }
+
+    /** Stops the watch. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            processor.submit(() -> {
+                generation++;
+                closeWatcher();
+            }).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("closing the watch", e);
+        }
+        processor.shutdownNow();
+    }
+}
