@@ -1,5 +1,6 @@
 package io.adagio.api;
 
+import io.adagio.control.AgentStreams;
 import io.adagio.model.Event;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
  * the last (which carries the snapshot position); an empty snapshot sends the position alone. A reset is
  * announced by a {@code RESET} event before the current set.
  */
-final class AgentStream implements EventSink {
+final class AgentStream implements EventSink, AgentStreams.Stream {
     private static final Logger log = LoggerFactory.getLogger(AgentStream.class);
 
     private final String agentId;
@@ -40,8 +41,14 @@ final class AgentStream implements EventSink {
         this.onClosed = onClosed;
     }
 
-    String agentId() {
+    @Override
+    public String agentId() {
         return agentId;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
     }
 
     void attach(Subscription s) {
@@ -80,8 +87,8 @@ final class AgentStream implements EventSink {
         complete();
     }
 
-    /** Writes a keep-alive comment; answers whether the stream is still open (the write did not fail). */
-    boolean ping() {
+    @Override
+    public boolean ping() {
         send(SseEmitter.event().comment("keep-alive"));
         return !closed;
     }
@@ -112,7 +119,8 @@ final class AgentStream implements EventSink {
     }
 
     /** Ends the stream from the server's side (shutdown, unregister). */
-    void complete() {
+    @Override
+    public void complete() {
         if (!closed) {
             try {
                 emitter.complete();

@@ -1,14 +1,13 @@
 package io.adagio.api;
 
-import io.adagio.config.LeaseProperties;
 import io.adagio.config.ServesApi;
+import io.adagio.control.Agents;
+import io.adagio.control.AgentStreams;
 import io.adagio.config.SseProperties;
 import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
 import io.adagio.model.EventType;
 import io.adagio.repository.Cursor;
-import io.adagio.repository.EventFilter;
-import io.adagio.repository.Repository;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * {@code GET /v0/agents/{id}/events}: an agent's event stream. Only nodes whose runtime the agent offers are
@@ -32,16 +30,14 @@ import java.util.stream.Collectors;
 @RestController
 @ServesApi
 class EventsController {
-    private final Repository repository;
+    private final Agents agents;
     private final AgentStreams streams;
     private final SseProperties sse;
-    private final LeaseProperties leases;
 
-    EventsController(Repository repository, AgentStreams streams, SseProperties sse, LeaseProperties leases) {
-        this.repository = repository;
+    EventsController(Agents agents, AgentStreams streams, SseProperties sse) {
+        this.agents = agents;
         this.streams = streams;
         this.sse = sse;
-        this.leases = leases;
     }
 
     @GetMapping(path = "/v0/agents/{agentId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -67,9 +63,7 @@ class EventsController {
         emitter.onCompletion(stream::close);
         emitter.onTimeout(stream::close);
         emitter.onError(e -> stream.close());
-        streams.add(agent, stream);
-        Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
-        stream.attach(repository.subscribe(new EventFilter(wanted, offered), after, stream));
+        stream.attach(streams.open(agent, wanted, after, stream));
         return emitter;
     }
 
@@ -77,13 +71,12 @@ class EventsController {
         if (runtimes != null && !runtimes.isEmpty()) {
             List<AgentRuntime> rs = runtimes.stream().flatMap(r -> java.util.Arrays.stream(r.split(",")))
                     .map(String::trim).filter(s -> !s.isEmpty()).distinct().map(AgentRuntime::new).toList();
-            Agent agent = AgentsController.agent(agentId, rs);
-            if (agent.runtimes().isEmpty()) {
+            if (rs.isEmpty()) {
                 throw new ApiException(ProblemType.INVALID_REQUEST, "runtime= names no runtime.", Map.of("parameter", "runtime"));
             }
-            return repository.registerAgent(agent, leases.ttl()).agent();
+            return agents.register(agentId, rs).agent();
         }
-        return repository.listAgents().stream().filter(a -> a.id().equals(agentId)).findFirst()
+        return agents.find(agentId)
                 .orElseThrow(() -> new ApiException(ProblemType.LEASE_NOT_FOUND,
                         "Agent " + agentId + " is not registered: PUT /v0/agents/" + agentId
                                 + " first, or pass runtime= to register while connecting.", Map.of("agent_id", agentId)));

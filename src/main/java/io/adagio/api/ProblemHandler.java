@@ -1,6 +1,7 @@
 package io.adagio.api;
 
 import io.adagio.engine.InvalidGraphException;
+import io.adagio.control.InvalidRequestException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -51,6 +52,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
         return problem(e.type(), e.getMessage(), e.facts());
+    }
+
+    @ExceptionHandler(InvalidRequestException.class)
+    ResponseEntity<Object> invalid(InvalidRequestException e) {
+        return problem(ProblemType.INVALID_REQUEST, e.getMessage(), e.facts());
     }
 
     @ExceptionHandler(NotFoundException.class)

@@ -1,16 +1,8 @@
 package io.adagio.api;
 
 import io.adagio.config.ServesApi;
-import io.adagio.engine.GraphValidator;
-import io.adagio.engine.InvalidGraphException;
-import io.adagio.engine.GraphViolation;
-import io.adagio.engine.RunFactory;
-import io.adagio.model.GraphSpec;
-import io.adagio.model.Run;
-import io.adagio.repository.Repository;
+import io.adagio.control.Runs;
 import io.adagio.repository.RunQuery;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -31,45 +23,28 @@ import java.util.Map;
 @ServesApi
 @RequestMapping(path = "/v0/runs", produces = MediaType.APPLICATION_JSON_VALUE)
 class RunsController {
-    private static final Logger log = LoggerFactory.getLogger(RunsController.class);
+    private final Runs runs;
 
-    private final Repository repository;
-    private final GraphValidator validator;
-    private final RunFactory runs;
-    private final ApiMetrics metrics;
-
-    RunsController(Repository repository, GraphValidator validator, RunFactory runs, ApiMetrics metrics) {
-        this.repository = repository;
-        this.validator = validator;
+    RunsController(Runs runs) {
         this.runs = runs;
-        this.metrics = metrics;
     }
 
     /** The original's start call: 200 with the new run. */
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     Envelopes.RunBody start(@RequestBody Envelopes.StartRun request) {
-        Run run = create(request);
-        return new Envelopes.RunBody(run, RuntimeCoverage.warnings(run, repository.listAgents()));
+        return body(runs.start(request == null ? null : request.graph()));
     }
 
     /** The REST way to start: 201 with a Location. */
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Envelopes.RunBody> post(@RequestBody Envelopes.StartRun request) {
-        Run run = create(request);
-        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri().path("/{id}").build(run.id()))
-                .body(new Envelopes.RunBody(run, RuntimeCoverage.warnings(run, repository.listAgents())));
+        Runs.View started = runs.start(request == null ? null : request.graph());
+        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri().path("/{id}")
+                .build(started.run().id())).body(body(started));
     }
 
-    private Run create(Envelopes.StartRun request) {
-        GraphSpec graph = request == null ? null : request.graph();
-        if (graph == null) {
-            throw new InvalidGraphException(GraphViolation.EMPTY_GRAPH, "The request has no spec: send {\"spec\": {\"nodes\": […], \"edges\": […]}}.", Map.of());
-        }
-        validator.validate(graph);
-        Run run = repository.startRun(runs.create(graph));
-        metrics.runStarted();
-        log.info("run {} started with {} nodes", run.id(), run.nodes().size());
-        return run;
+    private static Envelopes.RunBody body(Runs.View view) {
+        return new Envelopes.RunBody(view.run(), view.warnings());
     }
 
     @GetMapping
@@ -87,24 +62,23 @@ class RunsController {
             }
             max = l == 0 ? max : (int) Math.min(l, Integer.MAX_VALUE);
         }
-        return new Envelopes.RunsBody(repository.listRuns(new RunQuery(newest, oldest, max)));
+        return new Envelopes.RunsBody(runs.list(new RunQuery(newest, oldest, max)));
     }
 
     @GetMapping("/{runId}")
     Envelopes.RunBody inspect(@PathVariable String runId) {
-        Run run = repository.inspectRun(runId);
-        return new Envelopes.RunBody(run, RuntimeCoverage.warnings(run, repository.listAgents()));
+        return body(runs.inspect(runId));
     }
 
     @GetMapping("/{runId}/nodes/{name}")
     Envelopes.NodeBody node(@PathVariable String runId, @PathVariable String name) {
-        return new Envelopes.NodeBody(repository.inspectNode(runId, name));
+        return new Envelopes.NodeBody(runs.node(runId, name));
     }
 
     @GetMapping(path = "/{runId}/graph", produces = {"text/vnd.graphviz", MediaType.TEXT_PLAIN_VALUE})
     ResponseEntity<String> graph(@PathVariable String runId) {
         return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/vnd.graphviz; charset=UTF-8"))
-                .body(RunGraph.dot(repository.inspectRun(runId)));
+                .body(RunGraph.dot(runs.inspect(runId).run()));
     }
 
     private static Instant nanos(String name, String value) {

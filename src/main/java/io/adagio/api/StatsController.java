@@ -1,7 +1,7 @@
 package io.adagio.api;
 
 import io.adagio.config.ServesApi;
-import io.adagio.repository.Repository;
+import io.adagio.control.Runs;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -10,14 +10,14 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @ServesApi
 class StatsController {
-    private final Repository repository;
+    private final Runs runs;
 
-    StatsController(Repository repository) {
-        this.repository = repository;
+    StatsController(Runs runs) {
+        this.runs = runs;
     }
 
     @GetMapping(path = "/v0/stats", produces = MediaType.APPLICATION_JSON_VALUE)
     Envelopes.StatsBody stats() {
-        return new Envelopes.StatsBody(repository.stats());
+        return new Envelopes.StatsBody(runs.stats());
     }
 }

@@ -23,7 +23,6 @@ import io.adagio.repository.EventFanout;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.EventSource;
-import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NotFoundException;
 import io.adagio.repository.Repository;
@@ -35,18 +34,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,7 +58,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     private final Object lock = new Object();
     private final Clock clock;
     private final TreeMap<String, StoredRun> runs = new TreeMap<>();
-    private final Map<NodeStatus, LinkedHashSet<NodeRef>> byStatus = new EnumMap<>(NodeStatus.class);
+    private final StatusIndex byStatus = new StatusIndex();
     private final MemoryLeases leases;
     private final EventFanout events;
     private final ScheduledExecutorService reaper;
@@ -81,9 +74,6 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     public InMemoryRepository(Clock clock, int historyCapacity, Duration leaseCheckInterval) {
         this.clock = clock;
         this.leases = new MemoryLeases(clock, this::orphan);
-        for (NodeStatus s : NodeStatus.values()) {
-            byStatus.put(s, new LinkedHashSet<>());
-        }
         this.events = new EventFanout(new CurrentSet(), historyCapacity, "memory");
         events.restart(new Cursor(0, 0), false);
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-memory-leases"));
@@ -115,7 +105,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     run.nodes().toArray(Node[]::new));
             runs.put(run.id(), stored);
             for (Node n : stored.nodes) {
-                byStatus.get(n.status()).add(new NodeRef(run.id(), n.name()));
+                byStatus.add(new NodeRef(run.id(), n.name()), n.status());
                 if (n.status() != NodeStatus.COMPLETED) {
                     stored.unfinished++;
                 }
@@ -170,10 +160,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     @Override
     public Stats stats() {
         synchronized (lock) {
-            return new Stats(runs.size(), new Stats.NodeCounts(
-                    byStatus.get(NodeStatus.WAITING).size(), byStatus.get(NodeStatus.READY).size(),
-                    byStatus.get(NodeStatus.RUNNING).size(), byStatus.get(NodeStatus.COMPLETED).size(),
-                    byStatus.get(NodeStatus.NONE).size()));
+            return new Stats(runs.size(), byStatus.counts());
         }
     }
 
@@ -320,7 +307,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             synchronized (lock) {
                 List<Event> out = new ArrayList<>();
                 for (NodeStatus status : List.of(NodeStatus.READY, NodeStatus.NONE)) {
-                    for (NodeRef ref : byStatus.get(status)) {
+                    for (NodeRef ref : byStatus.in(status)) {
                         NodeEvents.offer(ref.runId(), runs.get(ref.runId()).topology.spec(ref.name()), status)
                                 .filter(filter::matches).ifPresent(out::add);
                     }
@@ -358,9 +345,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         int i = r.index(next.name());
         Node prev = r.nodes[i];
         if (prev.status() != next.status()) {
-            NodeRef ref = new NodeRef(r.id, next.name());
-            byStatus.get(prev.status()).remove(ref);
-            byStatus.get(next.status()).add(ref);
+            byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
             if (prev.status() == NodeStatus.COMPLETED) {
                 r.unfinished++;
             } else if (next.status() == NodeStatus.COMPLETED) {

@@ -1,4 +1,4 @@
-package io.adagio.api;
+package io.adagio.control;
 
 import io.adagio.model.Conclusion;
 import io.adagio.model.NodeStatus;
@@ -7,19 +7,16 @@ import io.adagio.repository.Repository;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.springframework.stereotype.Component;
 
-/** The adagio metrics the API records (exposed at /actuator/prometheus). */
-@Component
-@io.adagio.config.ServesApi
-class ApiMetrics {
+/** The adagio metrics the control plane records (exposed at /actuator/prometheus). */
+public final class ControlMetrics {
     private final MeterRegistry registry;
     private final Counter won;
     private final Counter lost;
     private final Counter stale;
     private final Counter started;
 
-    ApiMetrics(MeterRegistry registry, Repository repository) {
+    public ControlMetrics(MeterRegistry registry, Repository repository) {
         this.registry = registry;
         Gauge.builder("adagio.agents", repository, r -> r.listAgents().size()).description("Registered agents").register(registry);
         this.won = Counter.builder("adagio.claims").tag("result", "won").description("Claims by result").register(registry);
@@ -54,9 +51,5 @@ class ApiMetrics {
 
     void runStarted() {
         started.increment();
-    }
-
-    MeterRegistry registry() {
-        return registry;
     }
 }

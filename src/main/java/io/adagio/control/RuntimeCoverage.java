@@ -1,4 +1,4 @@
-package io.adagio.api;
+package io.adagio.control;
 
 import io.adagio.model.Agent;
 import io.adagio.model.Node;

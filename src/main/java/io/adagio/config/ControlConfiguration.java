@@ -1,0 +1,43 @@
+package io.adagio.config;
+
+import io.adagio.control.AgentStreams;
+import io.adagio.control.Agents;
+import io.adagio.control.ControlMetrics;
+import io.adagio.control.Nodes;
+import io.adagio.control.Runs;
+import io.adagio.engine.GraphValidator;
+import io.adagio.engine.RunFactory;
+import io.adagio.repository.Repository;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The application layer of a process that serves the API: what the controllers (and in-process agents) call. */
+@Configuration(proxyBeanMethods = false)
+@ServesApi
+class ControlConfiguration {
+    @Bean
+    ControlMetrics controlMetrics(MeterRegistry registry, Repository repository) {
+        return new ControlMetrics(registry, repository);
+    }
+
+    @Bean
+    Runs runs(Repository repository, GraphValidator validator, RunFactory factory, ControlMetrics metrics) {
+        return new Runs(repository, validator, factory, metrics);
+    }
+
+    @Bean
+    Agents agents(Repository repository, LeaseProperties leases) {
+        return new Agents(repository, leases.ttl());
+    }
+
+    @Bean
+    Nodes nodes(Repository repository, ControlMetrics metrics) {
+        return new Nodes(repository, metrics);
+    }
+
+    @Bean
+    AgentStreams agentStreams(Repository repository, Agents agents, SseProperties sse, MeterRegistry registry) {
+        return new AgentStreams(repository, agents, sse.heartbeat(), registry);
+    }
+}

@@ -1,0 +1,92 @@
+package io.adagio.control;
+
+import io.adagio.engine.NodeNames;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.repository.AgentLease;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.Repository;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Agents and their leases: the one place an agent is registered (by its own call, by connecting its stream
+ * with {@code runtime=}, or again when its lease was lost), with the configured TTL.
+ */
+public final class Agents {
+    private final Repository repository;
+    private final Duration ttl;
+    private final List<Consumer<String>> onUnregister = new CopyOnWriteArrayList<>();
+
+    public Agents(Repository repository, Duration ttl) {
+        this.repository = repository;
+        this.ttl = ttl;
+    }
+
+    /** The lease TTL given to agents. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    public List<Agent> list() {
+        return repository.listAgents();
+    }
+
+    /** The agent if its lease lives. */
+    public Optional<Agent> find(String agentId) {
+        return repository.listAgents().stream().filter(a -> a.id().equals(agentId)).findFirst();
+    }
+
+    /**
+     * Registers the agent with its runtimes (or again, with new ones) and a fresh lease.
+     *
+     * @throws InvalidRequestException when the id is not a valid name or the agent offers no runtime
+     */
+    public AgentLease register(String agentId, List<AgentRuntime> runtimes) {
+        return register(agent(agentId, runtimes));
+    }
+
+    /** Registers an agent already validated (as {@link #register(String, List)} made it). */
+    public AgentLease register(Agent agent) {
+        return repository.registerAgent(agent, ttl);
+    }
+
+    /** @throws LeaseNotFoundException when the lease is gone: the agent must register again */
+    public AgentLease heartbeat(String agentId) {
+        return repository.heartbeat(agentId);
+    }
+
+    /** Ends the agent's lease (its RUNNING nodes are orphaned) and tells who asked ({@link #onUnregister}). */
+    public void unregister(String agentId) {
+        repository.unregisterAgent(agentId);
+        onUnregister.forEach(l -> l.accept(agentId));
+    }
+
+    /** Told the id of every agent that unregisters. */
+    public void onUnregister(Consumer<String> listener) {
+        onUnregister.add(listener);
+    }
+
+    private static Agent agent(String agentId, List<AgentRuntime> runtimes) {
+        List<AgentRuntime> rs = runtimes == null ? List.of() : runtimes;
+        if (rs.isEmpty()) {
+            throw new InvalidRequestException(
+                    "An agent must offer at least one runtime: {\"runtimes\": [{\"name\": \"debug\"}]}.",
+                    Map.of("agent_id", String.valueOf(agentId)));
+        }
+        NodeNames.problem(agentId).ifPresent(p -> {
+            throw new InvalidRequestException("Invalid agent id: " + p + ".", Map.of("agent_id", String.valueOf(agentId)));
+        });
+        for (AgentRuntime r : rs) {
+            if (r == null || r.name() == null || r.name().isBlank()) {
+                throw new InvalidRequestException("Every runtime needs a name.", Map.of("agent_id", agentId));
+            }
+        }
+        return new Agent(agentId, rs);
+    }
+}
