@@ -5,10 +5,8 @@ import io.adagio.support.Http;
 import io.adagio.support.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 
@@ -26,10 +24,10 @@ import static org.awaitility.Awaitility.await;
  * Real processes on one local etcd: two API replicas (A and B, {@code adagio.mode=api}, etcd backend, one list)
  * and an agent pool ({@code adagio.mode=agent}) attached to B only. A run started through A is run by B's
  * agents; B is killed (SIGKILL) while one of them runs a node and comes back on the same port within the lease
- * TTL: the node is never orphaned and completes with its one attempt.
+ * TTL: the node is never orphaned and completes with its one attempt. The processes are shared; each test
+ * starts once both of B's agents are registered, whatever ran before it, so no test depends on another's order.
  */
 @Timeout(240)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiReplicaIT {
     /** Long enough for B to be killed and started again (a JVM start takes 5–8 s here) before the lease ends. */
     private static final String TTL = "20s";
@@ -68,8 +66,12 @@ class MultiReplicaIT {
         a = startA.get();
         b = startB.get();
         pool = startPool.get();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> a.http().get("/v0/agents").json().path("agents").size() == 2);
+    }
+
+    @BeforeEach
+    void bothAgentsOfBAreRegistered() {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> b.http().get("/actuator/health")
+                .status() == 200 && a.http().get("/v0/agents").json().path("agents").size() == 2);
     }
 
     @AfterAll
@@ -100,7 +102,6 @@ class MultiReplicaIT {
     }
 
     @Test
-    @Order(1)
     void aRunStartedThroughOneReplicaIsRunByTheAgentsOfTheOther() {
         assertThat(a.http().get("/v0/agents").json().path("agents").findValuesAsString("id"))
                 .as("the agents attached to B, seen through A").containsExactlyInAnyOrder("pool-b-0", "pool-b-1");
@@ -117,7 +118,6 @@ class MultiReplicaIT {
     }
 
     @Test
-    @Order(2)
     void killingTheReplicaAnAgentTalksToOrphansNothingWhenItComesBackWithinTheTtl() throws Exception {
         String id = start(a.http(), "{\"spec\":{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"debug\","
                 + "\"metadata\":{\"adagio.arguments.debug.sleep\":{\"values\":[\"3s\"]}}}]}}");

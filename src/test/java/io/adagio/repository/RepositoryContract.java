@@ -70,11 +70,20 @@ public abstract class RepositoryContract {
     private final RunFactory runs = new RunFactory(Clock.systemUTC());
     private final List<Subscription> subscriptions = new ArrayList<>();
 
-    /** A fresh, empty repository. */
-    protected abstract Repository createRepository() throws Exception;
+    /** How many events the repositories of most tests keep for resuming subscribers. */
+    protected static final int HISTORY = 10_000;
 
-    /** Makes the agent's lease end now, as if its TTL ran out without heartbeats. */
+    /** A fresh, empty repository that keeps {@code historyCapacity} events for resuming subscribers. */
+    protected abstract Repository createRepository(int historyCapacity) throws Exception;
+
+    /** Makes the agent's lease end now, as if its TTL ran out without heartbeats (etcd: a revoke). */
     protected abstract void forceLeaseExpiry(String agentId) throws Exception;
+
+    /**
+     * Lets the agent's lease run out by itself: its TTL passes without heartbeats (memory: the injected clock
+     * moves past it; etcd, whose leases run on its own clock, forces the expiry as {@link #forceLeaseExpiry}).
+     */
+    protected abstract void letLeaseRunOut(String agentId, Duration ttl) throws Exception;
 
     /** Drops the retained event history (compaction), so older cursors can no longer resume. */
     protected abstract void forgetHistory() throws Exception;
@@ -88,7 +97,7 @@ public abstract class RepositoryContract {
 
     @BeforeEach
     void freshRepository() throws Exception {
-        repo = createRepository();
+        repo = createRepository(HISTORY);
     }
 
     @AfterEach
@@ -407,13 +416,16 @@ public abstract class RepositoryContract {
 
     @Test
     void leaseExpiresByItselfWithoutHeartbeats() throws Exception {
-        repo.registerAgent(new Agent("short", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(1));
+        repo.registerAgent(new Agent("short", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(5));
         Recorder events = subscribe(EventFilter.all(), null);
         String id = start(Graphs.single("a")).id();
         claimWinner(id, "a", "short");
-        await().atMost(Duration.ofSeconds(15)).until(() -> repo.inspectNode(id, "a").status() == NodeStatus.NONE);
+        assertThat(repo.listAgents()).extracting(Agent::id).contains("short");
+        letLeaseRunOut("short", Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> repo.inspectNode(id, "a").status() == NodeStatus.NONE);
         awaitEvent(events, EventType.NODE_ORPHANED, id, "a");
         assertThat(repo.listAgents()).extracting(Agent::id).doesNotContain("short");
+        assertThatThrownBy(() -> repo.heartbeat("short")).isInstanceOf(LeaseNotFoundException.class);
     }
 
     @Test
@@ -446,7 +458,8 @@ public abstract class RepositoryContract {
         assertThat(snap.events()).extracting(e -> e.type() + " " + e.runId() + " " + e.nodeSpec().name())
                 .containsExactlyInAnyOrder("NODE_READY " + id + " a", "NODE_READY " + id + " b",
                         "NODE_ORPHANED " + single + " x");
-        assertThat(x.status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(x.status()).as("claimed before the lease ended").isEqualTo(NodeStatus.RUNNING);
+        assertThat(repo.inspectNode(single, "x").status()).as("orphaned once it ended").isEqualTo(NodeStatus.NONE);
     }
 
     @Test
@@ -502,22 +515,9 @@ public abstract class RepositoryContract {
     }
 
     @Test
-    void aSlowSubscriberNeitherBlocksOthersNorLosesEventsSilently() throws Exception {
+    void aSlowSubscriberNeitherBlocksOthersNorLosesEvents() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Recorder slow = new Recorder() {
-            @Override
-            public void onEvent(CursoredEvent event) {
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                super.onEvent(event);
-            }
-        };
-        slow.subscription = repo.subscribe(EventFilter.all(), null, slow);
-        subscriptions.add(slow.subscription);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !slow.snapshots.isEmpty());
+        Recorder slow = blocked(repo, release);
         Recorder fast = subscribe(EventFilter.all(), null);
 
         List<String> ids = new ArrayList<>();
@@ -528,12 +528,58 @@ public abstract class RepositoryContract {
         assertThat(slow.live).hasSizeLessThanOrEqualTo(1);
 
         release.countDown();
-        await().atMost(Duration.ofSeconds(20)).until(() -> slow.live.size() == 20 || slow.snapshots.size() > 1);
-        if (slow.snapshots.size() > 1) {
-            assertThat(slow.snapshots.get(slow.snapshots.size() - 1).reset()).as("a lost event is announced").isTrue();
-        } else {
-            assertThat(slow.live).extracting(e -> e.event().runId()).containsExactlyElementsOf(ids);
+        await().atMost(Duration.ofSeconds(20)).until(() -> slow.live.size() == 20);
+        assertThat(slow.snapshots).as("the history (%d events) covers it: no reset", HISTORY).hasSize(1);
+        assertThat(slow.live).extracting(e -> e.event().runId()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void aSubscriberThatFallsBehindTheHistoryGetsAResetNotAGap() throws Exception {
+        Repository small = createRepository(8);
+        try {
+            CountDownLatch release = new CountDownLatch(1);
+            Recorder slow = blocked(small, release);
+            List<String> ids = new ArrayList<>();
+            ids.add(small.startRun(runs.create(Graphs.single("n0"))).id());
+            await().atMost(Duration.ofSeconds(10)).until(() -> slow.blockedOn.get() != null);
+            for (int i = 1; i < 20; i++) {
+                ids.add(small.startRun(runs.create(Graphs.single("n" + i))).id());
+            }
+            Recorder fast = new Recorder();
+            fast.subscription = small.subscribe(EventFilter.all(), null, fast);
+            subscriptions.add(fast.subscription);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fast.snapshots.size() == 1);
+            assertThat(fast.snapshots.get(0).events()).hasSize(20);
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(20)).until(() -> slow.snapshots.size() > 1);
+            Recorder.Snapshot reset = slow.snapshots.get(slow.snapshots.size() - 1);
+            assertThat(reset.reset()).as("a lost event is announced").isTrue();
+            assertThat(reset.events()).extracting(Event::runId).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(slow.live.size()).as("fewer live events than were published: some were dropped").isLessThan(20);
+        } finally {
+            closeRepository(small);
         }
+    }
+
+    /** A subscriber of {@code repository} whose first live event blocks until {@code release}. */
+    private Recorder blocked(Repository repository, CountDownLatch release) {
+        Recorder slow = new Recorder() {
+            @Override
+            public void onEvent(CursoredEvent event) {
+                blockedOn.compareAndSet(null, event);
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.onEvent(event);
+            }
+        };
+        slow.subscription = repository.subscribe(EventFilter.all(), null, slow);
+        subscriptions.add(slow.subscription);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !slow.snapshots.isEmpty());
+        return slow;
     }
 
     @Test
@@ -726,6 +772,8 @@ public abstract class RepositoryContract {
 
         final List<Snapshot> snapshots = Collections.synchronizedList(new ArrayList<>());
         final List<CursoredEvent> live = Collections.synchronizedList(new ArrayList<>());
+        /** The first live event, once a blocking subclass holds its delivery on it. */
+        final java.util.concurrent.atomic.AtomicReference<CursoredEvent> blockedOn = new java.util.concurrent.atomic.AtomicReference<>();
         Subscription subscription;
 
         @Override

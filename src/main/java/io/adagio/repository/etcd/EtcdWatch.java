@@ -72,7 +72,7 @@ final class EtcdWatch implements AutoCloseable {
         this.fanout = fanout;
         this.processor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-etcd-watch"));
         long sweepMs = Math.max(100, sweepInterval.toMillis());
-        processor.execute(this::begin);
+        processor.execute(() -> startAtNow(false));
         processor.scheduleWithFixedDelay(this::sweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
     }
 
@@ -84,18 +84,22 @@ final class EtcdWatch implements AutoCloseable {
 
     // ---- the watch ----------------------------------------------------------------------------------------
 
-    private void begin() {
+    /**
+     * Starts watching from the current revision, the fan-out's history restarting there; with
+     * {@code eventsLost} every subscriber gets a reset snapshot. Tried again later while etcd cannot be read.
+     */
+    private void startAtNow(boolean eventsLost) {
         if (closed) {
             return;
         }
         try {
             long now = ranges.currentRevision(keys.root());
             processed = now;
-            fanout.restart(Cursor.endOf(now), false);
+            fanout.restart(Cursor.endOf(now), eventsLost);
             open();
         } catch (RuntimeException e) {
-            log.warn("event watch cannot start yet: {}", e.getMessage());
-            later(this::begin);
+            log.warn("event watch cannot {} yet: {}", eventsLost ? "resynchronise" : "start", e.getMessage());
+            later(() -> startAtNow(eventsLost));
         }
     }
 
@@ -156,26 +160,10 @@ final class EtcdWatch implements AutoCloseable {
         closeWatcher();
         if (EtcdFailures.isCompacted(error)) {
             log.warn("event watch fell behind a compaction; subscribers get a reset snapshot");
-            later(this::resync);
+            later(() -> startAtNow(true));
         } else {
             log.info("event watch failed ({}); reopening", error.toString());
             later(this::open);
-        }
-    }
-
-    /** Events were lost: restart the history at the current revision and reset every subscriber. */
-    private void resync() {
-        if (closed) {
-            return;
-        }
-        try {
-            long now = ranges.currentRevision(keys.root());
-            processed = now;
-            fanout.restart(Cursor.endOf(now), true);
-            open();
-        } catch (RuntimeException e) {
-            log.warn("event watch cannot resynchronise yet: {}", e.getMessage());
-            later(this::resync);
         }
     }
 

@@ -57,7 +57,9 @@
  * (NODE_READY) exactly as for a one-transaction finish.
  *
  * <h2>Events</h2>
- * One supervised watch per repository over {@code runs/ … states/}, fanned out in memory with an in-memory
- * history keyed by {@code Cursor(revision, index)}; see {@code EventHub}.
+ * One supervised watch per repository over {@code runs/ … states/} ({@code EtcdWatch}); each change of a
+ * node's state it sees becomes the events the engine's {@code NodeEvents} decides, published to the shared
+ * {@code EventFanout} under {@code Cursor(revision, index)}. The backend plugs in its current set and the
+ * replay of etcd's own history for cursors older than the fan-out's ({@code EtcdEventSource}).
  */
 package io.adagio.repository.etcd;

@@ -77,7 +77,7 @@ class EtcdBackendIT {
 
     @Test
     void aTenThousandNodeFanOutStartsAndInspects() {
-        EtcdRepository repo = repository(EtcdRepositoryIT.freshOptions("fanout"));
+        EtcdRepository repo = repository(SharedEtcd.freshOptions("fanout"));
         EventLog events = subscribe(repo);
         Run run = repo.startRun(runs.create(Graphs.fanOut(9_999, "debug")));
 
@@ -95,7 +95,7 @@ class EtcdBackendIT {
 
     @Test
     void aStartThatFailsHalfWayLeavesNothingVisible() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("failed-start");
+        EtcdOptions options = SharedEtcd.freshOptions("failed-start");
         EtcdRepository repo = repository(options);
         EventLog before = subscribe(repo);
         repo.afterStartBatch(n -> {
@@ -114,7 +114,7 @@ class EtcdBackendIT {
         EventLog after = subscribe(repo);
         assertThat(after.snapshots.get(0)).isEmpty();
         Keys keys = new Keys(options.namespace(), options.list());
-        assertThat(EtcdRepositoryIT.admin().getKVClient().get(Keys.bytes(keys.root()),
+        assertThat(SharedEtcd.admin().getKVClient().get(Keys.bytes(keys.root()),
                 GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount())
                 .as("keys left by the failed start").isZero();
 
@@ -126,7 +126,7 @@ class EtcdBackendIT {
 
     @Test
     void twoReplicasOnOneEtcdShareClaimsAndEvents() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("replicas");
+        EtcdOptions options = SharedEtcd.freshOptions("replicas");
         EtcdRepository one = repository(options);
         EtcdRepository two = repository(options);
         one.registerAgent(new Agent("agent-one", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
@@ -169,7 +169,7 @@ class EtcdBackendIT {
 
     @Test
     void aCursorFromAnotherReplicaResumesExactlyTheMissedEvents() {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("resume");
+        EtcdOptions options = SharedEtcd.freshOptions("resume");
         EtcdRepository one = repository(options);
         EventLog first = subscribe(one);
         String x = one.startRun(runs.create(Graphs.single("x"))).id();
@@ -196,7 +196,7 @@ class EtcdBackendIT {
 
     @Test
     void theKeyspaceAndValuesAreTheOriginals() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("keyspace");
+        EtcdOptions options = SharedEtcd.freshOptions("keyspace");
         EtcdRepository repo = repository(options);
         repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
         String id = repo.startRun(runs.create(Graphs.seven())).id();
@@ -210,7 +210,7 @@ class EtcdBackendIT {
         assertThat(repo.inspectRun(id).status()).isEqualTo(RunStatus.COMPLETED);
 
         String root = "v0/" + options.list() + "/";
-        List<KeyValue> kvs = EtcdRepositoryIT.admin().getKVClient().get(ByteSequence.from(root, StandardCharsets.UTF_8),
+        List<KeyValue> kvs = SharedEtcd.admin().getKVClient().get(ByteSequence.from(root, StandardCharsets.UTF_8),
                 GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs();
         Set<String> keys = new TreeSet<>();
         kvs.forEach(kv -> keys.add(kv.getKey().toString(StandardCharsets.UTF_8).substring(root.length())));

@@ -83,7 +83,7 @@ class EtcdLargeFinishIT {
 
     private static long intents(EtcdOptions options) throws Exception {
         Keys keys = new Keys(options.namespace(), options.list());
-        return EtcdRepositoryIT.admin().getKVClient().get(Keys.bytes(keys.intents()),
+        return SharedEtcd.admin().getKVClient().get(Keys.bytes(keys.intents()),
                 GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
     }
 
@@ -115,7 +115,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void aFiveHundredNodeFanOutMakesEveryChildReadyWithTheRootsOutput() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("fan500");
+        EtcdOptions options = SharedEtcd.freshOptions("fan500");
         EtcdRepository repo = repository(options);
         EventLog events = subscribe(repo);
         String id = repo.startRun(runs.create(Graphs.fanOut(500, "debug"))).id();
@@ -142,7 +142,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void theRootOfATenThousandNodeRunPassesItsOutputToEveryChild() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("fan10k");
+        EtcdOptions options = SharedEtcd.freshOptions("fan10k");
         EtcdRepository repo = repository(options);
         String id = repo.startRun(runs.create(Graphs.fanOut(9_999, "debug"))).id();
         String claim = claim(repo, id, "root");
@@ -168,7 +168,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void aFinalFailureSkipsADownstreamOfAThousandNodes() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("skip1000");
+        EtcdOptions options = SharedEtcd.freshOptions("skip1000");
         EtcdRepository repo = repository(options);
         String id = repo.startRun(runs.create(rootOverPairs(500))).id();
 
@@ -193,7 +193,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void aPropagationStoppedHalfWayIsCompletedByTheRecoveryOfAnyReplicaExactlyOnce() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("interrupted");
+        EtcdOptions options = SharedEtcd.freshOptions("interrupted");
         EtcdRepository one = repository(options);
         EventLog events = subscribe(one);
         String id = one.startRun(runs.create(Graphs.fanOut(500, "debug"))).id();
@@ -245,7 +245,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void aStoppedSkipIsCompletedByThePeriodicRecoveryOrByTheAgentRepeatingItsFinish() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("interrupted-skip");
+        EtcdOptions options = SharedEtcd.freshOptions("interrupted-skip");
         EtcdRepository one = repository(options);
         String first = one.startRun(runs.create(rootOverPairs(200))).id();
         String second = one.startRun(runs.create(rootOverPairs(200))).id();
@@ -284,7 +284,7 @@ class EtcdLargeFinishIT {
 
     @Test
     void twoParentsFinishingAtOnceGiveEverySharedChildBothInputsAndOneReadyEvent() throws Exception {
-        EtcdOptions options = EtcdRepositoryIT.freshOptions("two-parents");
+        EtcdOptions options = SharedEtcd.freshOptions("two-parents");
         EtcdRepository one = repository(options);
         EtcdRepository two = repository(options);
         EventLog events = subscribe(one);

@@ -7,66 +7,65 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.CompactOption;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The conformance suite on the etcd backend, against a real local etcd. Each test gets its own list, so tests
- * share one etcd and stay independent. Lease expiry is forced by revoking the agent's lease through another
- * client (the lease id is read from the agent key); history is forgotten by a physical compaction.
+ * The conformance suite on the etcd backend, against a real local etcd of this class's own (its tests compact
+ * it). Each test gets its own list, so tests stay independent. Lease expiry is forced by revoking the agent's
+ * lease through another client (the lease id is read from the agent key): etcd's leases run on etcd's clock,
+ * so a lease "running out" is that revoke too, and the real short TTL is kept where heartbeats are proven to
+ * keep a lease alive. History is forgotten by a physical compaction.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdRepositoryIT extends RepositoryContract {
-    private static final AtomicInteger LISTS = new AtomicInteger();
+    private static EtcdProcess etcd;
     private static Client admin;
 
     private EtcdOptions options;
 
-    static synchronized Client admin() {
-        if (admin == null) {
-            admin = Client.builder().endpoints(EtcdProcess.shared().endpoint()).build();
-        }
-        return admin;
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdProcess.start();
+        admin = Client.builder().endpoints(etcd.endpoint()).build();
     }
 
     @AfterAll
-    static synchronized void closeAdmin() {
-        if (admin != null) {
-            admin.close();
-            admin = null;
-        }
-    }
-
-    /** Options for a fresh list on the shared etcd. */
-    static EtcdOptions freshOptions(String what) {
-        return new EtcdOptions(List.of(EtcdProcess.shared().endpoint()), "v0",
-                what + "-" + System.nanoTime() + "-" + LISTS.incrementAndGet(), Duration.ofSeconds(5), 0,
-                Duration.ofSeconds(2), 0);
+    static void stopEtcd() {
+        admin.close();
+        etcd.close();
     }
 
     @Override
-    protected Repository createRepository() {
-        options = freshOptions("contract");
-        return EtcdRepositories.open(options, Clock.systemUTC());
+    protected Repository createRepository(int historyCapacity) {
+        EtcdOptions created = SharedEtcd.optionsOn(etcd, "contract", historyCapacity);
+        if (historyCapacity == HISTORY) {
+            options = created;
+        }
+        return EtcdRepositories.open(created, Clock.systemUTC());
     }
 
     @Override
     protected void forceLeaseExpiry(String agentId) throws Exception {
         Keys keys = new Keys(options.namespace(), options.list());
-        GetResponse r = admin().getKVClient().get(Keys.bytes(keys.agent(agentId))).get(5, TimeUnit.SECONDS);
+        GetResponse r = admin.getKVClient().get(Keys.bytes(keys.agent(agentId))).get(5, TimeUnit.SECONDS);
         long lease = new EtcdCodec().agent(r.getKvs().get(0).getValue()).leaseId();
-        admin().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+        admin.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected void letLeaseRunOut(String agentId, Duration ttl) throws Exception {
+        forceLeaseExpiry(agentId);
     }
 
     @Override
     protected void forgetHistory() throws Exception {
-        long now = admin().getKVClient().get(Keys.bytes("x")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
-        admin().getKVClient().compact(now, CompactOption.builder().withCompactPhysical(true).build())
+        long now = admin.getKVClient().get(Keys.bytes("x")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
+        admin.getKVClient().compact(now, CompactOption.builder().withCompactPhysical(true).build())
                 .get(10, TimeUnit.SECONDS);
     }
 }
