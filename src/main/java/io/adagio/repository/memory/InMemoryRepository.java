@@ -5,7 +5,6 @@ import io.adagio.engine.ClaimDecision;
 import io.adagio.engine.FinishDecision;
 import io.adagio.engine.NodeEvents;
 import io.adagio.engine.Propagation;
-import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.engine.Transitions;
 import io.adagio.model.Agent;
@@ -35,9 +34,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -76,7 +73,11 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         this.leases = new MemoryLeases(clock, this::orphan);
         this.events = new EventFanout(new CurrentSet(), historyCapacity, "memory");
         events.restart(new Cursor(0, 0), false);
-        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-memory-leases"));
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-memory-leases");
+            t.setDaemon(true);
+            return t;
+        });
         long ms = Math.max(1, leaseCheckInterval.toMillis());
         reaper.scheduleWithFixedDelay(this::expireLeases, ms, ms, TimeUnit.MILLISECONDS);
     }
@@ -84,12 +85,6 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     /** A repository on the system clock keeping 100,000 events. */
     public InMemoryRepository() {
         this(Clock.systemUTC(), 100_000, Duration.ofMillis(200));
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     // ---- runs ---------------------------------------------------------------------------------------------
@@ -112,14 +107,14 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 NodeEvents.of(run.id(), n.spec(), null, n.status()).ifPresent(pending::add);
             }
             commit();
-            return view(stored);
+            return stored.view();
         }
     }
 
     @Override
     public Run inspectRun(String runId) {
         synchronized (lock) {
-            return view(run(runId));
+            return run(runId).view();
         }
     }
 
@@ -150,7 +145,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     break;
                 }
                 if (query.includes(r.createdAt)) {
-                    out.add(view(r));
+                    out.add(r.view());
                 }
             }
             return out;
@@ -342,22 +337,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     private void set(StoredRun r, Node next) {
-        int i = r.index(next.name());
-        Node prev = r.nodes[i];
-        if (prev.status() != next.status()) {
-            byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
-            if (prev.status() == NodeStatus.COMPLETED) {
-                r.unfinished++;
-            } else if (next.status() == NodeStatus.COMPLETED) {
-                r.unfinished--;
-            }
-        }
-        r.nodes[i] = next;
+        Node prev = r.replace(next);
+        byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
         NodeEvents.of(r.id, next.spec(), prev.status(), next.status()).ifPresent(pending::add);
-    }
-
-    private static Run view(StoredRun r) {
-        List<Node> nodes = Arrays.asList(r.nodes.clone());
-        return new Run(r.id, r.createdAt, RunVerdict.status(nodes), RunVerdict.outcome(nodes), nodes, r.topology.edges());
     }
 }

@@ -1,10 +1,15 @@
 package io.adagio.repository.memory;
 
+import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Run;
 import io.adagio.repository.NotFoundException;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 
 /** A run as the memory backend keeps it: its immutable shape and its nodes' current values, by topology index. */
 final class StoredRun {
@@ -20,6 +25,25 @@ final class StoredRun {
         this.createdAt = createdAt;
         this.topology = topology;
         this.nodes = nodes;
+    }
+
+    /** Stores the node's next value; answers the one it replaces. */
+    Node replace(Node next) {
+        int i = index(next.name());
+        Node prev = nodes[i];
+        if (prev.status() == NodeStatus.COMPLETED && next.status() != NodeStatus.COMPLETED) {
+            unfinished++;
+        } else if (prev.status() != NodeStatus.COMPLETED && next.status() == NodeStatus.COMPLETED) {
+            unfinished--;
+        }
+        nodes[i] = next;
+        return prev;
+    }
+
+    /** The run as readers see it: every node as it is now, status and outcome derived from them. */
+    Run view() {
+        List<Node> current = Arrays.asList(nodes.clone());
+        return new Run(id, createdAt, RunVerdict.status(current), RunVerdict.outcome(current), current, topology.edges());
     }
 
     /** @throws NotFoundException when the run has no such node */
