@@ -5,11 +5,8 @@ import io.adagio.config.AgentProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.core.env.Environment;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.net.InetAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,13 +15,15 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The built-in agent pool: {@code adagio.agent.concurrency} agents, each a plain client of the public API
- * with its own lease, sharing one event stream (held as the first agent) and one set of hints, so a node
- * costs the pool one claim.
- * Starts last (after the web server, so in mode {@code all} it can reach its own API) and stops first (so
- * its finishes still reach the API): it stops claiming, lets nodes in hand finish briefly, and unregisters.
+ * The built-in agent pool: {@code adagio.agent.concurrency} agents, each with its own lease and its own
+ * connection to a control plane ({@link ControlPlane}: over HTTP, or in process), sharing one event stream
+ * (followed as the first agent) and one set of hints, so a node costs the pool one claim.
+ * Starts last (after the web server, so over HTTP in mode {@code all} it can reach its own API) and stops first
+ * (so its finishes still reach the control plane): it stops claiming, lets nodes in hand finish briefly, and
+ * unregisters.
  */
 public final class AgentPool implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AgentPool.class);
@@ -32,17 +31,22 @@ public final class AgentPool implements SmartLifecycle {
 
     private final AgentProperties props;
     private final Map<String, NodeRuntime> runtimes;
-    private final JsonMapper json;
-    private final Environment env;
+    private final Function<String, ControlPlane> connect;
+    private final String transport;
     private final List<PoolAgent> agents = new ArrayList<>();
     private ScheduledExecutorService heartbeats;
     private EventFeed feed;
     private volatile boolean running;
 
-    public AgentPool(AgentProperties props, List<NodeRuntime> runtimes, JsonMapper json, Environment env) {
+    /**
+     * @param connect   a connection to the control plane for an agent id (called once per agent at start)
+     * @param transport says what {@code connect} connects through, for the log
+     */
+    public AgentPool(AgentProperties props, List<NodeRuntime> runtimes, Function<String, ControlPlane> connect,
+                     String transport) {
         this.props = props;
-        this.json = json;
-        this.env = env;
+        this.connect = connect;
+        this.transport = transport;
         Map<String, NodeRuntime> offered = new LinkedHashMap<>();
         for (NodeRuntime r : runtimes) {
             offered.put(r.name(), r);
@@ -50,29 +54,17 @@ public final class AgentPool implements SmartLifecycle {
         this.runtimes = offered;
     }
 
-    /** The control plane the pool talks to: the configured URL, or this process's own API. */
-    URI serverUrl() {
-        if (props.serverUrl() != null && !props.serverUrl().toString().isBlank()) {
-            return props.serverUrl();
-        }
-        String port = env.getProperty("local.server.port", env.getProperty("server.port", "7890"));
-        return URI.create("http://127.0.0.1:" + port);
-    }
-
     @Override
     public void start() {
-        URI server = serverUrl();
-        // one HTTP client per agent: a shared java.net.http client serialises its agents on one selector
-        ControlPlaneClient feedClient = new ControlPlaneClient(server, json, Duration.ofSeconds(10));
         String prefix = props.idPrefix() == null || props.idPrefix().isBlank() ? defaultPrefix() : props.idPrefix();
         Hints hints = new Hints(Math.max(4, props.concurrency() * 2));
         for (int i = 0; i < props.concurrency(); i++) {
-            PoolAgent a = new PoolAgent(prefix + "-" + i, new ControlPlaneClient(server, json, Duration.ofSeconds(10)),
-                    runtimes, hints, props.backoffMin(), props.backoffMax());
+            String id = prefix + "-" + i;
+            PoolAgent a = new PoolAgent(id, connect.apply(id), runtimes, hints, props.backoffMin(), props.backoffMax());
             agents.add(a);
             a.start();
         }
-        feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), feedClient, json, hints,
+        feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), connect.apply(prefix + "-0"), hints,
                 props.backoffMin(), props.backoffMax());
         feed.start();
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -82,7 +74,8 @@ public final class AgentPool implements SmartLifecycle {
         });
         heartbeats.scheduleWithFixedDelay(() -> agents.forEach(PoolAgent::heartbeat), 1, 1, TimeUnit.SECONDS);
         running = true;
-        log.info("agent pool started: {} agents ({}) offering {} against {}", agents.size(), prefix, runtimes.keySet(), server);
+        log.info("agent pool started: {} agents ({}) offering {} through {}", agents.size(), prefix, runtimes.keySet(),
+                transport);
     }
 
     @Override

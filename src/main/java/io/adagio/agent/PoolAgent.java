@@ -26,7 +26,7 @@ final class PoolAgent {
     static final String ORPHANED = "node was orphaned";
 
     private final String id;
-    private final ControlPlaneClient client;
+    private final ControlPlane client;
     private final Map<String, NodeRuntime> runtimes;
     private final Hints hints;
     private final Backoff callBackoff;
@@ -34,7 +34,7 @@ final class PoolAgent {
     private volatile boolean busy;
     private Thread worker;
 
-    PoolAgent(String id, ControlPlaneClient client, Map<String, NodeRuntime> runtimes, Hints hints,
+    PoolAgent(String id, ControlPlane client, Map<String, NodeRuntime> runtimes, Hints hints,
               Duration backoffMin, Duration backoffMax) {
         this.id = id;
         this.client = client;
@@ -65,7 +65,7 @@ final class PoolAgent {
             if (!client.heartbeat(id)) {
                 client.register(id, runtimeNames());
             }
-        } catch (ControlPlaneClient.Unavailable e) {
+        } catch (ControlPlane.Unavailable e) {
             log.debug("agent {}: heartbeat failed: {}", id, e.getMessage());
         }
     }
@@ -90,9 +90,10 @@ final class PoolAgent {
         }
         try {
             client.unregister(id);
-        } catch (ControlPlaneClient.Unavailable e) {
+        } catch (ControlPlane.Unavailable e) {
             log.debug("agent {}: unregister failed: {}", id, e.getMessage());
         }
+        client.close();
     }
 
     // ---- work ---------------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ final class PoolAgent {
             try {
                 client.register(id, runtimeNames());
                 break;
-            } catch (ControlPlaneClient.Unavailable e) {
+            } catch (ControlPlane.Unavailable e) {
                 log.debug("agent {}: cannot register yet: {}", id, e.getMessage());
                 try {
                     sleep(registering.next());
@@ -140,8 +141,8 @@ final class PoolAgent {
         MDC.put("run_id", hint.runId());
         MDC.put("node", node);
         try {
-            ControlPlaneClient.ClaimReply reply = claim(hint);
-            if (!(reply instanceof ControlPlaneClient.ClaimReply.Claimed claimed)) {
+            ControlPlane.ClaimReply reply = claim(hint);
+            if (!(reply instanceof ControlPlane.ClaimReply.Claimed claimed)) {
                 return;
             }
             Result result;
@@ -161,25 +162,25 @@ final class PoolAgent {
         }
     }
 
-    private ControlPlaneClient.ClaimReply claim(Hints.Hint hint) throws InterruptedException {
+    private ControlPlane.ClaimReply claim(Hints.Hint hint) throws InterruptedException {
         for (int attempt = 0; running; attempt++) {
             try {
-                ControlPlaneClient.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id);
-                if (r instanceof ControlPlaneClient.ClaimReply.NotRegistered && attempt == 0) {
+                ControlPlane.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id);
+                if (r instanceof ControlPlane.ClaimReply.NotRegistered && attempt == 0) {
                     client.register(id, runtimeNames());
                     continue;
                 }
                 callBackoff.reset();
                 return r;
-            } catch (ControlPlaneClient.Unavailable e) {
+            } catch (ControlPlane.Unavailable e) {
                 if (attempt >= 5) {
                     log.warn("agent {}: giving up claiming {}: {}", id, hint.spec().name(), e.getMessage());
-                    return new ControlPlaneClient.ClaimReply.Refused("unavailable");
+                    return new ControlPlane.ClaimReply.Refused("unavailable");
                 }
                 sleep(callBackoff.next());
             }
         }
-        return new ControlPlaneClient.ClaimReply.Refused("stopping");
+        return new ControlPlane.ClaimReply.Refused("stopping");
     }
 
     /** Runs the node; null when interrupted by shutdown. */
@@ -209,7 +210,7 @@ final class PoolAgent {
                     log.info("agent {}: finish of {} was refused (stale claim)", id, hint.spec().name());
                 }
                 return;
-            } catch (ControlPlaneClient.Unavailable e) {
+            } catch (ControlPlane.Unavailable e) {
                 log.debug("agent {}: finish failed, retrying: {}", id, e.getMessage());
                 sleep(backoff.next());
             }
@@ -221,7 +222,7 @@ final class PoolAgent {
         try {
             client.unregister(id);
             client.register(id, runtimeNames());
-        } catch (ControlPlaneClient.Unavailable e) {
+        } catch (ControlPlane.Unavailable e) {
             log.warn("agent {}: could not release its lease either: {}", id, e.getMessage());
         }
     }

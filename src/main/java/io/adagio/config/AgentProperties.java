@@ -10,7 +10,10 @@ import java.util.List;
 /**
  * The built-in agent pool.
  *
- * @param serverUrl   the control plane it talks to; empty means this process's own API (mode {@code all})
+ * @param serverUrl   the control plane it talks to over HTTP; empty means this process's own API (mode {@code all})
+ * @param transport   how it talks to the control plane: {@code local} (in process, mode {@code all} only),
+ *                    {@code http}, or {@code auto} (local when this process serves the API and no server URL is
+ *                    set, else http)
  * @param concurrency how many agents (each one node at a time) the pool runs
  * @param runtimes    the runtimes the pool offers
  * @param idPrefix    agent ids are {@code <prefix>-<n>}; empty means the host name
@@ -20,12 +23,18 @@ import java.util.List;
  */
 @ConfigurationProperties("adagio.agent")
 public record AgentProperties(URI serverUrl,
+                              @DefaultValue("auto") Transport transport,
                               @DefaultValue("4") int concurrency,
                               @DefaultValue("debug") List<String> runtimes,
                               String idPrefix,
                               @DefaultValue("200ms") Duration backoffMin,
                               @DefaultValue("5s") Duration backoffMax,
                               @DefaultValue Exec exec) {
+
+    /** How the pool reaches its control plane. */
+    public enum Transport {
+        AUTO, HTTP, LOCAL
+    }
 
     /**
      * The {@code exec} runtime: off unless enabled, since it runs commands for anyone who can reach the API.

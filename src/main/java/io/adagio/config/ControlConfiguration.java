@@ -3,6 +3,7 @@ package io.adagio.config;
 import io.adagio.control.AgentStreams;
 import io.adagio.control.Agents;
 import io.adagio.control.ControlMetrics;
+import io.adagio.control.LocalControlPlane;
 import io.adagio.control.Nodes;
 import io.adagio.control.Runs;
 import io.adagio.engine.GraphValidator;
@@ -34,6 +35,11 @@ class ControlConfiguration {
     @Bean
     Nodes nodes(Repository repository, ControlMetrics metrics) {
         return new Nodes(repository, metrics);
+    }
+
+    @Bean
+    LocalControlPlane localControlPlane(Agents agents, Nodes nodes, AgentStreams streams) {
+        return new LocalControlPlane(agents, nodes, streams);
     }
 
     @Bean

@@ -94,6 +94,9 @@ public final class AgentStreams implements SmartLifecycle {
      * current set first or (with a cursor) the events after it.
      */
     public <S extends Stream & EventSink> Subscription open(Agent agent, Set<EventType> types, Cursor after, S stream) {
+        if (!accepting) {
+            stream.complete();
+        }
         add(agent, stream);
         Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
         return repository.subscribe(new EventFilter(types, offered), after, stream);

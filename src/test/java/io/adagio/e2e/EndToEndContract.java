@@ -1,6 +1,7 @@
 package io.adagio.e2e;
 
 import io.adagio.agent.AgentPool;
+import io.adagio.agent.http.HttpControlPlane;
 import io.adagio.agent.runtime.NodeRuntime;
 import io.adagio.config.AgentProperties;
 import io.adagio.model.Conclusion;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -224,9 +224,11 @@ public abstract class EndToEndContract {
                 return Result.of(Conclusion.SUCCESS, "recovered");
             }
         };
-        AgentProperties props = new AgentProperties(URI.create(http.base()), 1, List.of(runtime), "rescuer-" + runtime,
-                Duration.ofMillis(100), Duration.ofSeconds(1), new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5)));
-        AgentPool rescuer = new AgentPool(props, List.of(slow), json, new StandardEnvironment());
+        AgentProperties props = new AgentProperties(URI.create(http.base()), AgentProperties.Transport.HTTP, 1,
+                List.of(runtime), "rescuer-" + runtime, Duration.ofMillis(100), Duration.ofSeconds(1),
+                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5)));
+        AgentPool rescuer = new AgentPool(props, List.of(slow),
+                agentId -> new HttpControlPlane(URI.create(http.base()), json, Duration.ofSeconds(10)), "HTTP");
         rescuer.start();
         try {
             JsonNode run = awaitCompleted(id, Duration.ofSeconds(30));

@@ -1,6 +1,9 @@
-package io.adagio.agent;
+package io.adagio.agent.http;
 
+import io.adagio.agent.ControlPlane;
 import io.adagio.model.Claim;
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
 import io.adagio.model.Node;
 import io.adagio.model.Result;
 import tools.jackson.databind.JsonNode;
@@ -14,24 +17,30 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The agent's side of the public API, over java.net.http: register, heartbeat, unregister, claim, finish
- * and the event stream. Anything that is not an answer from the control plane (I/O errors, 5xx) is a
- * {@link Unavailable}; the caller retries.
+ * The agent pool's port over the public API, with java.net.http: register, heartbeat, unregister, claim,
+ * finish and the SSE event stream. Anything that is not an answer from the control plane (I/O errors, 5xx) is
+ * {@link ControlPlane.Unavailable}; the caller retries. One client per agent: a shared java.net.http client
+ * serialises its agents on one selector.
  */
-final class ControlPlaneClient {
+public final class HttpControlPlane implements ControlPlane {
     private final URI base;
     private final JsonMapper json;
     private final HttpClient http;
     private final Duration timeout;
+    /** The event streams being followed now. */
+    private final Set<Stream<String>> open = ConcurrentHashMap.newKeySet();
 
-    ControlPlaneClient(URI base, JsonMapper json, Duration timeout) {
+    public HttpControlPlane(URI base, JsonMapper json, Duration timeout) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.json = json;
@@ -43,40 +52,16 @@ final class ControlPlaneClient {
         return base;
     }
 
-    /** The control plane did not answer usefully; try again later. */
-    static final class Unavailable extends Exception {
-        Unavailable(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** What a claim came to. */
-    sealed interface ClaimReply {
-        record Claimed(Claim claim, Node node) implements ClaimReply {
-        }
-
-        record NotClaimed() implements ClaimReply {
-        }
-
-        /** WAITING, unknown, or otherwise refused: drop the hint. */
-        record Refused(String type) implements ClaimReply {
-        }
-
-        /** The agent's lease is gone: register again. */
-        record NotRegistered() implements ClaimReply {
-        }
-    }
-
-    /** Registers the agent; answers the lease TTL in seconds. */
-    long register(String agentId, List<String> runtimes) throws Unavailable {
+    @Override
+    public long register(String agentId, List<String> runtimes) throws Unavailable {
         Map<String, Object> body = Map.of("runtimes", runtimes.stream().map(r -> Map.of("name", r)).toList());
         HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).PUT(jsonBody(body)));
         expectOk(r);
         return json.readTree(r.body()).path("ttl_seconds").asLong(10);
     }
 
-    /** Renews the lease; false when it is gone (register again). */
-    boolean heartbeat(String agentId) throws Unavailable {
+    @Override
+    public boolean heartbeat(String agentId) throws Unavailable {
         HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId) + "/heartbeat").POST(HttpRequest.BodyPublishers.noBody()));
         if (r.statusCode() == 404) {
             return false;
@@ -85,14 +70,16 @@ final class ControlPlaneClient {
         return true;
     }
 
-    void unregister(String agentId) throws Unavailable {
+    @Override
+    public void unregister(String agentId) throws Unavailable {
         HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).DELETE());
         if (r.statusCode() >= 500) {
             throw new Unavailable("unregister answered " + r.statusCode(), null);
         }
     }
 
-    ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
+    @Override
+    public ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
         Map<String, Object> body = Map.of("agent_id", agentId);
         HttpResponse<String> r = send(request(nodePath(runId, node) + "/claim").POST(jsonBody(body)));
         if (r.statusCode() == 200) {
@@ -113,8 +100,8 @@ final class ControlPlaneClient {
         return new ClaimReply.Refused(type);
     }
 
-    /** Finishes a node; false when the claim was stale or the node is gone (nothing to retry). */
-    boolean finish(String runId, String node, String claimId, Result result) throws Unavailable {
+    @Override
+    public boolean finish(String runId, String node, String claimId, Result result) throws Unavailable {
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("conclusion", result.conclusion().name());
         if (result.output() != null) {
@@ -134,8 +121,65 @@ final class ControlPlaneClient {
         return false;
     }
 
-    /** Opens the agent's event stream (registering it with its runtimes); the caller reads and closes it. */
-    HttpResponse<Stream<String>> events(String agentId, List<String> runtimes, String lastEventId) throws Unavailable {
+    /** Reads the agent's SSE stream (registering it with its runtimes) until it ends. */
+    @Override
+    public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
+            throws Unavailable, InterruptedException {
+        HttpResponse<Stream<String>> r = events(agentId, runtimes, lastPosition);
+        open.add(r.body());
+        try (Stream<String> lines = r.body()) {
+            SseParser parser = new SseParser(lastPosition, m -> deliver(m, listener), ms -> { });
+            Iterator<String> it = lines.iterator();
+            String reported = lastPosition;
+            while (it.hasNext()) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
+                String line = it.next();
+                parser.line(line);
+                // a block without data (the position after an empty current set) moves the position too,
+                // once it is complete
+                if (line.isEmpty() && parser.lastEventId() != null && !parser.lastEventId().equals(reported)) {
+                    reported = parser.lastEventId();
+                    listener.onPosition(reported);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+            throw new Unavailable("event stream: " + e, e);
+        } finally {
+            open.remove(r.body());
+        }
+    }
+
+    /** Ends every {@link #follow} in progress (a blocked read of java.net.http is not interruptible). */
+    @Override
+    public void close() {
+        for (Stream<String> s : List.copyOf(open)) {
+            s.close();
+        }
+    }
+
+    private void deliver(SseParser.Message m, Listener listener) {
+        switch (m.event()) {
+            case "RESET" -> listener.onReset(m.lastEventId());
+            case "NODE_READY", "NODE_ORPHANED" -> {
+                Event e = json.readValue(m.data(), Event.class);
+                listener.onEvent(e.type() != null ? e : new Event(EventType.valueOf(m.event()), e.runId(), e.nodeSpec()),
+                        m.lastEventId());
+            }
+            default -> {
+                if (m.lastEventId() != null) {
+                    listener.onPosition(m.lastEventId());
+                }
+            }
+        }
+    }
+
+    private HttpResponse<Stream<String>> events(String agentId, List<String> runtimes, String lastEventId)
+            throws Unavailable, InterruptedException {
         String query = runtimes.stream().map(r -> "runtime=" + URLEncoder.encode(r, StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v0/agents/" + seg(agentId) + "/events?" + query))
@@ -152,9 +196,6 @@ final class ControlPlaneClient {
             return r;
         } catch (IOException e) {
             throw new Unavailable("event stream: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted", e);
         }
     }
 

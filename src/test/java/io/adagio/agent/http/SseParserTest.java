@@ -1,4 +1,4 @@
-package io.adagio.agent;
+package io.adagio.agent.http;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,181 @@
+package io.adagio.control;
+
+import io.adagio.agent.ControlPlane;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Cursor;
+import io.adagio.repository.CursoredEvent;
+import io.adagio.repository.EventSink;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.NodeNotReadyException;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.StaleClaimException;
+import io.adagio.repository.Subscription;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The agent pool's port in process (mode {@code all}): direct calls into the application layer — the same
+ * {@link Agents}, {@link Nodes} and event subscriptions the REST controllers use, so the same fencing and the
+ * same metrics, its event streams counted and ended with the others — with no HTTP and no JSON. Answers exactly as the HTTP adapter does
+ * ({@code ControlPlaneContract}).
+ */
+public final class LocalControlPlane implements ControlPlane {
+    private final Agents agents;
+    private final Nodes nodes;
+    private final AgentStreams streams;
+
+    public LocalControlPlane(Agents agents, Nodes nodes, AgentStreams streams) {
+        this.agents = agents;
+        this.nodes = nodes;
+        this.streams = streams;
+    }
+
+    @Override
+    public long register(String agentId, List<String> runtimes) throws Unavailable {
+        try {
+            return agents.register(agentId, runtimes.stream().map(AgentRuntime::new).toList()).ttl().toSeconds();
+        } catch (BackendUnavailableException | InvalidRequestException e) {
+            throw new Unavailable("registering " + agentId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean heartbeat(String agentId) throws Unavailable {
+        try {
+            agents.heartbeat(agentId);
+            return true;
+        } catch (LeaseNotFoundException e) {
+            return false;
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("heartbeat of " + agentId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void unregister(String agentId) throws Unavailable {
+        try {
+            agents.unregister(agentId);
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("unregistering " + agentId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
+        try {
+            ClaimOutcome out = nodes.claim(runId, node, agentId, null);
+            return out.claimed() ? new ClaimReply.Claimed(out.claim(), out.node()) : new ClaimReply.NotClaimed();
+        } catch (LeaseNotFoundException e) {
+            return new ClaimReply.NotRegistered();
+        } catch (NodeNotReadyException e) {
+            return new ClaimReply.Refused("node-not-ready");
+        } catch (NotFoundException e) {
+            return new ClaimReply.Refused(e.kind() + "-not-found");
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("claiming " + runId + "/" + node + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean finish(String runId, String node, String claimId, io.adagio.model.Result result) throws Unavailable {
+        try {
+            nodes.finish(runId, node, claimId, result);
+            return true;
+        } catch (StaleClaimException | NotFoundException | InvalidRequestException e) {
+            return false;
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("finishing " + runId + "/" + node + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Follows the agent's events as an open stream of {@link AgentStreams} (counted, ended when the agent
+     * unregisters or the service stops, like a stream over HTTP); interrupting the calling thread ends it.
+     */
+    @Override
+    public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
+            throws Unavailable, InterruptedException {
+        Agent agent;
+        try {
+            agent = agents.register(agentId, runtimes.stream().map(AgentRuntime::new).toList()).agent();
+        } catch (BackendUnavailableException | InvalidRequestException e) {
+            throw new Unavailable("registering " + agentId + ": " + e.getMessage(), e);
+        }
+        Cursor after;
+        try {
+            after = lastPosition == null ? null : Cursor.parse(lastPosition);
+        } catch (IllegalArgumentException e) {
+            after = null;
+        }
+        InProcessStream stream = new InProcessStream(agentId, listener);
+        Subscription subscription = streams.open(agent, EnumSet.allOf(EventType.class), after, stream);
+        try {
+            stream.ended.await();
+        } finally {
+            subscription.close();
+            streams.remove(stream);
+        }
+    }
+
+    /** An agent's event stream in this process: events go straight to the agent's listener. */
+    private static final class InProcessStream implements AgentStreams.Stream, EventSink {
+        private final String agentId;
+        private final Listener listener;
+        private final CountDownLatch ended = new CountDownLatch(1);
+
+        InProcessStream(String agentId, Listener listener) {
+            this.agentId = agentId;
+            this.listener = listener;
+        }
+
+        @Override
+        public String agentId() {
+            return agentId;
+        }
+
+        @Override
+        public boolean ping() {
+            return isOpen();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return ended.getCount() > 0;
+        }
+
+        @Override
+        public void complete() {
+            ended.countDown();
+        }
+
+        @Override
+        public void onSnapshot(Cursor position, List<Event> current, boolean reset) {
+            if (reset) {
+                listener.onReset(position.toString());
+            }
+            if (current.isEmpty()) {
+                listener.onPosition(position.toString());
+            }
+            for (int i = 0; i < current.size(); i++) {
+                listener.onEvent(current.get(i), i == current.size() - 1 ? position.toString() : null);
+            }
+        }
+
+        @Override
+        public void onEvent(CursoredEvent event) {
+            listener.onEvent(event.event(), event.cursor().toString());
+        }
+
+        @Override
+        public void onClose() {
+            complete();
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.adagio.agent;
+
+import io.adagio.Graphs;
+import io.adagio.engine.RunFactory;
+import io.adagio.model.Conclusion;
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.model.GraphSpec;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.repository.Repository;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent pool's port, as an agent sees it: every adapter ({@code HttpControlPlaneTest} over the public API,
+ * {@code LocalControlPlaneTest} in process) answers alike. One service (mode {@code api}, memory backend, no
+ * built-in pool) serves both; runs are started through its repository.
+ */
+@Timeout(60)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "adagio.mode=api", "adagio.leases.ttl=5s"})
+abstract class ControlPlaneContract {
+    @Autowired
+    Repository repository;
+    @Autowired
+    RunFactory runs;
+
+    private ControlPlane port;
+    private final List<Thread> followers = new ArrayList<>();
+
+    /** A fresh connection of the adapter under test. */
+    protected abstract ControlPlane connect();
+
+    @BeforeEach
+    void open() {
+        port = connect();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (Thread t : followers) {
+            t.interrupt();
+        }
+        port.close();
+        for (Thread t : followers) {
+            t.join(5000);
+        }
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private String start(GraphSpec graph) {
+        return repository.startRun(runs.create(graph)).id();
+    }
+
+    @Test
+    void aLeaseLivesFromRegistrationUntilUnregistered() throws Exception {
+        String agent = unique("lease");
+        assertThat(port.heartbeat(agent)).as("not registered yet").isFalse();
+        assertThat(port.register(agent, List.of("debug"))).isEqualTo(5);
+        assertThat(port.heartbeat(agent)).isTrue();
+        port.unregister(agent);
+        assertThat(port.heartbeat(agent)).isFalse();
+    }
+
+    @Test
+    void exactlyOneAgentClaimsANodeAndItsFinishCountsOnce() throws Exception {
+        String one = unique("one");
+        String two = unique("two");
+        port.register(one, List.of("debug"));
+        port.register(two, List.of("debug"));
+        String run = start(Graphs.single("a"));
+
+        ControlPlane.ClaimReply first = port.claim(run, "a", one);
+        assertThat(first).isInstanceOf(ControlPlane.ClaimReply.Claimed.class);
+        ControlPlane.ClaimReply.Claimed claimed = (ControlPlane.ClaimReply.Claimed) first;
+        assertThat(claimed.node().status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(claimed.claim().id()).isNotBlank();
+        assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+
+        Result ok = Result.of(Conclusion.SUCCESS, "done");
+        assertThat(port.finish(run, "a", "not-the-claim", ok)).as("a stale claim").isFalse();
+        assertThat(repository.inspectNode(run, "a").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(port.finish(run, "a", claimed.claim().id(), ok)).isTrue();
+        assertThat(port.finish(run, "a", claimed.claim().id(), ok)).as("repeated, identical").isTrue();
+        assertThat(repository.inspectNode(run, "a").status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(repository.inspectNode(run, "a").attempts()).containsExactly(ok);
+        assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+    }
+
+    @Test
+    void claimsThatCannotBeHadAreRefusedWithTheirReason() throws Exception {
+        String agent = unique("refused");
+        String run = start(Graphs.chain(2, "debug"));
+        assertThat(port.claim(run, "n0", agent)).as("no lease").isInstanceOf(ControlPlane.ClaimReply.NotRegistered.class);
+        port.register(agent, List.of("debug"));
+        assertThat(port.claim(run, "n1", agent)).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
+                r -> assertThat(r.type()).endsWith("node-not-ready"));
+        assertThat(port.claim(run, "nope", agent)).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
+                r -> assertThat(r.type()).endsWith("node-not-found"));
+        assertThat(port.claim("01JNOSUCHRUN0000000000000A", "n0", agent))
+                .isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class, r -> assertThat(r.type()).endsWith("run-not-found"));
+        assertThat(port.finish("01JNOSUCHRUN0000000000000A", "n0", "c", Result.of(Conclusion.SUCCESS, "x"))).isFalse();
+    }
+
+    @Test
+    void followingGivesTheCurrentSetThenLiveEventsAndResumesAfterAPosition() throws Exception {
+        String agent = unique("follower");
+        String before = start(Graphs.single("early"));
+        Recording first = follow(agent, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.has(before, "early"));
+        String during = start(Graphs.single("live"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.has(during, "live"));
+        String position = first.position.get();
+        assertThat(position).isNotNull();
+        stop(first);
+        port = connect();
+
+        String after = start(Graphs.single("later"));
+        Recording resumed = follow(agent, position);
+        await().atMost(Duration.ofSeconds(10)).until(() -> resumed.has(after, "later"));
+        assertThat(resumed.events).extracting(Event::runId).as("only what came after the position")
+                .containsExactly(after);
+        assertThat(resumed.resets).isZero();
+    }
+
+    @Test
+    void followingEndsWhenTheAgentUnregisters() throws Exception {
+        String agent = unique("leaving");
+        Recording r = follow(agent, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.position.get() != null);
+        port.unregister(agent);
+        assertThat(r.ended.get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
+    void followingOffersOnlyTheAgentsRuntimes() throws Exception {
+        String agent = unique("picky");
+        Recording r = follow(agent, null, "exec");
+        String debugRun = start(Graphs.single("d"));
+        String execRun = start(Graphs.fanOut(0, "exec"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.has(execRun, "root"));
+        assertThat(r.events).extracting(Event::runId).doesNotContain(debugRun);
+        assertThat(r.events).extracting(Event::type).containsOnly(EventType.NODE_READY);
+    }
+
+    private Recording follow(String agent, String from, String... runtimes) {
+        Recording r = new Recording();
+        List<String> offered = runtimes.length == 0 ? List.of("debug") : List.of(runtimes);
+        Thread t = new Thread(() -> {
+            try {
+                port.follow(agent, offered, from, r);
+                r.ended.complete(null);
+            } catch (Exception e) {
+                r.ended.completeExceptionally(e);
+            }
+        }, "follow-" + agent);
+        t.setDaemon(true);
+        r.thread = t;
+        followers.add(t);
+        t.start();
+        return r;
+    }
+
+    /** Stops a follow as the pool does: interrupts its thread and closes the port. */
+    private void stop(Recording r) throws InterruptedException {
+        r.thread.interrupt();
+        port.close();
+        r.thread.join(5000);
+        assertThat(r.thread.isAlive()).as("a stopped follow returns").isFalse();
+    }
+
+    private static final class Recording implements ControlPlane.Listener {
+        final List<Event> events = Collections.synchronizedList(new ArrayList<>());
+        final AtomicReference<String> position = new AtomicReference<>();
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+        volatile int resets;
+        Thread thread;
+
+        @Override
+        public void onEvent(Event event, String at) {
+            events.add(event);
+            if (at != null) {
+                position.set(at);
+            }
+        }
+
+        @Override
+        public void onReset(String at) {
+            resets++;
+            position.set(at);
+        }
+
+        @Override
+        public void onPosition(String at) {
+            position.set(at);
+        }
+
+        boolean has(String runId, String node) {
+            synchronized (events) {
+                return events.stream().anyMatch(e -> e.runId().equals(runId) && e.nodeSpec().name().equals(node));
+            }
+        }
+    }
+}
