@@ -64,8 +64,21 @@ public interface ControlPlane extends AutoCloseable {
 
     ClaimReply claim(String runId, String node, String agentId) throws Unavailable;
 
-    /** Finishes a node; false when the claim was stale or the node is gone (nothing to retry). */
-    boolean finish(String runId, String node, String claimId, Result result) throws Unavailable;
+    /**
+     * What a finish came to: whether it counted (false: the claim was stale or the node is gone, nothing to
+     * retry), and the nodes it made READY that were claimed for the agent at once (eager dispatch).
+     */
+    record Finish(boolean accepted, List<ClaimReply.Claimed> next) {
+        public Finish {
+            next = List.copyOf(next);
+        }
+    }
+
+    /**
+     * Finishes a node held by {@code agentId}'s claim, asking for up to {@code next} of the nodes it makes
+     * READY to be claimed for the agent in the same step (0: none).
+     */
+    Finish finish(String runId, String node, String agentId, String claimId, Result result, int next) throws Unavailable;
 
     /**
      * Follows the agent's events (registering it with {@code runtimes}): the current set, or with

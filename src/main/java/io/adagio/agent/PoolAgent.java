@@ -136,26 +136,35 @@ final class PoolAgent {
         }
     }
 
+    /**
+     * Claims the hinted node and runs it; each finish asks for the next node it makes READY (eager dispatch),
+     * which this agent then runs at once, so a chain runs on one agent without an event round trip per step.
+     */
     private void handle(Hints.Hint hint) throws InterruptedException {
-        String node = hint.spec().name();
         MDC.put("run_id", hint.runId());
-        MDC.put("node", node);
         try {
-            ControlPlane.ClaimReply reply = claim(hint);
-            if (!(reply instanceof ControlPlane.ClaimReply.Claimed claimed)) {
+            if (!(claim(hint) instanceof ControlPlane.ClaimReply.Claimed claimed)) {
                 return;
             }
-            Result result;
-            if (hint.type() == EventType.NODE_ORPHANED) {
-                log.info("agent {}: recovering orphaned node {} of run {}", id, node, hint.runId());
-                result = Result.of(Conclusion.ERROR, ORPHANED);
-            } else {
-                result = run(hint, claimed.node());
-                if (result == null) {
-                    return; // shutting down: the node is released when the agent unregisters
+            Hints.Hint work = hint;
+            ControlPlane.ClaimReply.Claimed held = claimed;
+            while (held != null) {
+                MDC.put("node", work.spec().name());
+                Result result;
+                if (work.type() == EventType.NODE_ORPHANED) {
+                    log.info("agent {}: recovering orphaned node {} of run {}", id, work.spec().name(), work.runId());
+                    result = Result.of(Conclusion.ERROR, ORPHANED);
+                } else {
+                    result = run(work, held.node());
+                    if (result == null) {
+                        return; // shutting down: the node is released when the agent unregisters
+                    }
+                }
+                held = finish(work, held.claim().id(), result);
+                if (held != null) {
+                    work = new Hints.Hint(EventType.NODE_READY, work.runId(), held.node().spec());
                 }
             }
-            finish(hint, claimed.claim().id(), result);
         } finally {
             MDC.remove("run_id");
             MDC.remove("node");
@@ -201,15 +210,21 @@ final class PoolAgent {
         }
     }
 
-    /** Finishes, retrying while the control plane is unreachable (a repeated finish is idempotent). */
-    private void finish(Hints.Hint hint, String claimId, Result result) throws InterruptedException {
+    /**
+     * Finishes, retrying while the control plane is unreachable (a repeated finish is idempotent, and answers
+     * the same next claim); answers the node claimed for this agent by the finish, or null.
+     */
+    private ControlPlane.ClaimReply.Claimed finish(Hints.Hint hint, String claimId, Result result)
+            throws InterruptedException {
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+        int next = running ? 1 : 0;
         for (int attempt = 0; attempt < 20; attempt++) {
             try {
-                if (!client.finish(hint.runId(), hint.spec().name(), claimId, result)) {
+                ControlPlane.Finish f = client.finish(hint.runId(), hint.spec().name(), id, claimId, result, next);
+                if (!f.accepted()) {
                     log.info("agent {}: finish of {} was refused (stale claim)", id, hint.spec().name());
                 }
-                return;
+                return f.next().isEmpty() ? null : f.next().get(0);
             } catch (ControlPlane.Unavailable e) {
                 log.debug("agent {}: finish failed, retrying: {}", id, e.getMessage());
                 sleep(backoff.next());
@@ -225,6 +240,7 @@ final class PoolAgent {
         } catch (ControlPlane.Unavailable e) {
             log.warn("agent {}: could not release its lease either: {}", id, e.getMessage());
         }
+        return null;
     }
 
     private void sleep(Duration d) throws InterruptedException {

@@ -64,8 +64,12 @@ final class Envelopes {
     record ClaimBody(boolean claimed, Claim claim, Node node) {
     }
 
+    /** The finished node and, when the finish asked for {@code next}, the nodes claimed for its agent. */
+    record FinishBody(Node node, @JsonInclude(JsonInclude.Include.NON_NULL) List<ClaimBody> next) {
+    }
+
     /** {@code POST …/finish}: the claim that holds the node and the result. */
-    record FinishRequest(ClaimRef claim, ResultBody result) {
+    record FinishRequest(ClaimRef claim, ResultBody result, @JsonProperty("agent_id") String agentId, Integer next) {
     }
 
     record ClaimRef(String id) {

@@ -5,6 +5,7 @@ import io.adagio.control.Nodes;
 import io.adagio.model.Conclusion;
 import io.adagio.model.Result;
 import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Finished;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -40,10 +41,13 @@ class NodesController {
     }
 
     @PostMapping("/finish")
-    Envelopes.NodeBody finish(@PathVariable String runId, @PathVariable String name,
-                              @RequestBody Envelopes.FinishRequest request) {
+    Envelopes.FinishBody finish(@PathVariable String runId, @PathVariable String name,
+                                @RequestBody Envelopes.FinishRequest request) {
         String claimId = request == null || request.claim() == null ? null : request.claim().id();
-        return new Envelopes.NodeBody(nodes.finish(runId, name, claimId, result(request)));
+        int next = request == null || request.next() == null ? 0 : request.next();
+        Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
+        return new Envelopes.FinishBody(finished.node(), request == null || request.next() == null ? null
+                : finished.next().stream().map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node())).toList());
     }
 
     private static Result result(Envelopes.FinishRequest request) {

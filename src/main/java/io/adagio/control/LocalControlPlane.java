@@ -10,6 +10,7 @@ import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.EventSink;
+import io.adagio.repository.Finished;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NotFoundException;
@@ -84,12 +85,14 @@ public final class LocalControlPlane implements ControlPlane {
     }
 
     @Override
-    public boolean finish(String runId, String node, String claimId, io.adagio.model.Result result) throws Unavailable {
+    public Finish finish(String runId, String node, String agentId, String claimId, io.adagio.model.Result result,
+                         int next) throws Unavailable {
         try {
-            nodes.finish(runId, node, claimId, result);
-            return true;
+            Finished finished = nodes.finish(runId, node, claimId, result, agentId, next);
+            return new Finish(true, finished.next().stream()
+                    .map(c -> new ClaimReply.Claimed(c.claim(), c.node())).toList());
         } catch (StaleClaimException | NotFoundException | InvalidRequestException e) {
-            return false;
+            return new Finish(false, List.of());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing " + runId + "/" + node + ": " + e.getMessage(), e);
         }

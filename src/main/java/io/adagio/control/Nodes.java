@@ -7,6 +7,8 @@ import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
 import io.adagio.model.Run;
 import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.Finished;
 import io.adagio.repository.Repository;
 import io.adagio.repository.StaleClaimException;
 import org.slf4j.Logger;
@@ -57,24 +59,43 @@ public final class Nodes {
      * @throws InvalidRequestException when no claim is named
      */
     public Node finish(String runId, String name, String claimId, Result result) {
+        return finish(runId, name, claimId, result, null, 0).node();
+    }
+
+    /**
+     * Finishes a node held by a claim, as {@link #finish(String, String, String, Result)}; an agent that names
+     * itself must be the node's holder, and may ask for up to {@code next} of the nodes this finish makes READY
+     * to be claimed for it at once (eager dispatch), each with a claim id minted here.
+     *
+     * @throws InvalidRequestException when no claim is named, or {@code next} is asked without an agent
+     */
+    public Finished finish(String runId, String name, String claimId, Result result, String agentId, int next) {
         if (claimId == null || claimId.isBlank()) {
             throw new InvalidRequestException("claim.id is required: the claim that holds the node.",
                     Map.of("field", "claim.id"));
         }
-        Node node;
+        boolean named = agentId != null && !agentId.isBlank();
+        if (next < 0 || next > 0 && !named) {
+            throw new InvalidRequestException("next must be 0 or more, and needs agent_id: the agent to claim for.",
+                    Map.of("field", "next"));
+        }
+        Finished finished;
         try {
-            node = repository.finishNode(runId, name, claimId, result);
+            finished = repository.finishNode(runId, name, claimId, result,
+                    named ? new Dispatch(agentId, next, () -> UlidCreator.getMonotonicUlid().toString()) : Dispatch.NONE);
         } catch (StaleClaimException e) {
             metrics.staleFinish();
             throw e;
         }
+        Node node = finished.node();
         log.debug("run {} node {} finished {} -> {}", runId, name, result.conclusion(), node.status());
         metrics.finished(result.conclusion(), node.status());
+        finished.next().forEach(c -> metrics.claim(true));
         if (node.status() == NodeStatus.COMPLETED && repository.isRunCompleted(runId)) {
             Run run = repository.inspectRun(runId);
             log.info("run {} completed: {}", runId, run.outcome());
             metrics.runFinished(run.outcome());
         }
-        return node;
+        return finished;
     }
 }

@@ -92,14 +92,23 @@ public interface Repository {
      * Finishes the node held by {@code claimId} with a result: the attempt is recorded and the engine's rules
      * applied (children READY, retry, or downstream skipped). The finished node changes atomically and is fenced
      * by the claim; its effect on other nodes is applied before this returns, and on a backend that must split a
-     * large finish into several transactions it is recorded first and completed by any replica if this one dies. Repeating a finish with the
-     * same claim and an identical result changes nothing and answers the node as it is.
+     * large finish into several transactions it is recorded first and completed by any replica if this one dies.
+     * Repeating a finish with the same claim and an identical result changes nothing and answers the node as it
+     * is. With a {@link Dispatch}, up to {@code next.max()} nodes this finish made READY (its children, or the
+     * node itself for a retry) whose runtime the agent offers are claimed for it, in the same step where the
+     * backend can (then they are never announced as READY), else right after (a node someone else claimed first
+     * is skipped); a backend that splits a large finish may claim fewer.
      *
-     * @return the node after the finish
-     * @throws StaleClaimException when the claim does not hold the node; nothing changes
+     * @throws StaleClaimException when the claim does not hold the node, or the dispatch names an agent that is
+     *                             not its holder; nothing changes
      * @throws NotFoundException   when the run or node does not exist
      */
-    Node finishNode(String runId, String name, String claimId, Result result);
+    Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next);
+
+    /** {@link #finishNode(String, String, String, Result, Dispatch)} without eager dispatch; answers the node. */
+    default Node finishNode(String runId, String name, String claimId, Result result) {
+        return finishNode(runId, name, claimId, result, Dispatch.NONE).node();
+    }
 
     /**
      * Subscribes to events matching {@code filter}. With no cursor the sink first gets the current set, then

@@ -98,10 +98,11 @@ abstract class ControlPlaneContract {
         assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
 
         Result ok = Result.of(Conclusion.SUCCESS, "done");
-        assertThat(port.finish(run, "a", "not-the-claim", ok)).as("a stale claim").isFalse();
+        assertThat(port.finish(run, "a", one, "not-the-claim", ok, 0).accepted()).as("a stale claim").isFalse();
+        assertThat(port.finish(run, "a", two, claimed.claim().id(), ok, 0).accepted()).as("not the holder").isFalse();
         assertThat(repository.inspectNode(run, "a").status()).isEqualTo(NodeStatus.RUNNING);
-        assertThat(port.finish(run, "a", claimed.claim().id(), ok)).isTrue();
-        assertThat(port.finish(run, "a", claimed.claim().id(), ok)).as("repeated, identical").isTrue();
+        assertThat(port.finish(run, "a", one, claimed.claim().id(), ok, 0).accepted()).isTrue();
+        assertThat(port.finish(run, "a", one, claimed.claim().id(), ok, 0).accepted()).as("repeated, identical").isTrue();
         assertThat(repository.inspectNode(run, "a").status()).isEqualTo(NodeStatus.COMPLETED);
         assertThat(repository.inspectNode(run, "a").attempts()).containsExactly(ok);
         assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
@@ -119,7 +120,30 @@ abstract class ControlPlaneContract {
                 r -> assertThat(r.type()).endsWith("node-not-found"));
         assertThat(port.claim("01JNOSUCHRUN0000000000000A", "n0", agent))
                 .isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class, r -> assertThat(r.type()).endsWith("run-not-found"));
-        assertThat(port.finish("01JNOSUCHRUN0000000000000A", "n0", "c", Result.of(Conclusion.SUCCESS, "x"))).isFalse();
+        assertThat(port.finish("01JNOSUCHRUN0000000000000A", "n0", agent, "c", Result.of(Conclusion.SUCCESS, "x"), 0)
+                .accepted()).isFalse();
+    }
+
+    @Test
+    void aFinishThatAsksForTheNextNodeGetsItClaimedForTheAgent() throws Exception {
+        String agent = unique("chained");
+        String other = unique("other");
+        port.register(agent, List.of("debug"));
+        port.register(other, List.of("debug"));
+        String run = start(Graphs.chain(2, "debug"));
+        ControlPlane.ClaimReply.Claimed first = (ControlPlane.ClaimReply.Claimed) port.claim(run, "n0", agent);
+        ControlPlane.Finish f = port.finish(run, "n0", agent, first.claim().id(), Result.of(Conclusion.SUCCESS, "0"), 1);
+        assertThat(f.accepted()).isTrue();
+        assertThat(f.next()).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isEqualTo("n1");
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+        });
+        assertThat(port.claim(run, "n1", other)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+        ControlPlane.Finish last = port.finish(run, "n1", agent, f.next().get(0).claim().id(),
+                Result.of(Conclusion.SUCCESS, "1"), 1);
+        assertThat(last.accepted()).isTrue();
+        assertThat(last.next()).isEmpty();
+        assertThat(repository.inspectRun(run).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
     }
 
     @Test

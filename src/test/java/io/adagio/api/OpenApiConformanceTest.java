@@ -549,6 +549,10 @@ class OpenApiConformanceTest {
                 404, "run-not-found", "finish in unknown run");
         expect(call(Req.INVALID, "POST", nodes + "a/finish", "text/plain", "SUCCESS"), 415, "unsupported-media-type", "finish as text");
 
+        expect(post(Req.INVALID, nodes + "a/finish", "{\"claim\":{\"id\":\"" + claimA + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"next\":1}"),
+                400, "invalid-request", "finish asking for next without agent_id");
+        expect(post(Req.VALID, nodes + "a/finish", "{\"claim\":{\"id\":\"" + claimA + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\""
+                + other + "\"}"), 409, "stale-claim", "finish by an agent that does not hold the node");
         String done = "{\"claim\":{\"id\":\"" + claimA + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"output_text\":\"hello a\",\"metadata\":{\"took\":{\"values\":[\"1ms\"]}}}}";
         expect(post(Req.VALID, nodes + "a/finish", done), 200, null, "finish");
         expect(post(Req.VALID, nodes + "a/finish", done), 200, null, "identical repeat");
@@ -568,6 +572,19 @@ class OpenApiConformanceTest {
                 + Base64.getEncoder().encodeToString("bytes".getBytes(StandardCharsets.UTF_8)) + "\"}}");
         Http.Reply completed = get(Req.VALID, "/v0/runs/" + run);
         assertThat(completed.json().path("run").path("outcome").asString()).isEqualTo("SUCCEEDED");
+
+        // eager dispatch: finishing x asks for the next node and gets y claimed for the same agent
+        String chain = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"x\",\"runtime\":\"" + runtime
+                + "\"},{\"name\":\"y\",\"runtime\":\"" + runtime + "\"}],\"edges\":[" + edge("x", "y") + "]}}").json().path("run").path("id").asString();
+        String chainNodes = "/v0/runs/" + chain + "/nodes/";
+        String claimFirst = post(Req.VALID, chainNodes + "x/claim", "{\"agent_id\":\"" + agent + "\"}").json().path("claim").path("id").asString();
+        Http.Reply withNext = post(Req.VALID, chainNodes + "x/finish", "{\"claim\":{\"id\":\"" + claimFirst
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\"" + agent + "\",\"next\":1}");
+        expect(withNext, 200, null, "finish asking for the next node");
+        assertThat(withNext.json().path("next").get(0).path("node").path("spec").path("name").asString()).isEqualTo("y");
+        String claimY = withNext.json().path("next").get(0).path("claim").path("id").asString();
+        expect(post(Req.VALID, chainNodes + "y/finish", "{\"claim\":{\"id\":\"" + claimY
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\"" + agent + "\",\"next\":1}"), 200, null, "finish of the last node with next");
         get(Req.VALID, "/v0/runs/" + run + "/graph");
 
         // a failure for good: x fails, y is skipped, the run FAILED

@@ -10,6 +10,7 @@ import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.GraphSpec;
 import io.adagio.model.Node;
+import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
 import io.adagio.model.Run;
@@ -440,6 +441,125 @@ public abstract class RepositoryContract {
         });
         assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.RUNNING);
         assertThat(repo.listAgents()).extracting(Agent::id).contains("beating");
+    }
+
+    // ---- eager dispatch -------------------------------------------------------------------------------------
+
+    private static Dispatch to(String agentId, int max) {
+        return new Dispatch(agentId, max, RepositoryContract::claimId);
+    }
+
+    @Test
+    void aFinishClaimsTheChildItMakesReadyForItsAgent() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        String id = start(Graphs.chain(3, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        Finished f = repo.finishNode(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "zero"), to("agent-1", 1));
+        assertThat(f.node().status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(f.next()).singleElement().satisfies(c -> {
+            assertThat(c.claimed()).isTrue();
+            assertThat(c.node().name()).isEqualTo("n1");
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(text(c.node().inputs())).containsEntry("n0", "zero");
+            assertThat(c.node().claim()).isEqualTo(c.claim());
+            assertThat(Dispatch.madeBy(c.claim(), n0.claim().id())).isTrue();
+        });
+        assertThat(repo.inspectNode(id, "n1").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(claim(id, "n1", "agent-2").claimed()).as("already held by agent-1").isFalse();
+
+        String n1Claim = f.next().get(0).claim().id();
+        Finished second = repo.finishNode(id, "n1", n1Claim, Result.of(Conclusion.SUCCESS, "one"), to("agent-1", 1));
+        assertThat(second.next()).extracting(c -> c.node().name()).containsExactly("n2");
+        repo.finishNode(id, "n2", second.next().get(0).claim().id(), Result.of(Conclusion.SUCCESS, "two"), to("agent-1", 1));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
+    }
+
+    @Test
+    void aRepeatedFinishAnswersTheSameDispatchedClaim() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        Result ok = Result.of(Conclusion.SUCCESS, "zero");
+        Finished first = repo.finishNode(id, "n0", n0.claim().id(), ok, to("agent-1", 1));
+        Finished again = repo.finishNode(id, "n0", n0.claim().id(), ok, to("agent-1", 1));
+        assertThat(again.next()).as("the answer of a lost first try").extracting(c -> c.claim().id())
+                .containsExactlyElementsOf(first.next().stream().map(c -> c.claim().id()).toList());
+        assertThat(repo.inspectNode(id, "n1").claim().id()).isEqualTo(first.next().get(0).claim().id());
+    }
+
+    @Test
+    void aFinishNamingAnAgentThatDoesNotHoldTheNodeIsStaleAndChangesNothing() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        String id = start(Graphs.chain(2, "debug")).id();
+        Node n0 = claimWinner(id, "n0", "agent-1");
+        assertThatThrownBy(() -> repo.finishNode(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "x"),
+                to("agent-2", 1))).isInstanceOf(StaleClaimException.class);
+        assertThat(repo.inspectNode(id, "n0").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(repo.inspectNode(id, "n1").status()).isEqualTo(NodeStatus.WAITING);
+        assertThat(repo.finishNode(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "x"), to("agent-1", 0))
+                .node().status()).isEqualTo(NodeStatus.COMPLETED);
+    }
+
+    @Test
+    void dispatchClaimsAtMostItsMaxAndOnlyTheAgentsRuntimes() throws Exception {
+        agent("agent-1");
+        GraphSpec g = new GraphSpec(List.of(NodeSpec.of("root", "debug"), NodeSpec.of("a", "debug"),
+                NodeSpec.of("b", "debug"), NodeSpec.of("c", "debug"), NodeSpec.of("x", "exec")),
+                Graphs.edges("root>a", "root>b", "root>c", "root>x"));
+        String id = start(g).id();
+        Node root = claimWinner(id, "root");
+        Finished f = repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "r"), to("agent-1", 2));
+        assertThat(f.next()).hasSize(2).extracting(c -> c.node().spec().runtime()).containsOnly("debug");
+        Map<NodeStatus, Long> byStatus = repo.inspectRun(id).nodes().stream().filter(n -> !n.name().equals("root"))
+                .collect(Collectors.groupingBy(Node::status, Collectors.counting()));
+        assertThat(byStatus).containsEntry(NodeStatus.RUNNING, 2L).containsEntry(NodeStatus.READY, 2L);
+        assertThat(repo.inspectNode(id, "x").status()).as("exec is not agent-1's").isEqualTo(NodeStatus.READY);
+    }
+
+    @Test
+    void concurrentFinishesWithDispatchClaimEachChildExactlyOnce() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String id = start(Graphs.diamond(2, 4, "debug")).id();
+            List<String> roots = repo.inspectRun(id).nodes().stream().filter(n -> n.status() == NodeStatus.READY)
+                    .map(Node::name).toList();
+            assertThat(roots).hasSize(4);
+            List<Node> held = new ArrayList<>();
+            for (int i = 0; i < roots.size(); i++) {
+                agent("d-" + round + "-" + i);
+                held.add(claimWinner(id, roots.get(i), "d-" + round + "-" + i));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Finished>> fs = new ArrayList<>();
+                for (int i = 0; i < held.size(); i++) {
+                    Node n = held.get(i);
+                    String agentId = "d-" + round + "-" + i;
+                    fs.add(pool.submit(() -> {
+                        go.await();
+                        return repo.finishNode(id, n.name(), n.claim().id(), Result.of(Conclusion.SUCCESS, n.name()),
+                                to(agentId, 8));
+                    }));
+                }
+                go.countDown();
+                List<String> dispatched = new ArrayList<>();
+                for (Future<Finished> f : fs) {
+                    f.get(60, TimeUnit.SECONDS).next().forEach(c -> dispatched.add(c.node().name()));
+                }
+                List<Node> children = repo.inspectRun(id).nodes().stream().filter(n -> !roots.contains(n.name())).toList();
+                assertThat(children).hasSize(4);
+                List<String> running = children.stream().filter(n -> n.status() == NodeStatus.RUNNING).map(Node::name).toList();
+                List<String> ready = children.stream().filter(n -> n.status() == NodeStatus.READY).map(Node::name).toList();
+                assertThat(dispatched).as("round %d: no child claimed twice", round).doesNotHaveDuplicates()
+                        .containsExactlyInAnyOrderElementsOf(running);
+                assertThat(running.size() + ready.size()).as("round %d: every child READY or dispatched", round).isEqualTo(4);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
     }
 
     // ---- events --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,7 +102,8 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     @Override
-    public boolean finish(String runId, String node, String claimId, Result result) throws Unavailable {
+    public Finish finish(String runId, String node, String agentId, String claimId, Result result, int next)
+            throws Unavailable {
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("conclusion", result.conclusion().name());
         if (result.output() != null) {
@@ -110,15 +112,26 @@ public final class HttpControlPlane implements ControlPlane {
         if (!result.metadata().isEmpty()) {
             res.put("metadata", result.metadata());
         }
-        Map<String, Object> body = Map.of("claim", Map.of("id", claimId), "result", res);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("claim", Map.of("id", claimId));
+        body.put("result", res);
+        body.put("agent_id", agentId);
+        if (next > 0) {
+            body.put("next", next);
+        }
         HttpResponse<String> r = send(request(nodePath(runId, node) + "/finish").POST(jsonBody(body)));
         if (r.statusCode() == 200) {
-            return true;
+            List<ClaimReply.Claimed> claimed = new ArrayList<>();
+            for (JsonNode c : json.readTree(r.body()).path("next")) {
+                claimed.add(new ClaimReply.Claimed(json.treeToValue(c.get("claim"), Claim.class),
+                        json.treeToValue(c.get("node"), Node.class)));
+            }
+            return new Finish(true, claimed);
         }
         if (r.statusCode() >= 500) {
             throw new Unavailable("finish answered " + r.statusCode(), null);
         }
-        return false;
+        return new Finish(false, List.of());
     }
 
     /** Reads the agent's SSE stream (registering it with its runtimes) until it ends. */

@@ -105,7 +105,7 @@ final class EtcdAgents {
 
     /** @throws LeaseNotFoundException when the agent's lease is gone */
     AgentLease heartbeat(String agentId) {
-        Optional<EtcdCodec.StoredAgent> stored = find(agentId);
+        Optional<EtcdCodec.StoredAgent> stored = stored(agentId);
         if (stored.isEmpty() || !renew(stored.get().leaseId())) {
             knownLeases.remove(agentId);
             throw new LeaseNotFoundException(agentId);
@@ -117,7 +117,7 @@ final class EtcdAgents {
     void unregister(String agentId) {
         Long known = knownLeases.remove(agentId);
         Set<Long> ids = new HashSet<>();
-        find(agentId).ifPresent(a -> ids.add(a.leaseId()));
+        stored(agentId).ifPresent(a -> ids.add(a.leaseId()));
         if (known != null) {
             ids.add(known);
         }
@@ -136,10 +136,11 @@ final class EtcdAgents {
      * @throws LeaseNotFoundException when it has none
      */
     long leaseOf(String agentId) {
-        return find(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId)).leaseId();
+        return stored(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId)).leaseId();
     }
 
-    private Optional<EtcdCodec.StoredAgent> find(String agentId) {
+    /** The agent key's value (the agent and its lease id), if it exists. */
+    Optional<EtcdCodec.StoredAgent> stored(String agentId) {
         GetResponse got = calls.await(kv.get(Keys.bytes(keys.agent(agentId))), "reading agent " + agentId);
         return got.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.agent(got.getKvs().get(0).getValue()));
     }

@@ -10,6 +10,8 @@ import io.adagio.repository.AgentLease;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.Finished;
 import io.adagio.repository.EventFanout;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
@@ -173,8 +175,8 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public Node finishNode(String runId, String name, String claimId, Result result) {
-        return transitions.finish(runId, name, claimId, result);
+    public Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
+        return transitions.finish(runId, name, claimId, result, next);
     }
 
     @Override

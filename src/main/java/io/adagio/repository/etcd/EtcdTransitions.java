@@ -11,6 +11,8 @@ import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.Finished;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.StaleClaimException;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Claims and finishes, each decided by the engine from facts read here and applied as a guarded transaction
@@ -72,9 +75,14 @@ final class EtcdTransitions {
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
         EtcdRuns.requireNode(runs.shape(runId), name);
+        return claim(runId, name, agentId, claim, () -> agents.leaseOf(agentId));
+    }
+
+    /** A claim on the agent's lease, as {@code lease} says it is (read again on every attempt, or known). */
+    private ClaimOutcome claim(String runId, String name, String agentId, Claim claim, LongSupplier lease) {
         String what = "claiming " + runId + "/" + name;
         return txns.retry(what, attempt -> {
-            long leaseId = agents.leaseOf(agentId);
+            long leaseId = lease.getAsLong();
             NodeFacts facts = reader.read(runId, name);
             ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
@@ -99,17 +107,24 @@ final class EtcdTransitions {
         });
     }
 
-    Node finish(String runId, String name, String claimId, Result result) {
+    Finished finish(String runId, String name, String claimId, Result result, Dispatch next) {
         RunShape shape = runs.shape(runId);
         EtcdRuns.requireNode(shape, name);
         Topology topology = shape.topology();
-        return txns.retry("finishing " + runId + "/" + name, attempt -> {
+        Optional<EtcdCodec.StoredAgent> agent = next.agentId() == null ? Optional.empty() : agents.stored(next.agentId());
+        long holder = next.agentId() == null ? 0 : agent.map(EtcdCodec.StoredAgent::leaseId).orElse(-1L);
+        List<String> readied = new ArrayList<>();
+        boolean[] repeat = {false};
+        Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
+            readied.clear();
             NodeFacts facts = reader.read(runId, name);
             FinishDecision d = Transitions.settle(facts.node(), claimId, result, clock.instant());
-            if (d instanceof FinishDecision.Stale) {
+            if (d instanceof FinishDecision.Stale
+                    || d instanceof FinishDecision.Applied && holder != 0 && facts.runningLease() != holder) {
                 throw new StaleClaimException(runId, name, claimId);
             }
             if (d instanceof FinishDecision.Repeated repeated) {
+                repeat[0] = true;
                 if (propagator.pending(runId, name)) {
                     Transitions.propagation(topology, repeated.node()).ifPresent(p -> passOn(shape, p));
                 }
@@ -120,7 +135,7 @@ final class EtcdTransitions {
             if (propagation.isPresent() && attempt < SINGLE_TXN_ATTEMPTS) {
                 List<String> targets = propagation.get().targets(topology);
                 if (targets.size() <= SMALL_FINISH) {
-                    Optional<Boolean> committed = atOnce(shape, facts, finished, propagation.get(), targets);
+                    Optional<Boolean> committed = atOnce(shape, facts, finished, propagation.get(), targets, readied);
                     if (committed.isPresent()) {
                         return committed.get() ? Optional.of(finished) : Optional.empty();
                     }
@@ -135,6 +150,51 @@ final class EtcdTransitions {
             propagation.ifPresent(p -> passOn(shape, p));
             return Optional.of(finished);
         });
+        if (repeat[0] && next.max() > 0) {
+            return new Finished(node, dispatchedBefore(shape, node, claimId, holder));
+        }
+        return new Finished(node, agent.map(a -> dispatch(shape, readied, claimId, next, a)).orElse(List.of()));
+    }
+
+    /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
+    private List<ClaimOutcome> dispatchedBefore(RunShape shape, Node finished, String finishing, long holder) {
+        List<ClaimOutcome> out = new ArrayList<>();
+        Optional<Propagation> p = Transitions.propagation(shape.topology(), finished);
+        if (p.isPresent()) {
+            for (NodeFacts f : reader.read(shape.id(), p.get().targets(shape.topology())).values()) {
+                if (f.node().status() == NodeStatus.RUNNING && f.runningLease() == holder
+                        && Dispatch.madeBy(f.node().claim(), finishing)) {
+                    out.add(new ClaimOutcome(true, f.node().claim(), f.node()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Claims up to {@code next.max()} of the nodes a finish made READY for the finishing agent, each in a claim
+     * transaction of its own (a node someone else claimed first is skipped).
+     */
+    private List<ClaimOutcome> dispatch(RunShape shape, List<String> readied, String finishing, Dispatch next,
+                                        EtcdCodec.StoredAgent agent) {
+        List<ClaimOutcome> out = new ArrayList<>();
+        for (String name : readied) {
+            if (out.size() >= next.max()) {
+                break;
+            }
+            if (agent.agent().runs(shape.topology().spec(name).runtime())) {
+                try {
+                    ClaimOutcome claimed = claim(shape.id(), name, next.agentId(), next.claimFor(finishing),
+                            agent::leaseId);
+                    if (claimed.claimed()) {
+                        out.add(claimed);
+                    }
+                } catch (NodeNotReadyException | LeaseNotFoundException e) {
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -143,7 +203,7 @@ final class EtcdTransitions {
      * @return whether it committed (false: a conflict), or empty when it does not fit one transaction
      */
     private Optional<Boolean> atOnce(RunShape shape, NodeFacts facts, Node finished, Propagation p,
-                                     List<String> targets) {
+                                     List<String> targets, List<String> readied) {
         String runId = shape.id();
         Map<String, NodeFacts> others = reader.read(runId, targets);
         List<Cmp> guards = new ArrayList<>(facts.guards(keys));
@@ -154,6 +214,9 @@ final class EtcdTransitions {
             Optional<Node> next = p.apply(shape.topology(), target.node());
             if (next.isPresent()) {
                 bytes += Propagator.writes(keys, codec, runId, target.node().status(), next.get(), ops);
+                if (next.get().status() == NodeStatus.READY && target.node().status() != NodeStatus.READY) {
+                    readied.add(target.node().name());
+                }
             }
         }
         bytes += guards.size() * (long) (keys.node(runId, finished.name()).length() + 40);

@@ -18,8 +18,9 @@ import java.util.Map;
  * @param node           the node; status from its state key
  * @param nodeRevision   mod revision of the node key
  * @param stateRevisions mod revision of each state key that exists
+ * @param runningLease   the lease the running state key lives on (its holder's), 0 when there is none
  */
-record NodeFacts(String runId, Node node, long nodeRevision, Map<NodeStatus, Long> stateRevisions) {
+record NodeFacts(String runId, Node node, long nodeRevision, Map<NodeStatus, Long> stateRevisions, long runningLease) {
 
     /** Compares asserting the node key and all four state keys are as read (present with that revision, or absent). */
     List<Cmp> guards(Keys keys) {

@@ -70,14 +70,18 @@ final class NodeReader {
         KeyValue nodeKey = got.get(0).getKvs().get(0);
         Map<NodeStatus, Long> states = new EnumMap<>(NodeStatus.class);
         NodeStatus status = NodeStatus.NONE;
+        long runningLease = 0;
         for (int i = 0; i < Keys.KEYED.size(); i++) {
             List<KeyValue> kvs = got.get(i + 1).getKvs();
             if (!kvs.isEmpty()) {
                 states.put(Keys.KEYED.get(i), kvs.get(0).getModRevision());
                 status = Keys.KEYED.get(i);
+                if (status == NodeStatus.RUNNING) {
+                    runningLease = kvs.get(0).getLease();
+                }
             }
         }
         Node node = codec.node(nodeKey.getValue()).withStatus(status);
-        return new NodeFacts(runId, node, nodeKey.getModRevision(), states);
+        return new NodeFacts(runId, node, nodeKey.getModRevision(), states, runningLease);
     }
 }

@@ -22,6 +22,8 @@ import io.adagio.repository.EventFanout;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.EventSource;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.Finished;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NotFoundException;
 import io.adagio.repository.Repository;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -60,8 +64,10 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     private final EventFanout events;
     private final ScheduledExecutorService reaper;
     private long revision;
-    /** The events of the change being applied (under the lock), published by {@link #commit}. */
-    private List<Event> pending = new ArrayList<>();
+    /** The state each node changed in the step being applied had before it (under the lock), in order of change. */
+    private final Map<NodeRef, Changed> changed = new LinkedHashMap<>();
+    /** The events of runs started in the step being applied. */
+    private final List<Event> started = new ArrayList<>();
 
     /**
      * @param clock              the time source for timestamps and lease expiry
@@ -104,7 +110,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 if (n.status() != NodeStatus.COMPLETED) {
                     stored.unfinished++;
                 }
-                NodeEvents.of(run.id(), n.spec(), null, n.status()).ifPresent(pending::add);
+                NodeEvents.of(run.id(), n.spec(), null, n.status()).ifPresent(started::add);
             }
             commit();
             return stored.view();
@@ -254,29 +260,75 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public Node finishNode(String runId, String name, String claimId, Result result) {
+    public Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
         synchronized (lock) {
             StoredRun r = run(runId);
             Node node = r.nodes[r.index(name)];
+            NodeRef ref = new NodeRef(runId, name);
             FinishDecision d = Transitions.settle(node, claimId, result, clock.instant());
-            if (d instanceof FinishDecision.Stale) {
+            if (d instanceof FinishDecision.Stale
+                    || d instanceof FinishDecision.Applied && next.agentId() != null && !next.agentId().equals(leases.holder(ref))) {
                 throw new StaleClaimException(runId, name, claimId);
             }
             if (d instanceof FinishDecision.Repeated rep) {
-                return rep.node();
+                return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next));
             }
             Node finished = ((FinishDecision.Applied) d).finished();
             set(r, finished);
+            List<String> readied = new ArrayList<>();
             Optional<Propagation> propagation = Transitions.propagation(r.topology, finished);
             if (propagation.isPresent()) {
                 for (String target : propagation.get().targets(r.topology)) {
-                    propagation.get().apply(r.topology, r.nodes[r.index(target)]).ifPresent(next -> set(r, next));
+                    Node before = r.nodes[r.index(target)];
+                    propagation.get().apply(r.topology, before).ifPresent(after -> {
+                        set(r, after);
+                        if (after.status() == NodeStatus.READY && before.status() != NodeStatus.READY) {
+                            readied.add(target);
+                        }
+                    });
                 }
             }
-            leases.release(new NodeRef(runId, name));
+            leases.release(ref);
+            List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
             commit();
-            return finished;
+            return new Finished(finished, claimed);
         }
+    }
+
+    /** The claims an earlier, identical finish dispatched to the agent that still hold their nodes. Under the lock. */
+    private List<ClaimOutcome> dispatchedBefore(StoredRun r, Node finished, String finishing, Dispatch next) {
+        List<ClaimOutcome> out = new ArrayList<>();
+        if (next.max() > 0) {
+            Transitions.propagation(r.topology, finished).ifPresent(p -> {
+                for (String target : p.targets(r.topology)) {
+                    Node n = r.nodes[r.index(target)];
+                    if (n.status() == NodeStatus.RUNNING && Dispatch.madeBy(n.claim(), finishing)
+                            && next.agentId().equals(leases.holder(new NodeRef(r.id, target)))) {
+                        out.add(new ClaimOutcome(true, n.claim(), n));
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Claims up to {@code next.max()} of the nodes a finish made READY for the finishing agent. Under the lock. */
+    private List<ClaimOutcome> dispatch(StoredRun r, List<String> readied, String finishing, Dispatch next) {
+        List<ClaimOutcome> out = new ArrayList<>();
+        Optional<Agent> agent = next.max() > 0 ? leases.agent(next.agentId()) : Optional.empty();
+        for (String name : readied) {
+            if (agent.isEmpty() || out.size() >= next.max()) {
+                break;
+            }
+            Node node = r.nodes[r.index(name)];
+            if (agent.get().runs(node.spec().runtime())
+                    && Transitions.claim(node, next.claimFor(finishing), clock.instant()) instanceof ClaimDecision.Claimed c) {
+                set(r, c.node());
+                leases.hold(new NodeRef(r.id, name), next.agentId());
+                out.add(new ClaimOutcome(true, c.node().claim(), c.node()));
+            }
+        }
+        return out;
     }
 
     // ---- events -------------------------------------------------------------------------------------------
@@ -286,13 +338,24 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         return events.subscribe(filter, after, sink);
     }
 
-    /** Takes a new revision for a change and publishes the events its node changes caused. Under the lock. */
+    /**
+     * Takes a new revision for a step and publishes the events its changes caused: each changed node's change
+     * from its state before the step to its state after it ({@link NodeEvents}), as etcd's watch sees a
+     * transaction. Under the lock.
+     */
     private void commit() {
         revision++;
-        if (!pending.isEmpty()) {
-            events.publish(revision, 0, pending);
-            pending = new ArrayList<>();
+        List<Event> out = new ArrayList<>(started);
+        for (Map.Entry<NodeRef, Changed> c : changed.entrySet()) {
+            Node now = c.getValue().run().nodes[c.getValue().run().index(c.getKey().name())];
+            NodeEvents.of(c.getKey().runId(), now.spec(), c.getValue().before(), now.status()).ifPresent(out::add);
         }
+        started.clear();
+        changed.clear();
+        events.publish(revision, 0, out);
+    }
+
+    private record Changed(StoredRun run, NodeStatus before) {
     }
 
     /** What this backend plugs into the fan-out: its current set; it keeps no history of its own. */
@@ -338,7 +401,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
 
     private void set(StoredRun r, Node next) {
         Node prev = r.replace(next);
-        byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
-        NodeEvents.of(r.id, next.spec(), prev.status(), next.status()).ifPresent(pending::add);
+        NodeRef ref = new NodeRef(r.id, next.name());
+        byStatus.move(ref, prev.status(), next.status());
+        changed.putIfAbsent(ref, new Changed(r, prev.status()));
     }
 }

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -102,6 +103,17 @@ final class MemoryLeases {
         if (lease != null) {
             lease.running.remove(node);
         }
+    }
+
+    /** The agent holding the node on its lease, or null. */
+    String holder(NodeRef node) {
+        return holders.get(node);
+    }
+
+    /** The agent, while its lease lives. */
+    Optional<Agent> agent(String agentId) {
+        Lease lease = live(agentId);
+        return lease == null ? Optional.empty() : Optional.of(lease.agent);
     }
 
     /** How many leases and held nodes are remembered (for tests of forgetting). */

@@ -1,0 +1,43 @@
+package io.adagio.repository;
+
+import io.adagio.model.Claim;
+import io.adagio.model.MetadataValues;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Eager dispatch: whom a finish claims the children it makes READY for, in the same step, and how many. Only
+ * nodes of runtimes the agent registered are claimed, each with a fresh claim id from {@code ids} and the
+ * finishing claim recorded in its metadata ({@value #BY}), so that a repeated finish (its answer was lost)
+ * answers the same claims instead of leaving them held by nobody's work.
+ *
+ * @param agentId the finishing agent, which must hold the finished node
+ * @param max     the most nodes to claim for it (0: none)
+ * @param ids     makes the claim id of each node claimed
+ */
+public record Dispatch(String agentId, int max, Supplier<String> ids) {
+    /** The claim metadata key naming the finish a dispatched claim came from. */
+    public static final String BY = "adagio.dispatched_by";
+
+    /** Claim nothing. */
+    public static final Dispatch NONE = new Dispatch(null, 0, null);
+
+    public Dispatch {
+        if (max > 0 && (agentId == null || ids == null)) {
+            throw new IllegalArgumentException("dispatching to no agent");
+        }
+    }
+
+    /** A fresh claim for a node this dispatch claims for the finish of {@code finishing}. */
+    public Claim claimFor(String finishing) {
+        return new Claim(ids.get(), Map.of(BY, new MetadataValues(List.of(finishing))));
+    }
+
+    /** Whether {@code claim} was made by a dispatch of the finish of {@code finishing}. */
+    public static boolean madeBy(Claim claim, String finishing) {
+        MetadataValues by = claim == null ? null : claim.metadata().get(BY);
+        return by != null && by.values().equals(List.of(finishing));
+    }
+}
