@@ -9,7 +9,6 @@ import io.adagio.engine.Topology;
 import io.adagio.engine.Transitions;
 import io.adagio.model.Agent;
 import io.adagio.model.Claim;
-import io.adagio.model.Event;
 import io.adagio.model.Node;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
@@ -21,7 +20,6 @@ import io.adagio.repository.Cursor;
 import io.adagio.repository.EventFanout;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
-import io.adagio.repository.EventSource;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
 import io.adagio.repository.NodeNotReadyException;
@@ -36,9 +34,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -63,11 +59,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     private final MemoryLeases leases;
     private final EventFanout events;
     private final ScheduledExecutorService reaper;
-    private long revision;
-    /** The state each node changed in the step being applied had before it (under the lock), in order of change. */
-    private final Map<NodeRef, Changed> changed = new LinkedHashMap<>();
-    /** The events of runs started in the step being applied. */
-    private final List<Event> started = new ArrayList<>();
+    private final Steps steps = new Steps();
 
     /**
      * @param clock              the time source for timestamps and lease expiry
@@ -77,7 +69,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     public InMemoryRepository(Clock clock, int historyCapacity, Duration leaseCheckInterval) {
         this.clock = clock;
         this.leases = new MemoryLeases(clock, this::orphan);
-        this.events = new EventFanout(new CurrentSet(), historyCapacity, "memory");
+        this.events = new EventFanout(new MemoryCurrentSet(lock, runs, byStatus, steps::revision), historyCapacity, "memory");
         events.restart(new Cursor(0, 0), false);
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-memory-leases");
@@ -110,9 +102,9 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 if (n.status() != NodeStatus.COMPLETED) {
                     stored.unfinished++;
                 }
-                NodeEvents.of(run.id(), n.spec(), null, n.status()).ifPresent(started::add);
+                steps.created(run.id(), n);
             }
-            commit();
+            steps.commit(events);
             return stored.view();
         }
     }
@@ -227,13 +219,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 set(r, Transitions.orphan(n));
             }
         }
-        commit();
+        steps.commit(events);
     }
 
     /** Forgets every retained event, as etcd's compaction does: older cursors then get a reset. */
     public void compactHistory() {
         synchronized (lock) {
-            events.restart(Cursor.endOf(revision), false);
+            events.restart(Cursor.endOf(steps.revision()), false);
         }
     }
 
@@ -252,7 +244,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             if (d instanceof ClaimDecision.Claimed c) {
                 set(r, c.node());
                 leases.hold(new NodeRef(runId, name), agentId);
-                commit();
+                steps.commit(events);
                 return new ClaimOutcome(true, claim, c.node());
             }
             return ClaimOutcome.notClaimed();
@@ -290,7 +282,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             }
             leases.release(ref);
             List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
-            commit();
+            steps.commit(events);
             return new Finished(finished, claimed);
         }
     }
@@ -338,51 +330,6 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         return events.subscribe(filter, after, sink);
     }
 
-    /**
-     * Takes a new revision for a step and publishes the events its changes caused: each changed node's change
-     * from its state before the step to its state after it ({@link NodeEvents}), as etcd's watch sees a
-     * transaction. Under the lock.
-     */
-    private void commit() {
-        revision++;
-        List<Event> out = new ArrayList<>(started);
-        for (Map.Entry<NodeRef, Changed> c : changed.entrySet()) {
-            Node now = c.getValue().run().nodes[c.getValue().run().index(c.getKey().name())];
-            NodeEvents.of(c.getKey().runId(), now.spec(), c.getValue().before(), now.status()).ifPresent(out::add);
-        }
-        started.clear();
-        changed.clear();
-        events.publish(revision, 0, out);
-    }
-
-    private record Changed(StoredRun run, NodeStatus before) {
-    }
-
-    /** What this backend plugs into the fan-out: its current set; it keeps no history of its own. */
-    private final class CurrentSet implements EventSource {
-        @Override
-        public Snapshot snapshot(EventFilter filter) {
-            synchronized (lock) {
-                List<Event> out = new ArrayList<>();
-                for (NodeStatus status : List.of(NodeStatus.READY, NodeStatus.NONE)) {
-                    for (NodeRef ref : byStatus.in(status)) {
-                        NodeEvents.offer(ref.runId(), runs.get(ref.runId()).topology.spec(ref.name()), status)
-                                .filter(filter::matches).ifPresent(out::add);
-                    }
-                }
-                return new Snapshot(Cursor.endOf(revision), out);
-            }
-        }
-
-        @Override
-        public Optional<List<io.adagio.repository.CursoredEvent>> between(Cursor after, Cursor upTo) {
-            synchronized (lock) {
-                boolean servable = after.revision() <= revision && after.compareTo(upTo) >= 0;
-                return servable ? Optional.of(List.of()) : Optional.empty();
-            }
-        }
-    }
-
     @Override
     public void close() {
         events.close();
@@ -401,8 +348,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
 
     private void set(StoredRun r, Node next) {
         Node prev = r.replace(next);
-        NodeRef ref = new NodeRef(r.id, next.name());
-        byStatus.move(ref, prev.status(), next.status());
-        changed.putIfAbsent(ref, new Changed(r, prev.status()));
+        byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
+        steps.changing(r, next.name(), prev.status());
     }
 }
