@@ -50,7 +50,8 @@ class ReadmeWalkthroughTest {
     void theAgentWalkthroughWorksAsWritten() throws Exception {
         Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("walkthrough"));
         assertThat(o.exit()).as(o.output()).isZero();
-        assertThat(o.output()).contains("\"ttl_seconds\":10", "event:NODE_READY", "\"status\":\"COMPLETED\",\"outcome\":\"SUCCEEDED\"");
+        assertThat(o.output()).contains("\"ttl_seconds\":10", "event:NODE_READY", "\"status\":\"COMPLETED\",\"outcome\":\"SUCCEEDED\"",
+                "{\"node\":{\"spec\":{\"name\":\"world\"");
         assertThat(new Http(port).get("/v0/agents").json().path("agents").findValuesAsString("id")).doesNotContain("my-agent");
     }
 

@@ -307,7 +307,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     /** Claims up to {@code next.max()} of the nodes a finish made READY for the finishing agent. Under the lock. */
     private List<ClaimOutcome> dispatch(StoredRun r, List<String> readied, String finishing, Dispatch next) {
         List<ClaimOutcome> out = new ArrayList<>();
-        Optional<Agent> agent = next.max() > 0 ? leases.agent(next.agentId()) : Optional.empty();
+        Optional<Agent> agent = next.max() > 0 && !readied.isEmpty() ? leases.agent(next.agentId()) : Optional.empty();
         for (String name : readied) {
             if (agent.isEmpty() || out.size() >= next.max()) {
                 break;

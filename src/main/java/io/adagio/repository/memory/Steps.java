@@ -18,7 +18,10 @@ import java.util.Map;
  * repository's lock.
  */
 final class Steps {
-    private final Map<NodeRef, Changed> changed = new LinkedHashMap<>();
+    /** Steps touching more nodes than this get a fresh map after them: clearing a big one costs its capacity. */
+    private static final int SMALL = 64;
+
+    private Map<NodeRef, Changed> changed = new LinkedHashMap<>();
     private final List<Event> started = new ArrayList<>();
     private long revision;
 
@@ -46,7 +49,11 @@ final class Steps {
             NodeEvents.of(c.getKey().runId(), now.spec(), c.getValue().before(), now.status()).ifPresent(out::add);
         }
         started.clear();
-        changed.clear();
+        if (changed.size() > SMALL) {
+            changed = new LinkedHashMap<>();
+        } else {
+            changed.clear();
+        }
         events.publish(revision, 0, out);
     }
 
