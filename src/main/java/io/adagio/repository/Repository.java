@@ -89,6 +89,17 @@ public interface Repository {
     ClaimOutcome claimNode(String runId, String name, String agentId, Claim claim);
 
     /**
+     * Claims up to {@code max} READY nodes of runtimes the agent registered, oldest READY first, each with a
+     * claim from {@code claims}; each node exactly once across concurrent callers and replicas (not
+     * all-or-nothing: it answers what it won, possibly nothing). Orphaned nodes are not taken here (they are
+     * offered by NODE_ORPHANED events, to be finished ERROR "node was orphaned").
+     *
+     * @return the claims won, each with its RUNNING node
+     * @throws LeaseNotFoundException when the agent holds no live lease
+     */
+    java.util.List<ClaimOutcome> claimReady(String agentId, int max, java.util.function.Supplier<Claim> claims);
+
+    /**
      * Finishes the node held by {@code claimId} with a result: the attempt is recorded and the engine's rules
      * applied (children READY, retry, or downstream skipped). The finished node changes atomically and is fenced
      * by the claim; its effect on other nodes is applied before this returns, and on a backend that must split a

@@ -443,6 +443,88 @@ public abstract class RepositoryContract {
         assertThat(repo.listAgents()).extracting(Agent::id).contains("beating");
     }
 
+    // ---- claiming ready nodes in batches --------------------------------------------------------------------
+
+    /** How often the claim storm repeats on this backend (each round: 1,000 nodes, 16 agents). */
+    protected int claimStormRounds() {
+        return 20;
+    }
+
+    @Test
+    void claimingReadyNodesTakesUpToMaxOfTheAgentsRuntimesEachOnce() throws Exception {
+        agent("agent-1");
+        List<String> debugRuns = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            debugRuns.add(start(Graphs.single("d" + i)).id());
+        }
+        String execRun = start(Graphs.fanOut(0, "exec")).id();
+        List<ClaimOutcome> first = repo.claimReady("agent-1", 2, () -> Claim.of(claimId()));
+        assertThat(first).hasSize(2).allSatisfy(c -> {
+            assertThat(c.claimed()).isTrue();
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(c.node().claim()).isEqualTo(c.claim());
+            assertThat(c.node().spec().runtime()).isEqualTo("debug");
+        });
+        List<ClaimOutcome> rest = repo.claimReady("agent-1", 5, () -> Claim.of(claimId()));
+        assertThat(rest).hasSize(1);
+        assertThat(repo.claimReady("agent-1", 5, () -> Claim.of(claimId()))).isEmpty();
+        List<String> claimedNodes = new ArrayList<>();
+        first.forEach(c -> claimedNodes.add(c.node().name()));
+        rest.forEach(c -> claimedNodes.add(c.node().name()));
+        assertThat(claimedNodes).containsExactlyInAnyOrder("d0", "d1", "d2");
+        for (String id : debugRuns) {
+            assertThat(repo.inspectRun(id).nodes().get(0).status()).isEqualTo(NodeStatus.RUNNING);
+        }
+        assertThat(repo.inspectNode(execRun, "root").status()).as("not agent-1's runtime").isEqualTo(NodeStatus.READY);
+        assertThatThrownBy(() -> repo.claimReady("nobody", 1, () -> Claim.of(claimId())))
+                .isInstanceOf(LeaseNotFoundException.class);
+    }
+
+    @Test
+    void sixteenAgentsClaimingBatchesTakeEachOfAThousandReadyNodesExactlyOnce() throws Exception {
+        List<NodeSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            specs.add(NodeSpec.of("r" + i, "debug"));
+        }
+        for (int round = 0; round < claimStormRounds(); round++) {
+            String id = start(new GraphSpec(specs, List.of())).id();
+            List<String> agents = new ArrayList<>();
+            for (int a = 0; a < 16; a++) {
+                agents.add("storm-" + round + "-" + a);
+                agent(agents.get(a));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<List<String>>> fs = new ArrayList<>();
+                for (String agentId : agents) {
+                    fs.add(pool.submit(() -> {
+                        go.await();
+                        List<String> won = new ArrayList<>();
+                        while (true) {
+                            List<ClaimOutcome> batch = repo.claimReady(agentId, 25, () -> Claim.of(claimId()));
+                            if (batch.isEmpty()) {
+                                return won;
+                            }
+                            batch.forEach(c -> won.add(c.node().name()));
+                        }
+                    }));
+                }
+                go.countDown();
+                List<String> all = new ArrayList<>();
+                for (Future<List<String>> f : fs) {
+                    all.addAll(f.get(120, TimeUnit.SECONDS));
+                }
+                assertThat(all).as("round %d: every node claimed exactly once", round).hasSize(1000)
+                        .doesNotHaveDuplicates();
+                assertThat(repo.inspectRun(id).nodes()).as("round %d", round)
+                        .allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.RUNNING));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     // ---- eager dispatch -------------------------------------------------------------------------------------
 
     private static Dispatch to(String agentId, int max) {

@@ -77,7 +77,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader);
         this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns);
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns);
-        this.transitions = new EtcdTransitions(keys, codec, reader, runs, agents, propagator, txns, clock);
+        this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock);
         WatchTranslator translator = new WatchTranslator(keys, shapes);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
@@ -172,6 +172,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public ClaimOutcome claimNode(String runId, String name, String agentId, Claim claim) {
         return transitions.claim(runId, name, agentId, claim);
+    }
+
+    @Override
+    public List<ClaimOutcome> claimReady(String agentId, int max, java.util.function.Supplier<Claim> claims) {
+        return transitions.claimReady(agentId, max, claims);
     }
 
     @Override

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Claims and finishes, each decided by the engine from facts read here and applied as a guarded transaction
@@ -54,6 +55,8 @@ final class EtcdTransitions {
 
     private final Keys keys;
     private final EtcdCodec codec;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
     private final NodeReader reader;
     private final EtcdRuns runs;
     private final EtcdAgents agents;
@@ -61,10 +64,12 @@ final class EtcdTransitions {
     private final GuardedTxns txns;
     private final Clock clock;
 
-    EtcdTransitions(Keys keys, EtcdCodec codec, NodeReader reader, EtcdRuns runs, EtcdAgents agents,
-                    Propagator propagator, GuardedTxns txns, Clock clock) {
+    EtcdTransitions(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdRuns runs,
+                    EtcdAgents agents, Propagator propagator, GuardedTxns txns, Clock clock) {
         this.keys = keys;
         this.codec = codec;
+        this.ranges = ranges;
+        this.shapes = shapes;
         this.reader = reader;
         this.runs = runs;
         this.agents = agents;
@@ -105,6 +110,36 @@ final class EtcdTransitions {
                 throw new LeaseNotFoundException(agentId);
             }
         });
+    }
+
+    /**
+     * Claims up to {@code max} READY nodes of the agent's runtimes, in key order of their ready keys (oldest
+     * run first), each in a claim transaction of its own; a node another claimer took first is skipped.
+     */
+    List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
+        EtcdCodec.StoredAgent agent = agents.stored(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
+        List<ClaimOutcome> out = new ArrayList<>();
+        if (max <= 0) {
+            return out;
+        }
+        ranges.visitKeys(keys.states(NodeStatus.READY), Math.max(16, 2 * max), readyKey -> {
+            keys.parseState(Keys.text(readyKey.getKey())).map(Keys.StateKey::node).ifPresent(ref -> {
+                Optional<RunShape> shape = shapes.find(ref.runId());
+                if (shape.isPresent() && shape.get().topology().contains(ref.name())
+                        && agent.agent().runs(shape.get().topology().spec(ref.name()).runtime())) {
+                    try {
+                        ClaimOutcome c = claim(ref.runId(), ref.name(), agentId, claims.get(), agent::leaseId);
+                        if (c.claimed()) {
+                            out.add(c);
+                        }
+                    } catch (NodeNotReadyException e) {
+                        log.debug("{}/{} is not ready any more", ref.runId(), ref.name());
+                    }
+                }
+            });
+            return out.size() < max;
+        });
+        return out;
     }
 
     Finished finish(String runId, String name, String claimId, Result result, Dispatch next) {

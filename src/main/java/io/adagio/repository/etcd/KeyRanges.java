@@ -39,6 +39,28 @@ final class KeyRanges {
         return calls.await(kv.get(Keys.bytes(prefix), o.build()), "counting " + prefix).getCount();
     }
 
+    /**
+     * Visits the keys (without values) starting with {@code prefix}, in key order, page by page, until the
+     * visitor answers false or the keys end.
+     */
+    void visitKeys(String prefix, int pageSize, java.util.function.Predicate<KeyValue> visitor) {
+        ByteSequence from = Keys.bytes(prefix);
+        ByteSequence end = Keys.prefixEnd(prefix);
+        while (true) {
+            GetResponse r = calls.await(kv.get(from, GetOption.builder().withRange(end).withKeysOnly(true)
+                    .withLimit(pageSize).build()), "reading " + prefix);
+            for (KeyValue k : r.getKvs()) {
+                if (!visitor.test(k)) {
+                    return;
+                }
+            }
+            if (!r.isMore() || r.getKvs().isEmpty()) {
+                return;
+            }
+            from = Keys.after(r.getKvs().get(r.getKvs().size() - 1).getKey());
+        }
+    }
+
     /** Every key (with its value unless {@code keysOnly}) starting with {@code prefix}, at {@code revision}. */
     List<KeyValue> all(String prefix, long revision, boolean keysOnly) {
         List<KeyValue> out = new ArrayList<>();

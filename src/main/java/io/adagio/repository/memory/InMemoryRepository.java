@@ -41,6 +41,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The in-memory backend. One lock guards all state; every change takes a new revision, and the events its
@@ -248,6 +249,37 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 return new ClaimOutcome(true, claim, c.node());
             }
             return ClaimOutcome.notClaimed();
+        }
+    }
+
+    @Override
+    public List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
+        synchronized (lock) {
+            leases.requireLive(agentId);
+            Agent agent = leases.agent(agentId).orElseThrow();
+            List<NodeRef> picked = new ArrayList<>();
+            for (NodeRef ref : byStatus.in(NodeStatus.READY)) {
+                if (picked.size() >= max) {
+                    break;
+                }
+                if (agent.runs(runs.get(ref.runId()).topology.spec(ref.name()).runtime())) {
+                    picked.add(ref);
+                }
+            }
+            List<ClaimOutcome> out = new ArrayList<>();
+            for (NodeRef ref : picked) {
+                StoredRun r = runs.get(ref.runId());
+                if (Transitions.claim(r.nodes[r.index(ref.name())], claims.get(), clock.instant())
+                        instanceof ClaimDecision.Claimed c) {
+                    set(r, c.node());
+                    leases.hold(ref, agentId);
+                    out.add(new ClaimOutcome(true, c.node().claim(), c.node()));
+                }
+            }
+            if (!out.isEmpty()) {
+                steps.commit(events);
+            }
+            return out;
         }
     }
 

@@ -49,6 +49,12 @@ class EtcdRepositoryIT extends RepositoryContract {
         return EtcdRepositories.open(created, Clock.systemUTC());
     }
 
+    /** Three rounds here (each is 1,000 claim transactions on a real etcd); all twenty on memory. */
+    @Override
+    protected int claimStormRounds() {
+        return 3;
+    }
+
     @Override
     protected void forceLeaseExpiry(String agentId) throws Exception {
         Keys keys = new Keys(options.namespace(), options.list());
