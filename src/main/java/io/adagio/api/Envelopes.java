@@ -64,6 +64,14 @@ final class Envelopes {
     record ClaimBody(boolean claimed, Claim claim, Node node) {
     }
 
+    /** {@code POST /v0/agents/{id}/claims}: how many nodes at most, and how long to wait for one. */
+    record ClaimsRequest(Integer max, @JsonProperty("wait") String waitFor) {
+    }
+
+    /** The claims a batch claim won (each RUNNING, held by the agent); empty when none came in time. */
+    record ClaimsBody(List<ClaimBody> claims) {
+    }
+
     /** The finished node and, when the finish asked for {@code next}, the nodes claimed for its agent. */
     record FinishBody(Node node, @JsonInclude(JsonInclude.Include.NON_NULL) List<ClaimBody> next) {
     }

@@ -5,6 +5,7 @@ import io.adagio.control.Agents;
 import io.adagio.control.ControlMetrics;
 import io.adagio.control.LocalControlPlane;
 import io.adagio.control.Nodes;
+import io.adagio.control.ReadyClaims;
 import io.adagio.control.Runs;
 import io.adagio.engine.GraphValidator;
 import io.adagio.engine.RunFactory;
@@ -35,6 +36,11 @@ class ControlConfiguration {
     @Bean
     Nodes nodes(Repository repository, ControlMetrics metrics) {
         return new Nodes(repository, metrics);
+    }
+
+    @Bean(destroyMethod = "close")
+    ReadyClaims readyClaims(Repository repository, Agents agents, ControlMetrics metrics, MeterRegistry registry) {
+        return new ReadyClaims(repository, agents, metrics, registry);
     }
 
     @Bean

@@ -55,9 +55,11 @@ public final class AgentStreams implements SmartLifecycle {
     private final Agents agents;
     private final Map<String, Set<Stream>> byAgent = new ConcurrentHashMap<>();
     private final Map<String, Agent> registered = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService keepAlives;
-    private final ScheduledExecutorService renewals;
-    private volatile boolean accepting = true;
+    private final long pingMs;
+    private final long renewMs;
+    private ScheduledExecutorService keepAlives;
+    private ScheduledExecutorService renewals;
+    private volatile boolean accepting;
 
     /**
      * @param keepAlive how often each open stream gets a keep-alive comment
@@ -65,14 +67,10 @@ public final class AgentStreams implements SmartLifecycle {
     public AgentStreams(Repository repository, Agents agents, Duration keepAlive, MeterRegistry registry) {
         this.repository = repository;
         this.agents = agents;
-        this.keepAlives = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-sse-keepalive"));
-        this.renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-stream-leases"));
         // an open stream renews its agent's lease; a dead client is noticed (a write fails) within two
         // keep-alives, and its lease then ends within about TTL + TTL/3
-        long renewMs = Math.max(100, agents.ttl().toMillis() / 6);
-        long pingMs = Math.max(100, Math.min(renewMs, keepAlive.toMillis()));
-        keepAlives.scheduleWithFixedDelay(this::pingAll, pingMs, pingMs, TimeUnit.MILLISECONDS);
-        renewals.scheduleWithFixedDelay(this::renewLeases, renewMs, renewMs, TimeUnit.MILLISECONDS);
+        this.renewMs = Math.max(100, agents.ttl().toMillis() / 6);
+        this.pingMs = Math.max(100, Math.min(renewMs, keepAlive.toMillis()));
         agents.onUnregister(this::closeAll);
         Gauge.builder("adagio.sse.streams", this, AgentStreams::openCount).description("Open agent event streams")
                 .register(registry);
@@ -154,7 +152,7 @@ public final class AgentStreams implements SmartLifecycle {
                     log.warn("lease of agent {} was lost while its stream is open; registering it again", agentId);
                     renewQuietly(agent);
                 }
-            } catch (RepositoryException | IllegalStateException e) {
+            } catch (RuntimeException e) {
                 log.warn("could not renew the lease of agent {}: {}", agentId, e.getMessage());
             }
         }
@@ -168,8 +166,16 @@ public final class AgentStreams implements SmartLifecycle {
         }
     }
 
+    /** Starts (again, after a {@link #stop}) sending keep-alives and renewing leases, and accepting streams. */
     @Override
-    public void start() {
+    public synchronized void start() {
+        if (accepting) {
+            return;
+        }
+        keepAlives = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-sse-keepalive"));
+        renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-stream-leases"));
+        keepAlives.scheduleWithFixedDelay(this::pingAll, pingMs, pingMs, TimeUnit.MILLISECONDS);
+        renewals.scheduleWithFixedDelay(this::renewLeases, renewMs, renewMs, TimeUnit.MILLISECONDS);
         accepting = true;
     }
 
@@ -185,7 +191,10 @@ public final class AgentStreams implements SmartLifecycle {
     }
 
     @Override
-    public void stop() {
+    public synchronized void stop() {
+        if (!accepting) {
+            return;
+        }
         accepting = false;
         keepAlives.shutdownNow();
         renewals.shutdownNow();

@@ -585,6 +585,18 @@ class OpenApiConformanceTest {
         String claimY = withNext.json().path("next").get(0).path("claim").path("id").asString();
         expect(post(Req.VALID, chainNodes + "y/finish", "{\"claim\":{\"id\":\"" + claimY
                 + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\"" + agent + "\",\"next\":1}"), 200, null, "finish of the last node with next");
+
+        // protocol v2: batch claims, with and without waiting
+        put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"q\",\"runtime\":\"" + runtime + "\"}]}}");
+        Http.Reply batch = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":2}");
+        expect(batch, 200, null, "batch claim");
+        assertThat(batch.json().path("claims").get(0).path("node").path("spec").path("name").asString()).isEqualTo("q");
+        Http.Reply waited = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":1,\"wait\":\"100ms\"}");
+        expect(waited, 200, null, "batch claim that waits for nothing");
+        assertThat(waited.json().path("claims").size()).isZero();
+        expect(post(Req.INVALID, "/v0/agents/" + agent + "/claims", "{\"max\":0}"), 400, "invalid-request", "batch of none");
+        expect(post(Req.ANY, "/v0/agents/" + agent + "/claims", "{\"wait\":\"1h\"}"), 400, "invalid-request", "wait past a third of the TTL");
+        expect(post(Req.VALID, "/v0/agents/ghost-agent/claims", "{\"max\":1}"), 409, "agent-not-registered", "batch claim without lease");
         get(Req.VALID, "/v0/runs/" + run + "/graph");
 
         // a failure for good: x fails, y is skipped, the run FAILED
@@ -615,7 +627,10 @@ class OpenApiConformanceTest {
         String run = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"early\",\"runtime\":\"" + runtime + "\"}]}}").json().path("run").path("id").asString();
         String path = "/v0/agents/" + agent + "/events?runtime=" + runtime + "&type=NODE_READY&type=NODE_ORPHANED";
         SseClient s = stream(path, null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !s.of("NODE_READY").isEmpty() && s.comments.contains("keep-alive"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(s.of("NODE_READY")).as("the current set").isNotEmpty();
+            assertThat(s.comments).as("keep-alive comments").contains("keep-alive");
+        });
         SseClient.Message first = s.of("NODE_READY").get(0);
         checkStream(s, path, null, first);
         schema("Event", first.data(), "the first event's data");

@@ -1,0 +1,55 @@
+package io.adagio.api;
+
+import io.adagio.config.ServesApi;
+import io.adagio.control.ReadyClaims;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** {@code POST /v0/agents/{id}/claims}: claim ready nodes in a batch, waiting (without a thread) for one. */
+@RestController
+@ServesApi
+class ClaimsController {
+    private final ReadyClaims claims;
+
+    ClaimsController(ReadyClaims claims) {
+        this.claims = claims;
+    }
+
+    @PostMapping(path = "/v0/agents/{agentId}/claims", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    DeferredResult<Envelopes.ClaimsBody> claim(@PathVariable String agentId,
+                                               @RequestBody(required = false) Envelopes.ClaimsRequest request) {
+        int max = request == null || request.max() == null ? 1 : request.max();
+        Duration wait = wait(request == null ? null : request.waitFor());
+        DeferredResult<Envelopes.ClaimsBody> result = new DeferredResult<>(wait.toMillis() + 30_000L);
+        claims.claim(agentId, max, wait).whenComplete((won, error) -> {
+            if (error != null) {
+                result.setErrorResult(error instanceof Exception e ? e : new IllegalStateException(error));
+            } else {
+                result.setResult(new Envelopes.ClaimsBody(won.stream()
+                        .map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node())).toList()));
+            }
+        });
+        return result;
+    }
+
+    private static Duration wait(String text) {
+        if (text == null || text.isBlank()) {
+            return Duration.ZERO;
+        }
+        try {
+            return DurationStyle.detectAndParse(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "wait must be a duration such as \"3s\" or \"500ms\".",
+                    Map.of("field", "wait"));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.adagio.control;
+
+import com.github.f4b6a3.ulid.UlidCreator;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Event;
+import io.adagio.model.EventType;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Cursor;
+import io.adagio.repository.CursoredEvent;
+import io.adagio.repository.EventFilter;
+import io.adagio.repository.EventSink;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.Repository;
+import io.adagio.repository.Subscription;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * Claims in batches with a long poll (protocol v2): up to {@code max} READY nodes of the agent's runtimes at
+ * once, or, when none is ready, waiting up to {@code wait} for one — on no thread: a waiting claim is an event
+ * subscription that tries again on each NODE_READY of the agent's runtimes, and a timer that answers the empty
+ * list. A claim and the timeout exclude each other, so nothing won is left unanswered by this replica. Every
+ * call renews the agent's lease.
+ */
+public final class ReadyClaims implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReadyClaims.class);
+    /** The most nodes one call claims. */
+    public static final int MAX_BATCH = 1000;
+
+    private final Repository repository;
+    private final Agents agents;
+    private final ControlMetrics metrics;
+    private final ScheduledExecutorService timer;
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    public ReadyClaims(Repository repository, Agents agents, ControlMetrics metrics, MeterRegistry registry) {
+        this.repository = repository;
+        this.agents = agents;
+        this.metrics = metrics;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-claim-waits");
+            t.setDaemon(true);
+            return t;
+        });
+        Gauge.builder("adagio.claims.waiting", waiting, AtomicInteger::get)
+                .description("Batch claims waiting for a node to become ready").register(registry);
+    }
+
+    /** How many claims are waiting now. */
+    public int waiting() {
+        return waiting.get();
+    }
+
+    /** The longest a claim may wait: a third of the lease TTL, so an agent waiting still renews its lease. */
+    public Duration maxWait() {
+        return agents.ttl().dividedBy(3);
+    }
+
+    /**
+     * Claims up to {@code max} READY nodes for the agent, waiting up to {@code wait} for at least one.
+     *
+     * @return the claims won (empty when none came in time)
+     * @throws InvalidRequestException when {@code max} or {@code wait} is out of range
+     * @throws LeaseNotFoundException  when the agent holds no live lease
+     */
+    public CompletableFuture<List<ClaimOutcome>> claim(String agentId, int max, Duration wait) {
+        if (max < 1 || max > MAX_BATCH) {
+            throw new InvalidRequestException("max must be between 1 and " + MAX_BATCH + ".", Map.of("field", "max"));
+        }
+        if (wait.isNegative() || wait.compareTo(maxWait()) > 0) {
+            throw new InvalidRequestException("wait must be between 0s and " + maxWait().toMillis()
+                    + "ms (a third of the lease TTL).", Map.of("field", "wait"));
+        }
+        Agent agent = agents.heartbeat(agentId).agent();
+        List<ClaimOutcome> now = claimNow(agentId, max);
+        if (!now.isEmpty() || wait.isZero()) {
+            return CompletableFuture.completedFuture(now);
+        }
+        return new Wait(agent, max).start(wait);
+    }
+
+    private List<ClaimOutcome> claimNow(String agentId, int max) {
+        List<ClaimOutcome> won = repository.claimReady(agentId, max,
+                () -> Claim.of(UlidCreator.getMonotonicUlid().toString()));
+        won.forEach(c -> metrics.claim(true));
+        return won;
+    }
+
+    /** One waiting claim. */
+    private final class Wait implements EventSink {
+        private final Agent agent;
+        private final int max;
+        private final CompletableFuture<List<ClaimOutcome>> answer = new CompletableFuture<>();
+        private volatile Subscription subscription;
+
+        Wait(Agent agent, int max) {
+            this.agent = agent;
+            this.max = max;
+        }
+
+        CompletableFuture<List<ClaimOutcome>> start(Duration wait) {
+            waiting.incrementAndGet();
+            answer.whenComplete((r, e) -> {
+                waiting.decrementAndGet();
+                Subscription s = subscription;
+                if (s != null) {
+                    s.close();
+                }
+            });
+            Set<String> runtimes = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
+            subscription = repository.subscribe(new EventFilter(Set.of(EventType.NODE_READY), runtimes), null, this);
+            if (answer.isDone()) {
+                subscription.close();
+            }
+            timer.schedule(() -> answer(List.of()), wait.toNanos(), TimeUnit.NANOSECONDS);
+            return answer;
+        }
+
+        /** Tries to claim; the answer, once given, is final, and no claim is made after it. */
+        private synchronized void tryClaim() {
+            if (answer.isDone()) {
+                return;
+            }
+            try {
+                List<ClaimOutcome> won = claimNow(agent.id(), max);
+                if (!won.isEmpty()) {
+                    answer.complete(won);
+                }
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        }
+
+        private synchronized void answer(List<ClaimOutcome> none) {
+            answer.complete(none);
+        }
+
+        @Override
+        public void onSnapshot(Cursor position, List<Event> current, boolean reset) {
+            if (!current.isEmpty()) {
+                tryClaim();
+            }
+        }
+
+        @Override
+        public void onEvent(CursoredEvent event) {
+            tryClaim();
+        }
+
+        @Override
+        public void onClose() {
+            answer(List.of());
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        log.debug("claim waits stopped");
+    }
+}
