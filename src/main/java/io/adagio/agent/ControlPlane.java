@@ -62,7 +62,11 @@ public interface ControlPlane extends AutoCloseable {
     /** Ends the agent's lease (nodes it holds are orphaned). */
     void unregister(String agentId) throws Unavailable;
 
-    ClaimReply claim(String runId, String node, String agentId) throws Unavailable;
+    /**
+     * Claims a node for the agent. {@code requestId} names this request: a retry with the same one (after an
+     * answer that was lost) answers the same claim instead of "not claimed".
+     */
+    ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable;
 
     /**
      * What a finish came to: whether it counted (false: the claim was stale or the node is gone, nothing to

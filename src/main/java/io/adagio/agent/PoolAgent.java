@@ -171,10 +171,12 @@ final class PoolAgent {
         }
     }
 
+    /** Claims, retrying while the control plane is unreachable with the same request id (so a lost answer is not lost). */
     private ControlPlane.ClaimReply claim(Hints.Hint hint) throws InterruptedException {
+        String requestId = java.util.UUID.randomUUID().toString();
         for (int attempt = 0; running; attempt++) {
             try {
-                ControlPlane.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id);
+                ControlPlane.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id, requestId);
                 if (r instanceof ControlPlane.ClaimReply.NotRegistered && attempt == 0) {
                     client.register(id, runtimeNames());
                     continue;

@@ -69,9 +69,9 @@ public final class LocalControlPlane implements ControlPlane {
     }
 
     @Override
-    public ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
+    public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
         try {
-            ClaimOutcome out = nodes.claim(runId, node, agentId, null);
+            ClaimOutcome out = nodes.claim(runId, node, agentId, io.adagio.model.Claim.of(requestId));
             return out.claimed() ? new ClaimReply.Claimed(out.claim(), out.node()) : new ClaimReply.NotClaimed();
         } catch (LeaseNotFoundException e) {
             return new ClaimReply.NotRegistered();

@@ -2,6 +2,7 @@ package io.adagio.control;
 
 import com.github.f4b6a3.ulid.UlidCreator;
 import io.adagio.model.Claim;
+import io.adagio.model.MetadataValues;
 import io.adagio.model.Node;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
@@ -14,6 +15,7 @@ import io.adagio.repository.StaleClaimException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -34,16 +36,23 @@ public final class Nodes {
     /**
      * Claims a node for an agent; see {@link Repository#claimNode}.
      *
-     * @param requested the claim the agent asks for (its id and metadata), or null
+     * @param requested what the agent asks for: its metadata, and an id naming this request (a retry with the
+     *                  same id by the same agent answers the same claim); the claim's token is minted here
      * @throws InvalidRequestException when no agent is named
      */
     public ClaimOutcome claim(String runId, String name, String agentId, Claim requested) {
         if (agentId == null || agentId.isBlank()) {
             throw new InvalidRequestException("agent_id is required.", Map.of("field", "agent_id"));
         }
-        String id = requested == null || requested.id() == null || requested.id().isBlank()
-                ? UlidCreator.getMonotonicUlid().toString() : requested.id();
-        Claim claim = new Claim(id, requested == null ? Map.of() : requested.metadata());
+        // the token that fences finishes is always minted here; an id the agent sends names its request, so a
+        // retry of a claim whose answer was lost answers the same claim
+        String id = UlidCreator.getMonotonicUlid().toString();
+        Map<String, MetadataValues> metadata = new LinkedHashMap<>(requested == null ? Map.of() : requested.metadata());
+        metadata.remove(Claim.REQUEST_ID);
+        if (requested != null && requested.id() != null && !requested.id().isBlank()) {
+            metadata.put(Claim.REQUEST_ID, MetadataValues.of(requested.id()));
+        }
+        Claim claim = new Claim(id, metadata);
         ClaimOutcome out = repository.claimNode(runId, name, agentId, claim);
         metrics.claim(out.claimed());
         if (out.claimed()) {

@@ -13,6 +13,21 @@ public record Claim(String id, Map<String, MetadataValues> metadata) {
         metadata = metadata == null ? Map.of() : metadata;
     }
 
+    /** The metadata key of the request id a claimer gave its claim (its retries carry the same). */
+    public static final String REQUEST_ID = "adagio.request_id";
+
+    /** The request id this claim was made for, or null. */
+    public String requestId() {
+        MetadataValues v = metadata.get(REQUEST_ID);
+        return v == null || v.values().isEmpty() ? null : v.values().get(0);
+    }
+
+    /** Whether both claims were made for the same (non-null) request id. */
+    public boolean sameRequestAs(Claim other) {
+        String mine = requestId();
+        return mine != null && other != null && mine.equals(other.requestId());
+    }
+
     /** A claim with an id and no metadata. */
     public static Claim of(String id) {
         return new Claim(id, Map.of());

@@ -78,7 +78,9 @@ public interface Repository {
 
     /**
      * Claims a node for an agent. Exactly one of any number of concurrent claims on a claimable (READY or
-     * orphaned) node wins; the node's RUNNING state then lives on the agent's lease.
+     * orphaned) node wins; the node's RUNNING state then lives on the agent's lease. A claim carrying the same
+     * request id ({@link Claim#requestId}) as the claim by which this agent holds the node now is a retry whose
+     * answer was lost: it answers that claim, changing nothing.
      *
      * @return claimed with the RUNNING node (inputs and earlier attempts filled in), or not claimed when the
      *         node is RUNNING or COMPLETED

@@ -90,12 +90,12 @@ abstract class ControlPlaneContract {
         port.register(two, List.of("debug"));
         String run = start(Graphs.single("a"));
 
-        ControlPlane.ClaimReply first = port.claim(run, "a", one);
+        ControlPlane.ClaimReply first = port.claim(run, "a", one, unique("req"));
         assertThat(first).isInstanceOf(ControlPlane.ClaimReply.Claimed.class);
         ControlPlane.ClaimReply.Claimed claimed = (ControlPlane.ClaimReply.Claimed) first;
         assertThat(claimed.node().status()).isEqualTo(NodeStatus.RUNNING);
         assertThat(claimed.claim().id()).isNotBlank();
-        assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+        assertThat(port.claim(run, "a", two, unique("req"))).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
 
         Result ok = Result.of(Conclusion.SUCCESS, "done");
         assertThat(port.finish(run, "a", one, "not-the-claim", ok, 0).accepted()).as("a stale claim").isFalse();
@@ -105,20 +105,33 @@ abstract class ControlPlaneContract {
         assertThat(port.finish(run, "a", one, claimed.claim().id(), ok, 0).accepted()).as("repeated, identical").isTrue();
         assertThat(repository.inspectNode(run, "a").status()).isEqualTo(NodeStatus.COMPLETED);
         assertThat(repository.inspectNode(run, "a").attempts()).containsExactly(ok);
-        assertThat(port.claim(run, "a", two)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+        assertThat(port.claim(run, "a", two, unique("req"))).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+    }
+
+    @Test
+    void aClaimRetriedWithItsRequestIdAnswersTheSameClaim() throws Exception {
+        String agent = unique("retrier");
+        port.register(agent, List.of("debug"));
+        String run = start(Graphs.single("a"));
+        ControlPlane.ClaimReply first = port.claim(run, "a", agent, "request-1");
+        ControlPlane.ClaimReply again = port.claim(run, "a", agent, "request-1");
+        assertThat(first).isInstanceOf(ControlPlane.ClaimReply.Claimed.class);
+        assertThat(again).isInstanceOfSatisfying(ControlPlane.ClaimReply.Claimed.class, c -> assertThat(c.claim().id())
+                .isEqualTo(((ControlPlane.ClaimReply.Claimed) first).claim().id()));
+        assertThat(port.claim(run, "a", agent, "request-2")).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
     }
 
     @Test
     void claimsThatCannotBeHadAreRefusedWithTheirReason() throws Exception {
         String agent = unique("refused");
         String run = start(Graphs.chain(2, "debug"));
-        assertThat(port.claim(run, "n0", agent)).as("no lease").isInstanceOf(ControlPlane.ClaimReply.NotRegistered.class);
+        assertThat(port.claim(run, "n0", agent, unique("req"))).as("no lease").isInstanceOf(ControlPlane.ClaimReply.NotRegistered.class);
         port.register(agent, List.of("debug"));
-        assertThat(port.claim(run, "n1", agent)).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
+        assertThat(port.claim(run, "n1", agent, unique("req"))).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
                 r -> assertThat(r.type()).endsWith("node-not-ready"));
-        assertThat(port.claim(run, "nope", agent)).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
+        assertThat(port.claim(run, "nope", agent, unique("req"))).isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class,
                 r -> assertThat(r.type()).endsWith("node-not-found"));
-        assertThat(port.claim("01JNOSUCHRUN0000000000000A", "n0", agent))
+        assertThat(port.claim("01JNOSUCHRUN0000000000000A", "n0", agent, unique("req")))
                 .isInstanceOfSatisfying(ControlPlane.ClaimReply.Refused.class, r -> assertThat(r.type()).endsWith("run-not-found"));
         assertThat(port.finish("01JNOSUCHRUN0000000000000A", "n0", agent, "c", Result.of(Conclusion.SUCCESS, "x"), 0)
                 .accepted()).isFalse();
@@ -131,14 +144,14 @@ abstract class ControlPlaneContract {
         port.register(agent, List.of("debug"));
         port.register(other, List.of("debug"));
         String run = start(Graphs.chain(2, "debug"));
-        ControlPlane.ClaimReply.Claimed first = (ControlPlane.ClaimReply.Claimed) port.claim(run, "n0", agent);
+        ControlPlane.ClaimReply.Claimed first = (ControlPlane.ClaimReply.Claimed) port.claim(run, "n0", agent, unique("req"));
         ControlPlane.Finish f = port.finish(run, "n0", agent, first.claim().id(), Result.of(Conclusion.SUCCESS, "0"), 1);
         assertThat(f.accepted()).isTrue();
         assertThat(f.next()).singleElement().satisfies(c -> {
             assertThat(c.node().name()).isEqualTo("n1");
             assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
         });
-        assertThat(port.claim(run, "n1", other)).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+        assertThat(port.claim(run, "n1", other, unique("req"))).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
         ControlPlane.Finish last = port.finish(run, "n1", agent, f.next().get(0).claim().id(),
                 Result.of(Conclusion.SUCCESS, "1"), 1);
         assertThat(last.accepted()).isTrue();

@@ -560,11 +560,17 @@ class OpenApiConformanceTest {
                 409, "stale-claim", "different repeat");
         expect(post(Req.VALID, nodes + "a/claim", "{\"agent_id\":\"" + agent + "\"}"), 200, null, "claim a completed node");
 
-        // b: fails once (retried), then succeeds with base64 output and a claim id of the agent's choosing
+        // b: fails once (retried), then succeeds with base64 output; the claim names its request, so a retry
+        // of it answers the same claim (its token minted by the server)
         Http.Reply b1 = post(Req.VALID, nodes + "b/claim", "{\"agent_id\":\"" + other + "\",\"claim\":{\"id\":\"mine-1\"}}");
+        String tokenB1 = b1.json().path("claim").path("id").asString();
+        assertThat(tokenB1).isNotEqualTo("mine-1");
+        Http.Reply b1again = post(Req.VALID, nodes + "b/claim", "{\"agent_id\":\"" + other + "\",\"claim\":{\"id\":\"mine-1\"}}");
+        expect(b1again, 200, null, "a claim retried with its request id");
+        assertThat(b1again.json().path("claim").path("id").asString()).isEqualTo(tokenB1);
         assertThat(new String(Base64.getDecoder().decode(b1.json().path("node").path("inputs").path("a").asString()), StandardCharsets.UTF_8))
                 .isEqualTo("hello a");
-        post(Req.VALID, nodes + "b/finish", "{\"claim\":{\"id\":\"mine-1\"},\"result\":{\"conclusion\":\"fail\",\"output\":\""
+        post(Req.VALID, nodes + "b/finish", "{\"claim\":{\"id\":\"" + tokenB1 + "\"},\"result\":{\"conclusion\":\"fail\",\"output\":\""
                 + Base64.getEncoder().encodeToString("no".getBytes(StandardCharsets.UTF_8)) + "\"}}");
         get(Req.VALID, nodes + "b");
         String claimB = post(Req.VALID, nodes + "b/claim", "{\"agent_id\":\"" + other + "\",\"claim\":{\"id\":\"\"}}").json().path("claim").path("id").asString();

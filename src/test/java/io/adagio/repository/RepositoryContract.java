@@ -9,6 +9,7 @@ import io.adagio.model.Conclusion;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.GraphSpec;
+import io.adagio.model.MetadataValues;
 import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
@@ -441,6 +442,29 @@ public abstract class RepositoryContract {
         });
         assertThat(repo.inspectNode(id, "a").status()).isEqualTo(NodeStatus.RUNNING);
         assertThat(repo.listAgents()).extracting(Agent::id).contains("beating");
+    }
+
+    @Test
+    void aClaimRetriedWithItsRequestIdAnswersTheSameClaim() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        String id = start(Graphs.single("a")).id();
+        Claim first = new Claim(claimId(), Map.of(Claim.REQUEST_ID, MetadataValues.of("req-1")));
+        ClaimOutcome won = repo.claimNode(id, "a", "agent-1", first);
+        assertThat(won.claimed()).isTrue();
+        Claim retry = new Claim(claimId(), Map.of(Claim.REQUEST_ID, MetadataValues.of("req-1")));
+        ClaimOutcome again = repo.claimNode(id, "a", "agent-1", retry);
+        assertThat(again.claimed()).as("the answer of a claim that committed while its answer was lost").isTrue();
+        assertThat(again.claim().id()).isEqualTo(won.claim().id());
+        assertThat(again.node().attempts()).isEmpty();
+        assertThat(repo.claimNode(id, "a", "agent-2", new Claim(claimId(), Map.of(Claim.REQUEST_ID,
+                MetadataValues.of("req-1")))).claimed()).as("another agent's request").isFalse();
+        assertThat(repo.claimNode(id, "a", "agent-1", new Claim(claimId(), Map.of(Claim.REQUEST_ID,
+                MetadataValues.of("req-2")))).claimed()).as("another request").isFalse();
+        assertThat(repo.claimNode(id, "a", "agent-1", Claim.of(claimId())).claimed()).as("no request id").isFalse();
+        assertThat(repo.inspectNode(id, "a").claim().id()).isEqualTo(won.claim().id());
+        finish(id, "a", won.claim().id(), Result.of(Conclusion.SUCCESS, "once"));
+        assertThat(repo.claimNode(id, "a", "agent-1", retry).claimed()).as("the node completed").isFalse();
     }
 
     // ---- claiming ready nodes in batches --------------------------------------------------------------------

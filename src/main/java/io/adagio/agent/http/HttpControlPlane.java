@@ -80,8 +80,8 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     @Override
-    public ClaimReply claim(String runId, String node, String agentId) throws Unavailable {
-        Map<String, Object> body = Map.of("agent_id", agentId);
+    public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
+        Map<String, Object> body = Map.of("agent_id", agentId, "claim", Map.of("id", requestId));
         HttpResponse<String> r = send(request(nodePath(runId, node) + "/claim").POST(jsonBody(body)));
         if (r.statusCode() == 200) {
             JsonNode tree = json.readTree(r.body());

@@ -89,6 +89,10 @@ final class EtcdTransitions {
         return txns.retry(what, attempt -> {
             long leaseId = lease.getAsLong();
             NodeFacts facts = reader.read(runId, name);
+            if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
+                    && facts.runningLease() == leaseId) {
+                return Optional.of(new ClaimOutcome(true, facts.node().claim(), facts.node()));
+            }
             ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
                 throw new NodeNotReadyException(runId, name);

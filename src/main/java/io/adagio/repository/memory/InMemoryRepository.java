@@ -238,6 +238,10 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             StoredRun r = run(runId);
             Node node = r.nodes[r.index(name)];
             leases.requireLive(agentId);
+            if (node.status() == NodeStatus.RUNNING && claim.sameRequestAs(node.claim())
+                    && agentId.equals(leases.holder(new NodeRef(runId, name)))) {
+                return new ClaimOutcome(true, node.claim(), node);
+            }
             ClaimDecision d = Transitions.claim(node, claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
                 throw new NodeNotReadyException(runId, name);
