@@ -61,7 +61,8 @@ final class Envelopes {
     }
 
     /** The answer to a claim; claim and node are present only when claimed. */
-    record ClaimBody(boolean claimed, Claim claim, Node node) {
+    record ClaimBody(boolean claimed, Claim claim, Node node,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("run_id") String runId) {
     }
 
     /** {@code POST /v0/agents/{id}/claims}: how many nodes at most, and how long to wait for one. */
@@ -70,6 +71,23 @@ final class Envelopes {
 
     /** The claims a batch claim won (each RUNNING, held by the agent); empty when none came in time. */
     record ClaimsBody(List<ClaimBody> claims) {
+    }
+
+    /** {@code POST /v0/agents/{id}/finishes}: several finishes of the agent's claims, and how many new claims. */
+    record FinishesRequest(List<FinishItem> finishes, Integer next) {
+    }
+
+    /** One finish of a batch: which node, the claim that holds it, the result. */
+    record FinishItem(@JsonProperty("run_id") String runId, String node, ClaimRef claim, ResultBody result) {
+    }
+
+    /** How one finish of a batch went: {@code finished} (with the node), {@code stale} or {@code not_found}. */
+    record FinishOutcome(@JsonProperty("run_id") String runId, String node, String outcome,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("finished") Node finished) {
+    }
+
+    /** The answers in the order of the finishes, and the new claims. */
+    record FinishesBody(List<FinishOutcome> results, List<ClaimBody> next) {
     }
 
     /** The finished node and, when the finish asked for {@code next}, the nodes claimed for its agent. */

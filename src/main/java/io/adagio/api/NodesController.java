@@ -37,7 +37,7 @@ class NodesController {
                               @RequestBody Envelopes.ClaimRequest request) {
         ClaimOutcome out = nodes.claim(runId, name, request == null ? null : request.agentId(),
                 request == null ? null : request.claim());
-        return new Envelopes.ClaimBody(out.claimed(), out.claim(), out.node());
+        return new Envelopes.ClaimBody(out.claimed(), out.claim(), out.node(), out.runId());
     }
 
     @PostMapping("/finish")
@@ -47,11 +47,15 @@ class NodesController {
         int next = request == null || request.next() == null ? 0 : request.next();
         Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
         return new Envelopes.FinishBody(finished.node(), request == null || request.next() == null ? null
-                : finished.next().stream().map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node())).toList());
+                : finished.next().stream().map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node(), c.runId())).toList());
     }
 
     private static Result result(Envelopes.FinishRequest request) {
-        Envelopes.ResultBody r = request == null ? null : request.result();
+        return result(request == null ? null : request.result());
+    }
+
+    /** A result as agents send it; the conclusion in any case. */
+    static Result result(Envelopes.ResultBody r) {
         if (r == null || r.conclusion() == null || !CONCLUSIONS.contains(r.conclusion().toUpperCase(Locale.ROOT))) {
             throw new ApiException(ProblemType.INVALID_REQUEST, "result.conclusion must be SUCCESS, FAIL or ERROR.",
                     Map.of("field", "result.conclusion"));

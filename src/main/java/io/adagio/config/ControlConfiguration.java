@@ -1,6 +1,7 @@
 package io.adagio.config;
 
 import io.adagio.control.AgentStreams;
+import io.adagio.control.BatchFinishes;
 import io.adagio.control.Agents;
 import io.adagio.control.ControlMetrics;
 import io.adagio.control.LocalControlPlane;
@@ -41,6 +42,11 @@ class ControlConfiguration {
     @Bean(destroyMethod = "close")
     ReadyClaims readyClaims(Repository repository, Agents agents, ControlMetrics metrics, MeterRegistry registry) {
         return new ReadyClaims(repository, agents, metrics, registry);
+    }
+
+    @Bean
+    BatchFinishes batchFinishes(Agents agents, Nodes nodes, ReadyClaims claims) {
+        return new BatchFinishes(agents, nodes, claims);
     }
 
     @Bean

@@ -59,6 +59,7 @@ class BatchClaimsTest {
             assertThat(c.path("claimed").asBoolean()).isTrue();
             assertThat(c.path("node").path("status").asString()).isEqualTo("RUNNING");
             assertThat(c.path("claim").path("id").asString()).isNotBlank();
+            assertThat(c.path("run_id").asString()).as("a batch may hold nodes of any run").hasSize(26);
             names.add(c.path("node").path("spec").path("name").asString());
         }
         return names;
@@ -106,6 +107,60 @@ class BatchClaimsTest {
         long t0 = System.nanoTime();
         assertThat(claimed(http.post("/v0/agents/" + agent + "/claims", "{\"max\": 1, \"wait\": \"300ms\"}"))).isEmpty();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void severalFinishesAreAnsweredEachOnItsOwnAndBringTheNextClaims() {
+        String runtime = unique("rt");
+        String agent = unique("finisher");
+        register(agent, runtime);
+        String chain = http.put("/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"" + runtime
+                + "\"},{\"name\":\"b\",\"runtime\":\"" + runtime + "\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"b\"}]}}")
+                .json().path("run").path("id").asString();
+        String single = start(runtime, "c");
+        Http.Reply batch = http.post("/v0/agents/" + agent + "/claims", "{\"max\": 2}");
+        assertThat(claimed(batch)).containsExactlyInAnyOrder("a", "c");
+        String claimA = null;
+        String claimC = null;
+        for (JsonNode c : batch.json().path("claims")) {
+            if (c.path("node").path("spec").path("name").asString().equals("a")) {
+                claimA = c.path("claim").path("id").asString();
+            } else {
+                claimC = c.path("claim").path("id").asString();
+            }
+        }
+        String ok = "\"result\":{\"conclusion\":\"SUCCESS\",\"output_text\":\"done\"}";
+        Http.Reply r = http.post("/v0/agents/" + agent + "/finishes", "{\"next\": 2, \"finishes\": ["
+                + "{\"run_id\":\"" + chain + "\",\"node\":\"a\",\"claim\":{\"id\":\"" + claimA + "\"}," + ok + "},"
+                + "{\"run_id\":\"" + single + "\",\"node\":\"c\",\"claim\":{\"id\":\"" + claimC + "\"}," + ok + "},"
+                + "{\"run_id\":\"" + single + "\",\"node\":\"c\",\"claim\":{\"id\":\"not-the-claim\"}," + ok + "},"
+                + "{\"run_id\":\"01JNOSUCHRUN0000000000000A\",\"node\":\"x\",\"claim\":{\"id\":\"c\"}," + ok + "}]}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<String> outcomes = new ArrayList<>();
+        r.json().path("results").forEach(o -> outcomes.add(o.path("node").asString() + ":" + o.path("outcome").asString()));
+        assertThat(outcomes).containsExactly("a:finished", "c:finished", "c:stale", "x:not_found");
+        assertThat(r.json().path("results").get(0).path("finished").path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(r.json().path("next")).singleElement().satisfies(n -> {
+            assertThat(n.path("node").path("spec").path("name").asString()).isEqualTo("b");
+            assertThat(n.path("node").path("status").asString()).isEqualTo("RUNNING");
+        });
+        assertThat(http.get("/v0/runs/" + single).json().path("run").path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void badBatchFinishesAreProblemsAndChangeNothing() {
+        String agent = unique("bad-finisher");
+        register(agent, unique("rt"));
+        Http.Reply empty = http.post("/v0/agents/" + agent + "/finishes", "{\"finishes\": []}");
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.json().path("field").asString()).isEqualTo("finishes");
+        Http.Reply noClaim = http.post("/v0/agents/" + agent + "/finishes",
+                "{\"finishes\": [{\"run_id\":\"r\",\"node\":\"n\",\"result\":{\"conclusion\":\"SUCCESS\"}}]}");
+        assertThat(noClaim.status()).isEqualTo(400);
+        Http.Reply ghost = http.post("/v0/agents/" + unique("ghost") + "/finishes",
+                "{\"finishes\": [{\"run_id\":\"r\",\"node\":\"n\",\"claim\":{\"id\":\"c\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}");
+        assertThat(ghost.status()).isEqualTo(409);
+        assertThat(ghost.json().path("type").asString()).endsWith("/agent-not-registered");
     }
 
     @Test

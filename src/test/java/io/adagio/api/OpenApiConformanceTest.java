@@ -603,6 +603,16 @@ class OpenApiConformanceTest {
         expect(post(Req.INVALID, "/v0/agents/" + agent + "/claims", "{\"max\":0}"), 400, "invalid-request", "batch of none");
         expect(post(Req.ANY, "/v0/agents/" + agent + "/claims", "{\"wait\":\"1h\"}"), 400, "invalid-request", "wait past a third of the TTL");
         expect(post(Req.VALID, "/v0/agents/ghost-agent/claims", "{\"max\":1}"), 409, "agent-not-registered", "batch claim without lease");
+        String claimQ = batch.json().path("claims").get(0).path("claim").path("id").asString();
+        Http.Reply many = post(Req.VALID, "/v0/agents/" + agent + "/finishes", "{\"next\":1,\"finishes\":[{\"run_id\":\""
+                + batch.json().path("claims").get(0).path("run_id").asString() + "\",\"node\":\"q\",\"claim\":{\"id\":\"" + claimQ + "\"},\"result\":{\"conclusion\":\"SUCCESS\"}},"
+                + "{\"run_id\":\"" + ULID_NOBODY + "\",\"node\":\"q\",\"claim\":{\"id\":\"x\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}");
+        expect(many, 200, null, "batch finish");
+        assertThat(many.json().path("results").get(0).path("outcome").asString()).isEqualTo("finished");
+        assertThat(many.json().path("results").get(1).path("outcome").asString()).isEqualTo("not_found");
+        expect(post(Req.INVALID, "/v0/agents/" + agent + "/finishes", "{\"finishes\":[]}"), 400, "invalid-request", "batch finish of nothing");
+        expect(post(Req.VALID, "/v0/agents/ghost-agent/finishes", "{\"finishes\":[{\"run_id\":\"" + ULID_NOBODY
+                + "\",\"node\":\"q\",\"claim\":{\"id\":\"x\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}"), 409, "agent-not-registered", "batch finish without lease");
         get(Req.VALID, "/v0/runs/" + run + "/graph");
 
         // a failure for good: x fails, y is skipped, the run FAILED

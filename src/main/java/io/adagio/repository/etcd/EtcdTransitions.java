@@ -91,7 +91,7 @@ final class EtcdTransitions {
             NodeFacts facts = reader.read(runId, name);
             if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
                     && facts.runningLease() == leaseId) {
-                return Optional.of(new ClaimOutcome(true, facts.node().claim(), facts.node()));
+                return Optional.of(ClaimOutcome.won(runId, facts.node().claim(), facts.node()));
             }
             ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
@@ -109,7 +109,7 @@ final class EtcdTransitions {
                     PutOption.builder().withLeaseId(leaseId).build()));
             try {
                 return txns.commit(facts.guards(keys), ops, what)
-                        ? Optional.of(new ClaimOutcome(true, claim, claimed.node())) : Optional.empty();
+                        ? Optional.of(ClaimOutcome.won(runId, claim, claimed.node())) : Optional.empty();
             } catch (LeaseGone e) {
                 throw new LeaseNotFoundException(agentId);
             }
@@ -203,7 +203,7 @@ final class EtcdTransitions {
             for (NodeFacts f : reader.read(shape.id(), p.get().targets(shape.topology())).values()) {
                 if (f.node().status() == NodeStatus.RUNNING && f.runningLease() == holder
                         && Dispatch.madeBy(f.node().claim(), finishing)) {
-                    out.add(new ClaimOutcome(true, f.node().claim(), f.node()));
+                    out.add(ClaimOutcome.won(shape.id(), f.node().claim(), f.node()));
                 }
             }
         }

@@ -240,7 +240,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             leases.requireLive(agentId);
             if (node.status() == NodeStatus.RUNNING && claim.sameRequestAs(node.claim())
                     && agentId.equals(leases.holder(new NodeRef(runId, name)))) {
-                return new ClaimOutcome(true, node.claim(), node);
+                return ClaimOutcome.won(runId, node.claim(), node);
             }
             ClaimDecision d = Transitions.claim(node, claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
@@ -250,7 +250,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 set(r, c.node());
                 leases.hold(new NodeRef(runId, name), agentId);
                 steps.commit(events);
-                return new ClaimOutcome(true, claim, c.node());
+                return ClaimOutcome.won(runId, claim, c.node());
             }
             return ClaimOutcome.notClaimed();
         }
@@ -277,7 +277,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                         instanceof ClaimDecision.Claimed c) {
                     set(r, c.node());
                     leases.hold(ref, agentId);
-                    out.add(new ClaimOutcome(true, c.node().claim(), c.node()));
+                    out.add(ClaimOutcome.won(ref.runId(), c.node().claim(), c.node()));
                 }
             }
             if (!out.isEmpty()) {
@@ -332,7 +332,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     Node n = r.nodes[r.index(target)];
                     if (n.status() == NodeStatus.RUNNING && Dispatch.madeBy(n.claim(), finishing)
                             && next.agentId().equals(leases.holder(new NodeRef(r.id, target)))) {
-                        out.add(new ClaimOutcome(true, n.claim(), n));
+                        out.add(ClaimOutcome.won(r.id, n.claim(), n));
                     }
                 }
             });
@@ -353,7 +353,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     && Transitions.claim(node, next.claimFor(finishing), clock.instant()) instanceof ClaimDecision.Claimed c) {
                 set(r, c.node());
                 leases.hold(new NodeRef(r.id, name), next.agentId());
-                out.add(new ClaimOutcome(true, c.node().claim(), c.node()));
+                out.add(ClaimOutcome.won(r.id, c.node().claim(), c.node()));
             }
         }
         return out;

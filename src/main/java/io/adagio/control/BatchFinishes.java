@@ -1,0 +1,85 @@
+package io.adagio.control;
+
+import io.adagio.model.Node;
+import io.adagio.model.Result;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Finished;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.StaleClaimException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Several finishes of one agent in one call (protocol v2), each answered on its own, and up to {@code next}
+ * new claims in the answer: first the nodes the finishes make READY (eager dispatch), then other READY nodes
+ * of the agent's runtimes. Renews the agent's lease.
+ */
+public final class BatchFinishes {
+    /** The most finishes one call carries. */
+    public static final int MAX_BATCH = 1000;
+
+    private final Agents agents;
+    private final Nodes nodes;
+    private final ReadyClaims claims;
+
+    public BatchFinishes(Agents agents, Nodes nodes, ReadyClaims claims) {
+        this.agents = agents;
+        this.nodes = nodes;
+        this.claims = claims;
+    }
+
+    /** One finish of the batch. */
+    public record Item(String runId, String node, String claimId, Result result) {
+    }
+
+    /** How one finish went: {@code finished} (with the node), {@code stale} or {@code not_found}. */
+    public record Outcome(String runId, String node, String outcome, Node finished) {
+    }
+
+    /** The answers, in the order of the finishes, and the new claims. */
+    public record Answer(List<Outcome> results, List<ClaimOutcome> next) {
+    }
+
+    /**
+     * @throws InvalidRequestException            when there are no or too many finishes, or {@code next} is out
+     *                                            of range, or a finish names no claim; nothing is finished
+     * @throws io.adagio.repository.LeaseNotFoundException when the agent holds no live lease
+     */
+    public Answer finish(String agentId, List<Item> items, int next) {
+        if (items == null || items.isEmpty() || items.size() > MAX_BATCH) {
+            throw new InvalidRequestException("finishes must hold 1 to " + MAX_BATCH + " results.",
+                    Map.of("field", "finishes"));
+        }
+        if (next < 0 || next > ReadyClaims.MAX_BATCH) {
+            throw new InvalidRequestException("next must be between 0 and " + ReadyClaims.MAX_BATCH + ".",
+                    Map.of("field", "next"));
+        }
+        for (Item i : items) {
+            if (i.runId() == null || i.node() == null || i.claimId() == null || i.claimId().isBlank()) {
+                throw new InvalidRequestException("every finish needs run_id, node and claim.id.",
+                        Map.of("field", "finishes"));
+            }
+        }
+        agents.heartbeat(agentId);
+        List<Outcome> results = new ArrayList<>();
+        List<ClaimOutcome> claimed = new ArrayList<>();
+        for (Item i : items) {
+            try {
+                Finished f = nodes.finish(i.runId(), i.node(), i.claimId(), i.result(), agentId, next - claimed.size());
+                claimed.addAll(f.next());
+                results.add(new Outcome(i.runId(), i.node(), "finished", f.node()));
+            } catch (StaleClaimException e) {
+                results.add(new Outcome(i.runId(), i.node(), "stale", null));
+            } catch (NotFoundException e) {
+                results.add(new Outcome(i.runId(), i.node(), "not_found", null));
+            }
+        }
+        if (claimed.size() < next) {
+            claimed.addAll(claims.claim(agentId, next - claimed.size(), Duration.ZERO).join());
+        }
+        return new Answer(results, claimed);
+    }
+}
