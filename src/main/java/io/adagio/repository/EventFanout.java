@@ -115,13 +115,6 @@ public final class EventFanout implements AutoCloseable {
         return s;
     }
 
-    /** How many subscriptions are open. */
-    public int size() {
-        synchronized (lock) {
-            return subscriptions.size();
-        }
-    }
-
     private void wakeAll() {
         List<Sub> all;
         synchronized (lock) {

@@ -49,10 +49,6 @@ public final class HttpControlPlane implements ControlPlane {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     }
 
-    URI base() {
-        return base;
-    }
-
     @Override
     public long register(String agentId, List<String> runtimes) throws Unavailable {
         Map<String, Object> body = Map.of("runtimes", runtimes.stream().map(r -> Map.of("name", r)).toList());

@@ -116,11 +116,6 @@ final class MemoryLeases {
         return lease == null ? Optional.empty() : Optional.of(lease.agent);
     }
 
-    /** How many leases and held nodes are remembered (for tests of forgetting). */
-    int size() {
-        return leases.size() + holders.size();
-    }
-
     private Lease require(String agentId) {
         Lease lease = live(agentId);
         if (lease == null) {
