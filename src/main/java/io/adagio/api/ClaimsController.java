@@ -35,7 +35,7 @@ class ClaimsController {
                 result.setErrorResult(error instanceof Exception e ? e : new IllegalStateException(error));
             } else {
                 result.setResult(new Envelopes.ClaimsBody(won.stream()
-                        .map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node(), c.runId())).toList()));
+                        .map(Envelopes.ClaimBody::of).toList()));
             }
         });
         return result;

@@ -9,6 +9,7 @@ import io.adagio.model.MetadataValues;
 import io.adagio.model.Node;
 import io.adagio.model.Run;
 import io.adagio.model.Stats;
+import io.adagio.repository.ClaimOutcome;
 
 import java.util.List;
 import java.util.Map;
@@ -60,9 +61,15 @@ final class Envelopes {
     record ClaimRequest(@JsonProperty("agent_id") String agentId, Claim claim) {
     }
 
-    /** The answer to a claim; claim and node are present only when claimed. */
-    record ClaimBody(boolean claimed, Claim claim, Node node,
+    /**
+     * The answer to a claim; claim and node are present only when claimed. {@code claim.id} is the token the
+     * finish must present: only the claimer sees it (the node's own {@code claim} reads as every reader sees it).
+     */
+    record ClaimBody(boolean claimed, ClaimView.Issued claim, Node node,
                      @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("run_id") String runId) {
+        static ClaimBody of(ClaimOutcome out) {
+            return new ClaimBody(out.claimed(), ClaimView.Issued.of(out.claim()), out.node(), out.runId());
+        }
     }
 
     /** {@code POST /v0/agents/{id}/claims}: how many nodes at most, and how long to wait for one. */

@@ -32,6 +32,6 @@ class FinishesController {
         return new Envelopes.FinishesBody(
                 a.results().stream().map(o -> new Envelopes.FinishOutcome(o.runId(), o.node(), o.outcome(), o.finished()))
                         .toList(),
-                a.next().stream().map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node(), c.runId())).toList());
+                a.next().stream().map(Envelopes.ClaimBody::of).toList());
     }
 }

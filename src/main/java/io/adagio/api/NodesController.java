@@ -37,7 +37,7 @@ class NodesController {
                               @RequestBody Envelopes.ClaimRequest request) {
         ClaimOutcome out = nodes.claim(runId, name, request == null ? null : request.agentId(),
                 request == null ? null : request.claim());
-        return new Envelopes.ClaimBody(out.claimed(), out.claim(), out.node(), out.runId());
+        return Envelopes.ClaimBody.of(out);
     }
 
     @PostMapping("/finish")
@@ -47,7 +47,7 @@ class NodesController {
         int next = request == null || request.next() == null ? 0 : request.next();
         Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
         return new Envelopes.FinishBody(finished.node(), request == null || request.next() == null ? null
-                : finished.next().stream().map(c -> new Envelopes.ClaimBody(true, c.claim(), c.node(), c.runId())).toList());
+                : finished.next().stream().map(Envelopes.ClaimBody::of).toList());
     }
 
     private static Result result(Envelopes.FinishRequest request) {

@@ -157,6 +157,40 @@ class AgentProtocolTest {
     }
 
     @Test
+    void onlyTheClaimerSeesTheTokenReadersSeeTheRequestIdAndMetadata() {
+        String agent = register(unique("holder"), "proto");
+        String run = start("proto", "named", "anonymous");
+        Http.Reply named = http.post("/v0/runs/" + run + "/nodes/named/claim", "{\"agent_id\":\"" + agent
+                + "\",\"claim\":{\"id\":\"my-request-1\",\"metadata\":{\"host\":{\"values\":[\"box-1\"]}}}}");
+        String token = named.json().path("claim").path("id").asString();
+        assertThat(token).matches("[0-9A-HJKMNP-TV-Z]{26}");
+        assertThat(named.json().path("claim").path("metadata").path("host").path("values").get(0).asString())
+                .isEqualTo("box-1");
+        assertThat(named.json().path("node").path("claim").path("id").asString())
+                .as("the node inside the answer reads as every reader sees it").isEqualTo("my-request-1");
+        String anonymousToken = claim(run, "anonymous", agent).json().path("claim").path("id").asString();
+
+        for (String read : List.of("/v0/runs/" + run, "/v0/runs/" + run + "/nodes/named", "/v0/runs?limit=10",
+                "/v0/runs/" + run + "/nodes/anonymous")) {
+            String body = http.get(read).body();
+            assertThat(body).as(read).doesNotContain(token).doesNotContain(anonymousToken).doesNotContain("adagio.");
+        }
+        JsonNode claim = http.get("/v0/runs/" + run + "/nodes/named").json().path("node").path("claim");
+        assertThat(claim.path("id").asString()).isEqualTo("my-request-1");
+        assertThat(claim.path("metadata").path("host").path("values").get(0).asString()).isEqualTo("box-1");
+        JsonNode anonymous = http.get("/v0/runs/" + run + "/nodes/anonymous").json().path("node").path("claim");
+        assertThat(anonymous.has("id")).as("no request id, so no id at all").isFalse();
+        assertThat(anonymous.path("metadata").isEmpty()).isTrue();
+
+        Http.Reply byRequestId = finish(run, "named", "my-request-1", "FAIL", "not mine to finish");
+        assertThat(byRequestId.status()).as("what a reader sees does not finish the node").isEqualTo(409);
+        assertThat(byRequestId.problem()).isEqualTo("stale-claim");
+        Http.Reply done = finish(run, "named", token, "SUCCESS", "mine");
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.body()).doesNotContain(token);
+    }
+
+    @Test
     void claimsAndFinishesRejectBadRequests() {
         String agent = register(unique("strict"), "proto");
         String run = start("proto", "a");
