@@ -100,7 +100,7 @@ public final class Nodes {
         log.debug("run {} node {} finished {} -> {}", runId, name, result.conclusion(), node.status());
         metrics.finished(result.conclusion(), node.status());
         finished.next().forEach(c -> metrics.claim(true));
-        if (node.status() == NodeStatus.COMPLETED && repository.isRunCompleted(runId)) {
+        if (finished.runCompleted()) {
             Run run = repository.inspectRun(runId);
             log.info("run {} completed: {}", runId, run.outcome());
             metrics.runFinished(run.outcome());

@@ -5,10 +5,11 @@ import io.adagio.model.Node;
 import java.util.List;
 
 /**
- * What a finish came to: the finished node, and the nodes it made READY that were claimed for the finishing
- * agent in the same step ({@link Dispatch}).
+ * What a finish came to: the finished node, the nodes it made READY that were claimed for the finishing agent in
+ * the same step ({@link Dispatch}), and whether this finish completed its run (its last node completed: true for
+ * exactly one finish of a run, never for a repeated one).
  */
-public record Finished(Node node, List<ClaimOutcome> next) {
+public record Finished(Node node, List<ClaimOutcome> next, boolean runCompleted) {
     public Finished {
         next = List.copyOf(next);
     }

@@ -583,6 +583,45 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void exactlyOneFinishCompletesARunEvenWhenTheLastOnesFinishAtOnce() throws Exception {
+        agent("agent-1");
+        for (int round = 0; round < 3; round++) {
+            String id = start(Graphs.fanOut(8, "debug")).id();
+            Node root = claimWinner(id, "root");
+            assertThat(repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE)
+                    .runCompleted()).as("a finish that leaves nodes to run").isFalse();
+            List<Node> leaves = new ArrayList<>();
+            for (String leaf : repo.inspectRun(id).nodes().stream().map(Node::name).filter(n -> !n.equals("root")).toList()) {
+                leaves.add(claimWinner(id, leaf));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(leaves.size());
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Finished>> finishes = new ArrayList<>();
+                for (Node leaf : leaves) {
+                    finishes.add(pool.submit(() -> {
+                        go.await();
+                        return repo.finishNode(id, leaf.name(), leaf.claim().id(), Result.of(Conclusion.SUCCESS, "x"),
+                                Dispatch.NONE);
+                    }));
+                }
+                go.countDown();
+                int completing = 0;
+                for (Future<Finished> f : finishes) {
+                    completing += f.get(60, TimeUnit.SECONDS).runCompleted() ? 1 : 0;
+                }
+                assertThat(completing).as("round %d: finishes that say they completed the run", round).isEqualTo(1);
+            } finally {
+                pool.shutdownNow();
+            }
+            Node last = leaves.get(0);
+            assertThat(repo.finishNode(id, last.name(), last.claim().id(), Result.of(Conclusion.SUCCESS, "x"),
+                    Dispatch.NONE).runCompleted()).as("a repeated finish completes nothing").isFalse();
+            assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+    }
+
+    @Test
     void aRepeatedFinishAnswersTheSameDispatchedClaim() throws Exception {
         agent("agent-1");
         String id = start(Graphs.chain(2, "debug")).id();

@@ -16,7 +16,9 @@ import io.etcd.jetcd.options.PutOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -30,6 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Agents and their leases: {@code agents/<id>} is put with the agent's lease, and its value carries the lease
  * id, so any replica can renew ({@code keepAliveOnce}) or revoke it. A lease that etcd no longer knows is
  * {@link LeaseGone}, answered as {@link LeaseNotFoundException}.
+ * <p>
+ * Claims and finishes need the agent's lease and runtimes on every call; {@link #known} answers them from what
+ * this replica read or wrote last, for up to {@link #CACHE_FOR}. The lease cannot be wrong for long: a put with a
+ * lease that ended fails ({@link LeaseGone}), and callers then {@link #forget} it and read again; a runtime
+ * change registered through another replica is seen here within {@link #CACHE_FOR}.
  */
 final class EtcdAgents {
     private static final Logger log = LoggerFactory.getLogger(EtcdAgents.class);
@@ -41,10 +48,21 @@ final class EtcdAgents {
     private final EtcdCalls calls;
     private final KeyRanges ranges;
     private final GuardedTxns txns;
+    /** How long what this replica read or wrote of an agent answers {@link #known}. */
+    static final Duration CACHE_FOR = Duration.ofSeconds(1);
+
     /** Lease ids of agents registered through this replica (the agent key holds them for every replica). */
     private final Map<String, Long> knownLeases = new ConcurrentHashMap<>();
+    /** The agent key's value as this replica last read or wrote it, and when. */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    private final Clock clock;
 
-    EtcdAgents(KV kv, Lease leases, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, GuardedTxns txns) {
+    private record Seen(EtcdCodec.StoredAgent agent, Instant at) {
+    }
+
+    EtcdAgents(KV kv, Lease leases, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, GuardedTxns txns,
+               Clock clock) {
+        this.clock = clock;
         this.kv = kv;
         this.leases = leases;
         this.keys = keys;
@@ -85,12 +103,14 @@ final class EtcdAgents {
                 long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
                 leaseId = calls.await(leases.grant(seconds), "granting a lease to " + agent.id()).getID();
             }
-            ByteSequence value = codec.agent(new EtcdCodec.StoredAgent(agent, leaseId, ttlMillis));
+            EtcdCodec.StoredAgent registered = new EtcdCodec.StoredAgent(agent, leaseId, ttlMillis);
+            ByteSequence value = codec.agent(registered);
             try {
                 if (txns.commit(List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(readRevision))),
                         List.of(Op.put(key, value, PutOption.builder().withLeaseId(leaseId).build())),
                         "registering agent " + agent.id())) {
                     knownLeases.put(agent.id(), leaseId);
+                    seen.put(agent.id(), new Seen(registered, clock.instant()));
                     return Optional.of(new AgentLease(agent, Duration.ofMillis(ttlMillis)));
                 }
             } catch (LeaseGone e) {
@@ -105,9 +125,13 @@ final class EtcdAgents {
 
     /** @throws LeaseNotFoundException when the agent's lease is gone */
     AgentLease heartbeat(String agentId) {
-        Optional<EtcdCodec.StoredAgent> stored = stored(agentId);
+        Optional<EtcdCodec.StoredAgent> stored = known(agentId);
+        if (stored.isPresent() && !renew(stored.get().leaseId())) {
+            stored = stored(agentId); // it may have registered again, with a new lease, through another replica
+        }
         if (stored.isEmpty() || !renew(stored.get().leaseId())) {
             knownLeases.remove(agentId);
+            forget(agentId);
             throw new LeaseNotFoundException(agentId);
         }
         return new AgentLease(stored.get().agent(), Duration.ofMillis(stored.get().ttlMillis()));
@@ -115,6 +139,7 @@ final class EtcdAgents {
 
     /** Revokes the agent's lease: etcd deletes its agent key and its running keys (they become orphaned). */
     void unregister(String agentId) {
+        forget(agentId);
         Long known = knownLeases.remove(agentId);
         Set<Long> ids = new HashSet<>();
         stored(agentId).ifPresent(a -> ids.add(a.leaseId()));
@@ -136,13 +161,36 @@ final class EtcdAgents {
      * @throws LeaseNotFoundException when it has none
      */
     long leaseOf(String agentId) {
-        return stored(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId)).leaseId();
+        return known(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId)).leaseId();
     }
 
-    /** The agent key's value (the agent and its lease id), if it exists. */
+    /**
+     * The agent and its lease id as this replica read or wrote them at most {@link #CACHE_FOR} ago, or else as
+     * stored now. A caller that finds the lease ended {@link #forget}s it.
+     */
+    Optional<EtcdCodec.StoredAgent> known(String agentId) {
+        Seen s = seen.get(agentId);
+        if (s != null && clock.instant().isBefore(s.at().plus(CACHE_FOR))) {
+            return Optional.of(s.agent());
+        }
+        return stored(agentId);
+    }
+
+    /** Forgets what this replica knew of the agent: the next {@link #known} reads it. */
+    void forget(String agentId) {
+        seen.remove(agentId);
+    }
+
+    /** The agent key's value (the agent and its lease id), if it exists, read now. */
     Optional<EtcdCodec.StoredAgent> stored(String agentId) {
         GetResponse got = calls.await(kv.get(Keys.bytes(keys.agent(agentId))), "reading agent " + agentId);
-        return got.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.agent(got.getKvs().get(0).getValue()));
+        if (got.getKvs().isEmpty()) {
+            seen.remove(agentId);
+            return Optional.empty();
+        }
+        EtcdCodec.StoredAgent agent = codec.agent(got.getKvs().get(0).getValue());
+        seen.put(agentId, new Seen(agent, clock.instant()));
+        return Optional.of(agent);
     }
 
     /** Renews a lease once; false when it does not exist any more. */

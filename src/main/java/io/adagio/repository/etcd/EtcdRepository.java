@@ -75,7 +75,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         RunShapes shapes = new RunShapes(kv, keys, codec, calls);
         NodeReader reader = new NodeReader(kv, keys, codec, calls);
         this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader);
-        this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns);
+        this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns, clock);
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns);
         this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock);
         WatchTranslator translator = new WatchTranslator(keys, shapes);

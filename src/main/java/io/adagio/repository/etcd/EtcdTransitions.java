@@ -19,8 +19,8 @@ import io.adagio.repository.StaleClaimException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.options.GetOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -80,14 +79,17 @@ final class EtcdTransitions {
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
         EtcdRuns.requireNode(runs.shape(runId), name);
-        return claim(runId, name, agentId, claim, () -> agents.leaseOf(agentId));
+        return claim(runId, name, agentId, claim, new Holder(agentId));
     }
 
-    /** A claim on the agent's lease, as {@code lease} says it is (read again on every attempt, or known). */
-    private ClaimOutcome claim(String runId, String name, String agentId, Claim claim, LongSupplier lease) {
+    /** A claim on the agent's lease, as {@code holder} knows it (read again when it turns out to have ended). */
+    private ClaimOutcome claim(String runId, String name, String agentId, Claim claim, Holder holder) {
         String what = "claiming " + runId + "/" + name;
         return txns.retry(what, attempt -> {
-            long leaseId = lease.getAsLong();
+            long leaseId = holder.lease();
+            if (leaseId < 0) {
+                throw new LeaseNotFoundException(agentId);
+            }
             NodeFacts facts = reader.read(runId, name);
             if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
                     && facts.runningLease() == leaseId) {
@@ -101,17 +103,13 @@ final class EtcdTransitions {
                 return Optional.of(ClaimOutcome.notClaimed());
             }
             List<Op> ops = new ArrayList<>();
-            ops.add(Op.put(Keys.bytes(keys.node(runId, name)), codec.node(claimed.node()), PutOption.DEFAULT));
-            if (facts.node().status() != NodeStatus.NONE) {
-                ops.add(Op.delete(Keys.bytes(keys.state(facts.node().status(), runId, name)), DeleteOption.DEFAULT));
-            }
-            ops.add(Op.put(Keys.bytes(keys.state(NodeStatus.RUNNING, runId, name)), ByteSequence.EMPTY,
-                    PutOption.builder().withLeaseId(leaseId).build()));
+            Propagator.writes(keys, codec, runId, facts.node().status(), claimed.node(), leaseId, ops);
             try {
                 return txns.commit(facts.guards(keys), ops, what)
                         ? Optional.of(ClaimOutcome.won(runId, claim, claimed.node())) : Optional.empty();
             } catch (LeaseGone e) {
-                throw new LeaseNotFoundException(agentId);
+                holder.ended();
+                return Optional.empty();
             }
         });
     }
@@ -121,7 +119,8 @@ final class EtcdTransitions {
      * run first), each in a claim transaction of its own; a node another claimer took first is skipped.
      */
     List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
-        EtcdCodec.StoredAgent agent = agents.stored(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
+        EtcdCodec.StoredAgent agent = agents.known(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
+        Holder holder = new Holder(agentId);
         List<ClaimOutcome> out = new ArrayList<>();
         if (max <= 0) {
             return out;
@@ -132,7 +131,7 @@ final class EtcdTransitions {
                 if (shape.isPresent() && shape.get().topology().contains(ref.name())
                         && agent.agent().runs(shape.get().topology().spec(ref.name()).runtime())) {
                     try {
-                        ClaimOutcome c = claim(ref.runId(), ref.name(), agentId, claims.get(), agent::leaseId);
+                        ClaimOutcome c = claim(ref.runId(), ref.name(), agentId, claims.get(), holder);
                         if (c.claimed()) {
                             out.add(c);
                         }
@@ -146,20 +145,32 @@ final class EtcdTransitions {
         return out;
     }
 
+    /**
+     * The finish: one read of the node (with its children, when they are few) and, in the common case, one
+     * transaction that settles the node, passes its output on, claims the children it makes READY for the
+     * finishing agent (eager dispatch) and counts whether the run is complete.
+     */
     Finished finish(String runId, String name, String claimId, Result result, Dispatch next) {
         RunShape shape = runs.shape(runId);
         EtcdRuns.requireNode(shape, name);
         Topology topology = shape.topology();
-        Optional<EtcdCodec.StoredAgent> agent = next.agentId() == null ? Optional.empty() : agents.stored(next.agentId());
-        long holder = next.agentId() == null ? 0 : agent.map(EtcdCodec.StoredAgent::leaseId).orElse(-1L);
-        List<String> readied = new ArrayList<>();
+        Holder holder = next.agentId() == null ? null : new Holder(next.agentId());
+        List<String> children = topology.children(name);
+        List<String> read = new ArrayList<>(1 + children.size());
+        read.add(name);
+        if (children.size() <= SMALL_FINISH) {
+            read.addAll(children); // a successful finish changes them: read them with the node
+        }
+        List<ClaimOutcome> dispatched = new ArrayList<>();
         boolean[] repeat = {false};
+        boolean[] completed = {false};
         Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
-            readied.clear();
-            NodeFacts facts = reader.read(runId, name);
-            FinishDecision d = Transitions.settle(facts.node(), claimId, result, clock.instant());
+            dispatched.clear();
+            Map<String, NodeFacts> facts = reader.read(runId, read);
+            NodeFacts own = facts.get(name);
+            FinishDecision d = Transitions.settle(own.node(), claimId, result, clock.instant());
             if (d instanceof FinishDecision.Stale
-                    || d instanceof FinishDecision.Applied && holder != 0 && facts.runningLease() != holder) {
+                    || d instanceof FinishDecision.Applied && holder != null && !holder.holds(own.runningLease())) {
                 throw new StaleClaimException(runId, name, claimId);
             }
             if (d instanceof FinishDecision.Repeated repeated) {
@@ -171,28 +182,45 @@ final class EtcdTransitions {
             }
             Node finished = ((FinishDecision.Applied) d).finished();
             Optional<Propagation> propagation = Transitions.propagation(topology, finished);
-            if (propagation.isPresent() && attempt < SINGLE_TXN_ATTEMPTS) {
+            Step step = new Step(shape, finished);
+            step.settle(own);
+            boolean inSteps = false;
+            if (propagation.isPresent()) {
                 List<String> targets = propagation.get().targets(topology);
-                if (targets.size() <= SMALL_FINISH) {
-                    Optional<Boolean> committed = atOnce(shape, facts, finished, propagation.get(), targets, readied);
-                    if (committed.isPresent()) {
-                        return committed.get() ? Optional.of(finished) : Optional.empty();
-                    }
-                }
+                inSteps = attempt >= SINGLE_TXN_ATTEMPTS || targets.size() > SMALL_FINISH
+                        || !step.passOn(propagation.get(), targets.stream()
+                        .map(t -> facts.containsKey(t) ? facts.get(t) : null).toList(), targets,
+                        next.max() > 0 ? holder : null, next, claimId);
             }
-            List<Op> ops = new ArrayList<>();
-            Propagator.writes(keys, codec, runId, facts.node().status(), finished, ops);
-            propagation.ifPresent(p -> ops.add(propagator.recordIntent(runId, p)));
-            if (!txns.commit(facts.guards(keys), ops, "finishing " + runId + "/" + name)) {
+            if (inSteps) {
+                step = new Step(shape, finished);
+                step.settle(own);
+                step.ops.add(propagator.recordIntent(runId, propagation.get()));
+            }
+            try {
+                Optional<Boolean> done = step.commit(!inSteps && finished.status() == NodeStatus.COMPLETED);
+                if (done.isEmpty()) {
+                    return Optional.empty();
+                }
+                completed[0] = done.get();
+            } catch (LeaseGone e) {
+                if (holder != null) {
+                    holder.ended(); // the finishing agent's lease ended while dispatching to it: it cannot hold more
+                }
                 return Optional.empty();
             }
-            propagation.ifPresent(p -> passOn(shape, p));
+            dispatched.addAll(step.claimed);
+            if (inSteps) {
+                passOn(shape, propagation.get());
+                completed[0] = finished.status() == NodeStatus.COMPLETED && runs.isRunCompleted(runId);
+            }
             return Optional.of(finished);
         });
-        if (repeat[0] && next.max() > 0) {
-            return new Finished(node, dispatchedBefore(shape, node, claimId, holder));
+        if (repeat[0]) {
+            return new Finished(node, next.max() > 0 ? dispatchedBefore(shape, node, claimId, holder.lease()) : List.of(),
+                    false);
         }
-        return new Finished(node, agent.map(a -> dispatch(shape, readied, claimId, next, a)).orElse(List.of()));
+        return new Finished(node, dispatched, completed[0]);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
@@ -211,58 +239,133 @@ final class EtcdTransitions {
     }
 
     /**
-     * Claims up to {@code next.max()} of the nodes a finish made READY for the finishing agent, each in a claim
-     * transaction of its own (a node someone else claimed first is skipped).
+     * One finish transaction being built: the finished node, the targets it passes on to (each guarded as read),
+     * the children it claims for the finishing agent, and optionally a count of the run's completed nodes.
      */
-    private List<ClaimOutcome> dispatch(RunShape shape, List<String> readied, String finishing, Dispatch next,
-                                        EtcdCodec.StoredAgent agent) {
-        List<ClaimOutcome> out = new ArrayList<>();
-        for (String name : readied) {
-            if (out.size() >= next.max()) {
-                break;
-            }
-            if (agent.agent().runs(shape.topology().spec(name).runtime())) {
-                try {
-                    ClaimOutcome claimed = claim(shape.id(), name, next.agentId(), next.claimFor(finishing),
-                            agent::leaseId);
-                    if (claimed.claimed()) {
-                        out.add(claimed);
-                    }
-                } catch (NodeNotReadyException | LeaseNotFoundException e) {
-                    break;
+    private final class Step {
+        private final RunShape shape;
+        private final Node finished;
+        private final List<Cmp> guards = new ArrayList<>();
+        private final List<Op> ops = new ArrayList<>();
+        private final List<ClaimOutcome> claimed = new ArrayList<>();
+        private long bytes;
+
+        Step(RunShape shape, Node finished) {
+            this.shape = shape;
+            this.finished = finished;
+        }
+
+        void settle(NodeFacts own) {
+            guards.addAll(own.guards(keys));
+            bytes += Propagator.writes(keys, codec, shape.id(), own.node().status(), finished, 0, ops);
+        }
+
+        /**
+         * Adds the propagation to every target ({@code read}: their facts, null when not read yet), claiming the
+         * ones it makes READY for {@code holder} (when not null) up to {@code next.max()}.
+         *
+         * @return false when it does not fit one transaction
+         */
+        boolean passOn(Propagation p, List<NodeFacts> read, List<String> targets, Holder holder, Dispatch next,
+                       String finishing) {
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                if (read.get(i) == null) {
+                    missing.add(targets.get(i));
                 }
             }
+            Map<String, NodeFacts> more = missing.isEmpty() ? Map.of() : reader.read(shape.id(), missing);
+            long lease = holder == null ? -1 : holder.lease();
+            Optional<EtcdCodec.StoredAgent> agent = holder == null ? Optional.empty() : holder.agent();
+            for (int i = 0; i < targets.size(); i++) {
+                NodeFacts target = read.get(i) != null ? read.get(i) : more.get(targets.get(i));
+                guards.addAll(target.guards(keys));
+                Optional<Node> after = p.apply(shape.topology(), target.node());
+                if (after.isEmpty()) {
+                    continue;
+                }
+                Node next2 = after.get();
+                long on = 0;
+                boolean readied = next2.status() == NodeStatus.READY && target.node().status() != NodeStatus.READY;
+                if (readied && lease > 0 && claimed.size() < next.max() && agent.isPresent()
+                        && agent.get().agent().runs(next2.spec().runtime())) {
+                    Claim claim = next.claimFor(finishing);
+                    if (Transitions.claim(next2, claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
+                        next2 = c.node();
+                        on = lease;
+                        claimed.add(ClaimOutcome.won(shape.id(), claim, next2));
+                    }
+                }
+                bytes += Propagator.writes(keys, codec, shape.id(), target.node().status(), next2, on, ops);
+            }
+            bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
+            return guards.size() + ops.size() + 1 <= Propagator.MAX_TXN_OPS && bytes <= Propagator.MAX_BYTES;
         }
-        return out;
+
+        /**
+         * Commits; with {@code count}, also counts the run's completed nodes in the same transaction.
+         *
+         * @return empty on a conflict; otherwise whether the run is complete (false without {@code count})
+         */
+        Optional<Boolean> commit(boolean count) {
+            if (count) {
+                String prefix = keys.statesOf(NodeStatus.COMPLETED, shape.id());
+                ops.add(Op.get(Keys.bytes(prefix),
+                        GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true).build()));
+            }
+            Optional<TxnResponse> r = txns.apply(guards, ops, "finishing " + shape.id() + "/" + finished.name());
+            if (r.isEmpty()) {
+                claimed.clear();
+                return Optional.empty();
+            }
+            return Optional.of(count && r.get().getGetResponses().get(0).getCount() == shape.topology().size());
+        }
     }
 
     /**
-     * The finished node and every target of its propagation in one transaction guarded by all of them.
-     *
-     * @return whether it committed (false: a conflict), or empty when it does not fit one transaction
+     * The lease of the agent a call is for, known from {@link EtcdAgents#known} (this replica's recent view) and
+     * read again when it turns out to be different or ended.
      */
-    private Optional<Boolean> atOnce(RunShape shape, NodeFacts facts, Node finished, Propagation p,
-                                     List<String> targets, List<String> readied) {
-        String runId = shape.id();
-        Map<String, NodeFacts> others = reader.read(runId, targets);
-        List<Cmp> guards = new ArrayList<>(facts.guards(keys));
-        List<Op> ops = new ArrayList<>();
-        long bytes = Propagator.writes(keys, codec, runId, facts.node().status(), finished, ops);
-        for (NodeFacts target : others.values()) {
-            guards.addAll(target.guards(keys));
-            Optional<Node> next = p.apply(shape.topology(), target.node());
-            if (next.isPresent()) {
-                bytes += Propagator.writes(keys, codec, runId, target.node().status(), next.get(), ops);
-                if (next.get().status() == NodeStatus.READY && target.node().status() != NodeStatus.READY) {
-                    readied.add(target.node().name());
-                }
+    private final class Holder {
+        private final String agentId;
+        private Optional<EtcdCodec.StoredAgent> agent;
+        private boolean fresh;
+
+        Holder(String agentId) {
+            this.agentId = agentId;
+        }
+
+        Optional<EtcdCodec.StoredAgent> agent() {
+            if (agent == null) {
+                agent = agents.known(agentId);
             }
+            return agent;
         }
-        bytes += guards.size() * (long) (keys.node(runId, finished.name()).length() + 40);
-        if (guards.size() + ops.size() > Propagator.MAX_TXN_OPS || bytes > Propagator.MAX_BYTES) {
-            return Optional.empty();
+
+        /** The agent's lease id, -1 when it has none. */
+        long lease() {
+            return agent().map(EtcdCodec.StoredAgent::leaseId).orElse(-1L);
         }
-        return Optional.of(txns.commit(guards, ops, "finishing " + runId + "/" + finished.name()));
+
+        /** Whether a running key on {@code lease} is held by this agent (reading the agent again when unsure). */
+        boolean holds(long runningLease) {
+            if (lease() == runningLease) {
+                return true;
+            }
+            if (!fresh) {
+                fresh = true;
+                agent = agents.stored(agentId);
+                return lease() == runningLease;
+            }
+            return false;
+        }
+
+        /** A write with the lease failed because it ended: read the agent once more (it may hold a new one). */
+        void ended() {
+            agents.forget(agentId);
+            agent = fresh ? Optional.empty() : agents.stored(agentId);
+            fresh = true;
+        }
     }
 
     /**

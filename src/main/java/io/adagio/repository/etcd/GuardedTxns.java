@@ -2,6 +2,7 @@ package io.adagio.repository.etcd;
 
 import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
 
@@ -31,6 +32,12 @@ final class GuardedTxns {
     boolean commit(List<Cmp> guards, List<Op> ops, String what) {
         return calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), what)
                 .isSucceeded();
+    }
+
+    /** Commits {@code ops} when every guard holds, answering the transaction's response; empty on a conflict. */
+    Optional<TxnResponse> apply(List<Cmp> guards, List<Op> ops, String what) {
+        TxnResponse r = calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), what);
+        return r.isSucceeded() ? Optional.of(r) : Optional.empty();
     }
 
     /**

@@ -138,7 +138,7 @@ final class Propagator {
                     continue;
                 }
                 guards.addAll(f.guards(keys));
-                bytes += writes(keys, codec, runId, f.node().status(), next.get(), ops);
+                bytes += writes(keys, codec, runId, f.node().status(), next.get(), 0, ops);
                 bytes += 5L * (keys.node(runId, f.node().name()).length() + 24);
             }
             if (ops.isEmpty()) {
@@ -211,7 +211,7 @@ final class Propagator {
      *
      * @return about how many bytes they send
      */
-    static long writes(Keys keys, EtcdCodec codec, String runId, NodeStatus before, Node next, List<Op> ops) {
+    static long writes(Keys keys, EtcdCodec codec, String runId, NodeStatus before, Node next, long lease, List<Op> ops) {
         int first = ops.size();
         ByteSequence value = codec.node(next);
         ByteSequence nodeKey = Keys.bytes(keys.node(runId, next.name()));
@@ -225,7 +225,8 @@ final class Propagator {
             }
             if (next.status() != NodeStatus.NONE) {
                 ByteSequence k = Keys.bytes(keys.state(next.status(), runId, next.name()));
-                ops.add(Op.put(k, ByteSequence.EMPTY, PutOption.DEFAULT));
+                ops.add(Op.put(k, ByteSequence.EMPTY,
+                        lease == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(lease).build()));
                 bytes += k.size();
             }
         }

@@ -103,7 +103,7 @@ final class MemoryTransitions {
             throw new StaleClaimException(runId, name, claimId);
         }
         if (d instanceof FinishDecision.Repeated rep) {
-            return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next));
+            return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next), false);
         }
         Node finished = ((FinishDecision.Applied) d).finished();
         nodes.set(r, finished);
@@ -123,7 +123,7 @@ final class MemoryTransitions {
         leases.release(ref);
         List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
         nodes.commit(events);
-        return new Finished(finished, claimed);
+        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent that still hold their nodes. Under the lock. */

@@ -1,0 +1,170 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.Graphs;
+import io.adagio.engine.RunFactory;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Conclusion;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.Finished;
+import io.adagio.support.EtcdProcess;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a step costs on etcd, counted call by call (the repository's own {@link EtcdObserver}) against a real
+ * etcd: a claim is one read and one transaction; a finish is one read (the node with its children) and one
+ * transaction, which also claims the child it makes READY for the finishing agent and says whether the run is
+ * complete. The clock is fixed, so what the replica knows of its agents stays fresh; the lease it knows is
+ * checked by etcd itself on every write.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EtcdStepCostIT {
+    private static EtcdProcess etcd;
+    private static Client admin;
+
+    private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
+    private final List<String> calls = new ArrayList<>();
+    private EtcdOptions options;
+    private EtcdRepository repo;
+
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdProcess.start();
+        admin = Client.builder().endpoints(etcd.endpoint()).build();
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        admin.close();
+        etcd.close();
+    }
+
+    @BeforeEach
+    void open() {
+        options = SharedEtcd.optionsOn(etcd, "cost", 1000);
+        repo = EtcdRepositories.open(options, clock);
+        repo.observe(new EtcdObserver() {
+            @Override
+            public synchronized void call(String kind, long nanos, boolean ok) {
+                calls.add(kind);
+            }
+
+            @Override
+            public void conflict() {
+            }
+        });
+        repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void close() {
+        repo.close();
+    }
+
+    private synchronized List<String> counted(Runnable r) {
+        calls.clear();
+        r.run();
+        return List.copyOf(calls);
+    }
+
+    private String start(io.adagio.model.GraphSpec graph) {
+        return repo.startRun(new RunFactory(clock).create(graph)).id();
+    }
+
+    @Test
+    void aClaimIsOneReadAndOneTransaction() {
+        String run = start(Graphs.single("a"));
+        ClaimOutcome[] won = new ClaimOutcome[1];
+        List<String> cost = counted(() -> won[0] = repo.claimNode(run, "a", "agent-1", Claim.of("c-1")));
+        assertThat(won[0].claimed()).isTrue();
+        assertThat(cost).containsExactly("txn", "txn");
+    }
+
+    @Test
+    void aChainStepIsOneReadAndOneTransactionThatAlsoClaimsTheNextNode() throws Exception {
+        String run = start(Graphs.chain(3, "debug"));
+        String claim = repo.claimNode(run, "n0", "agent-1", Claim.of("c-0")).claim().id();
+        Finished[] f = new Finished[1];
+        List<String> cost = counted(() -> f[0] = repo.finishNode(run, "n0", claim,
+                Result.of(Conclusion.SUCCESS, "zero"), new Dispatch("agent-1", 1, () -> "c-1")));
+        assertThat(cost).as("read the node and its child, then one transaction").containsExactly("txn", "txn");
+        assertThat(f[0].runCompleted()).isFalse();
+        assertThat(f[0].next()).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isEqualTo("n1");
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+        });
+
+        Keys keys = new Keys(options.namespace(), options.list());
+        KeyValue completed = only(keys.state(NodeStatus.COMPLETED, run, "n0"));
+        KeyValue running = only(keys.state(NodeStatus.RUNNING, run, "n1"));
+        assertThat(running.getModRevision()).as("the child was claimed in the finish's own transaction")
+                .isEqualTo(completed.getModRevision());
+        assertThat(running.getLease()).as("on the finishing agent's lease").isEqualTo(lease("agent-1"));
+        assertThat(admin.getKVClient().get(Keys.bytes(keys.state(NodeStatus.READY, run, "n1"))).get(5, TimeUnit.SECONDS)
+                .getKvs()).as("it was never READY: no agent was offered it").isEmpty();
+    }
+
+    @Test
+    void theLastFinishOfARunIsOneReadAndOneTransactionAndSaysSo() {
+        String run = start(Graphs.chain(2, "debug"));
+        String c0 = repo.claimNode(run, "n0", "agent-1", Claim.of("c-0")).claim().id();
+        String c1 = repo.finishNode(run, "n0", c0, Result.of(Conclusion.SUCCESS, "zero"),
+                new Dispatch("agent-1", 1, () -> "c-1")).next().get(0).claim().id();
+        Finished[] f = new Finished[1];
+        List<String> cost = counted(() -> f[0] = repo.finishNode(run, "n1", c1, Result.of(Conclusion.SUCCESS, "one"),
+                new Dispatch("agent-1", 1, () -> "c-2")));
+        assertThat(cost).containsExactly("txn", "txn");
+        assertThat(f[0].runCompleted()).isTrue();
+        assertThat(repo.isRunCompleted(run)).isTrue();
+    }
+
+    @Test
+    void aLeaseThatEndedIsNoticedAtTheNextWriteAndTheAgentReadAgain() throws Exception {
+        String run = start(Graphs.single("a"));
+        admin.getLeaseClient().revoke(lease("agent-1")).get(5, TimeUnit.SECONDS);
+        assertThat(repo.listAgents()).isEmpty();
+        // the replica still knows the old lease: the claim's write fails on it, the agent is read again, and it
+        // has no lease any more
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.claimNode(run, "a", "agent-1", Claim.of("c")))
+                .isInstanceOf(io.adagio.repository.LeaseNotFoundException.class);
+        assertThat(repo.inspectNode(run, "a").status()).isEqualTo(NodeStatus.READY);
+
+        repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
+        ClaimOutcome won = repo.claimNode(run, "a", "agent-1", Claim.of("c-2"));
+        assertThat(won.claimed()).isTrue();
+        assertThat(only(new Keys(options.namespace(), options.list()).state(NodeStatus.RUNNING, run, "a")).getLease())
+                .isEqualTo(lease("agent-1"));
+    }
+
+    private KeyValue only(String key) throws Exception {
+        List<KeyValue> kvs = admin.getKVClient().get(Keys.bytes(key)).get(5, TimeUnit.SECONDS).getKvs();
+        assertThat(kvs).as(key).hasSize(1);
+        return kvs.get(0);
+    }
+
+    private long lease(String agentId) throws Exception {
+        KeyValue agent = only(new Keys(options.namespace(), options.list()).agent(agentId));
+        return agent.getLease();
+    }
+}
