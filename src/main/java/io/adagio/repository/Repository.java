@@ -107,8 +107,8 @@ public interface Repository {
      * by the claim; its effect on other nodes is applied before this returns, and on a backend that must split a
      * large finish into several transactions it is recorded first and completed by any replica if this one dies.
      * Repeating a finish with the same claim and an identical result changes nothing and answers the node as it
-     * is. With a {@link Dispatch}, up to {@code next.max()} nodes this finish made READY (its children, or the
-     * node itself for a retry) whose runtime the agent offers are claimed for it, in the same step where the
+     * is. With a {@link Dispatch}, up to {@code next.max()} nodes this finish made READY (its children) whose
+     * runtime the agent offers are claimed for it, in the same step where the
      * backend can (then they are never announced as READY), else right after (a node someone else claimed first
      * is skipped); a backend that splits a large finish may claim fewer.
      *

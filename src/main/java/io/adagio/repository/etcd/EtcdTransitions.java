@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +50,10 @@ final class EtcdTransitions {
     private static final Logger log = LoggerFactory.getLogger(EtcdTransitions.class);
     /** The most targets a finish changes in its own transaction: (1 + 15) nodes × 8 compares and operations. */
     static final int SMALL_FINISH = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE - 1;
+    /** Nodes a batch claim claims in one transaction: 5 compares and 3 operations each, within etcd's 128. */
+    static final int CLAIMS_PER_TXN = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE;
+    /** Attempts at a batch claim's transaction before the nodes left are left to other claimers. */
+    private static final int BATCH_CLAIM_ATTEMPTS = 5;
     /** Attempts at a finish in one transaction before it is done in steps (fenced by the node alone). */
     private static final int SINGLE_TXN_ATTEMPTS = 3;
 
@@ -115,8 +120,10 @@ final class EtcdTransitions {
     }
 
     /**
-     * Claims up to {@code max} READY nodes of the agent's runtimes, in key order of their ready keys (oldest
-     * run first), each in a claim transaction of its own; a node another claimer took first is skipped.
+     * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@code 2 × max} ready
+     * keys (oldest run first), taken in a random order so that concurrent claimers rarely want the same node:
+     * one read of up to {@value #CLAIMS_PER_TXN} nodes and one transaction claiming all of them, guarded by
+     * everything read; on a conflict the nodes are read again and those still READY claimed.
      */
     List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
         EtcdCodec.StoredAgent agent = agents.known(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
@@ -125,24 +132,60 @@ final class EtcdTransitions {
         if (max <= 0) {
             return out;
         }
+        List<Keys.NodeRef> candidates = new ArrayList<>();
         ranges.visitKeys(keys.states(NodeStatus.READY), Math.max(16, 2 * max), readyKey -> {
             keys.parseState(Keys.text(readyKey.getKey())).map(Keys.StateKey::node).ifPresent(ref -> {
                 Optional<RunShape> shape = shapes.find(ref.runId());
                 if (shape.isPresent() && shape.get().topology().contains(ref.name())
                         && agent.agent().runs(shape.get().topology().spec(ref.name()).runtime())) {
-                    try {
-                        ClaimOutcome c = claim(ref.runId(), ref.name(), agentId, claims.get(), holder);
-                        if (c.claimed()) {
-                            out.add(c);
-                        }
-                    } catch (NodeNotReadyException e) {
-                        log.debug("{}/{} is not ready any more", ref.runId(), ref.name());
-                    }
+                    candidates.add(ref);
                 }
             });
-            return out.size() < max;
+            return candidates.size() < 2 * max;
         });
+        Collections.shuffle(candidates);
+        for (int from = 0; from < candidates.size() && out.size() < max; ) {
+            int n = Math.min(CLAIMS_PER_TXN, Math.min(max - out.size(), candidates.size() - from));
+            out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
+            from += n;
+        }
         return out;
+    }
+
+    /** Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left. */
+    private List<ClaimOutcome> claimAll(List<Keys.NodeRef> refs, String agentId, Holder holder, Supplier<Claim> claims) {
+        return txns.retry("claiming " + refs.size() + " nodes", attempt -> {
+            if (attempt >= BATCH_CLAIM_ATTEMPTS) {
+                return Optional.of(List.of()); // others keep taking them first: leave them to others
+            }
+            long lease = holder.lease();
+            if (lease < 0) {
+                throw new LeaseNotFoundException(agentId);
+            }
+            List<Cmp> guards = new ArrayList<>();
+            List<Op> ops = new ArrayList<>();
+            List<ClaimOutcome> won = new ArrayList<>();
+            for (NodeFacts f : reader.read(refs).values()) {
+                if (f.node().status() != NodeStatus.READY) {
+                    continue;
+                }
+                Claim claim = claims.get();
+                if (Transitions.claim(f.node(), claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
+                    guards.addAll(f.guards(keys));
+                    Propagator.writes(keys, codec, f.runId(), f.node().status(), c.node(), lease, ops);
+                    won.add(ClaimOutcome.won(f.runId(), claim, c.node()));
+                }
+            }
+            if (won.isEmpty()) {
+                return Optional.of(won);
+            }
+            try {
+                return txns.commit(guards, ops, "claiming " + won.size() + " nodes") ? Optional.of(won) : Optional.empty();
+            } catch (LeaseGone e) {
+                holder.ended();
+                return Optional.empty();
+            }
+        });
     }
 
     /**

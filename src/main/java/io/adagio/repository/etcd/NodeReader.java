@@ -43,21 +43,31 @@ final class NodeReader {
 
     /** The facts of each named node, by name. */
     Map<String, NodeFacts> read(String runId, Collection<String> names) {
+        List<Keys.NodeRef> refs = new ArrayList<>(names.size());
+        names.forEach(n -> refs.add(new Keys.NodeRef(runId, n)));
         Map<String, NodeFacts> out = new LinkedHashMap<>();
-        List<String> all = new ArrayList<>(names);
-        for (int from = 0; from < all.size(); from += PER_TXN) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + PER_TXN));
+        read(refs).forEach((ref, facts) -> out.put(ref.name(), facts));
+        return out;
+    }
+
+    /** The facts of each node, of any runs, in the order given. */
+    Map<Keys.NodeRef, NodeFacts> read(List<Keys.NodeRef> refs) {
+        Map<Keys.NodeRef, NodeFacts> out = new LinkedHashMap<>();
+        for (int from = 0; from < refs.size(); from += PER_TXN) {
+            List<Keys.NodeRef> chunk = refs.subList(from, Math.min(refs.size(), from + PER_TXN));
             List<Op> gets = new ArrayList<>(chunk.size() * 5);
-            for (String name : chunk) {
-                gets.add(Op.get(Keys.bytes(keys.node(runId, name)), GetOption.DEFAULT));
+            for (Keys.NodeRef ref : chunk) {
+                gets.add(Op.get(Keys.bytes(keys.node(ref.runId(), ref.name())), GetOption.DEFAULT));
                 for (NodeStatus s : Keys.KEYED) {
-                    gets.add(Op.get(Keys.bytes(keys.state(s, runId, name)), GetOption.DEFAULT));
+                    gets.add(Op.get(Keys.bytes(keys.state(s, ref.runId(), ref.name())), GetOption.DEFAULT));
                 }
             }
-            TxnResponse r = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading nodes of " + runId);
+            TxnResponse r = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(),
+                    "reading nodes of " + chunk.get(0).runId());
             List<GetResponse> got = r.getGetResponses();
             for (int i = 0; i < chunk.size(); i++) {
-                out.put(chunk.get(i), facts(runId, chunk.get(i), got.subList(i * 5, i * 5 + 5)));
+                Keys.NodeRef ref = chunk.get(i);
+                out.put(ref, facts(ref.runId(), ref.name(), got.subList(i * 5, i * 5 + 5)));
             }
         }
         return out;

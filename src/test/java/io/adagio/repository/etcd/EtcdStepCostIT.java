@@ -102,6 +102,35 @@ class EtcdStepCostIT {
     }
 
     @Test
+    void aBatchClaimIsOneRangeOneReadAndOneTransactionForUpToSixteenNodes() {
+        List<String> runs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            runs.add(start(Graphs.fanOut(0, "debug")));
+        }
+        String fan = start(Graphs.fanOut(20, "debug"));
+        String root = repo.claimNode(fan, "root", "agent-1", Claim.of("r")).claim().id();
+        repo.finishNode(fan, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        int[] n = {0};
+        List<ClaimOutcome> won = new ArrayList<>();
+        List<String> cost = counted(() -> won.addAll(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))));
+        assertThat(won).hasSize(12).allSatisfy(c -> assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING));
+        assertThat(cost).as("the ready keys, the nodes, one claim transaction").containsExactly("get", "txn", "txn");
+        assertThat(won.stream().map(c -> c.runId() + "/" + c.node().name()).distinct()).hasSize(12);
+
+        List<ClaimOutcome> rest = new ArrayList<>();
+        while (true) {
+            List<ClaimOutcome> batch = repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++));
+            if (batch.isEmpty()) {
+                break;
+            }
+            rest.addAll(batch);
+        }
+        assertThat(won.size() + rest.size()).as("5 single-node runs and 20 leaves, each claimed once").isEqualTo(25);
+        assertThat(java.util.stream.Stream.concat(won.stream(), rest.stream())
+                .map(c -> c.runId() + "/" + c.node().name()).distinct()).hasSize(25);
+    }
+
+    @Test
     void aChainStepIsOneReadAndOneTransactionThatAlsoClaimsTheNextNode() throws Exception {
         String run = start(Graphs.chain(3, "debug"));
         String claim = repo.claimNode(run, "n0", "agent-1", Claim.of("c-0")).claim().id();
