@@ -5,6 +5,7 @@ import io.adagio.model.Event;
 import io.adagio.model.Node;
 import io.adagio.model.Result;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -16,15 +17,43 @@ public interface ControlPlane extends AutoCloseable {
 
     /** The control plane did not answer usefully (unreachable, 5xx, store unavailable); try again later. */
     final class Unavailable extends Exception {
+        private final boolean mayHaveHappened;
+
+        /** The request may have reached the control plane, and done what it asked, before its answer was lost. */
         public Unavailable(String message, Throwable cause) {
+            this(message, cause, true);
+        }
+
+        private Unavailable(String message, Throwable cause, boolean mayHaveHappened) {
             super(message, cause);
+            this.mayHaveHappened = mayHaveHappened;
+        }
+
+        /** The request certainly never reached the control plane (e.g. the connection was refused). */
+        public static Unavailable notSent(String message, Throwable cause) {
+            return new Unavailable(message, cause, false);
+        }
+
+        /**
+         * Whether the control plane may have done what was asked although its answer was lost: a claim may
+         * then hold nodes for the agent that it was never told about.
+         */
+        public boolean mayHaveHappened() {
+            return mayHaveHappened;
+        }
+    }
+
+    /** The agent holds no live lease (it expired, or it never registered): register again. */
+    final class NotRegistered extends Exception {
+        public NotRegistered(String agentId) {
+            super("agent " + agentId + " is not registered");
         }
     }
 
     /** What a claim came to. */
     sealed interface ClaimReply {
-        /** The agent holds the node: run it, then finish with {@code claim.id()}. */
-        record Claimed(Claim claim, Node node) implements ClaimReply {
+        /** The agent holds the node of run {@code runId}: run it, then finish with {@code claim.id()}. */
+        record Claimed(String runId, Claim claim, Node node) implements ClaimReply {
         }
 
         /** Another agent holds it, or it completed: not an error. */
@@ -83,6 +112,55 @@ public interface ControlPlane extends AutoCloseable {
      * READY to be claimed for the agent in the same step (0: none).
      */
     Finish finish(String runId, String node, String agentId, String claimId, Result result, int next) throws Unavailable;
+
+    /**
+     * Claims up to {@code max} READY nodes of the agent's runtimes for it (protocol v2), each node exactly once
+     * across agents; when none is ready, waits up to {@code wait} (at most a third of the lease TTL) for one.
+     * Renews the lease. Orphaned nodes are never answered here (they come as NODE_ORPHANED events).
+     *
+     * @return the claims won, possibly from several runs; empty when none came within {@code wait}
+     * @throws NotRegistered when the agent holds no live lease
+     * @throws Unavailable   when no answer came; if {@link Unavailable#mayHaveHappened}, the control plane may
+     *                       hold nodes for the agent that it was never told about (they stay on its lease)
+     * @throws IllegalArgumentException when {@code max} or {@code wait} is out of range
+     */
+    List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+            throws Unavailable, NotRegistered, InterruptedException;
+
+    /** One finish of a batch: the node, the claim that holds it, and its result. */
+    record Finishing(String runId, String node, String claimId, Result result) {
+    }
+
+    /** How one finish of a batch went. */
+    enum Outcome {
+        /** It counted (or an identical finish had already counted). */
+        FINISHED,
+        /** The claim no longer holds the node, or the agent is not its holder: nothing changed. */
+        STALE,
+        /** No such run or node. */
+        NOT_FOUND
+    }
+
+    /** The answer to a batch finish: one outcome per finish, in order, and the new claims. */
+    record Finishes(List<Outcome> outcomes, List<ClaimReply.Claimed> next) {
+        public Finishes {
+            outcomes = List.copyOf(outcomes);
+            next = List.copyOf(next);
+        }
+    }
+
+    /**
+     * Finishes several nodes held by the agent (protocol v2), each answered on its own, and claims up to
+     * {@code next} new nodes for it: first nodes these finishes made READY (eager dispatch), then other READY
+     * nodes of its runtimes. Renews the lease. The same batch sent again records nothing more and answers the
+     * same outcomes and the same dispatched claims; other claims of a lost answer are not answered again.
+     *
+     * @throws NotRegistered when the agent holds no live lease (nothing was finished)
+     * @throws Unavailable   when no answer came (the finishes may have counted: send them again)
+     * @throws IllegalArgumentException when the batch is empty or too large, or {@code next} is out of range
+     */
+    Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
+            throws Unavailable, NotRegistered, InterruptedException;
 
     /**
      * Follows the agent's events (registering it with {@code runtimes}): the current set, or with

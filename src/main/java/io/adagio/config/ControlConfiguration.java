@@ -50,8 +50,9 @@ class ControlConfiguration {
     }
 
     @Bean
-    LocalControlPlane localControlPlane(Agents agents, Nodes nodes, AgentStreams streams) {
-        return new LocalControlPlane(agents, nodes, streams);
+    LocalControlPlane localControlPlane(Agents agents, Nodes nodes, AgentStreams streams, ReadyClaims readyClaims,
+                                        BatchFinishes batchFinishes) {
+        return new LocalControlPlane(agents, nodes, streams, readyClaims, batchFinishes);
     }
 
     @Bean

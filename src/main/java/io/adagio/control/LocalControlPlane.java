@@ -17,25 +17,34 @@ import io.adagio.repository.NotFoundException;
 import io.adagio.repository.StaleClaimException;
 import io.adagio.repository.Subscription;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The agent pool's port in process (mode {@code all}): direct calls into the application layer — the same
- * {@link Agents}, {@link Nodes} and event subscriptions the REST controllers use, so the same fencing and the
- * same metrics, its event streams counted and ended with the others — with no HTTP and no JSON. Answers exactly as the HTTP adapter does
- * ({@code ControlPlaneContract}).
+ * {@link Agents}, {@link Nodes}, {@link ReadyClaims}, {@link BatchFinishes} and event subscriptions the REST
+ * controllers use, so the same fencing and the same metrics, its event streams counted and ended with the
+ * others — with no HTTP and no JSON. Answers exactly as the HTTP adapter does ({@code ControlPlaneContract}).
  */
 public final class LocalControlPlane implements ControlPlane {
     private final Agents agents;
     private final Nodes nodes;
     private final AgentStreams streams;
+    private final ReadyClaims readyClaims;
+    private final BatchFinishes batchFinishes;
 
-    public LocalControlPlane(Agents agents, Nodes nodes, AgentStreams streams) {
+    public LocalControlPlane(Agents agents, Nodes nodes, AgentStreams streams, ReadyClaims readyClaims,
+                             BatchFinishes batchFinishes) {
         this.agents = agents;
         this.nodes = nodes;
         this.streams = streams;
+        this.readyClaims = readyClaims;
+        this.batchFinishes = batchFinishes;
     }
 
     @Override
@@ -72,7 +81,7 @@ public final class LocalControlPlane implements ControlPlane {
     public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
         try {
             ClaimOutcome out = nodes.claim(runId, node, agentId, io.adagio.model.Claim.of(requestId));
-            return out.claimed() ? new ClaimReply.Claimed(out.claim(), out.node()) : new ClaimReply.NotClaimed();
+            return out.claimed() ? new ClaimReply.Claimed(runId, out.claim(), out.node()) : new ClaimReply.NotClaimed();
         } catch (LeaseNotFoundException e) {
             return new ClaimReply.NotRegistered();
         } catch (NodeNotReadyException e) {
@@ -89,13 +98,69 @@ public final class LocalControlPlane implements ControlPlane {
                          int next) throws Unavailable {
         try {
             Finished finished = nodes.finish(runId, node, claimId, result, agentId, next);
-            return new Finish(true, finished.next().stream()
-                    .map(c -> new ClaimReply.Claimed(c.claim(), c.node())).toList());
+            return new Finish(true, claimed(finished.next()));
         } catch (StaleClaimException | NotFoundException | InvalidRequestException e) {
             return new Finish(false, List.of());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing " + runId + "/" + node + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Claims through {@link ReadyClaims}; a wait is a future answered by the event subscription or the timer,
+     * waited for here. An interrupted wait is {@link Unavailable} (it may still win nodes, which stay on the
+     * agent's lease until it ends).
+     */
+    @Override
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+            throws Unavailable, NotRegistered, InterruptedException {
+        CompletableFuture<List<ClaimOutcome>> answer;
+        try {
+            answer = readyClaims.claim(agentId, max, wait);
+        } catch (LeaseNotFoundException e) {
+            throw new NotRegistered(agentId);
+        } catch (InvalidRequestException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("claiming for " + agentId + ": " + e.getMessage(), e);
+        }
+        try {
+            return claimed(answer.get());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LeaseNotFoundException) {
+                throw new NotRegistered(agentId);
+            }
+            throw new Unavailable("claiming for " + agentId + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    public Finishes finishBatch(String agentId, List<Finishing> finishes, int next) throws Unavailable, NotRegistered {
+        List<BatchFinishes.Item> items = finishes.stream()
+                .map(f -> new BatchFinishes.Item(f.runId(), f.node(), f.claimId(), f.result())).toList();
+        BatchFinishes.Answer answer;
+        try {
+            answer = batchFinishes.finish(agentId, items, next);
+        } catch (LeaseNotFoundException e) {
+            throw new NotRegistered(agentId);
+        } catch (InvalidRequestException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("finishing for " + agentId + ": " + e.getMessage(), e);
+        }
+        List<Outcome> outcomes = new ArrayList<>(answer.results().size());
+        for (BatchFinishes.Outcome o : answer.results()) {
+            outcomes.add(switch (o.outcome()) {
+                case "finished" -> Outcome.FINISHED;
+                case "stale" -> Outcome.STALE;
+                default -> Outcome.NOT_FOUND;
+            });
+        }
+        return new Finishes(outcomes, claimed(answer.next()));
+    }
+
+    private static List<ClaimReply.Claimed> claimed(List<ClaimOutcome> won) {
+        return won.stream().map(c -> new ClaimReply.Claimed(c.runId(), c.claim(), c.node())).toList();
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.adagio.agent;
 
 import io.adagio.Graphs;
+import io.adagio.control.ReadyClaims;
 import io.adagio.engine.RunFactory;
 import io.adagio.model.Conclusion;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.GraphSpec;
+import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
 import io.adagio.repository.Repository;
@@ -20,18 +22,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The agent pool's port, as an agent sees it: every adapter ({@code HttpControlPlaneTest} over the public API,
- * {@code LocalControlPlaneTest} in process) answers alike. One service (mode {@code api}, memory backend, no
- * built-in pool) serves both; runs are started through its repository.
+ * {@code LocalControlPlaneTest} in process) answers alike: leases, single claims and finishes (v1, with
+ * {@code next}), the batch claims and finishes of protocol v2, and the event stream. One service (mode
+ * {@code api}, memory backend, no built-in pool) serves both; runs are started through its repository. Batch
+ * tests give their nodes a runtime of their own, so they never take another test's nodes.
  */
 @Timeout(60)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -41,6 +47,8 @@ abstract class ControlPlaneContract {
     Repository repository;
     @Autowired
     RunFactory runs;
+    @Autowired
+    ReadyClaims readyClaims;
 
     private ControlPlane port;
     private final List<Thread> followers = new ArrayList<>();
@@ -70,6 +78,131 @@ abstract class ControlPlaneContract {
 
     private String start(GraphSpec graph) {
         return repository.startRun(runs.create(graph)).id();
+    }
+
+    /** Nodes of {@code runtime}, named by {@code names}, with edges written "a>b". */
+    private static GraphSpec graph(String runtime, List<String> names, String... edges) {
+        return new GraphSpec(names.stream().map(n -> NodeSpec.of(n, runtime)).toList(), Graphs.edges(edges));
+    }
+
+    private static List<String> names(List<ControlPlane.ClaimReply.Claimed> claims) {
+        return claims.stream().map(c -> c.node().name()).toList();
+    }
+
+    @Test
+    void aBatchClaimTakesSeveralReadyNodesEachForOneAgent() throws Exception {
+        String runtime = unique("batch");
+        String agent = unique("batcher");
+        String other = unique("other");
+        port.register(agent, List.of(runtime));
+        port.register(other, List.of(runtime));
+        String run = start(graph(runtime, List.of("a", "b", "c", "d", "e")));
+
+        List<ControlPlane.ClaimReply.Claimed> first = port.claimBatch(agent, 3, Duration.ZERO);
+        assertThat(first).hasSize(3).allSatisfy(c -> {
+            assertThat(c.runId()).isEqualTo(run);
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(c.claim().id()).isNotBlank();
+        });
+        assertThat(first).extracting(c -> c.claim().id()).doesNotHaveDuplicates();
+        List<ControlPlane.ClaimReply.Claimed> rest = port.claimBatch(other, 5, Duration.ZERO);
+        assertThat(rest).as("what is left, not what the first agent holds").hasSize(2);
+        assertThat(Set.copyOf(names(first))).doesNotContainAnyElementsOf(names(rest));
+        assertThat(port.claimBatch(agent, 5, Duration.ZERO)).as("nothing more is ready").isEmpty();
+        for (ControlPlane.ClaimReply.Claimed c : first) {
+            assertThat(port.claim(run, c.node().name(), other, unique("req")))
+                    .isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+            assertThat(port.finish(run, c.node().name(), agent, c.claim().id(), Result.of(Conclusion.SUCCESS, "x"), 0)
+                    .accepted()).as("the claim holds the node for the agent").isTrue();
+        }
+    }
+
+    @Test
+    void aLongPollWithNothingReadyAnswersNothingOnceItsWaitIsOver() throws Exception {
+        String agent = unique("patient");
+        port.register(agent, List.of(unique("idle")));
+        long t0 = System.nanoTime();
+        assertThat(port.claimBatch(agent, 2, Duration.ofMillis(400))).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(350));
+    }
+
+    @Test
+    void aLongPollIsAnsweredWhenANodeBecomesReady() throws Exception {
+        String runtime = unique("poll");
+        String agent = unique("poller");
+        port.register(agent, List.of(runtime));
+        int waitingBefore = readyClaims.waiting();
+        CompletableFuture<List<ControlPlane.ClaimReply.Claimed>> answer = new CompletableFuture<>();
+        Thread poller = new Thread(() -> {
+            try {
+                answer.complete(port.claimBatch(agent, 2, Duration.ofMillis(1600)));
+            } catch (Exception e) {
+                answer.completeExceptionally(e);
+            }
+        }, "poll-" + agent);
+        poller.start();
+        followers.add(poller);
+        await().atMost(Duration.ofSeconds(5)).until(() -> readyClaims.waiting() > waitingBefore);
+        String run = start(graph(runtime, List.of("late")));
+        assertThat(answer.get(10, TimeUnit.SECONDS)).as("answered with the node, not at the end of the wait")
+                .singleElement().satisfies(c -> {
+                    assertThat(c.runId()).isEqualTo(run);
+                    assertThat(c.node().name()).isEqualTo("late");
+                    assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+                });
+    }
+
+    @Test
+    void aBatchFinishAnswersEachFinishOnItsOwnAndCarriesTheNextClaims() throws Exception {
+        String runtime = unique("many");
+        String agent = unique("finisher");
+        String other = unique("other");
+        port.register(agent, List.of(runtime));
+        port.register(other, List.of(runtime));
+        String run = start(graph(runtime, List.of("a", "b", "c", "d"), "a>b"));
+        List<ControlPlane.ClaimReply.Claimed> held = port.claimBatch(agent, 3, Duration.ZERO);
+        assertThat(names(held)).containsExactlyInAnyOrder("a", "c", "d");
+        java.util.Map<String, String> claimOf = new java.util.HashMap<>();
+        held.forEach(c -> claimOf.put(c.node().name(), c.claim().id()));
+
+        Result ok = Result.of(Conclusion.SUCCESS, "ok");
+        List<ControlPlane.Finishing> batch = List.of(
+                new ControlPlane.Finishing(run, "a", claimOf.get("a"), ok),
+                new ControlPlane.Finishing(run, "c", "not-the-claim", ok),
+                new ControlPlane.Finishing(run, "nope", "some-claim", ok),
+                new ControlPlane.Finishing(run, "d", claimOf.get("d"), ok));
+        ControlPlane.Finishes f = port.finishBatch(agent, batch, 2);
+        assertThat(f.outcomes()).containsExactly(ControlPlane.Outcome.FINISHED, ControlPlane.Outcome.STALE,
+                ControlPlane.Outcome.NOT_FOUND, ControlPlane.Outcome.FINISHED);
+        assertThat(f.next()).as("the child a made READY, claimed for the agent").singleElement().satisfies(c -> {
+            assertThat(c.runId()).isEqualTo(run);
+            assertThat(c.node().name()).isEqualTo("b");
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+        });
+        assertThat(port.claim(run, "b", other, unique("req"))).isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
+        assertThat(repository.inspectNode(run, "c").status()).as("a stale finish changes nothing").isEqualTo(NodeStatus.RUNNING);
+
+        ControlPlane.Finishes again = port.finishBatch(agent, batch, 2);
+        assertThat(again.outcomes()).as("the same batch again").isEqualTo(f.outcomes());
+        assertThat(again.next()).as("answers the same claim").singleElement()
+                .satisfies(c -> assertThat(c.claim().id()).isEqualTo(f.next().get(0).claim().id()));
+        assertThat(repository.inspectNode(run, "a").attempts()).as("recorded once").containsExactly(ok);
+
+        ControlPlane.Finishes last = port.finishBatch(agent, List.of(
+                new ControlPlane.Finishing(run, "b", f.next().get(0).claim().id(), ok),
+                new ControlPlane.Finishing(run, "c", claimOf.get("c"), ok)), 1);
+        assertThat(last.outcomes()).containsOnly(ControlPlane.Outcome.FINISHED);
+        assertThat(last.next()).isEmpty();
+        assertThat(repository.isRunCompleted(run)).isTrue();
+    }
+
+    @Test
+    void batchCallsWithoutALeaseSayTheAgentIsNotRegistered() {
+        String agent = unique("stranger");
+        assertThatThrownBy(() -> port.claimBatch(agent, 1, Duration.ZERO)).isInstanceOf(ControlPlane.NotRegistered.class);
+        assertThatThrownBy(() -> port.finishBatch(agent, List.of(new ControlPlane.Finishing(
+                "01JNOSUCHRUN0000000000000A", "n0", "c", Result.of(Conclusion.SUCCESS, "x"))), 0))
+                .isInstanceOf(ControlPlane.NotRegistered.class);
     }
 
     @Test

@@ -10,9 +10,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +31,11 @@ import java.util.stream.Stream;
 
 /**
  * The agent pool's port over the public API, with java.net.http: register, heartbeat, unregister, claim,
- * finish and the SSE event stream. Anything that is not an answer from the control plane (I/O errors, 5xx) is
- * {@link ControlPlane.Unavailable}; the caller retries. One client per agent: a shared java.net.http client
- * serialises its agents on one selector.
+ * finish, the batch claims and finishes of protocol v2 ({@code POST /v0/agents/{id}/claims} and
+ * {@code …/finishes}) and the SSE event stream. Anything that is not an answer from the control plane (I/O
+ * errors, 5xx) is {@link ControlPlane.Unavailable} (one whose connection was never made says so: nothing was
+ * sent); the caller retries. One client per agent: a shared java.net.http client serialises its agents on one
+ * selector.
  */
 public final class HttpControlPlane implements ControlPlane {
     private final URI base;
@@ -84,8 +88,7 @@ public final class HttpControlPlane implements ControlPlane {
             if (!tree.path("claimed").asBoolean(false)) {
                 return new ClaimReply.NotClaimed();
             }
-            return new ClaimReply.Claimed(json.treeToValue(tree.get("claim"), Claim.class),
-                    json.treeToValue(tree.get("node"), Node.class));
+            return claimed(tree, runId);
         }
         String type = problemType(r);
         if (r.statusCode() == 409 && type.endsWith("/agent-not-registered")) {
@@ -100,17 +103,9 @@ public final class HttpControlPlane implements ControlPlane {
     @Override
     public Finish finish(String runId, String node, String agentId, String claimId, Result result, int next)
             throws Unavailable {
-        Map<String, Object> res = new LinkedHashMap<>();
-        res.put("conclusion", result.conclusion().name());
-        if (result.output() != null) {
-            res.put("output", result.output());
-        }
-        if (!result.metadata().isEmpty()) {
-            res.put("metadata", result.metadata());
-        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("claim", Map.of("id", claimId));
-        body.put("result", res);
+        body.put("result", resultBody(result));
         body.put("agent_id", agentId);
         if (next > 0) {
             body.put("next", next);
@@ -119,8 +114,7 @@ public final class HttpControlPlane implements ControlPlane {
         if (r.statusCode() == 200) {
             List<ClaimReply.Claimed> claimed = new ArrayList<>();
             for (JsonNode c : json.readTree(r.body()).path("next")) {
-                claimed.add(new ClaimReply.Claimed(json.treeToValue(c.get("claim"), Claim.class),
-                        json.treeToValue(c.get("node"), Node.class)));
+                claimed.add(claimed(c, runId));
             }
             return new Finish(true, claimed);
         }
@@ -128,6 +122,84 @@ public final class HttpControlPlane implements ControlPlane {
             throw new Unavailable("finish answered " + r.statusCode(), null);
         }
         return new Finish(false, List.of());
+    }
+
+    @Override
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+            throws Unavailable, NotRegistered, InterruptedException {
+        Map<String, Object> body = Map.of("max", max, "wait", wait.toMillis() + "ms");
+        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/claims", timeout.plus(wait))
+                .POST(jsonBody(body)));
+        return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
+    }
+
+    @Override
+    public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
+            throws Unavailable, NotRegistered, InterruptedException {
+        List<Map<String, Object>> items = new ArrayList<>(finishes.size());
+        for (Finishing f : finishes) {
+            items.add(Map.of("run_id", f.runId(), "node", f.node(), "claim", Map.of("id", f.claimId()),
+                    "result", resultBody(f.result())));
+        }
+        Map<String, Object> body = Map.of("finishes", items, "next", next);
+        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/finishes", timeout)
+                .POST(jsonBody(body)));
+        JsonNode tree = batchAnswer(r, agentId, "finishes");
+        List<Outcome> outcomes = new ArrayList<>(finishes.size());
+        for (JsonNode o : tree.path("results")) {
+            outcomes.add(switch (o.path("outcome").asString("")) {
+                case "finished" -> Outcome.FINISHED;
+                case "stale" -> Outcome.STALE;
+                case "not_found" -> Outcome.NOT_FOUND;
+                default -> throw new Unavailable("finishes answered an unknown outcome: " + o, null);
+            });
+        }
+        if (outcomes.size() != finishes.size()) {
+            throw new Unavailable("finishes answered " + outcomes.size() + " outcomes for " + finishes.size(), null);
+        }
+        return new Finishes(outcomes, claims(tree.path("next"), null));
+    }
+
+    /** The body of a batch call's 200; 409 is {@link NotRegistered}, 400 a caller's bug, the rest unavailable. */
+    private JsonNode batchAnswer(HttpResponse<String> r, String agentId, String call) throws Unavailable, NotRegistered {
+        if (r.statusCode() == 200) {
+            return json.readTree(r.body());
+        }
+        String type = problemType(r);
+        if (r.statusCode() == 409 && type.endsWith("/agent-not-registered")) {
+            throw new NotRegistered(agentId);
+        }
+        if (r.statusCode() == 400) {
+            throw new IllegalArgumentException(call + " refused: " + r.body());
+        }
+        throw new Unavailable(call + " answered " + r.statusCode() + " " + type, null);
+    }
+
+    private List<ClaimReply.Claimed> claims(JsonNode array, String runId) {
+        List<ClaimReply.Claimed> out = new ArrayList<>();
+        for (JsonNode c : array) {
+            out.add(claimed(c, runId));
+        }
+        return out;
+    }
+
+    /** A won claim as the API answers it; its run is the answer's {@code run_id}, else {@code runId}. */
+    private ClaimReply.Claimed claimed(JsonNode c, String runId) {
+        JsonNode run = c.get("run_id");
+        return new ClaimReply.Claimed(run == null || run.isNull() ? runId : run.asString(),
+                json.treeToValue(c.get("claim"), Claim.class), json.treeToValue(c.get("node"), Node.class));
+    }
+
+    private static Map<String, Object> resultBody(Result result) {
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("conclusion", result.conclusion().name());
+        if (result.output() != null) {
+            res.put("output", result.output());
+        }
+        if (!result.metadata().isEmpty()) {
+            res.put("metadata", result.metadata());
+        }
+        return res;
     }
 
     /** Reads the agent's SSE stream (registering it with its runtimes) until it ends. */
@@ -209,7 +281,11 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+        return request(path, timeout);
+    }
+
+    private HttpRequest.Builder request(String path, Duration within) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(within)
                 .header("Content-Type", "application/json").header("Accept", "application/json");
     }
 
@@ -219,12 +295,21 @@ public final class HttpControlPlane implements ControlPlane {
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws Unavailable {
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new Unavailable(e.toString(), e);
+            return sendInterruptibly(b);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted", e);
+        }
+    }
+
+    /** Sends; an I/O failure is unavailable, and one that never made a connection says nothing was sent. */
+    private HttpResponse<String> sendInterruptibly(HttpRequest.Builder b) throws Unavailable, InterruptedException {
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw Unavailable.notSent(e.toString(), e);
+        } catch (IOException e) {
+            throw new Unavailable(e.toString(), e);
         }
     }
 
