@@ -29,6 +29,21 @@
  * announces its roots at that revision instead. Stats counts state keys directly, so the nodes of a start in
  * flight are counted until it finishes; a failed start deletes its keys again.
  *
+ * <h2>What a step costs</h2>
+ * Run shapes are immutable and cached per replica ({@code RunShapes}); what a replica last read or wrote of an
+ * agent (its lease and runtimes) answers for a second ({@code EtcdAgents#known}) — a put with a lease that ended
+ * fails in etcd, and the agent is then read again. So, in the common case:
+ * <ul>
+ *   <li>a claim is one read (the node and its state keys) and one transaction;</li>
+ *   <li>a batch claim is one range over {@code states/ready/}, one read of up to 16 of those nodes (chosen at
+ *       random among the oldest {@code 2 × max}, so concurrent claimers rarely want the same) and one
+ *       transaction claiming them all;</li>
+ *   <li>a finish is one read (the node with its children, when they are at most 15) and one transaction that
+ *       settles the node, passes its output on, claims the children it makes READY for the finishing agent when
+ *       it asks for {@code next} (they go WAITING → RUNNING on the agent's lease, never READY, so no one else is
+ *       offered them) and counts the run's completed keys, which says whether this finish completed the run.</li>
+ * </ul>
+ *
  * <h2>Finishes that change many nodes</h2>
  * A finish changes the node and, on a SUCCESS, its children (their inputs, maybe READY) or, on a final failure,
  * its whole downstream (skipped). When that fits one transaction (at most 15 neighbours: 5 compares and up to 3
