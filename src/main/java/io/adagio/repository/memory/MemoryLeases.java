@@ -105,6 +105,17 @@ final class MemoryLeases {
         }
     }
 
+    /**
+     * Ends the lease of the node's holder when its time is up (orphaning what it held), so what follows sees
+     * the node as the lease's end leaves it, whether or not the periodic {@link #expire} has run yet.
+     */
+    void expireHolderOf(NodeRef node) {
+        String holder = holders.get(node);
+        if (holder != null) {
+            live(holder);
+        }
+    }
+
     /** The agent holding the node on its lease, or null. */
     String holder(NodeRef node) {
         return holders.get(node);

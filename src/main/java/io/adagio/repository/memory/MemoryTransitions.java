@@ -95,8 +95,9 @@ final class MemoryTransitions {
 
     Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
         StoredRun r = nodes.run(runId);
-        Node node = r.nodes[r.index(name)];
         NodeRef ref = new NodeRef(runId, name);
+        leases.expireHolderOf(ref); // a finish after the holder's lease ran out is stale at once
+        Node node = r.nodes[r.index(name)];
         FinishDecision d = Transitions.settle(node, claimId, result, clock.instant());
         if (d instanceof FinishDecision.Stale
                 || d instanceof FinishDecision.Applied && next.agentId() != null && !next.agentId().equals(leases.holder(ref))) {
