@@ -7,6 +7,7 @@ import io.adagio.model.GraphSpec;
 import io.adagio.support.EtcdProcess;
 import io.adagio.support.Http;
 import io.adagio.support.ServiceProcess;
+import org.awaitility.pollinterval.PollInterval;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -27,37 +28,44 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The benchmark harness: starts the service as its own JVM ({@code adagio.mode=all}, so the built-in agent
- * pool works over real HTTP and SSE) on the memory and on the etcd backend (a local etcd on free ports),
- * runs the scenarios with {@code debug} nodes that do no work, and writes {@code results.md} and
- * {@code results.json}. See {@code docs/benchmarks.md}; run it with {@code bench/run}.
+ * The benchmark harness: starts the service as its own JVM in both deployments — {@code adagio.mode=all} (the
+ * API and the agent pool in one process) and {@code adagio.mode=api} plus a separate {@code adagio.mode=agent}
+ * process (see {@link Deployment}) — on the memory and on the etcd backend (a local etcd on free ports), runs
+ * the scenarios with {@code debug} nodes that do no work, and writes {@code results.md} and
+ * {@code results.json} ({@link Report}). See {@code docs/benchmarks.md}; run it with {@code bench/run}.
  *
- * <p>Each repetition starts a fresh service (and, on etcd, a fresh key list), warms it up, then runs the
- * scenarios in order; {@code scale} comes last because it leaves 10,000 runs behind.
+ * <p>Each repetition starts, per topology, a fresh service (and, on etcd, a fresh key list), warms it up,
+ * measures raw etcd, then runs the scenarios in order; {@code scale} and {@code scale-fanout} come last
+ * because they leave 10,000 runs and 100,000 nodes behind.
  */
 public final class Benchmark {
-    static final List<String> SCENARIOS = List.of("chain", "fanout", "diamond", "concurrent", "fanout-10k", "scale");
+    static final List<String> SCENARIOS = List.of("chain", "fanout", "diamond", "concurrent", "fanout-10k",
+            "chain-1000", "scale", "scale-fanout");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long CLK_TCK = clockTicks();
 
-    /** Command-line options. */
-    record Options(List<String> backends, int repeat, boolean smoke, Set<String> only, Path out, int agents,
-                   boolean jfr, int scaleRuns) {
+    /** Command-line options; {@code slots} 0 means not set (the service's default). */
+    record Options(List<String> backends, List<String> topologies, int repeat, boolean smoke, Set<String> only,
+                   Path out, int agents, int slots, boolean jfr, int scaleRuns) {
         static Options parse(String... args) {
             List<String> backends = List.of("memory", "etcd");
+            List<String> topologies = Deployment.TOPOLOGIES;
             int repeat = 3;
             boolean smoke = false;
             Set<String> only = new LinkedHashSet<>(SCENARIOS);
             Path out = Path.of("bench", "results");
             int agents = 4;
+            int slots = 0;
             boolean jfr = false;
             int scaleRuns = 0;
             for (int i = 0; i < args.length; i++) {
@@ -71,7 +79,8 @@ public final class Benchmark {
                 switch (a) {
                     case "--smoke" -> smoke = true;
                     case "--jfr" -> jfr = true;
-                    case "--backend", "--repeat", "--only", "--out", "--agents", "--scale-runs" -> {
+                    case "--backend", "--topology", "--repeat", "--only", "--out", "--agents", "--slots",
+                         "--scale-runs" -> {
                         if (v == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException(a + " needs a value");
@@ -84,9 +93,20 @@ public final class Benchmark {
                                 case "memory", "etcd" -> List.of(v);
                                 default -> throw new IllegalArgumentException("--backend memory|etcd|both, not " + v);
                             };
+                            case "--topology" -> topologies = switch (v) {
+                                case "both" -> Deployment.TOPOLOGIES;
+                                case "all", "split" -> List.of(v);
+                                default -> throw new IllegalArgumentException("--topology all|split|both, not " + v);
+                            };
                             case "--repeat" -> repeat = Integer.parseInt(v);
                             case "--out" -> out = Path.of(v);
                             case "--agents" -> agents = Integer.parseInt(v);
+                            case "--slots" -> {
+                                slots = Integer.parseInt(v);
+                                if (slots < 1) {
+                                    throw new IllegalArgumentException("--slots must be at least 1");
+                                }
+                            }
                             case "--scale-runs" -> scaleRuns = Integer.parseInt(v);
                             default -> {
                                 only = new LinkedHashSet<>();
@@ -106,47 +126,61 @@ public final class Benchmark {
             if (repeat < 1 || agents < 1) {
                 throw new IllegalArgumentException("--repeat and --agents must be at least 1");
             }
-            return new Options(backends, repeat, smoke, only, out, agents, jfr, scaleRuns);
+            return new Options(backends, topologies, repeat, smoke, only, out, agents, slots, jfr, scaleRuns);
         }
     }
 
     static final String USAGE = """
-            usage: bench/run [--backend memory|etcd|both] [--repeat N] [--smoke] [--only scenario[,scenario]]
-                             [--agents N] [--out DIR] [--jfr] [--scale-runs N]
-              scenarios: chain, fanout, diamond, concurrent, fanout-10k, scale
-              --smoke   tiny scenarios (a few seconds); --jfr  record the service with JFR (settings=profile)
+            usage: bench/run [--backend memory|etcd|both] [--topology all|split|both] [--repeat N] [--smoke]
+                             [--only scenario[,scenario]] [--agents N] [--slots N] [--out DIR] [--jfr] [--scale-runs N]
+              scenarios: chain, fanout, diamond, concurrent, fanout-10k, chain-1000, scale, scale-fanout
+              --topology  all: the service in mode all; split: mode api plus a mode agent process; both (default)
+              --smoke     tiny scenarios (under a minute); --jfr  record the service (and agent) JVM with JFR
+              --slots N   passed as adagio.agent.slots (nodes an agent holds at once); unset: the service's default
               --scale-runs N  runs stored by the scale scenario (default 10,000; 30 in smoke mode)""";
 
     /** Sizes: the real ones, or tiny ones in smoke mode. */
-    record Sizes(int chain, int fanOut, int layers, int width, int concurrentRuns, int bigFanOut, int scaleRuns,
-                 int calls, Duration rawWarmUp, Duration rawDuration, Duration timeout, Duration stall) {
+    record Sizes(int chain, int fanOut, int layers, int width, int concurrentRuns, int bigFanOut, int longChain,
+                 int scaleRuns, int scaleFanRuns, int scaleFanNodes, int calls, Duration rawWarmUp,
+                 Duration rawDuration, Duration timeout, Duration stall) {
         static Sizes of(boolean smoke) {
             return smoke
-                    ? new Sizes(20, 50, 3, 5, 5, 200, 30, 3, Duration.ofMillis(200), Duration.ofMillis(500),
+                    ? new Sizes(20, 50, 3, 5, 5, 200, 50, 30, 5, 20, 3, Duration.ofMillis(200), Duration.ofMillis(500),
                             Duration.ofSeconds(60), Duration.ofSeconds(10))
-                    : new Sizes(200, 1000, 10, 50, 50, 10_000, 10_000, 7, Duration.ofSeconds(1), Duration.ofSeconds(4),
-                            Duration.ofMinutes(10), Duration.ofSeconds(20));
+                    : new Sizes(200, 1000, 10, 50, 50, 10_000, 1000, 10_000, 100, 1000, 7, Duration.ofSeconds(1),
+                            Duration.ofSeconds(4), Duration.ofMinutes(30), Duration.ofSeconds(20));
+        }
+
+        Sizes withScaleRuns(int n) {
+            return new Sizes(chain, fanOut, layers, width, concurrentRuns, bigFanOut, longChain, n, scaleFanRuns,
+                    scaleFanNodes, calls, rawWarmUp, rawDuration, timeout, stall);
         }
     }
 
-    /** One repetition's figures of one scenario on one backend. */
-    record Sample(String scenario, String backend, int repetition, Map<String, Double> figures, String error) {
+    /** One repetition's figures of one scenario on one backend in one topology. */
+    record Sample(String scenario, String backend, String topology, int repetition, Map<String, Double> figures,
+                  String error) {
+    }
+
+    /** Counters read just outside a scenario's measured window. */
+    private record Scrape(Map<String, Double> etcdCalls, double etcdCpuS, double apiRequests, double agentRequests,
+                          long harnessRequests, long harnessStats) {
     }
 
     private final Options options;
     private final Sizes sizes;
     private final List<Sample> samples = new ArrayList<>();
     private final Map<String, List<Double>> rawTxn = new LinkedHashMap<>();
-    private final List<String> log = new ArrayList<>();
+    /** The harness's own requests to the API (PUT /v0/runs, GET /v0/stats, GET of runs), and its stats calls. */
+    private final AtomicLong harnessRequests = new AtomicLong();
+    private final AtomicLong statsCalls = new AtomicLong();
+    /** etcd's own metrics endpoint (the client URL), while the etcd backend is measured. */
+    private Http etcdMetrics;
 
     Benchmark(Options options) {
         this.options = options;
         Sizes z = Sizes.of(options.smoke());
-        if (options.scaleRuns() > 0) {
-            z = new Sizes(z.chain(), z.fanOut(), z.layers(), z.width(), z.concurrentRuns(), z.bigFanOut(),
-                    options.scaleRuns(), z.calls(), z.rawWarmUp(), z.rawDuration(), z.timeout(), z.stall());
-        }
-        this.sizes = z;
+        this.sizes = options.scaleRuns() > 0 ? z.withScaleRuns(options.scaleRuns()) : z;
     }
 
     public static void main(String[] args) {
@@ -192,21 +226,25 @@ public final class Benchmark {
             try {
                 if (backend.equals("etcd")) {
                     etcd = EtcdProcess.start();
+                    etcdMetrics = new Http(etcd.endpoint());
                     say("etcd at " + etcd.endpoint());
                 }
                 for (int rep = 1; rep <= options.repeat(); rep++) {
-                    try {
-                        repetition(backend, rep, etcd);
-                    } catch (Exception e) {
-                        say(backend + " #" + rep + " failed: " + e);
-                        samples.add(new Sample("setup", backend, rep, Map.of(), String.valueOf(e)));
+                    for (String topology : options.topologies()) {
+                        try {
+                            repetition(backend, topology, rep, etcd);
+                        } catch (Exception e) {
+                            say(backend + " " + topology + " #" + rep + " failed: " + e);
+                            samples.add(new Sample("setup", backend, topology, rep, Map.of(), String.valueOf(e)));
+                        }
                     }
                 }
             } catch (Exception e) {
                 say("backend " + backend + " failed: " + e);
                 e.printStackTrace();
-                samples.add(new Sample("setup", backend, 0, Map.of(), String.valueOf(e)));
+                samples.add(new Sample("setup", backend, "", 0, Map.of(), String.valueOf(e)));
             } finally {
+                etcdMetrics = null;
                 if (etcd != null) {
                     etcd.close();
                 }
@@ -214,116 +252,139 @@ public final class Benchmark {
         }
     }
 
-    private ServiceProcess startService(String backend, int rep, int attempt, EtcdProcess etcd) throws Exception {
-        String tag = backend + "-" + rep + (attempt > 1 ? "-" + attempt : "");
+    /** The JVM options of every process started (the service's and the agent's alike). */
+    private List<String> jvm(String name) throws IOException {
         List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
         if (options.jfr()) {
             Files.createDirectories(options.out());
-            Path jfr = options.out().resolve("service-" + tag + ".jfr").toAbsolutePath();
+            Path jfr = options.out().resolve(name + ".jfr").toAbsolutePath();
             jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
             say("JFR → " + jfr);
         }
-        List<String> args = new ArrayList<>(List.of("--adagio.mode=all", "--adagio.backend=" + backend,
-                "--adagio.agent.concurrency=" + options.agents()));
-        if (etcd != null) {
-            args.add("--adagio.etcd.endpoints=" + etcd.endpoint());
-            args.add("--adagio.etcd.list=bench-" + tag + "-" + System.nanoTime());
+        return jvm;
+    }
+
+    /**
+     * Starts the topology's processes, waits for the pool's agents, warms up and (on etcd) measures what one
+     * {@code GET /v0/stats} costs in etcd calls, so the harness's polling can be taken out of the figures.
+     */
+    private Deployment startDeployment(String backend, String topology, int rep, int attempt, EtcdProcess etcd)
+            throws Exception {
+        String tag = backend + "-" + topology + "-" + rep + (attempt > 1 ? "-" + attempt : "");
+        boolean split = topology.equals("split");
+        List<String> pool = new ArrayList<>(List.of("--adagio.agent.concurrency=" + options.agents()));
+        if (options.slots() > 0) {
+            pool.add("--adagio.agent.slots=" + options.slots());
         }
-        say(backend + " #" + rep + ": starting the service" + (attempt > 1 ? " again (a fresh store)" : ""));
-        ServiceProcess service = ServiceProcess.startWithJvm(jvm, args.toArray(String[]::new));
+        List<String> api = new ArrayList<>(List.of("--adagio.mode=" + (split ? "api" : "all"), "--adagio.backend=" + backend));
+        if (!split) {
+            api.addAll(pool);
+        }
+        if (etcd != null) {
+            api.add("--adagio.etcd.endpoints=" + etcd.endpoint());
+            api.add("--adagio.etcd.list=bench-" + tag + "-" + System.nanoTime());
+        }
+        say(backend + " " + topology + " #" + rep + ": starting the service" + (split ? " (mode api) and an agent process" : "")
+                + (attempt > 1 ? " again (a fresh store)" : ""));
+        ServiceProcess service = ServiceProcess.startWithJvm(jvm("service-" + tag), api.toArray(String[]::new));
+        ServiceProcess agent = null;
         try {
-            awaitAgents(service.http());
-            warmUp(service.http(), backend);
-            return service;
+            if (split) {
+                List<String> a = new ArrayList<>(List.of("--adagio.mode=agent", "--adagio.agent.transport=http",
+                        "--adagio.agent.server-url=http://127.0.0.1:" + service.port()));
+                a.addAll(pool);
+                agent = ServiceProcess.startWithJvm(jvm("agent-" + tag), a.toArray(String[]::new));
+            }
         } catch (Exception | AssertionError e) {
-            stop(service, options.out().resolve("service-" + tag + ".log"));
+            Deployment.stop(service, options.out().resolve("service-" + tag + ".log"));
+            throw e;
+        }
+        Deployment d = new Deployment(topology, tag, service, agent);
+        try {
+            awaitAgents(d.http());
+            warmUp(d.http());
+            if (etcd != null) {
+                d.etcdCallsPerStats = etcdCallsPerStats(d.http());
+                say(String.format(Locale.ROOT, "one GET /v0/stats costs %.0f etcd calls %s (taken out of the figures)",
+                        d.etcdCallsPerStats.values().stream().mapToDouble(Double::doubleValue).sum(), d.etcdCallsPerStats));
+            }
+            return d;
+        } catch (Exception | AssertionError e) {
+            d.stop(options.out());
             throw e;
         }
     }
 
     /**
-     * One repetition: a fresh service (a fresh etcd list), the raw-etcd bound, then the scenarios in order.
-     * A failed scenario may leave work behind that never ends (and keeps agents busy), so the next scenario
-     * gets a fresh service and store.
+     * One repetition of one topology: fresh processes (a fresh etcd list), raw etcd, then the scenarios in
+     * order. A failed scenario may leave work behind that never ends (and keeps agents busy), so the next
+     * scenario gets fresh processes and a fresh store.
      */
-    private void repetition(String backend, int rep, EtcdProcess etcd) throws Exception {
+    private void repetition(String backend, String topology, int rep, EtcdProcess etcd) throws Exception {
         int attempt = 1;
-        ServiceProcess service = startService(backend, rep, attempt, etcd);
+        Deployment d = startDeployment(backend, topology, rep, attempt, etcd);
+        double raw = Double.NaN;
+        double raw1 = Double.NaN;
         try {
             if (etcd != null) {
-                RawEtcd.Result raw = RawEtcd.measure(etcd.endpoint(), options.agents(), sizes.rawWarmUp(), sizes.rawDuration());
-                rawTxn.computeIfAbsent("txn_per_s", k -> new ArrayList<>()).add(raw.txnPerSecond());
-                rawTxn.computeIfAbsent("txn_mean_ms", k -> new ArrayList<>()).add(raw.meanMillis());
-                say(String.format(Locale.ROOT, "etcd #%d: raw %.0f txn/s with %d threads (%.2f ms each)", rep,
-                        raw.txnPerSecond(), options.agents(), raw.meanMillis()));
+                raw = rawEtcd(etcd, rep, options.agents(), "");
+                raw1 = rawEtcd(etcd, rep, 1, "1");
             }
             for (String scenario : SCENARIOS) {
                 if (!options.only().contains(scenario)) {
                     continue;
                 }
-                if (service == null) {
-                    service = startService(backend, rep, ++attempt, etcd);
+                if (d == null) {
+                    d = startDeployment(backend, topology, rep, ++attempt, etcd);
                 }
+                String what = backend + " " + topology + " #" + rep + " " + scenario;
                 try {
-                    Http http = service.http();
-                    awaitQuiet(http);
-                    Map<String, Double> f = scenario(scenario, http, service.process().pid());
-                    if (etcd != null && f.containsKey("nodes_per_s") && rawTxn.containsKey("txn_per_s")) {
-                        List<Double> raws = rawTxn.get("txn_per_s");
-                        f.put("etcd_bound_ratio", f.get("nodes_per_s") / (raws.get(raws.size() - 1) / 2));
+                    awaitQuiet(d.http());
+                    Map<String, Double> f = scenario(scenario, d);
+                    if (etcd != null && f.containsKey("nodes_per_s")) {
+                        f.put("etcd_bound_ratio", f.get("nodes_per_s") / (raw / 2));
+                        f.put("raw_ratio", f.get("server_nodes_per_s") / raw);
+                        f.put("raw1_ratio", f.get("server_nodes_per_s") / raw1);
                     }
-                    samples.add(new Sample(scenario, backend, rep, f, null));
-                    say(backend + " #" + rep + " " + scenario + ": " + format(f));
+                    samples.add(new Sample(scenario, backend, topology, rep, f, null));
+                    say(what + ": " + format(f));
                 } catch (Exception | AssertionError e) {
-                    say(backend + " #" + rep + " " + scenario + " FAILED: " + e);
-                    samples.add(new Sample(scenario, backend, rep, Map.of(), String.valueOf(e)));
-                    stop(service, options.out().resolve("service-" + backend + "-" + rep
-                            + (attempt > 1 ? "-" + attempt : "") + ".log"));
-                    service = null;
+                    say(what + " FAILED: " + e);
+                    samples.add(new Sample(scenario, backend, topology, rep, Map.of(), String.valueOf(e)));
+                    d.stop(options.out());
+                    d = null;
                 }
             }
         } finally {
-            if (service != null) {
-                stop(service, options.out().resolve("service-" + backend + "-" + rep
-                        + (attempt > 1 ? "-" + attempt : "") + ".log"));
+            if (d != null) {
+                d.stop(options.out());
             }
         }
     }
 
-    /** SIGTERM first, so a JFR recording is written, then make sure; keeps what the service printed. */
-    private static void stop(ServiceProcess service, Path log) {
-        service.terminate();
-        try {
-            service.process().waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.createDirectories(log.getParent());
-            Files.writeString(log, service.output());
-        } catch (IOException e) {
-            // best effort
-        }
-        service.close();
+    /** Raw etcd with {@code threads} threads, recorded as txn{suffix}_per_s and txn{suffix}_mean_ms. */
+    private double rawEtcd(EtcdProcess etcd, int rep, int threads, String suffix) throws Exception {
+        RawEtcd.Result r = RawEtcd.measure(etcd.endpoint(), threads, sizes.rawWarmUp(), sizes.rawDuration());
+        rawTxn.computeIfAbsent("txn" + suffix + "_per_s", k -> new ArrayList<>()).add(r.txnPerSecond());
+        rawTxn.computeIfAbsent("txn" + suffix + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
+        say(String.format(Locale.ROOT, "etcd #%d: raw %.0f txn/s with %d thread%s (%.2f ms each)", rep,
+                r.txnPerSecond(), threads, threads == 1 ? "" : "s", r.meanMillis()));
+        return r.txnPerSecond();
     }
 
-    private Map<String, Double> scenario(String name, Http http, long pid) throws Exception {
+    private Map<String, Double> scenario(String name, Deployment d) throws Exception {
         Sizes z = sizes;
         return switch (name) {
-            case "chain" -> graphs(http, pid, List.of(Graphs.chain(z.chain(), "debug")), 1);
-            case "fanout" -> graphs(http, pid, List.of(Graphs.fanOut(z.fanOut(), "debug")), 1);
-            case "diamond" -> graphs(http, pid, List.of(Graphs.diamond(z.layers(), z.width(), "debug")), 1);
-            case "concurrent" -> {
-                String seven = sevenExample();
-                List<String> bodies = new ArrayList<>();
-                for (int i = 0; i < z.concurrentRuns(); i++) {
-                    bodies.add(seven);
-                }
-                yield run(http, pid, bodies, z.concurrentRuns());
-            }
+            case "chain" -> graphs(d, Graphs.chain(z.chain(), "debug"), 1, 1);
+            case "fanout" -> graphs(d, Graphs.fanOut(z.fanOut(), "debug"), 1, 1);
+            case "diamond" -> graphs(d, Graphs.diamond(z.layers(), z.width(), "debug"), 1, 1);
+            case "concurrent" -> run(d, copies(sevenExample(), z.concurrentRuns()), z.concurrentRuns());
             // root + (n-1) leaves: n nodes in all, within the default adagio.limits.max-nodes of 10,000
-            case "fanout-10k" -> graphs(http, pid, List.of(Graphs.fanOut(z.bigFanOut() - 1, "debug")), 1);
-            case "scale" -> scale(http);
+            case "fanout-10k" -> graphs(d, Graphs.fanOut(z.bigFanOut() - 1, "debug"), 1, 1);
+            case "chain-1000" -> graphs(d, Graphs.chain(z.longChain(), "debug"), 1, 1);
+            case "scale" -> scale(d.http());
+            // scaleFanRuns runs of root + (n-1) leaves, started by 8 clients at once
+            case "scale-fanout" -> graphs(d, Graphs.fanOut(z.scaleFanNodes() - 1, "debug"), z.scaleFanRuns(), 8);
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -342,7 +403,7 @@ public final class Benchmark {
      * About 1,300 nodes the JIT can learn from, not measured, on both backends (with less, the etcd figures
      * mostly measured the JIT compiling: see docs/benchmarks.md).
      */
-    private void warmUp(Http http, String backend) throws Exception {
+    private void warmUp(Http http) throws Exception {
         List<String> bodies = new ArrayList<>();
         if (options.smoke()) {
             bodies.add(body(Graphs.fanOut(20, "debug")));
@@ -364,8 +425,72 @@ public final class Benchmark {
         say(String.format(Locale.ROOT, "warm-up: %d nodes in %.1f s", nodes, (System.nanoTime() - t0) / 1e9));
     }
 
+    /**
+     * Unary etcd calls of one {@code GET /v0/stats}, by gRPC method: the mean of 20 calls in a quiet store,
+     * rounded (what runs in the background meanwhile, such as lease renewals, is far less than one a call).
+     */
+    private Map<String, Double> etcdCallsPerStats(Http http) {
+        awaitQuiet(http);
+        int n = 20;
+        Map<String, Double> before = etcdUnaryCalls(metrics(etcdMetrics, "/metrics"));
+        for (int i = 0; i < n; i++) {
+            stats(http);
+        }
+        Map<String, Double> per = new TreeMap<>();
+        minus(etcdUnaryCalls(metrics(etcdMetrics, "/metrics")), before).forEach((method, calls) -> {
+            if (Math.round(calls / n) > 0) {
+                per.put(method, (double) Math.round(calls / n));
+            }
+        });
+        return per;
+    }
+
+    /** etcd's unary gRPC calls so far, by method (the watch and lease keep-alive streams are not unary). */
+    private static Map<String, Double> etcdUnaryCalls(String metrics) {
+        return Prometheus.sumBy(metrics, "grpc_server_handled_total", l -> "unary".equals(l.get("grpc_type")), "grpc_method");
+    }
+
+    /** a − b, key by key (a key missing on one side counts 0 there). */
+    private static Map<String, Double> minus(Map<String, Double> a, Map<String, Double> b) {
+        Map<String, Double> out = new TreeMap<>(a);
+        b.forEach((k, v) -> out.merge(k, -v, Double::sum));
+        return out;
+    }
+
+    private static String metrics(Http http, String path) {
+        Http.Reply r = http.get(path);
+        if (r.status() != 200) {
+            throw new IllegalStateException("GET " + http.base() + path + ": " + r.status());
+        }
+        return r.body();
+    }
+
+    /** HTTP requests a process served, apart from its actuator (the harness's metric scrapes). */
+    private static double requestsServed(Http http) {
+        return Prometheus.sum(metrics(http, "/actuator/prometheus"), "http_server_requests_seconds_count",
+                l -> !l.getOrDefault("uri", "").startsWith("/actuator"));
+    }
+
+    private Scrape scrape(Deployment d) {
+        Map<String, Double> calls = Map.of();
+        double etcdCpu = 0;
+        if (etcdMetrics != null) {
+            String m = metrics(etcdMetrics, "/metrics");
+            calls = etcdUnaryCalls(m);
+            etcdCpu = Prometheus.sum(m, "process_cpu_seconds_total", l -> true);
+        }
+        double agent = d.agentHttp() == null ? 0 : requestsServed(d.agentHttp());
+        return new Scrape(calls, etcdCpu, requestsServed(d.http()), agent, harnessRequests.get(), statsCalls.get());
+    }
+
+    private Http.Reply get(Http http, String path) {
+        harnessRequests.incrementAndGet();
+        return http.get(path);
+    }
+
     private JsonNode stats(Http http) {
-        Http.Reply r = http.get("/v0/stats");
+        statsCalls.incrementAndGet();
+        Http.Reply r = get(http, "/v0/stats");
         if (r.status() != 200) {
             throw new IllegalStateException("GET /v0/stats: " + r.status() + " " + r.body());
         }
@@ -385,30 +510,37 @@ public final class Benchmark {
         });
     }
 
-    /** Polls {@code /v0/stats} (cheap, unlike a whole run) until {@code target} nodes are completed. */
+    /**
+     * Polls {@code /v0/stats} (cheap, unlike a whole run) until {@code target} nodes are completed: every 50 ms
+     * at first, then every 1/20 of the time waited so far, at most every 500 ms (on etcd a stats call counts
+     * keys, and the long scenarios should not be slowed by the harness).
+     */
     private void awaitCompleted(Http http, long target) {
+        long since = System.nanoTime();
         long[] seen = {-1};
-        long[] progressAt = {System.nanoTime()};
-        await("completed nodes reach " + target).atMost(sizes.timeout())
-                .pollInterval(Duration.ofMillis(50)).until(() -> {
-                    JsonNode c = stats(http).path("node_counts");
-                    long done = c.path("completed_count").asLong();
-                    long now = System.nanoTime();
-                    if (done != seen[0]) {
-                        seen[0] = done;
-                        progressAt[0] = now;
-                    } else if (now - progressAt[0] > sizes.stall().toNanos()) {
-                        throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
-                                + " s; waiting for " + target + " completed nodes: " + c);
-                    }
-                    return done >= target;
-                });
+        long[] progressAt = {since};
+        PollInterval every = (n, previous) -> Duration.ofNanos(
+                Math.max(50_000_000L, Math.min(500_000_000L, (System.nanoTime() - since) / 20)));
+        await("completed nodes reach " + target).atMost(sizes.timeout()).pollInterval(every).until(() -> {
+            JsonNode c = stats(http).path("node_counts");
+            long done = c.path("completed_count").asLong();
+            long now = System.nanoTime();
+            if (done != seen[0]) {
+                seen[0] = done;
+                progressAt[0] = now;
+            } else if (now - progressAt[0] > sizes.stall().toNanos()) {
+                throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
+                        + " s; waiting for " + target + " completed nodes: " + c);
+            }
+            return done >= target;
+        });
     }
 
     private record Started(String id, int nodes, double millis) {
     }
 
-    private static Started start(Http http, String body) {
+    private Started start(Http http, String body) {
+        harnessRequests.incrementAndGet();
         long t0 = System.nanoTime();
         Http.Reply r = http.put("/v0/runs", body);
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -421,22 +553,30 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ graph scenarios
 
-    private Map<String, Double> graphs(Http http, long pid, List<GraphSpec> graphs, int threads) throws Exception {
+    private Map<String, Double> graphs(Deployment d, GraphSpec graph, int runs, int threads) throws Exception {
+        return run(d, copies(body(graph), runs), threads);
+    }
+
+    private static List<String> copies(String body, int n) {
         List<String> bodies = new ArrayList<>();
-        for (GraphSpec g : graphs) {
-            bodies.add(body(g));
+        for (int i = 0; i < n; i++) {
+            bodies.add(body);
         }
-        return run(http, pid, bodies, threads);
+        return bodies;
     }
 
     /**
-     * Starts the runs ({@code threads} at once), waits until all their nodes completed, then reads each run
-     * once: nodes/s from the first submit to the last finished_at; ready→claimed from the nodes' times.
+     * Starts the runs ({@code threads} clients at once), waits until all their nodes completed, then reads
+     * each run once: nodes/s over server time (first created_at to last finished_at) and end to end (from
+     * the first submit); ready→claimed from the nodes' times; per node the CPU of each process, etcd calls and
+     * HTTP requests, from counters read just before the first submit and just after the last node completed.
      */
-    private Map<String, Double> run(Http http, long pid, List<String> bodies, int threads) throws Exception {
+    private Map<String, Double> run(Deployment d, List<String> bodies, int threads) throws Exception {
+        Http http = d.http();
         long before = completed(http);
         List<Started> started = new ArrayList<>();
-        long cpu0 = cpuTicks(pid);
+        Scrape s0 = scrape(d);
+        long[] cpu0 = d.cpuTicks();
         Instant t0;
         if (threads <= 1) {
             t0 = Instant.now();
@@ -468,13 +608,15 @@ public final class Benchmark {
         }
         int nodes = started.stream().mapToInt(Started::nodes).sum();
         awaitCompleted(http, before + nodes);
-        long cpu1 = cpuTicks(pid);
+        long[] cpu1 = d.cpuTicks();
+        Scrape s1 = scrape(d);
 
         List<Double> readyToClaim = new ArrayList<>();
         List<Double> claimToFinish = new ArrayList<>();
         Instant last = t0;
+        Instant first = null;
         for (Started s : started) {
-            Http.Reply r = http.get("/v0/runs/" + s.id());
+            Http.Reply r = get(http, "/v0/runs/" + s.id());
             if (r.status() != 200) {
                 throw new IllegalStateException("GET run " + s.id() + ": " + r.status());
             }
@@ -483,12 +625,17 @@ public final class Benchmark {
                 throw new IllegalStateException("run " + s.id() + " is " + run.path("status").asString() + "/"
                         + run.path("outcome").asString());
             }
+            Instant created = Instant.parse(run.path("created_at").asString());
+            if (first == null || created.isBefore(first)) {
+                first = created;
+            }
             Instant lastOfRun = latencies(run, readyToClaim, claimToFinish);
             if (lastOfRun.isAfter(last)) {
                 last = lastOfRun;
             }
         }
         double wall = Duration.between(t0, last).toNanos() / 1e9;
+        double server = Duration.between(first, last).toNanos() / 1e9;
         double[] lat = readyToClaim.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double[] st = started.stream().mapToDouble(Started::millis).sorted().toArray();
         Map<String, Double> f = new LinkedHashMap<>();
@@ -496,6 +643,8 @@ public final class Benchmark {
         f.put("nodes", (double) nodes);
         f.put("wall_s", wall);
         f.put("nodes_per_s", nodes / wall);
+        f.put("server_s", server);
+        f.put("server_nodes_per_s", nodes / server);
         f.put("ready_claim_p50_ms", percentile(lat, 50));
         f.put("ready_claim_p99_ms", percentile(lat, 99));
         f.put("ready_claim_max_ms", lat.length == 0 ? Double.NaN : lat[lat.length - 1]);
@@ -503,7 +652,36 @@ public final class Benchmark {
         f.put("claim_finish_p50_ms", percentile(cf, 50));
         f.put("start_p50_ms", percentile(st, 50));
         f.put("start_max_ms", st[st.length - 1]);
-        f.put("cpu_s", (cpu1 - cpu0) / (double) CLK_TCK);
+        double cpu = (cpu1[0] - cpu0[0]) / (double) CLK_TCK;
+        f.put("cpu_s", cpu);
+        f.put("cpu_us_per_node", cpu * 1e6 / nodes);
+        if (d.agentHttp() != null) {
+            double agentCpu = (cpu1[1] - cpu0[1]) / (double) CLK_TCK;
+            f.put("agent_cpu_s", agentCpu);
+            f.put("agent_cpu_us_per_node", agentCpu * 1e6 / nodes);
+        }
+        long harness = s1.harnessRequests() - s0.harnessRequests();
+        double requests = s1.apiRequests() - s0.apiRequests() + s1.agentRequests() - s0.agentRequests() - harness;
+        f.put("harness_http_requests", (double) harness);
+        f.put("http_requests", requests);
+        f.put("http_per_node", requests / nodes);
+        if (etcdMetrics != null) {
+            long polls = s1.harnessStats() - s0.harnessStats();
+            Map<String, Double> harnessCalls = new TreeMap<>();
+            d.etcdCallsPerStats.forEach((method, each) -> harnessCalls.put(method, polls * each));
+            Map<String, Double> calls = minus(minus(s1.etcdCalls(), s0.etcdCalls()), harnessCalls);
+            double total = calls.values().stream().mapToDouble(Double::doubleValue).sum();
+            f.put("harness_etcd_calls", harnessCalls.values().stream().mapToDouble(Double::doubleValue).sum());
+            f.put("etcd_calls", total);
+            f.put("etcd_calls_per_node", total / nodes);
+            calls.forEach((method, n) -> {
+                if (n != 0) {
+                    f.put("etcd_" + method + "_per_node", n / nodes);
+                }
+            });
+            f.put("etcd_cpu_s", s1.etcdCpuS() - s0.etcdCpuS());
+            f.put("etcd_cpu_us_per_node", (s1.etcdCpuS() - s0.etcdCpuS()) * 1e6 / nodes);
+        }
         return f;
     }
 
@@ -583,7 +761,7 @@ public final class Benchmark {
         long pageBytes = 0;
         for (int i = 0; i < sizes.calls(); i++) {
             long a = System.nanoTime();
-            Http.Reply page = http.get("/v0/runs?limit=100");
+            Http.Reply page = get(http, "/v0/runs?limit=100");
             list[i] = (System.nanoTime() - a) / 1e6;
             if (page.status() != 200) {
                 throw new IllegalStateException("GET /v0/runs: " + page.status());
@@ -591,7 +769,7 @@ public final class Benchmark {
             pageSize = page.json().path("runs").size();
             pageBytes = page.body().length();
             a = System.nanoTime();
-            Http.Reply s = http.get("/v0/stats");
+            Http.Reply s = get(http, "/v0/stats");
             stats[i] = (System.nanoTime() - a) / 1e6;
             if (s.status() != 200) {
                 throw new IllegalStateException("GET /v0/stats: " + s.status());
@@ -692,37 +870,6 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ the report
 
-    /** Median, min and max of one figure over the repetitions. */
-    record Agg(double median, double min, double max, List<Double> values) {
-        static Agg of(List<Double> values) {
-            double[] s = values.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).sorted().toArray();
-            if (s.length == 0) {
-                return new Agg(Double.NaN, Double.NaN, Double.NaN, values);
-            }
-            double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-            return new Agg(med, s[0], s[s.length - 1], values);
-        }
-
-        String text() {
-            if (Double.isNaN(median)) {
-                return "–";
-            }
-            return values.size() > 1 ? fmt(median) + " (" + fmt(min) + "–" + fmt(max) + ")" : fmt(median);
-        }
-    }
-
-    private Map<String, Agg> aggregate(String scenario, String backend) {
-        Map<String, List<Double>> by = new LinkedHashMap<>();
-        for (Sample s : samples) {
-            if (s.scenario().equals(scenario) && s.backend().equals(backend) && s.error() == null) {
-                s.figures().forEach((k, v) -> by.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
-            }
-        }
-        Map<String, Agg> out = new LinkedHashMap<>();
-        by.forEach((k, v) -> out.put(k, Agg.of(v)));
-        return out;
-    }
-
     Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", Runtime.getRuntime().availableProcessors());
@@ -736,232 +883,16 @@ public final class Benchmark {
 
     private void write() throws IOException {
         Files.createDirectories(options.out());
-        String when = DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC).toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String when = DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC).toInstant()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
         Map<String, Object> machine = machine();
-
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("timestamp", when);
-        root.put("machine", machine);
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("smoke", options.smoke());
-        config.put("repeat", options.repeat());
-        config.put("agents", options.agents());
-        config.put("backends", options.backends());
-        config.put("scenarios", new ArrayList<>(options.only()));
-        config.put("service_jvm", "-Xmx1g" + (options.jfr() ? " + JFR" : ""));
-        root.put("config", config);
-        Map<String, Object> raw = new LinkedHashMap<>();
-        rawTxn.forEach((k, v) -> raw.put(k, aggJson(Agg.of(v))));
-        root.put("raw_etcd", raw);
-        List<Object> scen = new ArrayList<>();
-        for (String scenario : SCENARIOS) {
-            for (String backend : options.backends()) {
-                if (!options.only().contains(scenario)) {
-                    continue;
-                }
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("scenario", scenario);
-                s.put("backend", backend);
-                Map<String, Object> figs = new LinkedHashMap<>();
-                aggregate(scenario, backend).forEach((k, a) -> figs.put(k, aggJson(a)));
-                s.put("figures", figs);
-                List<String> errors = samples.stream().filter(x -> x.scenario().equals(scenario)
-                        && x.backend().equals(backend) && x.error() != null).map(x -> "#" + x.repetition() + ": " + x.error()).toList();
-                s.put("errors", errors);
-                scen.add(s);
-            }
-        }
-        root.put("scenarios", scen);
-        List<String> setup = samples.stream().filter(x -> x.scenario().equals("setup")).map(x -> x.backend() + ": " + x.error()).toList();
-        root.put("setup_errors", setup);
-        root.put("targets", targets());
-        Files.writeString(options.out().resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-        Files.writeString(options.out().resolve("results.md"), markdown(when, machine, setup));
+        Report report = new Report(options, sizes, samples, rawTxn);
+        String md = report.markdown(when, machine);
+        Files.writeString(options.out().resolve("results.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.json(when, machine)) + "\n");
+        Files.writeString(options.out().resolve("results.md"), md);
         say("wrote " + options.out().resolve("results.md") + " and results.json");
-        System.out.println(markdown(when, machine, setup));
-    }
-
-    private static Map<String, Object> aggJson(Agg a) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("median", finite(a.median()));
-        m.put("min", finite(a.min()));
-        m.put("max", finite(a.max()));
-        m.put("values", a.values().stream().map(Benchmark::finite).toList());
-        return m;
-    }
-
-    private static Object finite(double d) {
-        return Double.isNaN(d) || Double.isInfinite(d) ? null : (Object) (Math.round(d * 1000) / 1000.0);
-    }
-
-    private static final Map<String, String> TITLES = Map.of(
-            "chain", "chain of %d", "fanout", "fan-out 1 → %d", "diamond", "diamond %d×%d",
-            "concurrent", "%d × the 7-node example", "fanout-10k", "fan-out, %d nodes", "scale", "scale");
-
-    private String title(String scenario) {
-        Sizes z = sizes;
-        return switch (scenario) {
-            case "chain" -> String.format(TITLES.get(scenario), z.chain());
-            case "fanout" -> String.format(TITLES.get(scenario), z.fanOut());
-            case "diamond" -> String.format(TITLES.get(scenario), z.layers(), z.width());
-            case "concurrent" -> String.format(TITLES.get(scenario), z.concurrentRuns());
-            case "fanout-10k" -> String.format(TITLES.get(scenario), z.bigFanOut());
-            default -> scenario;
-        };
-    }
-
-    private String markdown(String when, Map<String, Object> machine, List<String> setupErrors) {
-        StringBuilder b = new StringBuilder();
-        b.append("# adagio benchmark results\n\n");
-        b.append("- when: ").append(when).append(options.smoke() ? " (**smoke mode**: tiny scenarios, not figures to quote)" : "").append('\n');
-        machine.forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
-        b.append("- agents (pool concurrency, raw-etcd threads): ").append(options.agents())
-                .append("; repetitions: ").append(options.repeat()).append("; service JVM: -Xmx1g")
-                .append(options.jfr() ? " with JFR" : "").append('\n');
-        b.append("\nEach cell: median over the repetitions, (min–max) when there are several.\n\n");
-        b.append("| scenario | backend | nodes | nodes/s | ready→claimed p50 ms | p99 ms | claimed→finished p50 ms | start-run ms | service CPU s | vs etcd bound |\n");
-        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (String scenario : SCENARIOS) {
-            if (scenario.equals("scale") || !options.only().contains(scenario)) {
-                continue;
-            }
-            for (String backend : options.backends()) {
-                Map<String, Agg> a = aggregate(scenario, backend);
-                if (a.isEmpty()) {
-                    if (failures(scenario, backend) > 0) {
-                        b.append("| ").append(title(scenario)).append(" | ").append(backend)
-                                .append(" | – | **failed** (").append(failures(scenario, backend))
-                                .append(" of ").append(options.repeat()).append(", see errors) | – | – | – | – | – | – |\n");
-                    }
-                    continue;
-                }
-                b.append("| ").append(title(scenario)).append(" | ").append(backend).append(" | ")
-                        .append(cell(a, "nodes", false)).append(" | ")
-                        .append(cell(a, "nodes_per_s", true)).append(" | ")
-                        .append(cell(a, "ready_claim_p50_ms", true)).append(" | ")
-                        .append(cell(a, "ready_claim_p99_ms", true)).append(" | ")
-                        .append(cell(a, "claim_finish_p50_ms", true)).append(" | ")
-                        .append(cell(a, "start_p50_ms", true)).append(" | ")
-                        .append(cell(a, "cpu_s", true)).append(" | ")
-                        .append(a.containsKey("etcd_bound_ratio") ? pct(a.get("etcd_bound_ratio")) : "–").append(" |\n");
-            }
-        }
-        if (rawTxn.containsKey("txn_per_s")) {
-            Agg raw = Agg.of(rawTxn.get("txn_per_s"));
-            b.append("\nRaw etcd (same etcd, ").append(options.agents()).append(" threads, compare-and-put on its own key): **")
-                    .append(raw.text()).append(" txn/s** (")
-                    .append(Agg.of(rawTxn.get("txn_mean_ms")).text()).append(" ms each) → bound ")
-                    .append(fmt(raw.median() / 2)).append(" nodes/s (a node costs at least a claim and a finish).\n");
-        }
-        if (options.only().contains("scale")) {
-            b.append("\n| scale | backend | runs stored | GET /v0/runs?limit=100 ms | GET /v0/stats ms | page bytes | runs created/s | runs completed/s |\n");
-            b.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
-            for (String backend : options.backends()) {
-                Map<String, Agg> a = aggregate("scale", backend);
-                b.append("| ").append(fmt(sizes.scaleRuns())).append(" single-node runs | ").append(backend).append(" | ")
-                        .append(cell(a, "runs_stored", false)).append(" | ")
-                        .append(cell(a, "list_first_page_ms", true)).append(" | ")
-                        .append(cell(a, "stats_ms", true)).append(" | ")
-                        .append(cell(a, "list_first_page_bytes", false)).append(" | ")
-                        .append(cell(a, "create_runs_per_s", true)).append(" | ")
-                        .append(cell(a, "complete_runs_per_s", true)).append(" |\n");
-            }
-        }
-        List<Map<String, Object>> t = targets();
-        if (!t.isEmpty()) {
-            b.append("\n| target | measured (median) | met |\n|---|---|---|\n");
-            for (Map<String, Object> x : t) {
-                b.append("| ").append(x.get("target")).append(" | ").append(x.get("measured")).append(" | ")
-                        .append(Boolean.TRUE.equals(x.get("met")) ? "yes" : "**no**").append(" |\n");
-            }
-        }
-        List<String> errors = new ArrayList<>(setupErrors);
-        samples.stream().filter(s -> s.error() != null && !s.scenario().equals("setup"))
-                .forEach(s -> errors.add(s.scenario() + " on " + s.backend() + " #" + s.repetition() + ": " + s.error()));
-        if (!errors.isEmpty()) {
-            b.append("\nErrors:\n\n");
-            errors.forEach(e -> b.append("- ").append(e).append('\n'));
-        }
-        return b.toString();
-    }
-
-    private long failures(String scenario, String backend) {
-        return samples.stream().filter(x -> x.scenario().equals(scenario) && x.backend().equals(backend)
-                && x.error() != null).count();
-    }
-
-    private static String cell(Map<String, Agg> a, String key, boolean range) {
-        Agg x = a.get(key);
-        if (x == null) {
-            return "–";
-        }
-        return range ? x.text() : fmt(x.median());
-    }
-
-    private static String pct(Agg a) {
-        String m = String.format(Locale.ROOT, "%.0f%%", a.median() * 100);
-        return a.values().size() > 1 ? m + String.format(Locale.ROOT, " (%.0f–%.0f%%)", a.min() * 100, a.max() * 100) : m;
-    }
-
-    /** The issue's targets, checked against the medians (smoke results are checked too, but mean nothing). */
-    List<Map<String, Object>> targets() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (String backend : options.backends()) {
-            for (String scenario : SCENARIOS) {
-                if (scenario.equals("scale") || !options.only().contains(scenario)) {
-                    continue;
-                }
-                Map<String, Agg> a = aggregate(scenario, backend);
-                if (a.isEmpty()) {
-                    if (failures(scenario, backend) > 0) {
-                        out.add(target(title(scenario) + " on " + backend + ": completes at all", "failed", false));
-                    }
-                    continue;
-                }
-                if (backend.equals("etcd") && a.containsKey("etcd_bound_ratio")) {
-                    double r = a.get("etcd_bound_ratio").median();
-                    out.add(target(title(scenario) + " on etcd: nodes/s ≥ 50% of the raw-etcd bound", pctText(r), r >= 0.5));
-                }
-                if (backend.equals("memory")) {
-                    double v = a.get("nodes_per_s").median();
-                    out.add(target(title(scenario) + " on memory: ≥ 2,000 nodes/s", fmt(v) + " nodes/s", v >= 2000));
-                }
-                double limit = backend.equals("memory") ? 10 : 25;
-                double p50 = a.get("ready_claim_p50_ms").median();
-                out.add(target(title(scenario) + " on " + backend + ": ready→claimed p50 < " + fmt(limit) + " ms",
-                        fmt(p50) + " ms", p50 < limit));
-            }
-            if (options.only().contains("fanout") && options.only().contains("fanout-10k")) {
-                Map<String, Agg> small = aggregate("fanout", backend);
-                Map<String, Agg> big = aggregate("fanout-10k", backend);
-                if (small.containsKey("nodes_per_s") && big.containsKey("nodes_per_s")) {
-                    double r = big.get("nodes_per_s").median() / small.get("nodes_per_s").median();
-                    out.add(target("fan-out " + fmt(sizes.bigFanOut()) + " within 30% of fan-out " + fmt(sizes.fanOut())
-                            + " in nodes/s on " + backend, pctText(r) + " of it", r >= 0.7));
-                }
-            }
-            if (options.only().contains("scale")) {
-                Map<String, Agg> a = aggregate("scale", backend);
-                if (a.containsKey("list_first_page_ms")) {
-                    double v = a.get("list_first_page_ms").median();
-                    out.add(target("first page of runs < 100 ms with " + fmt(a.get("runs_stored").median())
-                            + " runs stored on " + backend, fmt(v) + " ms", v < 100));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, Object> target(String what, String measured, boolean met) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("target", what);
-        m.put("measured", measured);
-        m.put("met", met);
-        return m;
-    }
-
-    private static String pctText(double r) {
-        return String.format(Locale.ROOT, "%.0f%%", r * 100);
+        System.out.println(md);
     }
 
     private static String cpuModel() {

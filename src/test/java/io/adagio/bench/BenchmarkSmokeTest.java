@@ -13,12 +13,13 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The benchmark harness in smoke mode (tiny scenarios, memory backend, one repetition), so it cannot rot:
- * every scenario runs and both results files come out with sane figures.
+ * The benchmark harness in smoke mode (tiny scenarios, memory backend, one repetition, both topologies: mode
+ * all, and mode api plus a mode agent process), so it cannot rot: every scenario runs in both and both
+ * results files come out with sane figures.
  */
 class BenchmarkSmokeTest {
     @Test
-    void smokeRunWritesEveryScenario(@TempDir Path out) throws Exception {
+    void smokeRunWritesEveryScenarioInBothTopologies(@TempDir Path out) throws Exception {
         int failed = Benchmark.run("--smoke", "--backend", "memory", "--repeat", "1", "--agents", "2",
                 "--out", out.toString());
 
@@ -32,31 +33,58 @@ class BenchmarkSmokeTest {
         assertThat(root.path("timestamp").asString()).isNotBlank();
         assertThat(root.path("machine").path("cores").asInt()).isPositive();
         assertThat(root.path("machine").path("java").asString()).isNotBlank();
+        assertThat(root.path("config").path("topologies").toString()).isEqualTo("[\"all\",\"split\"]");
         List<String> seen = new ArrayList<>();
         for (JsonNode s : root.path("scenarios")) {
             String name = s.path("scenario").asString();
-            seen.add(name);
+            String topology = s.path("topology").asString();
+            String as = name + " " + topology;
+            seen.add(as);
             assertThat(s.path("backend").asString()).isEqualTo("memory");
-            assertThat(s.path("errors").size()).as(name).isZero();
+            assertThat(s.path("errors").size()).as(as).isZero();
             JsonNode f = s.path("figures");
             if (name.equals("scale")) {
-                assertThat(f.path("runs_stored").path("median").asDouble()).as(name).isGreaterThanOrEqualTo(30);
-                assertThat(f.path("list_first_page_ms").path("median").asDouble()).as(name).isPositive();
-                assertThat(f.path("stats_ms").path("median").asDouble()).as(name).isPositive();
+                assertThat(f.path("runs_stored").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(30);
+                assertThat(f.path("list_first_page_ms").path("median").asDouble()).as(as).isPositive();
+                assertThat(f.path("stats_ms").path("median").asDouble()).as(as).isPositive();
+                continue;
+            }
+            assertThat(f.path("nodes").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.path("nodes_per_s").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.path("server_nodes_per_s").path("median").asDouble()).as(as)
+                    .isGreaterThanOrEqualTo(f.path("nodes_per_s").path("median").asDouble());
+            assertThat(f.path("ready_claim_p50_ms").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.path("ready_claim_p99_ms").path("median").asDouble()).as(as)
+                    .isGreaterThanOrEqualTo(f.path("ready_claim_p50_ms").path("median").asDouble());
+            assertThat(f.path("start_p50_ms").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.path("cpu_s").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.path("cpu_us_per_node").path("median").asDouble()).as(as).isPositive();
+            assertThat(f.has("http_per_node")).as(as).isTrue();
+            assertThat(f.has("etcd_calls_per_node")).as(as + ": no etcd on memory").isFalse();
+            if (topology.equals("split")) {
+                // the pool claims and finishes over HTTP: at least one request per node, none of them the harness's
+                assertThat(f.path("http_per_node").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(1);
+                assertThat(f.path("agent_cpu_s").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(0);
             } else {
-                assertThat(f.path("nodes").path("median").asDouble()).as(name).isPositive();
-                assertThat(f.path("nodes_per_s").path("median").asDouble()).as(name).isPositive();
-                assertThat(f.path("ready_claim_p50_ms").path("median").asDouble()).as(name).isPositive();
-                assertThat(f.path("ready_claim_p99_ms").path("median").asDouble()).as(name)
-                        .isGreaterThanOrEqualTo(f.path("ready_claim_p50_ms").path("median").asDouble());
-                assertThat(f.path("start_p50_ms").path("median").asDouble()).as(name).isPositive();
-                assertThat(f.path("cpu_s").path("median").asDouble()).as(name).isPositive();
+                assertThat(f.has("agent_cpu_s")).as(as).isFalse();
             }
         }
-        assertThat(seen).containsExactlyElementsOf(Benchmark.SCENARIOS);
+        List<String> expected = new ArrayList<>();
+        for (String scenario : Benchmark.SCENARIOS) {
+            expected.add(scenario + " all");
+            expected.add(scenario + " split");
+        }
+        assertThat(seen).containsExactlyElementsOf(expected);
+
+        List<String> targets = new ArrayList<>();
+        root.path("targets").forEach(t -> targets.add(t.path("target").asString()));
+        assertThat(targets).anyMatch(t -> t.startsWith("chain of 50, memory, mode all: ≥ 30,000 nodes/s"))
+                .anyMatch(t -> t.startsWith("fan-out 1 → 50, memory, api + agent process: ≥ 5,000 nodes/s"))
+                .anyMatch(t -> t.startsWith("5 runs × fan-out 1 → 19, memory, mode all: completes"));
 
         String text = Files.readString(md);
-        assertThat(text).contains("| scenario | backend |", "chain of 20", "fan-out 1 → 50", "diamond 3×5",
-                "5 × the 7-node example", "fan-out, 200 nodes", "GET /v0/runs?limit=100");
+        assertThat(text).contains("| scenario | backend | topology |", "chain of 20", "fan-out 1 → 50", "diamond 3×5",
+                "5 × the 7-node example", "fan-out, 200 nodes", "chain of 50", "5 runs × fan-out 1 → 19",
+                "| api + agent |", "service CPU µs/node", "HTTP requests/node", "GET /v0/runs?limit=100");
     }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The physical limit: small etcd transactions through jetcd, as fast as {@code threads} threads can issue
  * them one after another (the pool's shape: each agent waits for its call before the next). Each thread
  * does compare-and-put on its own key: {@code If(mod_revision(key) == last) Then(put(key, value))}, the
- * shape of a claim or a finish without the reads around it.
+ * shape of a claim or a finish without the reads around it. The harness measures it with {@code --agents}
+ * threads (the pool's concurrency) and with one (what a chain, one node at a time, can reach).
  */
 final class RawEtcd {
     private RawEtcd() {
