@@ -153,6 +153,8 @@ Agent-pool settings, for the agents Deployment and for a control plane in mode "
 {{- end -}}
 - name: ADAGIO_AGENT_CONCURRENCY
   value: {{ .Values.agents.concurrency | quote }}
+- name: ADAGIO_AGENT_SLOTS
+  value: {{ .Values.agents.slots | quote }}
 - name: ADAGIO_AGENT_RUNTIMES
   value: {{ join "," .Values.agents.runtimes | quote }}
 - name: ADAGIO_AGENT_EXEC_ENABLED

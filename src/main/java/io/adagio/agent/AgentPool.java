@@ -19,8 +19,10 @@ import java.util.function.Function;
 
 /**
  * The built-in agent pool: {@code adagio.agent.concurrency} agents, each with its own lease and its own
- * connection to a control plane ({@link ControlPlane}: over HTTP, or in process), sharing one event stream
- * (followed as the first agent) and one set of hints, so a node costs the pool one claim.
+ * connection to a control plane ({@link ControlPlane}: over HTTP, or in process), each holding up to
+ * {@code adagio.agent.slots} nodes at once ({@link PoolAgent}: batch claims, batch finishes with eager dispatch).
+ * They share one event stream (followed as the first agent), whose events wake them up, and one set of orphan
+ * hints, so an orphaned node costs the pool one claim.
  * Starts last (after the web server, so over HTTP in mode {@code all} it can reach its own API) and stops first
  * (so its finishes still reach the control plane): it stops claiming, lets nodes in hand finish briefly, and
  * unregisters.
@@ -60,12 +62,14 @@ public final class AgentPool implements SmartLifecycle {
         Hints hints = new Hints(Math.max(4, props.concurrency() * 2));
         for (int i = 0; i < props.concurrency(); i++) {
             String id = prefix + "-" + i;
-            PoolAgent a = new PoolAgent(id, connect.apply(id), runtimes, hints, props.backoffMin(), props.backoffMax());
+            PoolAgent a = new PoolAgent(id, connect.apply(id), runtimes, hints, props.slots(), props.backoffMin(),
+                    props.backoffMax());
             agents.add(a);
             a.start();
         }
+        List<PoolAgent> woken = List.copyOf(agents);
         feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), connect.apply(prefix + "-0"), hints,
-                props.backoffMin(), props.backoffMax());
+                () -> woken.forEach(PoolAgent::wake), props.backoffMin(), props.backoffMax());
         feed.start();
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-agent-heartbeats");
@@ -74,8 +78,8 @@ public final class AgentPool implements SmartLifecycle {
         });
         heartbeats.scheduleWithFixedDelay(() -> agents.forEach(PoolAgent::heartbeat), 1, 1, TimeUnit.SECONDS);
         running = true;
-        log.info("agent pool started: {} agents ({}) offering {} through {}", agents.size(), prefix, runtimes.keySet(),
-                transport);
+        log.info("agent pool started: {} agents ({}) x {} slots offering {} through {}", agents.size(), prefix,
+                props.slots(), runtimes.keySet(), transport);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.adagio.agent;
 
 import io.adagio.model.Event;
+import io.adagio.model.EventType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,9 +10,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A pool's event stream: followed as one of its agents, it turns NODE_READY and NODE_ORPHANED events into
- * {@link Hints}. When the stream ends or fails it follows again with jittered backoff from the last position,
- * so nothing is missed while the server's history allows; a reset clears the hints (the current set follows).
+ * A pool's event stream: followed as one of its agents, it turns NODE_ORPHANED events into {@link Hints} and
+ * every event into a wake-up of the pool's agents (a NODE_READY names no node to claim: an agent woken claims a
+ * batch of whatever is ready). When the stream ends or fails it follows again with jittered backoff from the
+ * last position, so nothing is missed while the server's history allows; a reset clears the hints (the current
+ * set follows).
  */
 final class EventFeed {
     private static final Logger log = LoggerFactory.getLogger(EventFeed.class);
@@ -20,17 +23,20 @@ final class EventFeed {
     private final List<String> runtimes;
     private final ControlPlane controlPlane;
     private final Hints hints;
+    private final Runnable wake;
     private final Backoff backoff;
     private volatile boolean running;
     private volatile String position;
     private Thread reader;
 
-    EventFeed(String agentId, List<String> runtimes, ControlPlane controlPlane, Hints hints,
+    /** @param wake wakes the pool's agents: something may be claimable */
+    EventFeed(String agentId, List<String> runtimes, ControlPlane controlPlane, Hints hints, Runnable wake,
               Duration backoffMin, Duration backoffMax) {
         this.agentId = agentId;
         this.runtimes = List.copyOf(runtimes);
         this.controlPlane = controlPlane;
         this.hints = hints;
+        this.wake = wake;
         this.backoff = new Backoff(backoffMin, backoffMax);
     }
 
@@ -53,9 +59,15 @@ final class EventFeed {
             public void onEvent(Event e, String at) {
                 moved(at);
                 backoff.reset();
-                if (runtimes.contains(e.nodeSpec().runtime())) {
-                    hints.offer(new Hints.Hint(e.type(), e.runId(), e.nodeSpec()));
+                if (!runtimes.contains(e.nodeSpec().runtime())) {
+                    return;
                 }
+                if (e.type() == EventType.NODE_ORPHANED) {
+                    hints.offer(new Hints.Hint(e.type(), e.runId(), e.nodeSpec()));
+                } else if (e.type() == EventType.NODE_READY) {
+                    hints.forget(e.runId(), e.nodeSpec().name());
+                }
+                wake.run();
             }
 
             @Override
@@ -63,6 +75,7 @@ final class EventFeed {
                 moved(at);
                 log.info("agent {}: event history was lost; the current set follows", agentId);
                 hints.clear();
+                wake.run();
             }
 
             @Override

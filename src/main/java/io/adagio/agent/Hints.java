@@ -12,9 +12,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The nodes a pool has been told it may claim, one entry per node (the latest event wins, so a node that was
- * orphaned and then made READY again is not treated as orphaned). Shared by the pool's agents, so one hint
- * costs one claim. Taking picks among the oldest few at random, so pools that share hints rarely collide.
+ * The orphaned nodes a pool has been told about (NODE_ORPHANED), one entry per node; a node made READY again
+ * since is {@link #forget forgotten}, so it is never finished as orphaned. Shared by the pool's agents, so one
+ * hint costs one claim. Taking picks among the oldest few at random, so pools that share hints rarely collide.
  */
 final class Hints {
     /** A node that may be claimed, and why. */
@@ -34,13 +34,27 @@ final class Hints {
     void offer(Hint h) {
         lock.lock();
         try {
-            String key = h.runId() + "\u0000" + h.spec().name();
+            String key = key(h.runId(), h.spec().name());
             hints.remove(key);
             hints.put(key, h);
             added.signal();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Drops the hint of a node, if any (it became READY again: no longer orphaned). */
+    void forget(String runId, String name) {
+        lock.lock();
+        try {
+            hints.remove(key(runId, name));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String key(String runId, String name) {
+        return runId + "\u0000" + name;
     }
 
     /** Forgets every hint (the stream was reset; the current set follows). */
@@ -53,7 +67,7 @@ final class Hints {
         }
     }
 
-    /** A hint, or null when none came within {@code waitMs}. */
+    /** A hint, or null when none came within {@code waitMs} (0: none now). */
     Hint take(long waitMs) throws InterruptedException {
         lock.lock();
         try {

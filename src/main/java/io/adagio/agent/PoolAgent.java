@@ -3,43 +3,110 @@ package io.adagio.agent;
 import io.adagio.agent.runtime.NodeRuntime;
 import io.adagio.agent.runtime.Task;
 import io.adagio.model.Conclusion;
-import io.adagio.model.EventType;
-import io.adagio.model.Node;
 import io.adagio.model.Result;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One agent of the pool, with its own id and lease: takes hints from the pool's shared {@link Hints} and runs
- * one node at a time: claim, run its runtime, finish. A NODE_ORPHANED hint is claimed and finished ERROR
- * "node was orphaned" without running the work, as the original does; the retry rules then decide whether it
- * runs again.
+ * One agent of the pool, with its own id and lease, holding up to {@code slots} nodes at once.
+ *
+ * <p>One control thread is the only caller of claims and finishes for the agent; {@code slots} slot threads only
+ * run runtimes and hand their results back to it. The control thread, in a loop:
+ * <ol>
+ * <li>sends every result waiting in one batch finish, asking for {@code next} = the slots those finishes free
+ *     (eager dispatch: a chain's next node comes back in the answer), and starts the claims it answers;</li>
+ * <li>recovers a NODE_ORPHANED hint: claims that node alone (with a request id) and finishes it ERROR
+ *     "node was orphaned" without running it, as the original does; the retry rules decide what follows;</li>
+ * <li>otherwise, with slots free, claims a batch of up to that many READY nodes: a long poll when it holds
+ *     nothing, else a claim that does not wait, made after a wake-up — a result, an event from the pool's
+ *     feed (a NODE_READY is only a wake-up: a batch claim takes whatever is ready, not the hinted node) — or
+ *     when the poll interval has passed.</li>
+ * </ol>
+ *
+ * <p>Releasing: the agent ends its lease and registers again, which orphans every node it holds for another
+ * agent to recover. It does so when a finish cannot be delivered at all — at once, so the nodes still running
+ * in its slots are released too and their results dropped — and when the answer to a call that claims (a batch
+ * claim, or a batch finish asking for {@code next}) was lost: the control plane may then hold nodes for this
+ * agent that it was never told about. Then it stops claiming, finishes the nodes it knows, and releases when it
+ * holds none of them, so only the unknown ones are orphaned. A lost single claim needs none of this: it is
+ * retried with its request id, which answers the same claim.
  */
 final class PoolAgent {
     private static final Logger log = LoggerFactory.getLogger(PoolAgent.class);
     static final String ORPHANED = "node was orphaned";
+    /** The longest long poll; a third of the lease TTL when that is shorter. */
+    static final Duration MAX_POLL = Duration.ofSeconds(1);
+    /** The most a batch call carries (the API's limit). */
+    private static final int MAX_BATCH = 1000;
+    private static final int FINISH_ATTEMPTS = 20;
+    /**
+     * How long results wait for those of the nodes still running in the other slots, so that nodes that end
+     * close together are finished in one call (a lone node, e.g. a chain's, never waits).
+     */
+    static final Duration GATHER = Duration.ofMillis(1);
 
     private final String id;
     private final ControlPlane client;
     private final Map<String, NodeRuntime> runtimes;
-    private final Hints hints;
+    private final Hints orphans;
+    private final int slots;
     private final Backoff callBackoff;
-    private volatile boolean running;
-    private volatile boolean busy;
-    private Thread worker;
 
-    PoolAgent(String id, ControlPlane client, Map<String, NodeRuntime> runtimes, Hints hints,
+    /** Guards the wake-up flag and signals the control thread (results, wake-ups, stop). */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition signal = lock.newCondition();
+    private boolean woken;
+    /** Results handed back by the slot threads, for the control thread. */
+    private final ConcurrentLinkedQueue<Done> results = new ConcurrentLinkedQueue<>();
+    private volatile boolean running;
+    /** Set when the stop's grace is over: runtimes are interrupted, nothing more is sent. */
+    private volatile boolean abandoned;
+
+    // ---- the control thread's own state ----
+    /** The nodes this agent knows it holds: running in a slot, or with a result not yet finished. */
+    private int held;
+    /** Bumped when the lease is released: results of nodes claimed before are dropped. */
+    private long epoch;
+    /** A claiming call's answer was lost: claim nothing more, release once nothing known is held. */
+    private boolean tainted;
+    private Duration pollWait = MAX_POLL;
+
+    private Thread control;
+    private ExecutorService slotThreads;
+
+    /** A node this agent holds, being run in a slot. */
+    private record Work(long epoch, ControlPlane.ClaimReply.Claimed claimed) {
+    }
+
+    /** A node's result, handed back to the control thread; null when abandoned by shutdown. */
+    private record Done(long epoch, String runId, String node, String claimId, Result result) {
+    }
+
+    PoolAgent(String id, ControlPlane client, Map<String, NodeRuntime> runtimes, Hints orphans, int slots,
               Duration backoffMin, Duration backoffMax) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("an agent needs at least one slot");
+        }
         this.id = id;
         this.client = client;
         this.runtimes = Map.copyOf(runtimes);
-        this.hints = hints;
+        this.orphans = orphans;
+        this.slots = slots;
         this.callBackoff = new Backoff(backoffMin, backoffMax);
     }
 
@@ -54,9 +121,15 @@ final class PoolAgent {
     /** Registers (retrying until the control plane answers or the agent is stopped) and starts working. */
     void start() {
         running = true;
-        worker = new Thread(this::work, "adagio-agent-" + id);
-        worker.setDaemon(true);
-        worker.start();
+        AtomicInteger n = new AtomicInteger();
+        slotThreads = Executors.newFixedThreadPool(slots, r -> {
+            Thread t = new Thread(r, "adagio-agent-" + id + "-slot-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        control = new Thread(this::control, "adagio-agent-" + id);
+        control.setDaemon(true);
+        control.start();
     }
 
     /** Renews the lease; registers again when it is gone. */
@@ -70,24 +143,41 @@ final class PoolAgent {
         }
     }
 
+    /** Something may be claimable (an event came): an agent with free slots claims a batch. */
+    void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            signal.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
-     * Stops claiming, lets the node in hand finish for up to {@code grace}, then unregisters: a node still
-     * running is released (orphaned) for another agent to recover.
+     * Stops claiming, lets the nodes in hand finish (and their results be sent) for up to {@code grace}, then
+     * unregisters: nodes still running are released (orphaned) for another agent to recover.
      */
     void stop(Duration grace) {
-        running = false;
-        if (!busy) {
-            worker.interrupt();
+        lock.lock();
+        try {
+            running = false;
+            signal.signalAll();
+        } finally {
+            lock.unlock();
         }
         try {
-            worker.join(grace.toMillis());
-            if (worker.isAlive()) {
-                worker.interrupt();
-                worker.join(500);
+            control.join(grace.toMillis());
+            if (control.isAlive()) {
+                abandoned = true;
+                slotThreads.shutdownNow();
+                control.interrupt();
+                control.join(1000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        slotThreads.shutdownNow();
         try {
             client.unregister(id);
         } catch (ControlPlane.Unavailable e) {
@@ -96,158 +186,385 @@ final class PoolAgent {
         client.close();
     }
 
-    // ---- work ---------------------------------------------------------------------------------------------
+    // ---- the control thread ---------------------------------------------------------------------------------
 
-    private void work() {
+    private void control() {
+        MDC.put("agent_id", id);
+        try {
+            if (!registerFirst()) {
+                return;
+            }
+            while (!abandoned) {
+                try {
+                    work();
+                    return;
+                } catch (RuntimeException e) {
+                    log.error("agent {}: unexpected failure; going on with the {} node(s) it holds", id, held, e);
+                    sleep(callBackoff.next());
+                }
+            }
+        } catch (InterruptedException e) {
+            log.debug("agent {}: stopped while working", id);
+        } finally {
+            MDC.remove("agent_id");
+        }
+    }
+
+    /** The control loop (see the class comment); returns when stopped and nothing is held any more. */
+    private void work() throws InterruptedException {
+        long lastClaim = System.nanoTime() - pollWait.toNanos();
+        while (!abandoned) {
+            List<Done> done = drain();
+            if (!done.isEmpty()) {
+                gather(done);
+                finish(done);
+                continue;
+            }
+            if (!running) {
+                if (held == 0) {
+                    return;
+                }
+                await(false, Duration.ofSeconds(1));
+                continue;
+            }
+            if (tainted) {
+                if (held == 0) {
+                    release("the answer to a claim was lost, so it may hold nodes it does not know of");
+                } else {
+                    await(false, Duration.ofSeconds(1));
+                }
+                continue;
+            }
+            int free = slots - held;
+            if (free <= 0) {
+                await(false, Duration.ofSeconds(1));
+                continue;
+            }
+            Hints.Hint orphan = orphans.take(0);
+            if (orphan != null) {
+                recover(orphan);
+                continue;
+            }
+            boolean idle = held == 0;
+            Duration interval = pollWait.isZero() ? Duration.ofMillis(250) : pollWait;
+            if (takeWake() || idle || System.nanoTime() - lastClaim >= interval.toNanos()) {
+                lastClaim = System.nanoTime();
+                Duration wait = idle ? pollWait : Duration.ZERO;
+                if (claim(free, wait) > 0 || !wait.isZero()) {
+                    continue;
+                }
+            }
+            await(true, interval.minusNanos(System.nanoTime() - lastClaim));
+        }
+    }
+
+    /** Registers, retrying until it is answered; false when stopped first. */
+    private boolean registerFirst() throws InterruptedException {
         Backoff registering = new Backoff(callBackoff.next(), Duration.ofSeconds(2));
         while (running) {
             try {
-                client.register(id, runtimeNames());
-                break;
+                register();
+                return true;
             } catch (ControlPlane.Unavailable e) {
                 log.debug("agent {}: cannot register yet: {}", id, e.getMessage());
-                try {
-                    sleep(registering.next());
-                } catch (InterruptedException ie) {
-                    return;
-                }
+                sleep(registering.next());
             }
         }
-        while (running) {
-            Hints.Hint hint;
+        return false;
+    }
+
+    /** Registers (again) and takes the long poll's wait from the lease TTL: at most a third of it. */
+    private void register() throws ControlPlane.Unavailable {
+        long ttl = client.register(id, runtimeNames());
+        Duration third = Duration.ofSeconds(ttl).dividedBy(3);
+        pollWait = third.compareTo(MAX_POLL) < 0 ? third : MAX_POLL;
+    }
+
+    /** Claims a batch of up to {@code free} READY nodes and starts them; answers how many. */
+    private int claim(int free, Duration wait) throws InterruptedException {
+        List<ControlPlane.ClaimReply.Claimed> won;
+        try {
+            won = client.claimBatch(id, Math.min(free, MAX_BATCH), wait);
+            callBackoff.reset();
+        } catch (ControlPlane.NotRegistered e) {
             try {
-                hint = hints.take(1000);
-            } catch (InterruptedException e) {
-                return;
+                register();
+            } catch (ControlPlane.Unavailable u) {
+                await(false, callBackoff.next());
             }
-            if (hint == null) {
-                continue;
+            return 0;
+        } catch (ControlPlane.Unavailable e) {
+            if (e.mayHaveHappened()) {
+                taint("a batch claim", e);
+            } else {
+                log.debug("agent {}: cannot claim now: {}", id, e.getMessage());
             }
-            busy = true;
+            await(false, callBackoff.next());
+            return 0;
+        } catch (RuntimeException e) {
+            // refused as malformed, or an answer that could not be read: what it claimed is not known
+            log.error("agent {}: a batch claim failed", id, e);
+            taint("a batch claim", new ControlPlane.Unavailable(e.toString(), e));
+            await(false, callBackoff.next());
+            return 0;
+        }
+        start(won);
+        return won.size();
+    }
+
+    /** Marks the agent as holding nodes it may not know of: see the class comment. */
+    private void taint(String call, ControlPlane.Unavailable e) {
+        if (!tainted) {
+            log.warn("agent {}: the answer to {} was lost ({}): the control plane may hold nodes for this agent "
+                    + "that it does not know of; it stops claiming, finishes the {} node(s) it knows, then releases "
+                    + "the rest by ending its lease", id, call, e.getMessage(), held);
+        }
+        tainted = true;
+    }
+
+    /** Hands claimed nodes to the slot threads. */
+    private void start(List<ControlPlane.ClaimReply.Claimed> won) {
+        for (ControlPlane.ClaimReply.Claimed c : won) {
+            held++;
+            Work w = new Work(epoch, c);
             try {
-                handle(hint);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.error("agent {}: failed handling node {} of run {}", id, hint.spec().name(), hint.runId(), e);
-            } finally {
-                busy = false;
+                slotThreads.execute(() -> runInSlot(w));
+            } catch (RejectedExecutionException e) {
+                held--; // shutting down: released when the agent unregisters
             }
         }
     }
 
     /**
-     * Claims the hinted node and runs it; each finish asks for the next node it makes READY (eager dispatch),
-     * which this agent then runs at once, so a chain runs on one agent without an event round trip per step.
+     * Claims the orphaned node alone (retrying while the control plane is unreachable with the same request
+     * id, so a lost answer is not lost) and queues its ERROR "node was orphaned" for the next batch finish.
      */
-    private void handle(Hints.Hint hint) throws InterruptedException {
-        MDC.put("run_id", hint.runId());
-        try {
-            if (!(claim(hint) instanceof ControlPlane.ClaimReply.Claimed claimed)) {
-                return;
+    private void recover(Hints.Hint hint) throws InterruptedException {
+        String requestId = UUID.randomUUID().toString();
+        for (int attempt = 0; running && !abandoned; attempt++) {
+            ControlPlane.ClaimReply r;
+            try {
+                r = client.claim(hint.runId(), hint.spec().name(), id, requestId);
+            } catch (ControlPlane.Unavailable e) {
+                if (attempt >= 5) {
+                    log.warn("agent {}: giving up claiming orphaned node {} of run {}: {}", id, hint.spec().name(),
+                            hint.runId(), e.getMessage());
+                    return;
+                }
+                sleep(callBackoff.next());
+                continue;
             }
-            Hints.Hint work = hint;
-            ControlPlane.ClaimReply.Claimed held = claimed;
-            while (held != null) {
-                MDC.put("node", work.spec().name());
-                Result result;
-                if (work.type() == EventType.NODE_ORPHANED) {
-                    log.info("agent {}: recovering orphaned node {} of run {}", id, work.spec().name(), work.runId());
-                    result = Result.of(Conclusion.ERROR, ORPHANED);
-                } else {
-                    result = run(work, held.node());
-                    if (result == null) {
-                        return; // shutting down: the node is released when the agent unregisters
+            if (r instanceof ControlPlane.ClaimReply.NotRegistered && attempt == 0) {
+                try {
+                    register();
+                } catch (ControlPlane.Unavailable e) {
+                    return;
+                }
+                continue;
+            }
+            callBackoff.reset();
+            if (r instanceof ControlPlane.ClaimReply.Claimed c) {
+                log.info("agent {}: recovering orphaned node {} of run {}", id, hint.spec().name(), hint.runId());
+                held++;
+                results.add(new Done(epoch, c.runId(), c.node().name(), c.claim().id(),
+                        Result.of(Conclusion.ERROR, ORPHANED)));
+            }
+            return;
+        }
+    }
+
+    /**
+     * Sends results in one batch finish, retrying while the control plane is unreachable (a repeated finish is
+     * idempotent, and answers the same dispatched claims), and starts the claims it answers. When it cannot be
+     * delivered at all, releases every node this agent holds by ending its lease.
+     */
+    private void finish(List<Done> done) throws InterruptedException {
+        List<Done> current = new ArrayList<>(done.size());
+        for (Done d : done) {
+            if (d.epoch() == epoch && d.result() != null) {
+                current.add(d);
+            } else {
+                held--; // released with the lease already, or abandoned by shutdown
+            }
+        }
+        if (current.isEmpty()) {
+            return;
+        }
+        List<ControlPlane.Finishing> items = current.stream()
+                .map(d -> new ControlPlane.Finishing(d.runId(), d.node(), d.claimId(), d.result())).toList();
+        int next = running && !tainted ? Math.min(MAX_BATCH, slots - (held - current.size())) : 0;
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+        for (int attempt = 0; attempt < FINISH_ATTEMPTS && !abandoned; attempt++) {
+            try {
+                ControlPlane.Finishes f = client.finishBatch(id, items, next);
+                held -= current.size();
+                for (int i = 0; i < current.size(); i++) {
+                    if (f.outcomes().get(i) != ControlPlane.Outcome.FINISHED) {
+                        log.info("agent {}: finish of {} of run {} was refused ({})", id, current.get(i).node(),
+                                current.get(i).runId(), f.outcomes().get(i));
                     }
                 }
-                held = finish(work, held.claim().id(), result);
-                if (held != null) {
-                    work = new Hints.Hint(EventType.NODE_READY, work.runId(), held.node().spec());
+                start(f.next());
+                return;
+            } catch (ControlPlane.NotRegistered e) {
+                // the lease ended, so these nodes were orphaned: register again, and send them once more
+                try {
+                    register();
+                } catch (ControlPlane.Unavailable u) {
+                    sleep(backoff.next());
                 }
+            } catch (ControlPlane.Unavailable e) {
+                if (next > 0 && e.mayHaveHappened()) {
+                    taint("a batch finish asking for next claims", e);
+                }
+                log.debug("agent {}: finish failed, retrying: {}", id, e.getMessage());
+                sleep(backoff.next());
+            } catch (RuntimeException e) {
+                log.error("agent {}: a batch finish failed, retrying", id, e);
+                if (next > 0) {
+                    taint("a batch finish asking for next claims", new ControlPlane.Unavailable(e.toString(), e));
+                }
+                sleep(backoff.next());
             }
+        }
+        if (abandoned) {
+            return;
+        }
+        held -= current.size();
+        log.warn("agent {}: could not finish {} node(s) (first: {} of run {}); releasing every node this agent "
+                        + "holds ({}, the ones still running included) by ending its lease", id, current.size(),
+                current.get(0).node(), current.get(0).runId(), held + current.size());
+        release("a finish could not be delivered");
+    }
+
+    /**
+     * Ends the lease and registers again: every node the agent holds is orphaned, for another agent to recover
+     * (ERROR "node was orphaned", then the retry rules). Results of nodes claimed before are then dropped. When
+     * the lease cannot be ended now, the agent stays tainted and tries again once it holds nothing it knows.
+     */
+    private void release(String why) throws InterruptedException {
+        try {
+            client.unregister(id);
+        } catch (ControlPlane.Unavailable e) {
+            log.warn("agent {}: could not release its lease ({}): {}", id, why, e.getMessage());
+            tainted = true;
+            await(false, callBackoff.next());
+            return;
+        }
+        epoch++;
+        tainted = false;
+        log.info("agent {}: released every node it held by ending its lease ({}); registering again", id, why);
+        try {
+            register();
+        } catch (ControlPlane.Unavailable e) {
+            log.debug("agent {}: registering again failed (the next call registers): {}", id, e.getMessage());
+        }
+    }
+
+    // ---- the slot threads -----------------------------------------------------------------------------------
+
+    private void runInSlot(Work w) {
+        ControlPlane.ClaimReply.Claimed c = w.claimed();
+        MDC.put("agent_id", id);
+        MDC.put("run_id", c.runId());
+        MDC.put("node", c.node().name());
+        Result r;
+        try {
+            r = run(c);
+        } catch (Throwable t) {
+            log.error("agent {}: node {} of run {} failed in its slot", id, c.node().name(), c.runId(), t);
+            r = Result.of(Conclusion.ERROR, String.valueOf(t));
         } finally {
+            MDC.remove("agent_id");
             MDC.remove("run_id");
             MDC.remove("node");
         }
-    }
-
-    /** Claims, retrying while the control plane is unreachable with the same request id (so a lost answer is not lost). */
-    private ControlPlane.ClaimReply claim(Hints.Hint hint) throws InterruptedException {
-        String requestId = java.util.UUID.randomUUID().toString();
-        for (int attempt = 0; running; attempt++) {
-            try {
-                ControlPlane.ClaimReply r = client.claim(hint.runId(), hint.spec().name(), id, requestId);
-                if (r instanceof ControlPlane.ClaimReply.NotRegistered && attempt == 0) {
-                    client.register(id, runtimeNames());
-                    continue;
-                }
-                callBackoff.reset();
-                return r;
-            } catch (ControlPlane.Unavailable e) {
-                if (attempt >= 5) {
-                    log.warn("agent {}: giving up claiming {}: {}", id, hint.spec().name(), e.getMessage());
-                    return new ControlPlane.ClaimReply.Refused("unavailable");
-                }
-                sleep(callBackoff.next());
-            }
+        results.add(new Done(w.epoch(), c.runId(), c.node().name(), c.claim().id(), r));
+        lock.lock();
+        try {
+            signal.signalAll();
+        } finally {
+            lock.unlock();
         }
-        return new ControlPlane.ClaimReply.Refused("stopping");
     }
 
     /** Runs the node; null when interrupted by shutdown. */
-    private Result run(Hints.Hint hint, Node node) {
-        NodeRuntime runtime = runtimes.get(hint.spec().runtime());
+    private Result run(ControlPlane.ClaimReply.Claimed c) {
+        NodeRuntime runtime = runtimes.get(c.node().spec().runtime());
+        if (runtime == null) {
+            return Result.of(Conclusion.ERROR, "runtime " + c.node().spec().runtime() + " is not offered by agent " + id);
+        }
         try {
-            Result r = runtime.run(Task.of(hint.runId(), node.spec(), node.inputs(), node.attempts()));
+            Result r = runtime.run(Task.of(c.runId(), c.node().spec(), c.node().inputs(), c.node().attempts()));
             return r == null ? Result.of(Conclusion.ERROR, "runtime " + runtime.name() + " returned no result") : r;
         } catch (InterruptedException e) {
-            if (!running) {
+            if (!running || abandoned) {
                 return null;
             }
             Thread.currentThread().interrupt();
             return Result.of(Conclusion.ERROR, "interrupted");
         } catch (Exception | StackOverflowError e) {
-            log.info("agent {}: node {} of run {} crashed: {}", id, hint.spec().name(), hint.runId(), e.toString());
+            log.info("agent {}: node {} of run {} crashed: {}", id, c.node().name(), c.runId(), e.toString());
             return Result.of(Conclusion.ERROR, String.valueOf(e.getMessage()));
         }
     }
 
-    /**
-     * Finishes, retrying while the control plane is unreachable (a repeated finish is idempotent, and answers
-     * the same next claim); answers the node claimed for this agent by the finish, or null.
-     */
-    private ControlPlane.ClaimReply.Claimed finish(Hints.Hint hint, String claimId, Result result)
-            throws InterruptedException {
-        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
-        int next = running ? 1 : 0;
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try {
-                ControlPlane.Finish f = client.finish(hint.runId(), hint.spec().name(), id, claimId, result, next);
-                if (!f.accepted()) {
-                    log.info("agent {}: finish of {} was refused (stale claim)", id, hint.spec().name());
-                }
-                return f.next().isEmpty() ? null : f.next().get(0);
-            } catch (ControlPlane.Unavailable e) {
-                log.debug("agent {}: finish failed, retrying: {}", id, e.getMessage());
-                sleep(backoff.next());
+    // ---- waiting --------------------------------------------------------------------------------------------
+
+    private List<Done> drain() {
+        List<Done> out = new ArrayList<>();
+        Done d;
+        while (out.size() < MAX_BATCH && (d = results.poll()) != null) {
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** Adds the results that come within {@link #GATHER} while nodes it holds are still running. */
+    private void gather(List<Done> done) throws InterruptedException {
+        long deadline = System.nanoTime() + GATHER.toNanos();
+        while (done.size() < held && done.size() < MAX_BATCH && !abandoned) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            await(false, Duration.ofNanos(left));
+            Done d;
+            while (done.size() < MAX_BATCH && (d = results.poll()) != null) {
+                done.add(d);
             }
         }
-        // Give the node back: this agent holds only this node, so ending its lease orphans exactly it, and
-        // another agent recovers it (ERROR "node was orphaned", then the retry rules). Register again after.
-        log.warn("agent {}: could not finish {} of run {}; releasing it by ending this agent's lease", id,
-                hint.spec().name(), hint.runId());
-        try {
-            client.unregister(id);
-            client.register(id, runtimeNames());
-        } catch (ControlPlane.Unavailable e) {
-            log.warn("agent {}: could not release its lease either: {}", id, e.getMessage());
-        }
-        return null;
     }
 
-    private void sleep(Duration d) throws InterruptedException {
+    private boolean takeWake() {
+        lock.lock();
+        try {
+            boolean w = woken;
+            woken = false;
+            return w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code d} for a result, a stop, or (when {@code wakeable}) a wake-up; a wake-up seen while
+     * not wakeable is kept for later.
+     */
+    private void await(boolean wakeable, Duration d) throws InterruptedException {
+        lock.lock();
+        try {
+            boolean wasRunning = running;
+            long left = d.toNanos();
+            while (left > 0 && results.isEmpty() && running == wasRunning && !abandoned && !(wakeable && woken)) {
+                left = signal.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void sleep(Duration d) throws InterruptedException {
         TimeUnit.MILLISECONDS.sleep(d.toMillis());
     }
-
-
 }

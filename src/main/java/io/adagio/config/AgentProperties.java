@@ -1,7 +1,9 @@
 package io.adagio.config;
 
+import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,17 +16,20 @@ import java.util.List;
  * @param transport   how it talks to the control plane: {@code local} (in process, mode {@code all} only),
  *                    {@code http}, or {@code auto} (local when this process serves the API and no server URL is
  *                    set, else http)
- * @param concurrency how many agents (each one node at a time) the pool runs
+ * @param concurrency how many agents the pool runs, each with its own lease
+ * @param slots       how many nodes each agent holds and runs at once (at least 1)
  * @param runtimes    the runtimes the pool offers
  * @param idPrefix    agent ids are {@code <prefix>-<n>}; empty means the host name
  * @param backoffMin  the first reconnect delay after the control plane is lost
  * @param backoffMax  the longest reconnect delay
  * @param exec        the {@code exec} runtime
  */
+@Validated
 @ConfigurationProperties("adagio.agent")
 public record AgentProperties(URI serverUrl,
                               @DefaultValue("auto") Transport transport,
                               @DefaultValue("4") int concurrency,
+                              @DefaultValue("1") @Min(1) int slots,
                               @DefaultValue("debug") List<String> runtimes,
                               String idPrefix,
                               @DefaultValue("200ms") Duration backoffMin,

@@ -224,7 +224,7 @@ public abstract class EndToEndContract {
                 return Result.of(Conclusion.SUCCESS, "recovered");
             }
         };
-        AgentProperties props = new AgentProperties(URI.create(http.base()), AgentProperties.Transport.HTTP, 1,
+        AgentProperties props = new AgentProperties(URI.create(http.base()), AgentProperties.Transport.HTTP, 1, 2,
                 List.of(runtime), "rescuer-" + runtime, Duration.ofMillis(100), Duration.ofSeconds(1),
                 new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5)));
         AgentPool rescuer = new AgentPool(props, List.of(slow),

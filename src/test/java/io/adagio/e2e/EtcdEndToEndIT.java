@@ -5,10 +5,13 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The end-to-end scenarios on the etcd backend, against a real local etcd (its own list). */
+/**
+ * The end-to-end scenarios on the etcd backend, against a real local etcd (its own list), with pool agents of
+ * 3 slots each (the memory suite runs the default, 1).
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "adagio.mode=all", "adagio.backend=etcd", "adagio.leases.ttl=2s", "adagio.agent.exec.enabled=true",
-        "adagio.agent.exec.allowed-commands=ls"})
+        "adagio.agent.exec.allowed-commands=ls", "adagio.agent.slots=3"})
 class EtcdEndToEndIT extends EndToEndContract {
     @DynamicPropertySource
     static void etcd(DynamicPropertyRegistry registry) {

@@ -74,7 +74,8 @@ class HelmChartTest {
         assertThat(env).containsEntry("ADAGIO_MODE", "all").containsEntry("ADAGIO_BACKEND", "memory")
                 .doesNotContainKey("ADAGIO_ETCD_ENDPOINTS");
         assertThat(env).as("mode all runs the built-in agent pool with the agent settings")
-                .containsEntry("ADAGIO_AGENT_CONCURRENCY", "4").containsEntry("ADAGIO_AGENT_RUNTIMES", "debug");
+                .containsEntry("ADAGIO_AGENT_CONCURRENCY", "4").containsEntry("ADAGIO_AGENT_SLOTS", "1")
+                .containsEntry("ADAGIO_AGENT_RUNTIMES", "debug");
         assertThat(m.ofKind("PodDisruptionBudget")).as("no PDB for a single replica").isEmpty();
     }
 
@@ -182,10 +183,13 @@ class HelmChartTest {
         assertThat(val(agents, "spec.replicas")).isEqualTo(4);
         assertThat(env(agents))
                 .containsEntry("ADAGIO_AGENT_CONCURRENCY", "16")
+                .containsEntry("ADAGIO_AGENT_SLOTS", "4")
                 .containsEntry("ADAGIO_AGENT_RUNTIMES", "debug,exec")
                 .containsEntry("ADAGIO_AGENT_EXEC_ENABLED", "true")
                 .containsEntry("ADAGIO_AGENT_EXEC_ALLOWEDCOMMANDS", "echo,/usr/bin/make")
                 .containsEntry("ADAGIO_AGENT_EXEC_TIMEOUT", "10m");
+        assertThatThrownBy(() -> render(t -> t.set("agents.slots", 0))).as("an agent holds at least one node")
+                .hasMessageContaining("slots");
     }
 
     @Test
@@ -229,7 +233,7 @@ class HelmChartTest {
                 .containsEntry("ADAGIO_ETCD_NAMESPACE", "v0")
                 .containsEntry("ADAGIO_ETCD_LIST", "default")
                 .containsEntry("ADAGIO_ETCD_TIMEOUT", "3s")
-                .doesNotContainKey("ADAGIO_AGENT_CONCURRENCY");
+                .doesNotContainKeys("ADAGIO_AGENT_CONCURRENCY", "ADAGIO_AGENT_SLOTS");
         assertThat(m.ofKind("StatefulSet")).isEmpty();
 
         Map<String, Object> pdb = m.get("PodDisruptionBudget", "prod-adagio");

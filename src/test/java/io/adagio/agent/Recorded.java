@@ -1,0 +1,93 @@
+package io.adagio.agent;
+
+import io.adagio.model.Result;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real control plane connection, counted: how many batch claims and finishes an agent makes and how many
+ * nodes they carry. It can also lose the answer to the next batch claim that wins something, as a network
+ * would: the control plane claims, the agent hears {@link ControlPlane.Unavailable}.
+ */
+final class Recorded implements ControlPlane {
+    private final ControlPlane real;
+    final AtomicInteger claimBatches = new AtomicInteger();
+    final AtomicInteger finishBatches = new AtomicInteger();
+    final AtomicInteger finished = new AtomicInteger();
+    final AtomicInteger singleFinishes = new AtomicInteger();
+    private final AtomicBoolean loseNextWin = new AtomicBoolean();
+    /** The claims whose answers were lost. */
+    final List<ClaimReply.Claimed> lost = new CopyOnWriteArrayList<>();
+
+    Recorded(ControlPlane real) {
+        this.real = real;
+    }
+
+    /** The next batch claim that wins nodes claims them, and its answer is lost. */
+    void loseTheNextClaimThatWins() {
+        loseNextWin.set(true);
+    }
+
+    @Override
+    public long register(String agentId, List<String> runtimes) throws Unavailable {
+        return real.register(agentId, runtimes);
+    }
+
+    @Override
+    public boolean heartbeat(String agentId) throws Unavailable {
+        return real.heartbeat(agentId);
+    }
+
+    @Override
+    public void unregister(String agentId) throws Unavailable {
+        real.unregister(agentId);
+    }
+
+    @Override
+    public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
+        return real.claim(runId, node, agentId, requestId);
+    }
+
+    @Override
+    public Finish finish(String runId, String node, String agentId, String claimId, Result result, int next)
+            throws Unavailable {
+        singleFinishes.incrementAndGet();
+        return real.finish(runId, node, agentId, claimId, result, next);
+    }
+
+    @Override
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+            throws Unavailable, NotRegistered, InterruptedException {
+        claimBatches.incrementAndGet();
+        List<ClaimReply.Claimed> won = real.claimBatch(agentId, max, wait);
+        if (!won.isEmpty() && loseNextWin.compareAndSet(true, false)) {
+            lost.addAll(won);
+            throw new Unavailable("the answer was lost (test)", null);
+        }
+        return won;
+    }
+
+    @Override
+    public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
+            throws Unavailable, NotRegistered, InterruptedException {
+        finishBatches.incrementAndGet();
+        Finishes f = real.finishBatch(agentId, finishes, next);
+        finished.addAndGet(finishes.size());
+        return f;
+    }
+
+    @Override
+    public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
+            throws Unavailable, InterruptedException {
+        real.follow(agentId, runtimes, lastPosition, listener);
+    }
+
+    @Override
+    public void close() {
+        real.close();
+    }
+}
