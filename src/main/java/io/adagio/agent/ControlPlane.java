@@ -43,6 +43,24 @@ public interface ControlPlane extends AutoCloseable {
         }
     }
 
+    /**
+     * The control plane refused a batch as a whole (malformed, or something in it over a limit): sent again as
+     * it is, it would be refused again. Finishes are idempotent, so its items may be sent again on their own.
+     */
+    final class Refused extends Exception {
+        private final String type;
+
+        public Refused(String type, String message) {
+            super(message);
+            this.type = type;
+        }
+
+        /** Why, as a problem type (e.g. {@code …/payload-too-large}, {@code invalid-request}). */
+        public String type() {
+            return type;
+        }
+    }
+
     /** The agent holds no live lease (it expired, or it never registered): register again. */
     final class NotRegistered extends Exception {
         public NotRegistered(String agentId) {
@@ -157,10 +175,11 @@ public interface ControlPlane extends AutoCloseable {
      *
      * @throws NotRegistered when the agent holds no live lease (nothing was finished)
      * @throws Unavailable   when no answer came (the finishes may have counted: send them again)
-     * @throws IllegalArgumentException when the batch is empty or too large, or {@code next} is out of range
+     * @throws Refused       when the batch was refused whole: empty or too large, {@code next} out of range, a
+     *                       finish without a claim, or a result over a limit of the control plane
      */
     Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
-            throws Unavailable, NotRegistered, InterruptedException;
+            throws Unavailable, NotRegistered, Refused, InterruptedException;
 
     /**
      * Follows the agent's events (registering it with {@code runtimes}): the current set, or with

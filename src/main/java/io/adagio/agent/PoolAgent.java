@@ -93,8 +93,14 @@ final class PoolAgent {
     private record Work(long epoch, ControlPlane.ClaimReply.Claimed claimed) {
     }
 
-    /** A node's result, handed back to the control thread; null when abandoned by shutdown. */
-    private record Done(long epoch, String runId, String node, String claimId, Result result) {
+    /**
+     * A node's result, handed back to the control thread; null when abandoned by shutdown. {@code replaced}: it
+     * is the ERROR sent in place of a result the control plane refused.
+     */
+    private record Done(long epoch, String runId, String node, String claimId, Result result, boolean replaced) {
+        Done(long epoch, String runId, String node, String claimId, Result result) {
+            this(epoch, runId, node, claimId, result, false);
+        }
     }
 
     PoolAgent(String id, ControlPlane client, Map<String, NodeRuntime> runtimes, Hints orphans, int slots,
@@ -406,6 +412,9 @@ final class PoolAgent {
                 }
                 start(f.next());
                 return;
+            } catch (ControlPlane.Refused e) {
+                refused(current, e);
+                return;
             } catch (ControlPlane.NotRegistered e) {
                 // the lease ended, so these nodes were orphaned: register again, and send them once more
                 try {
@@ -435,6 +444,36 @@ final class PoolAgent {
                         + "holds ({}, the ones still running included) by ending its lease", id, current.size(),
                 current.get(0).node(), current.get(0).runId(), held + current.size());
         release("a finish could not be delivered");
+    }
+
+    /**
+     * A batch refused whole: its finishes are sent again one by one (finishes are idempotent), and a result
+     * refused on its own (e.g. an output over the control plane's limit) is finished ERROR instead, saying why,
+     * so the node's retry rules decide. An ERROR refused too cannot be delivered: the node is left to be
+     * released with the lease.
+     */
+    private void refused(List<Done> batch, ControlPlane.Refused e) throws InterruptedException {
+        if (batch.size() > 1) {
+            log.warn("agent {}: a batch of {} finishes was refused ({}); sending them one by one", id, batch.size(),
+                    e.type());
+            for (Done d : batch) {
+                finish(List.of(d));
+            }
+            return;
+        }
+        Done d = batch.get(0);
+        if (d.replaced()) {
+            log.error("agent {}: even an ERROR for {} of run {} was refused ({}); it is released with the lease",
+                    id, d.node(), d.runId(), e.getMessage());
+            held--;
+            tainted = true;
+            return;
+        }
+        String why = e.getMessage() == null ? e.type() : e.getMessage();
+        log.warn("agent {}: the result of {} of run {} was refused ({}); finishing it ERROR instead", id, d.node(),
+                d.runId(), why);
+        finish(List.of(new Done(d.epoch(), d.runId(), d.node(), d.claimId(), Result.of(Conclusion.ERROR,
+                "the control plane refused the result: " + (why.length() > 500 ? why.substring(0, 500) : why)), true)));
     }
 
     /**

@@ -135,7 +135,8 @@ public final class LocalControlPlane implements ControlPlane {
     }
 
     @Override
-    public Finishes finishBatch(String agentId, List<Finishing> finishes, int next) throws Unavailable, NotRegistered {
+    public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
+            throws Unavailable, NotRegistered, Refused {
         List<BatchFinishes.Item> items = finishes.stream()
                 .map(f -> new BatchFinishes.Item(f.runId(), f.node(), f.claimId(), f.result())).toList();
         BatchFinishes.Answer answer;
@@ -144,7 +145,7 @@ public final class LocalControlPlane implements ControlPlane {
         } catch (LeaseNotFoundException e) {
             throw new NotRegistered(agentId);
         } catch (InvalidRequestException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new Refused("invalid-request", e.getMessage());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing for " + agentId + ": " + e.getMessage(), e);
         }

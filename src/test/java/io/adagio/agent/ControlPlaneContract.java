@@ -197,6 +197,23 @@ abstract class ControlPlaneContract {
     }
 
     @Test
+    void aBatchRefusedWholeSaysSoAndFinishesNothing() throws Exception {
+        String runtime = unique("refused");
+        String agent = unique("sloppy");
+        port.register(agent, List.of(runtime));
+        String run = start(graph(runtime, List.of("a")));
+        ControlPlane.ClaimReply.Claimed a = port.claimBatch(agent, 1, Duration.ZERO).get(0);
+        Result ok = Result.of(Conclusion.SUCCESS, "ok");
+        assertThatThrownBy(() -> port.finishBatch(agent, List.of(new ControlPlane.Finishing(run, "a", a.claim().id(), ok),
+                new ControlPlane.Finishing(run, "a", "", ok)), 0))
+                .as("a finish without a claim").isInstanceOfSatisfying(ControlPlane.Refused.class,
+                        r -> assertThat(r.type()).endsWith("invalid-request"));
+        assertThatThrownBy(() -> port.finishBatch(agent, List.of(), 0)).as("no finishes")
+                .isInstanceOf(ControlPlane.Refused.class);
+        assertThat(repository.inspectNode(run, "a").status()).as("nothing was finished").isEqualTo(NodeStatus.RUNNING);
+    }
+
+    @Test
     void batchCallsWithoutALeaseSayTheAgentIsNotRegistered() {
         String agent = unique("stranger");
         assertThatThrownBy(() -> port.claimBatch(agent, 1, Duration.ZERO)).isInstanceOf(ControlPlane.NotRegistered.class);

@@ -73,7 +73,7 @@ final class Recorded implements ControlPlane {
 
     @Override
     public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
-            throws Unavailable, NotRegistered, InterruptedException {
+            throws Unavailable, NotRegistered, Refused, InterruptedException {
         finishBatches.incrementAndGet();
         Finishes f = real.finishBatch(agentId, finishes, next);
         finished.addAndGet(finishes.size());

@@ -135,7 +135,7 @@ public final class HttpControlPlane implements ControlPlane {
 
     @Override
     public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
-            throws Unavailable, NotRegistered, InterruptedException {
+            throws Unavailable, NotRegistered, Refused, InterruptedException {
         List<Map<String, Object>> items = new ArrayList<>(finishes.size());
         for (Finishing f : finishes) {
             items.add(Map.of("run_id", f.runId(), "node", f.node(), "claim", Map.of("id", f.claimId()),
@@ -144,6 +144,9 @@ public final class HttpControlPlane implements ControlPlane {
         Map<String, Object> body = Map.of("finishes", items, "next", next);
         HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/finishes", timeout)
                 .POST(jsonBody(body)));
+        if (r.statusCode() / 100 == 4 && r.statusCode() != 409) {
+            throw new Refused(problemType(r), "finishes answered " + r.statusCode() + ": " + r.body());
+        }
         JsonNode tree = batchAnswer(r, agentId, "finishes");
         List<Outcome> outcomes = new ArrayList<>(finishes.size());
         for (JsonNode o : tree.path("results")) {
