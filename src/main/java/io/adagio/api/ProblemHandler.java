@@ -2,6 +2,7 @@ package io.adagio.api;
 
 import io.adagio.engine.InvalidGraphException;
 import io.adagio.control.InvalidRequestException;
+import io.adagio.control.TooLargeException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -57,6 +58,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<Object> invalid(InvalidRequestException e) {
         return problem(ProblemType.INVALID_REQUEST, e.getMessage(), e.facts());
+    }
+
+    @ExceptionHandler(TooLargeException.class)
+    ResponseEntity<Object> tooLarge(TooLargeException e) {
+        return problem(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage(), Map.of("field", e.field(), "max_bytes", e.limit()));
     }
 
     @ExceptionHandler(NotFoundException.class)

@@ -35,8 +35,8 @@ class ControlConfiguration {
     }
 
     @Bean
-    Nodes nodes(Repository repository, ControlMetrics metrics) {
-        return new Nodes(repository, metrics);
+    Nodes nodes(Repository repository, ControlMetrics metrics, LimitsProperties limits) {
+        return new Nodes(repository, metrics, limits.maxOutputSize().toBytes());
     }
 
     @Bean(destroyMethod = "close")

@@ -11,9 +11,11 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param maxNodes       the most nodes a run may have
  * @param maxRequestSize the largest request body; larger ones get 413
+ * @param maxOutputSize  the largest output a finish may record; larger ones get 413 and change nothing
  */
 @Validated
 @ConfigurationProperties("adagio.limits")
 public record LimitsProperties(@DefaultValue("10000") @Min(1) int maxNodes,
-                               @DefaultValue("4MB") DataSize maxRequestSize) {
+                               @DefaultValue("4MB") DataSize maxRequestSize,
+                               @DefaultValue("1MB") DataSize maxOutputSize) {
 }

@@ -46,6 +46,8 @@ public final class BatchFinishes {
     /**
      * @throws InvalidRequestException            when there are no or too many finishes, or {@code next} is out
      *                                            of range, or a finish names no claim; nothing is finished
+     * @throws TooLargeException                  when a finish's output is larger than the limit; nothing is
+     *                                            finished
      * @throws io.adagio.repository.LeaseNotFoundException when the agent holds no live lease
      */
     public Answer finish(String agentId, List<Item> items, int next) {
@@ -62,6 +64,7 @@ public final class BatchFinishes {
                 throw new InvalidRequestException("every finish needs run_id, node and claim.id.",
                         Map.of("field", "finishes"));
             }
+            nodes.check(i.result());
         }
         agents.heartbeat(agentId);
         List<Outcome> results = new ArrayList<>();

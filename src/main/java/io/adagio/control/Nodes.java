@@ -27,10 +27,24 @@ public final class Nodes {
 
     private final Repository repository;
     private final ControlMetrics metrics;
+    private final long maxOutputBytes;
 
-    public Nodes(Repository repository, ControlMetrics metrics) {
+    /** @param maxOutputBytes the largest output a finish may record ({@code adagio.limits.max-output-size}) */
+    public Nodes(Repository repository, ControlMetrics metrics, long maxOutputBytes) {
         this.repository = repository;
         this.metrics = metrics;
+        this.maxOutputBytes = maxOutputBytes;
+    }
+
+    /**
+     * Checks what a finish would record against the limits, before anything is written.
+     *
+     * @throws TooLargeException when the output is larger than {@code adagio.limits.max-output-size}
+     */
+    public void check(Result result) {
+        if (result != null && result.output() != null && result.output().length > maxOutputBytes) {
+            throw new TooLargeException("result.output", maxOutputBytes, result.output().length);
+        }
     }
 
     /**
@@ -77,12 +91,14 @@ public final class Nodes {
      * to be claimed for it at once (eager dispatch), each with a claim id minted here.
      *
      * @throws InvalidRequestException when no claim is named, or {@code next} is asked without an agent
+     * @throws TooLargeException       when the output is larger than the limit; nothing changes
      */
     public Finished finish(String runId, String name, String claimId, Result result, String agentId, int next) {
         if (claimId == null || claimId.isBlank()) {
             throw new InvalidRequestException("claim.id is required: the claim that holds the node.",
                     Map.of("field", "claim.id"));
         }
+        check(result);
         boolean named = agentId != null && !agentId.isBlank();
         if (next < 0 || next > 0 && !named) {
             throw new InvalidRequestException("next must be 0 or more, and needs agent_id: the agent to claim for.",

@@ -191,6 +191,33 @@ class AgentProtocolTest {
     }
 
     @Test
+    void anOutputOverTheLimitIs413AndChangesNothingAndOneWithinItStillFinishes() {
+        String agent = register(unique("big"), "proto");
+        String run = start("proto", "a");
+        String token = claim(run, "a", agent).json().path("claim").path("id").asString();
+        String tooBig = "x".repeat(1024 * 1024 + 1);
+
+        Http.Reply single = finish(run, "a", token, "SUCCESS", tooBig);
+        assertThat(single.status()).isEqualTo(413);
+        assertThat(single.problem()).isEqualTo("payload-too-large");
+        assertThat(single.json().path("field").asString()).isEqualTo("result.output");
+        assertThat(single.json().path("max_bytes").asLong()).isEqualTo(1024 * 1024);
+
+        Http.Reply batch = http.post("/v0/agents/" + agent + "/finishes", "{\"finishes\":[{\"run_id\":\"" + run
+                + "\",\"node\":\"a\",\"claim\":{\"id\":\"" + token + "\"},\"result\":{\"conclusion\":\"SUCCESS\","
+                + "\"output_text\":\"" + tooBig + "\"}}]}");
+        assertThat(batch.status()).as("a batch with one output too large is refused whole").isEqualTo(413);
+        assertThat(batch.problem()).isEqualTo("payload-too-large");
+
+        JsonNode a = http.get("/v0/runs/" + run + "/nodes/a").json().path("node");
+        assertThat(a.path("status").asString()).isEqualTo("RUNNING");
+        assertThat(a.path("attempts")).isEmpty();
+        Http.Reply fits = finish(run, "a", token, "SUCCESS", "x".repeat(1024 * 1024));
+        assertThat(fits.status()).isEqualTo(200);
+        assertThat(fits.json().path("node").path("status").asString()).isEqualTo("COMPLETED");
+    }
+
+    @Test
     void claimsAndFinishesRejectBadRequests() {
         String agent = register(unique("strict"), "proto");
         String run = start("proto", "a");
