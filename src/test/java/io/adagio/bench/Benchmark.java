@@ -52,7 +52,7 @@ public final class Benchmark {
     static final List<String> SCENARIOS = List.of("chain", "fanout", "diamond", "concurrent", "fanout-10k",
             "chain-1000", "scale", "scale-fanout");
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final long CLK_TCK = clockTicks();
+    static final long CLK_TCK = clockTicks();
 
     /** Command-line options; {@code slots} 0 means not set (the service's default). */
     record Options(List<String> backends, List<String> topologies, int repeat, boolean smoke, Set<String> only,
@@ -323,12 +323,20 @@ public final class Benchmark {
     private void repetition(String backend, String topology, int rep, EtcdProcess etcd) throws Exception {
         int attempt = 1;
         Deployment d = startDeployment(backend, topology, rep, attempt, etcd);
-        double raw = Double.NaN;
-        double raw1 = Double.NaN;
+        RawEtcd.Result raw = null;
+        RawEtcd.Result raw1 = null;
         try {
             if (etcd != null) {
-                raw = rawEtcd(etcd, rep, options.agents(), "");
-                raw1 = rawEtcd(etcd, rep, 1, "1");
+                // once per harness JVM: the client warmed up until the JIT is done with it (not measured)
+                double warmS = RawEtcd.warmJit(etcd.endpoint(), options.agents(),
+                        options.smoke() ? Duration.ofSeconds(2) : Duration.ofSeconds(30), 40);
+                if (warmS > 0) {
+                    rawTxn.put("client_warm_up_s", List.of(warmS));
+                    say(String.format(Locale.ROOT, "etcd: raw client warmed up for %.0f s (until the JIT settled)", warmS));
+                }
+                raw = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, options.agents(), "txn");
+                raw1 = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, 1, "txn1");
+                rawEtcd(etcd, rep, RawEtcd.Kind.READ_5, 1, "read5");
             }
             for (String scenario : SCENARIOS) {
                 if (!options.only().contains(scenario)) {
@@ -341,10 +349,13 @@ public final class Benchmark {
                 try {
                     awaitQuiet(d.http());
                     Map<String, Double> f = scenario(scenario, d);
-                    if (etcd != null && f.containsKey("nodes_per_s")) {
-                        f.put("etcd_bound_ratio", f.get("nodes_per_s") / (raw / 2));
-                        f.put("raw_ratio", f.get("server_nodes_per_s") / raw);
-                        f.put("raw1_ratio", f.get("server_nodes_per_s") / raw1);
+                    if (raw != null && f.containsKey("nodes_per_s")) {
+                        f.put("etcd_bound_ratio", f.get("nodes_per_s") / (raw.txnPerSecond() / 2));
+                        f.put("raw_ratio", f.get("server_nodes_per_s") / raw.txnPerSecond());
+                        f.put("raw1_ratio", f.get("server_nodes_per_s") / raw1.txnPerSecond());
+                        // the service's CPU per node in raw transactions' worth of jetcd client CPU
+                        f.put("cpu_raw_txns", f.get("cpu_us_per_node") / raw.cpuMicrosPerTxn());
+                        f.put("cpu_raw1_txns", f.get("cpu_us_per_node") / raw1.cpuMicrosPerTxn());
                     }
                     samples.add(new Sample(scenario, backend, topology, rep, f, null));
                     say(what + ": " + format(f));
@@ -362,14 +373,22 @@ public final class Benchmark {
         }
     }
 
-    /** Raw etcd with {@code threads} threads, recorded as txn{suffix}_per_s and txn{suffix}_mean_ms. */
-    private double rawEtcd(EtcdProcess etcd, int rep, int threads, String suffix) throws Exception {
-        RawEtcd.Result r = RawEtcd.measure(etcd.endpoint(), threads, sizes.rawWarmUp(), sizes.rawDuration());
-        rawTxn.computeIfAbsent("txn" + suffix + "_per_s", k -> new ArrayList<>()).add(r.txnPerSecond());
-        rawTxn.computeIfAbsent("txn" + suffix + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
-        say(String.format(Locale.ROOT, "etcd #%d: raw %.0f txn/s with %d thread%s (%.2f ms each)", rep,
-                r.txnPerSecond(), threads, threads == 1 ? "" : "s", r.meanMillis()));
-        return r.txnPerSecond();
+    /**
+     * Raw etcd, {@code kind} with {@code threads} threads, recorded as {@code <name>_per_s}, {@code <name>_mean_ms},
+     * {@code <name>_client_cpu_us} (the harness JVM's CPU per transaction: what the jetcd client costs) and
+     * {@code <name>_jit_cpu_us} (the part of it the JIT's compiler threads used, to tell a cold client from a warm one).
+     */
+    private RawEtcd.Result rawEtcd(EtcdProcess etcd, int rep, RawEtcd.Kind kind, int threads, String name) throws Exception {
+        RawEtcd.Result r = RawEtcd.measure(etcd.endpoint(), kind, threads, sizes.rawWarmUp(), sizes.rawDuration());
+        rawTxn.computeIfAbsent(name + "_per_s", k -> new ArrayList<>()).add(r.txnPerSecond());
+        rawTxn.computeIfAbsent(name + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
+        rawTxn.computeIfAbsent(name + "_client_cpu_us", k -> new ArrayList<>()).add(r.cpuMicrosPerTxn());
+        rawTxn.computeIfAbsent(name + "_jit_cpu_us", k -> new ArrayList<>()).add(r.jitMicrosPerTxn());
+        say(String.format(Locale.ROOT, "etcd #%d: raw %s %.0f txn/s with %d thread%s (%.2f ms each); client CPU %.0f µs "
+                        + "per txn (%.2f s in %d txns, the JIT's %.2f s of it)", rep,
+                kind == RawEtcd.Kind.READ_5 ? "read of 5 gets" : "compare-and-put", r.txnPerSecond(), threads,
+                threads == 1 ? "" : "s", r.meanMillis(), r.cpuMicrosPerTxn(), r.cpuSeconds(), r.txns(), r.jitSeconds()));
+        return r;
     }
 
     private Map<String, Double> scenario(String name, Deployment d) throws Exception {

@@ -7,31 +7,91 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The physical limit: small etcd transactions through jetcd, as fast as {@code threads} threads can issue
- * them one after another (the pool's shape: each agent waits for its call before the next). Each thread
- * does compare-and-put on its own key: {@code If(mod_revision(key) == last) Then(put(key, value))}, the
- * shape of a claim or a finish without the reads around it. The harness measures it with {@code --agents}
- * threads (the pool's concurrency) and with one (what a chain, one node at a time, can reach).
+ * them one after another (the pool's shape: each agent waits for its call before the next). In
+ * {@link Kind#COMPARE_AND_PUT} each thread does compare-and-put on its own key:
+ * {@code If(mod_revision(key) == last) Then(put(key, value))}, the shape of a claim or a finish without the
+ * reads around it. In {@link Kind#READ_5} each thread reads its own node the way the service reads one (one
+ * read-only {@code Txn} of 5 {@code Op.get}s: the node key and its 4 state keys, one of which exists). The
+ * harness measures compare-and-put with {@code --agents} threads (the pool's concurrency) and with one (what
+ * a chain, one node at a time, can reach), and the read with one.
+ *
+ * <p>Besides the rate, it measures what the jetcd client costs: the harness JVM's own CPU (utime + stime of
+ * {@code /proc/self/stat}, every thread: the workers, jetcd's and gRPC/Netty's threads, the GC and the JIT)
+ * over the measured window ÷ the transactions in it. Nothing else of the harness runs meanwhile: the stats
+ * poller only runs inside a scenario's wait, the processes' output goes to files, and the calling thread
+ * sleeps until the window closes.
  */
 final class RawEtcd {
     private RawEtcd() {
     }
 
-    /** What was measured: transactions per second, and the mean time of one. */
-    record Result(double txnPerSecond, double meanMillis, long txns) {
+    enum Kind { COMPARE_AND_PUT, READ_5 }
+
+    /**
+     * What was measured: transactions per second, the mean time of one, how many, the harness JVM's CPU over
+     * the window ({@code cpuSeconds}) and per transaction in µs, and the part of it the JIT's compiler threads
+     * used ({@code jitSeconds}).
+     */
+    record Result(double txnPerSecond, double meanMillis, long txns, double cpuSeconds, double cpuMicrosPerTxn,
+                  double jitSeconds) {
+        double jitMicrosPerTxn() {
+            return txns == 0 ? Double.NaN : jitSeconds * 1e6 / txns;
+        }
+    }
+
+    /** Whether this JVM has run {@link #warmJit} already. */
+    private static boolean warm;
+
+    /**
+     * Once per JVM, before the first measurement: runs both kinds, unmeasured, in rounds of 1 s each
+     * ({@code threads} threads compare-and-put, then the read in 1), until the JIT's compiler threads used less
+     * than {@code settledMillis} ms of CPU in a round or {@code max} has passed, so the client measured is as
+     * warm as the service it is compared with (a cold one spent ~75% of the first windows' CPU compiling).
+     * Answers the seconds it took (0 when this JVM was warm already).
+     */
+    static synchronized double warmJit(String endpoint, int threads, Duration max, long settledMillis) throws Exception {
+        if (warm) {
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        Duration round = Duration.ofSeconds(1);
+        while (System.nanoTime() - t0 < max.toNanos()) {
+            Map<Long, Long> jit0 = compilerTicks();
+            measure(endpoint, Kind.COMPARE_AND_PUT, threads, Duration.ZERO, round);
+            measure(endpoint, Kind.READ_5, 1, Duration.ZERO, round);
+            if (jit0.isEmpty() || since(jit0, compilerTicks()) * 1000 / Benchmark.CLK_TCK < settledMillis) {
+                break;
+            }
+        }
+        warm = true;
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     static Result measure(String endpoint, int threads, Duration warmUp, Duration duration) throws Exception {
+        return measure(endpoint, Kind.COMPARE_AND_PUT, threads, warmUp, duration);
+    }
+
+    static Result measure(String endpoint, Kind kind, int threads, Duration warmUp, Duration duration) throws Exception {
         try (Client client = Client.builder().endpoints(endpoint).build()) {
             KV kv = client.getKVClient();
             LongAdder count = new LongAdder();
@@ -40,38 +100,28 @@ final class RawEtcd {
             long from = System.nanoTime() + warmUp.toNanos();
             long until = from + duration.toNanos();
             List<Thread> workers = new ArrayList<>();
-            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
             String prefix = "bench-raw/" + System.nanoTime() + "/";
             ByteSequence value = ByteSequence.from("x".repeat(64), StandardCharsets.UTF_8);
             for (int i = 0; i < threads; i++) {
-                ByteSequence key = ByteSequence.from(prefix + i, StandardCharsets.UTF_8);
-                Thread t = new Thread(() -> {
-                    try {
-                        long rev = kv.put(key, value).get(10, TimeUnit.SECONDS).getHeader().getRevision();
-                        while (System.nanoTime() < until) {
-                            long t0 = System.nanoTime();
-                            TxnResponse r = kv.txn()
-                                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
-                                    .Then(Op.put(key, value, PutOption.DEFAULT))
-                                    .commit().get(10, TimeUnit.SECONDS);
-                            long t1 = System.nanoTime();
-                            if (!r.isSucceeded()) {
-                                throw new IllegalStateException("compare failed on " + key);
-                            }
-                            rev = r.getHeader().getRevision();
-                            if (t0 >= from && t1 <= until) {
-                                busyNanos.add(t1 - t0);
-                                count.increment();
-                            }
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                }, "raw-etcd-" + i);
+                String base = prefix + i;
+                Runnable loop = switch (kind) {
+                    case COMPARE_AND_PUT -> () -> compareAndPut(kv, bytes(base), value, from, until, count, busyNanos, failures);
+                    case READ_5 -> () -> read5(kv, base, value, from, until, count, busyNanos, failures);
+                };
+                Thread t = new Thread(loop, "raw-etcd-" + i);
                 t.setDaemon(true);
                 workers.add(t);
             }
             workers.forEach(Thread::start);
+            // the harness's CPU over the window: this thread sleeps through it
+            sleepUntil(from);
+            // (the compiler threads are read outside the process's readings, so that reading is not counted)
+            Map<Long, Long> jit0 = compilerTicks();
+            long cpu0 = Benchmark.cpuTicks(ProcessHandle.current().pid());
+            sleepUntil(until);
+            long cpu1 = Benchmark.cpuTicks(ProcessHandle.current().pid());
+            long jit = since(jit0, compilerTicks());
             for (Thread t : workers) {
                 t.join(warmUp.plus(duration).toMillis() + 15_000);
             }
@@ -79,13 +129,132 @@ final class RawEtcd {
                 throw new IllegalStateException("raw etcd transactions failed", failures.get(0));
             }
             try {
-                kv.delete(ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                        io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+                kv.delete(bytes(prefix), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // best effort
             }
             long n = count.sum();
-            return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n);
+            // read within a sleep's overshoot (~0.1 ms) of the window's ends; to a clock tick (10 ms) each
+            double cpu = (cpu1 - cpu0) / (double) Benchmark.CLK_TCK;
+            return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
+                    cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK);
         }
+    }
+
+    private static void compareAndPut(KV kv, ByteSequence key, ByteSequence value, long from, long until,
+                                      LongAdder count, LongAdder busyNanos, List<Throwable> failures) {
+        try {
+            long rev = kv.put(key, value).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+            while (System.nanoTime() < until) {
+                long t0 = System.nanoTime();
+                rev = compareAndPutOnce(kv, key, value, rev);
+                long t1 = System.nanoTime();
+                if (t0 >= from && t1 <= until) {
+                    busyNanos.add(t1 - t0);
+                    count.increment();
+                }
+            }
+        } catch (Throwable e) {
+            failures.add(e);
+        }
+    }
+
+    /**
+     * One compare-and-put; answers the new revision. (The loops call one small method per transaction, which
+     * the JIT compiles during the warm-up, rather than being compiled on stack in the measured window.)
+     */
+    private static long compareAndPutOnce(KV kv, ByteSequence key, ByteSequence value, long rev) throws Exception {
+        TxnResponse r = kv.txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
+                .Then(Op.put(key, value, PutOption.DEFAULT))
+                .commit().get(10, TimeUnit.SECONDS);
+        if (!r.isSucceeded()) {
+            throw new IllegalStateException("compare failed on " + key);
+        }
+        return r.getHeader().getRevision();
+    }
+
+    /** A node read: the node key and 4 state keys (the first of them exists), in one read-only Txn. */
+    private static void read5(KV kv, String base, ByteSequence value, long from, long until,
+                              LongAdder count, LongAdder busyNanos, List<Throwable> failures) {
+        try {
+            ByteSequence node = bytes(base + "/node");
+            kv.put(node, value).get(10, TimeUnit.SECONDS);
+            List<ByteSequence> states = List.of(bytes(base + "/s/ready"), bytes(base + "/s/running"),
+                    bytes(base + "/s/done"), bytes(base + "/s/orphaned"));
+            kv.put(states.get(0), ByteSequence.from("1", StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            while (System.nanoTime() < until) {
+                long t0 = System.nanoTime();
+                readOnce(kv, node, states);
+                long t1 = System.nanoTime();
+                if (t0 >= from && t1 <= until) {
+                    busyNanos.add(t1 - t0);
+                    count.increment();
+                }
+            }
+        } catch (Throwable e) {
+            failures.add(e);
+        }
+    }
+
+    private static void readOnce(KV kv, ByteSequence node, List<ByteSequence> states) throws Exception {
+        Op[] gets = new Op[5];
+        gets[0] = Op.get(node, GetOption.DEFAULT);
+        for (int s = 0; s < 4; s++) {
+            gets[s + 1] = Op.get(states.get(s), GetOption.DEFAULT);
+        }
+        TxnResponse r = kv.txn().Then(gets).commit().get(10, TimeUnit.SECONDS);
+        if (r.getGetResponses().size() != 5 || r.getGetResponses().get(0).getKvs().size() != 1
+                || r.getGetResponses().get(1).getKvs().size() != 1) {
+            throw new IllegalStateException("unexpected read of " + node + ": " + r.getGetResponses());
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    /**
+     * utime + stime of this JVM's JIT compiler threads ({@code C1 CompilerThread…}, {@code C2 CompilerThread…};
+     * {@code comm} keeps 15 characters), clock ticks by thread id; empty where there is no {@code /proc}.
+     */
+    static Map<Long, Long> compilerTicks() {
+        Map<Long, Long> out = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                        out.put(Long.parseLong(task.getFileName().toString()), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return out;
+    }
+
+    /**
+     * Ticks used since {@code before} by the threads of {@code after} (a thread started meanwhile counts from 0;
+     * one that ended meanwhile, which HotSpot does with idle extra compiler threads, is lost).
+     */
+    static long since(Map<Long, Long> before, Map<Long, Long> after) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        }
+        return sum;
     }
 }
