@@ -28,8 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One control thread is the only caller of claims and finishes for the agent; {@code slots} slot threads only
  * run runtimes and hand their results back to it. The control thread, in a loop:
  * <ol>
- * <li>sends every result waiting in one batch finish, asking for {@code next} = the slots those finishes free
- *     (eager dispatch: a chain's next node comes back in the answer), and starts the claims it answers;</li>
+ * <li>sends every result waiting (and those that come within {@link #GATHER} while other slots still run) in
+ *     one batch finish, asking for {@code next} = the slots those finishes free (eager dispatch: a chain's next
+ *     node comes back in the answer), and starts the claims it answers; a batch refused whole is sent again
+ *     one by one, and a result refused on its own is finished ERROR, saying why;</li>
  * <li>recovers a NODE_ORPHANED hint: claims that node alone (with a request id) and finishes it ERROR
  *     "node was orphaned" without running it, as the original does; the retry rules decide what follows;</li>
  * <li>otherwise, with slots free, claims a batch of up to that many READY nodes: a long poll when it holds
