@@ -99,7 +99,7 @@ public final class LocalControlPlane implements ControlPlane {
         try {
             Finished finished = nodes.finish(runId, node, claimId, result, agentId, next);
             return new Finish(true, claimed(finished.next()));
-        } catch (StaleClaimException | NotFoundException | InvalidRequestException e) {
+        } catch (StaleClaimException | NotFoundException | InvalidRequestException | TooLargeException e) {
             return new Finish(false, List.of());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing " + runId + "/" + node + ": " + e.getMessage(), e);
@@ -146,6 +146,8 @@ public final class LocalControlPlane implements ControlPlane {
             throw new NotRegistered(agentId);
         } catch (InvalidRequestException e) {
             throw new Refused("invalid-request", e.getMessage());
+        } catch (TooLargeException e) {
+            throw new Refused("payload-too-large", e.getMessage());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing for " + agentId + ": " + e.getMessage(), e);
         }

@@ -43,13 +43,14 @@ import static org.awaitility.Awaitility.await;
  * The agent pool with slots, on each transport ({@code LocalAgentPoolTest} in process, {@code HttpAgentPoolTest}
  * over HTTP): the service's own pool (mode {@code all}, 3 agents × 4 slots) runs fan-outs and chains, every node
  * exactly once (counted by the work itself); pools built here, with runtimes of their own, show the slots, the
- * batches, orphan recovery, shutdown and a lost claim answer. Runs are started through the repository.
+ * batches, orphan recovery, shutdown, a lost claim answer and a result the control plane refuses (outputs are
+ * limited to 64 KB here). Runs are started through the repository.
  */
 @Timeout(120)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "adagio.mode=all", "adagio.agent.concurrency=3", "adagio.agent.slots=4",
         "adagio.agent.runtimes=debug,counted", "adagio.agent.id-prefix=pool",
-        "adagio.memory.lease-check-interval=50ms"})
+        "adagio.memory.lease-check-interval=50ms", "adagio.limits.max-output-size=64KB"})
 @Import(AgentPoolContract.Runtimes.class)
 abstract class AgentPoolContract {
     @Autowired
@@ -302,5 +303,32 @@ abstract class AgentPoolContract {
         assertThat(List.of(gate.runsOf(first, "held"), gate.runsOf(second, "lost"), gate.runsOf(third, "later")))
                 .containsOnly(1);
         assertThat(repository.listAgents()).extracting(a -> a.id()).contains(agent);
+    }
+
+    @Test
+    void aResultOverTheOutputLimitIsFinishedErrorAndTheRestOfItsBatchStillCounts() {
+        String name = unique("large");
+        NodeRuntime large = new NodeRuntime() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Result run(Task task) {
+                return task.spec().name().equals("big") ? new Result(Conclusion.SUCCESS, Map.of(), new byte[100 * 1024])
+                        : Result.of(Conclusion.SUCCESS, task.spec().name());
+            }
+        };
+        pool(large, 1, 4, new ArrayList<>());
+        String run = start(graph(name, List.of("big", "a", "b")));
+        Map<String, Node> nodes = awaitCompleted(run, Duration.ofSeconds(20)).nodes().stream()
+                .collect(Collectors.toMap(Node::name, n -> n));
+        assertThat(nodes.get("big").attempts()).singleElement().satisfies(r -> {
+            assertThat(r.conclusion()).isEqualTo(Conclusion.ERROR);
+            assertThat(text(r)).startsWith("the control plane refused the result").contains("bytes");
+        });
+        assertThat(List.of(nodes.get("a"), nodes.get("b"))).allSatisfy(n -> assertThat(n.attempts())
+                .extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS));
     }
 }

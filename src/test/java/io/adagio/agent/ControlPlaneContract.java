@@ -210,6 +210,11 @@ abstract class ControlPlaneContract {
                         r -> assertThat(r.type()).endsWith("invalid-request"));
         assertThatThrownBy(() -> port.finishBatch(agent, List.of(), 0)).as("no finishes")
                 .isInstanceOf(ControlPlane.Refused.class);
+        Result huge = new Result(Conclusion.SUCCESS, java.util.Map.of(), new byte[1024 * 1024 + 1]);
+        assertThatThrownBy(() -> port.finishBatch(agent, List.of(new ControlPlane.Finishing(run, "a", a.claim().id(), huge)), 0))
+                .as("an output over adagio.limits.max-output-size").isInstanceOfSatisfying(ControlPlane.Refused.class,
+                        r -> assertThat(r.type()).endsWith("payload-too-large"));
+        assertThat(port.finish(run, "a", agent, a.claim().id(), huge, 0).accepted()).as("alone, too").isFalse();
         assertThat(repository.inspectNode(run, "a").status()).as("nothing was finished").isEqualTo(NodeStatus.RUNNING);
     }
 
