@@ -87,6 +87,8 @@ final class PoolAgent {
     /** A claiming call's answer was lost: claim nothing more, release once nothing known is held. */
     private boolean tainted;
     private Duration pollWait = MAX_POLL;
+    /** A release failed and is being tried again (said once in the log). */
+    private boolean releasePending;
 
     private Thread control;
     private ExecutorService slotThreads;
@@ -487,11 +489,15 @@ final class PoolAgent {
         try {
             client.unregister(id);
         } catch (ControlPlane.Unavailable e) {
-            log.warn("agent {}: could not release its lease ({}): {}", id, why, e.getMessage());
+            if (!releasePending) {
+                log.warn("agent {}: cannot release its lease yet ({}): {}; trying again", id, why, e.getMessage());
+            }
+            releasePending = true;
             tainted = true;
             await(false, callBackoff.next());
             return;
         }
+        releasePending = false;
         epoch++;
         tainted = false;
         log.info("agent {}: released every node it held by ending its lease ({}); registering again", id, why);
