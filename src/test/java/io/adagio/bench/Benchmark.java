@@ -54,9 +54,12 @@ public final class Benchmark {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final long CLK_TCK = clockTicks();
 
-    /** Command-line options; {@code slots} 0 means not set (the service's default). */
+    /**
+     * Command-line options; {@code slots} 0 means not set (the service's default); {@code warmUp} −1 means the
+     * default (8 rounds of the warm-up mix, 1 in smoke mode).
+     */
     record Options(List<String> backends, List<String> topologies, int repeat, boolean smoke, Set<String> only,
-                   Path out, int agents, int slots, boolean jfr, int scaleRuns) {
+                   Path out, int agents, int slots, boolean jfr, int scaleRuns, int warmUp) {
         static Options parse(String... args) {
             List<String> backends = List.of("memory", "etcd");
             List<String> topologies = Deployment.TOPOLOGIES;
@@ -68,6 +71,7 @@ public final class Benchmark {
             int slots = 0;
             boolean jfr = false;
             int scaleRuns = 0;
+            int warmUp = -1;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = null;
@@ -80,7 +84,7 @@ public final class Benchmark {
                     case "--smoke" -> smoke = true;
                     case "--jfr" -> jfr = true;
                     case "--backend", "--topology", "--repeat", "--only", "--out", "--agents", "--slots",
-                         "--scale-runs" -> {
+                         "--scale-runs", "--warmup" -> {
                         if (v == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException(a + " needs a value");
@@ -108,6 +112,12 @@ public final class Benchmark {
                                 }
                             }
                             case "--scale-runs" -> scaleRuns = Integer.parseInt(v);
+                            case "--warmup" -> {
+                                warmUp = Integer.parseInt(v);
+                                if (warmUp < 0) {
+                                    throw new IllegalArgumentException("--warmup must be at least 0");
+                                }
+                            }
                             default -> {
                                 only = new LinkedHashSet<>();
                                 for (String s : v.split(",")) {
@@ -126,18 +136,21 @@ public final class Benchmark {
             if (repeat < 1 || agents < 1) {
                 throw new IllegalArgumentException("--repeat and --agents must be at least 1");
             }
-            return new Options(backends, topologies, repeat, smoke, only, out, agents, slots, jfr, scaleRuns);
+            return new Options(backends, topologies, repeat, smoke, only, out, agents, slots, jfr, scaleRuns, warmUp);
         }
     }
 
     static final String USAGE = """
             usage: bench/run [--backend memory|etcd|both] [--topology all|split|both] [--repeat N] [--smoke]
                              [--only scenario[,scenario]] [--agents N] [--slots N] [--out DIR] [--jfr] [--scale-runs N]
+                             [--warmup N]
               scenarios: chain, fanout, diamond, concurrent, fanout-10k, chain-1000, scale, scale-fanout
               --topology  all: the service in mode all; split: mode api plus a mode agent process; both (default)
               --smoke     tiny scenarios (under a minute); --jfr  record the service (and agent) JVM with JFR
               --slots N   passed as adagio.agent.slots (nodes an agent holds at once); unset: the service's default
-              --scale-runs N  runs stored by the scale scenario (default 10,000; 30 in smoke mode)""";
+              --scale-runs N  runs stored by the scale scenario (default 10,000; 30 in smoke mode)
+              --warmup N  unmeasured warm-up of each fresh deployment: rounds of a 1,301-node mix (21 in smoke
+                          mode) until N nodes are reached (0: none); default 10,408 (8 rounds; 21 in smoke)""";
 
     /** Sizes: the real ones, or tiny ones in smoke mode. */
     record Sizes(int chain, int fanOut, int layers, int width, int concurrentRuns, int bigFanOut, int longChain,
@@ -163,7 +176,8 @@ public final class Benchmark {
     }
 
     /** Counters read just outside a scenario's measured window. */
-    private record Scrape(Map<String, Double> etcdCalls, double etcdCpuS, double apiRequests, double agentRequests,
+    private record Scrape(Map<String, Double> etcdCalls, Map<String, Double> etcdStreamSent,
+                          Map<String, Double> etcdStreamReceived, double etcdCpuS, double apiRequests, double agentRequests,
                           long harnessRequests, long harnessStats) {
     }
 
@@ -302,12 +316,18 @@ public final class Benchmark {
         Deployment d = new Deployment(topology, tag, service, agent);
         try {
             awaitAgents(d.http());
-            warmUp(d.http());
+            warmUp(d);
             if (etcd != null) {
                 d.etcdCallsPerStats = etcdCallsPerStats(d.http());
                 say(String.format(Locale.ROOT, "one GET /v0/stats costs %.0f etcd calls %s (taken out of the figures)",
                         d.etcdCallsPerStats.values().stream().mapToDouble(Double::doubleValue).sum(), d.etcdCallsPerStats));
             }
+            Map<String, Double> perStats = serviceCpuPerStats(d);
+            double all = perStats.values().stream().mapToDouble(Double::doubleValue).sum();
+            d.serviceCpuUsPerStats = all - perStats.getOrDefault("JIT", 0.0);
+            say(String.format(Locale.ROOT, "one GET /v0/stats costs the service %.0f µs of CPU without the JIT's (%.0f with it), "
+                    + "by thread group: %s (estimated beside the figures)", d.serviceCpuUsPerStats, all,
+                    Report.groups(perStats, "", Integer.MAX_VALUE)));
             return d;
         } catch (Exception | AssertionError e) {
             d.stop(options.out());
@@ -359,6 +379,12 @@ public final class Benchmark {
                     }
                     samples.add(new Sample(scenario, backend, topology, rep, f, null));
                     say(what + ": " + format(f));
+                    for (String process : List.of("service", "agent")) {
+                        String groups = Report.threadGroups(f, process, Integer.MAX_VALUE);
+                        if (!groups.isEmpty()) {
+                            say(what + ": " + process + " CPU µs per node by thread group: " + groups);
+                        }
+                    }
                 } catch (Exception | AssertionError e) {
                     say(what + " FAILED: " + e);
                     samples.add(new Sample(scenario, backend, topology, rep, Map.of(), String.valueOf(e)));
@@ -384,6 +410,21 @@ public final class Benchmark {
         rawTxn.computeIfAbsent(name + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
         rawTxn.computeIfAbsent(name + "_client_cpu_us", k -> new ArrayList<>()).add(r.cpuMicrosPerTxn());
         rawTxn.computeIfAbsent(name + "_jit_cpu_us", k -> new ArrayList<>()).add(r.jitMicrosPerTxn());
+        // by thread group; a group missing from a window used 0 in it, so every group has a value per window
+        int windows = rawTxn.get(name + "_per_s").size();
+        String prefix = name + "_client_cpu_us.";
+        r.threadTicks().forEach((group, ticks) -> {
+            List<Double> values = rawTxn.computeIfAbsent(prefix + group, k -> new ArrayList<>());
+            while (values.size() < windows - 1) {
+                values.add(0.0);
+            }
+            values.add(r.txns() == 0 ? Double.NaN : ticks * 1e6 / CLK_TCK / r.txns());
+        });
+        rawTxn.forEach((k, values) -> {
+            while (k.startsWith(prefix) && values.size() < windows) {
+                values.add(0.0);
+            }
+        });
         say(String.format(Locale.ROOT, "etcd #%d: raw %s %.0f txn/s with %d thread%s (%.2f ms each); client CPU %.0f µs "
                         + "per txn (%.2f s in %d txns, the JIT's %.2f s of it)", rep,
                 kind == RawEtcd.Kind.READ_5 ? "read of 5 gets" : "compare-and-put", r.txnPerSecond(), threads,
@@ -418,11 +459,27 @@ public final class Benchmark {
                 });
     }
 
+    /** Nodes of one round of the warm-up mix ({@link #warmUp}). */
+    static int warmUpRound(boolean smoke) {
+        return smoke ? 21 : 1001 + 100 + 3 * 20 + 20 * 7;
+    }
+
+    /** Rounds of the warm-up mix a fresh deployment gets: enough for {@code --warmup} nodes; by default 8 (1 in smoke mode). */
+    static int warmUpRounds(Options o) {
+        int round = warmUpRound(o.smoke());
+        return o.warmUp() < 0 ? (o.smoke() ? 1 : 8) : (o.warmUp() + round - 1) / round;
+    }
+
     /**
-     * About 1,300 nodes the JIT can learn from, not measured, on both backends (with less, the etcd figures
-     * mostly measured the JIT compiling: see docs/benchmarks.md).
+     * Warms a fresh deployment up, not measured, on both backends, so that what is measured is the engine and
+     * not the JIT compiling it: {@link #warmUpRounds} rounds of a mix of 1,301 nodes (a fan-out of 1,000, a
+     * chain of 100, a diamond 3×20 and 20 × the 7-node example; a fan-out of 20 in smoke mode), each completed
+     * before the next, by default 8 (10,408 nodes: after one round, the ~1,300 nodes of before, the JIT's
+     * compiler threads still used 60% of the service's CPU in the etcd chain that came next and 40% in the
+     * fan-out; see docs/benchmarks.md). Logs each round's CPU and the JIT's share of it.
      */
-    private void warmUp(Http http) throws Exception {
+    private void warmUp(Deployment d) throws Exception {
+        Http http = d.http();
         List<String> bodies = new ArrayList<>();
         if (options.smoke()) {
             bodies.add(body(Graphs.fanOut(20, "debug")));
@@ -434,13 +491,32 @@ public final class Benchmark {
                 bodies.add(sevenExample());
             }
         }
+        int rounds = warmUpRounds(options);
         long t0 = System.nanoTime();
         int nodes = 0;
-        long before = completed(http);
-        for (String b : bodies) {
-            nodes += start(http, b).nodes;
+        for (int r = 1; r <= rounds; r++) {
+            List<Map<Long, ThreadCpu.Task>> threads0 = d.threads();
+            long[] cpu0 = d.cpuTicks();
+            long before = completed(http);
+            int these = 0;
+            for (String b : bodies) {
+                these += start(http, b).nodes;
+            }
+            awaitCompleted(http, before + these);
+            nodes += these;
+            long[] cpu1 = d.cpuTicks();
+            List<Map<Long, ThreadCpu.Task>> threads1 = d.threads();
+            // the JIT's share of each process's CPU in this round (the agent process's too, in split)
+            StringBuilder shares = new StringBuilder();
+            for (int p = 0; p < (d.agentHttp() == null ? 1 : 2); p++) {
+                long used = cpu1[p] - cpu0[p];
+                long jit = ThreadCpu.byGroup(threads0.get(p), threads1.get(p)).getOrDefault("JIT", 0L);
+                double s = used <= 0 ? 0 : jit / (double) used;
+                shares.append(String.format(Locale.ROOT, "%s%s %.2f s CPU, the JIT %.0f%%", p == 0 ? "" : "; ",
+                        p == 0 ? "service" : "agent", used / (double) CLK_TCK, s * 100));
+            }
+            say(String.format(Locale.ROOT, "warm-up round %d: %d nodes, %s", r, these, shares));
         }
-        awaitCompleted(http, before + nodes);
         say(String.format(Locale.ROOT, "warm-up: %d nodes in %.1f s", nodes, (System.nanoTime() - t0) / 1e9));
     }
 
@@ -462,6 +538,32 @@ public final class Benchmark {
             }
         });
         return per;
+    }
+
+    /**
+     * The service process's CPU (utime+stime) per {@code GET /v0/stats}, µs by thread group (with
+     * {@link ThreadCpu#EXITED}): the mean of 100 calls (10 in smoke mode) one after another in a quiet store, to
+     * estimate what the harness's polling adds to a scenario's service CPU (it is not taken out of it). The
+     * JIT's part is compiling, not the calls' own cost, so the estimate leaves it out.
+     */
+    private Map<String, Double> serviceCpuPerStats(Deployment d) {
+        awaitQuiet(d.http());
+        int n = options.smoke() ? 10 : 100;
+        Map<Long, ThreadCpu.Task> threads0 = d.threads().get(0);
+        long cpu0 = d.cpuTicks()[0];
+        for (int i = 0; i < n; i++) {
+            stats(d.http());
+        }
+        long cpu = d.cpuTicks()[0] - cpu0;
+        Map<Long, ThreadCpu.Task> threads1 = d.threads().get(0);
+        Map<String, Double> f = new LinkedHashMap<>();
+        threadGroups(f, "", threads0, threads1, cpu, n);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (f.isEmpty()) { // no /proc per thread
+            out.put(ThreadCpu.EXITED, cpu * 1e6 / CLK_TCK / n);
+        }
+        f.forEach((k, v) -> out.put(k.substring(THREADS.length() + 1), v));
+        return out;
     }
 
     /** etcd's unary gRPC calls so far, by method (the watch and lease keep-alive streams are not unary). */
@@ -492,14 +594,20 @@ public final class Benchmark {
 
     private Scrape scrape(Deployment d) {
         Map<String, Double> calls = Map.of();
+        Map<String, Double> sent = Map.of();
+        Map<String, Double> received = Map.of();
         double etcdCpu = 0;
         if (etcdMetrics != null) {
             String m = metrics(etcdMetrics, "/metrics");
             calls = etcdUnaryCalls(m);
+            // the streams' messages (Watch, LeaseKeepAlive): what the service's gRPC threads handle besides the calls
+            sent = Prometheus.sumBy(m, "grpc_server_msg_sent_total", l -> !"unary".equals(l.get("grpc_type")), "grpc_method");
+            received = Prometheus.sumBy(m, "grpc_server_msg_received_total", l -> !"unary".equals(l.get("grpc_type")),
+                    "grpc_method");
             etcdCpu = Prometheus.sum(m, "process_cpu_seconds_total", l -> true);
         }
         double agent = d.agentHttp() == null ? 0 : requestsServed(d.agentHttp());
-        return new Scrape(calls, etcdCpu, requestsServed(d.http()), agent, harnessRequests.get(), statsCalls.get());
+        return new Scrape(calls, sent, received, etcdCpu, requestsServed(d.http()), agent, harnessRequests.get(), statsCalls.get());
     }
 
     private Http.Reply get(Http http, String path) {
@@ -595,6 +703,8 @@ public final class Benchmark {
         long before = completed(http);
         List<Started> started = new ArrayList<>();
         Scrape s0 = scrape(d);
+        // the threads read just outside the process's readings (reading another process's /proc costs it nothing)
+        List<Map<Long, ThreadCpu.Task>> threads0 = d.threads();
         long[] cpu0 = d.cpuTicks();
         Instant t0;
         if (threads <= 1) {
@@ -628,6 +738,7 @@ public final class Benchmark {
         int nodes = started.stream().mapToInt(Started::nodes).sum();
         awaitCompleted(http, before + nodes);
         long[] cpu1 = d.cpuTicks();
+        List<Map<Long, ThreadCpu.Task>> threads1 = d.threads();
         Scrape s1 = scrape(d);
 
         List<Double> readyToClaim = new ArrayList<>();
@@ -679,13 +790,28 @@ public final class Benchmark {
             f.put("agent_cpu_s", agentCpu);
             f.put("agent_cpu_us_per_node", agentCpu * 1e6 / nodes);
         }
+        threadGroups(f, "service", threads0.get(0), threads1.get(0), cpu1[0] - cpu0[0], nodes);
+        if (f.containsKey(THREADS + "service." + ThreadCpu.EXITED)) {
+            // what a JIT done compiling would leave (it does not settle within the warm-up, see docs/benchmarks.md)
+            f.put("cpu_us_per_node_without_jit", f.get("cpu_us_per_node") - f.getOrDefault(THREADS + "service.JIT", 0.0));
+        }
+        if (d.agentHttp() != null) {
+            threadGroups(f, "agent", threads0.get(1), threads1.get(1), cpu1[1] - cpu0[1], nodes);
+            if (f.containsKey(THREADS + "agent." + ThreadCpu.EXITED)) {
+                f.put("agent_cpu_us_per_node_without_jit",
+                        f.get("agent_cpu_us_per_node") - f.getOrDefault(THREADS + "agent.JIT", 0.0));
+            }
+        }
+        long polls = s1.harnessStats() - s0.harnessStats();
+        f.put("harness_stats_calls", (double) polls);
+        // an estimate: the polls × one GET /v0/stats's service CPU measured after the warm-up (not taken out)
+        f.put("harness_stats_cpu_us_per_node", polls * d.serviceCpuUsPerStats / nodes);
         long harness = s1.harnessRequests() - s0.harnessRequests();
         double requests = s1.apiRequests() - s0.apiRequests() + s1.agentRequests() - s0.agentRequests() - harness;
         f.put("harness_http_requests", (double) harness);
         f.put("http_requests", requests);
         f.put("http_per_node", requests / nodes);
         if (etcdMetrics != null) {
-            long polls = s1.harnessStats() - s0.harnessStats();
             Map<String, Double> harnessCalls = new TreeMap<>();
             d.etcdCallsPerStats.forEach((method, each) -> harnessCalls.put(method, polls * each));
             Map<String, Double> calls = minus(minus(s1.etcdCalls(), s0.etcdCalls()), harnessCalls);
@@ -698,10 +824,41 @@ public final class Benchmark {
                     f.put("etcd_" + method + "_per_node", n / nodes);
                 }
             });
+            minus(s1.etcdStreamSent(), s0.etcdStreamSent()).forEach((method, n) -> {
+                if (n != 0) {
+                    f.put("etcd_stream_" + method + "_sent_per_node", n / nodes);
+                }
+            });
+            minus(s1.etcdStreamReceived(), s0.etcdStreamReceived()).forEach((method, n) -> {
+                if (n != 0) {
+                    f.put("etcd_stream_" + method + "_received_per_node", n / nodes);
+                }
+            });
             f.put("etcd_cpu_s", s1.etcdCpuS() - s0.etcdCpuS());
             f.put("etcd_cpu_us_per_node", (s1.etcdCpuS() - s0.etcdCpuS()) * 1e6 / nodes);
         }
         return f;
+    }
+
+    /** The prefix of the figures {@code <prefix><process>.<group>}: a process's CPU µs per node by thread group. */
+    static final String THREADS = "thread_cpu_us_per_node.";
+
+    /**
+     * Adds {@code thread_cpu_us_per_node.<process>.<group>}: the CPU µs per node of the process's threads of each
+     * group ({@link ThreadCpu#group}) between the two readings, and, as {@link ThreadCpu#EXITED}, the process's
+     * total ({@code ticks}, from its own stat) minus their sum: threads that ended in the window (and rounding).
+     */
+    private static void threadGroups(Map<String, Double> f, String process, Map<Long, ThreadCpu.Task> before,
+                                     Map<Long, ThreadCpu.Task> after, long ticks, int nodes) {
+        if (after.isEmpty()) {
+            return; // no /proc
+        }
+        long sum = 0;
+        for (Map.Entry<String, Long> g : ThreadCpu.byGroup(before, after).entrySet()) {
+            f.put(THREADS + process + "." + g.getKey(), g.getValue() * 1e6 / CLK_TCK / nodes);
+            sum += g.getValue();
+        }
+        f.put(THREADS + process + "." + ThreadCpu.EXITED, (ticks - sum) * 1e6 / CLK_TCK / nodes);
     }
 
     /**
@@ -869,7 +1026,11 @@ public final class Benchmark {
 
     private static String format(Map<String, Double> f) {
         StringBuilder b = new StringBuilder();
-        f.forEach((k, v) -> b.append(k).append('=').append(fmt(v)).append(' '));
+        f.forEach((k, v) -> {
+            if (!k.startsWith(THREADS)) { // printed apart
+                b.append(k).append('=').append(fmt(v)).append(' ');
+            }
+        });
         return b.toString().trim();
     }
 

@@ -61,7 +61,14 @@ class BenchmarkSmokeTest {
             assertThat(f.path("cpu_us_per_node").path("median").asDouble()).as(as).isPositive();
             assertThat(f.has("http_per_node")).as(as).isTrue();
             assertThat(f.has("etcd_calls_per_node")).as(as + ": no etcd on memory").isFalse();
+            // the CPU by thread group adds up to the process's (the rest is "exited threads / other"; one repetition)
+            assertThat(groupSum(f, "service")).as(as).isCloseTo(f.path("cpu_us_per_node").path("median").asDouble(),
+                    org.assertj.core.data.Offset.offset(0.05));
+            assertThat(f.has(Benchmark.THREADS + "service.agents") || topology.equals("split")).as(as).isTrue();
+            assertThat(f.has("harness_stats_cpu_us_per_node")).as(as).isTrue();
             if (topology.equals("split")) {
+                assertThat(groupSum(f, "agent")).as(as).isCloseTo(f.path("agent_cpu_us_per_node").path("median").asDouble(),
+                        org.assertj.core.data.Offset.offset(0.05));
                 // the pool claims and finishes over HTTP: at least one request per node, none of them the harness's
                 assertThat(f.path("http_per_node").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(1);
                 assertThat(f.path("agent_cpu_s").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(0);
@@ -85,6 +92,21 @@ class BenchmarkSmokeTest {
         String text = Files.readString(md);
         assertThat(text).contains("| scenario | backend | topology |", "chain of 20", "fan-out 1 → 50", "diamond 3×5",
                 "5 × the 7-node example", "fan-out, 200 nodes", "chain of 50", "5 runs × fan-out 1 → 19",
-                "| api + agent |", "service CPU µs/node", "HTTP requests/node", "GET /v0/runs?limit=100");
+                "| api + agent |", "service CPU µs/node", "HTTP requests/node", "GET /v0/runs?limit=100",
+                "by thread group, µs per node", "| api + agent | agent |");
+    }
+
+    /** The sum of a process's {@code thread_cpu_us_per_node.<process>.*} medians (with "exited threads / other"). */
+    private static double groupSum(JsonNode figures, String process) {
+        double sum = 0;
+        int n = 0;
+        for (var e : figures.properties()) {
+            if (e.getKey().startsWith(Benchmark.THREADS + process + ".")) {
+                sum += e.getValue().path("median").asDouble();
+                n++;
+            }
+        }
+        assertThat(n).as(process + " thread groups").isGreaterThan(1);
+        return sum;
     }
 }

@@ -26,6 +26,8 @@ final class Deployment {
     private final Http agentHttp;
     /** Unary etcd calls one {@code GET /v0/stats} costs, by gRPC method (etcd only; measured after the warm-up). */
     Map<String, Double> etcdCallsPerStats = Map.of();
+    /** The service process's CPU µs per {@code GET /v0/stats} (measured after the warm-up). */
+    double serviceCpuUsPerStats;
 
     Deployment(String topology, String tag, ServiceProcess service, ServiceProcess agent) {
         this.topology = topology;
@@ -50,6 +52,14 @@ final class Deployment {
     long[] cpuTicks() {
         return new long[]{Benchmark.cpuTicks(service.process().pid()),
                 agent == null ? 0 : Benchmark.cpuTicks(agent.process().pid())};
+    }
+
+    /**
+     * Every live thread's CPU so far ({@link ThreadCpu#take}): {service, agent process (empty when there is none)}.
+     */
+    List<Map<Long, ThreadCpu.Task>> threads() {
+        return List.of(ThreadCpu.take(service.process().pid()),
+                agent == null ? Map.of() : ThreadCpu.take(agent.process().pid()));
     }
 
     /** Stops the agent process, then the service (SIGTERM, so JFR files are written), keeping their logs in dir. */

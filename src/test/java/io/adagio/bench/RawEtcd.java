@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,11 +50,13 @@ final class RawEtcd {
 
     /**
      * What was measured: transactions per second, the mean time of one, how many, the harness JVM's CPU over
-     * the window ({@code cpuSeconds}) and per transaction in µs, and the part of it the JIT's compiler threads
-     * used ({@code jitSeconds}).
+     * the window ({@code cpuSeconds}) and per transaction in µs, the part of it the JIT's compiler threads
+     * used ({@code jitSeconds}), and all of it by thread group in clock ticks ({@code threadTicks}, from
+     * {@link ThreadCpu}, with {@link ThreadCpu#EXITED}: the process's total minus the live threads'; empty where
+     * there is no {@code /proc}).
      */
     record Result(double txnPerSecond, double meanMillis, long txns, double cpuSeconds, double cpuMicrosPerTxn,
-                  double jitSeconds) {
+                  double jitSeconds, Map<String, Long> threadTicks) {
         double jitMicrosPerTxn() {
             return txns == 0 ? Double.NaN : jitSeconds * 1e6 / txns;
         }
@@ -116,12 +119,17 @@ final class RawEtcd {
             workers.forEach(Thread::start);
             // the harness's CPU over the window: this thread sleeps through it
             sleepUntil(from);
-            // (the compiler threads are read outside the process's readings, so that reading is not counted)
-            Map<Long, Long> jit0 = compilerTicks();
-            long cpu0 = Benchmark.cpuTicks(ProcessHandle.current().pid());
+            // (the threads are read outside the process's readings, so that reading is not counted)
+            long pid = ProcessHandle.current().pid();
+            Map<Long, ThreadCpu.Task> threads0 = ThreadCpu.take(pid);
+            long cpu0 = Benchmark.cpuTicks(pid);
             sleepUntil(until);
-            long cpu1 = Benchmark.cpuTicks(ProcessHandle.current().pid());
-            long jit = since(jit0, compilerTicks());
+            long cpu1 = Benchmark.cpuTicks(pid);
+            Map<String, Long> threadTicks = new LinkedHashMap<>(ThreadCpu.byGroup(threads0, ThreadCpu.take(pid)));
+            long jit = threadTicks.getOrDefault("JIT", 0L);
+            if (!threadTicks.isEmpty()) {
+                threadTicks.put(ThreadCpu.EXITED, cpu1 - cpu0 - threadTicks.values().stream().mapToLong(Long::longValue).sum());
+            }
             for (Thread t : workers) {
                 t.join(warmUp.plus(duration).toMillis() + 15_000);
             }
@@ -137,7 +145,7 @@ final class RawEtcd {
             // read within a sleep's overshoot (~0.1 ms) of the window's ends; to a clock tick (10 ms) each
             double cpu = (cpu1 - cpu0) / (double) Benchmark.CLK_TCK;
             return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
-                    cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK);
+                    cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK, threadTicks);
         }
     }
 

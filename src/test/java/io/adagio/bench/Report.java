@@ -56,12 +56,19 @@ final class Report {
 
     Map<String, Agg> aggregate(String scenario, String backend, String topology) {
         Map<String, List<Double>> by = new LinkedHashMap<>();
-        for (Sample s : samples) {
-            if (s.scenario().equals(scenario) && s.backend().equals(backend) && s.topology().equals(topology)
-                    && s.error() == null) {
-                s.figures().forEach((k, v) -> by.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
-            }
+        List<Sample> these = samples.stream().filter(s -> s.scenario().equals(scenario) && s.backend().equals(backend)
+                && s.topology().equals(topology) && s.error() == null).toList();
+        for (Sample s : these) {
+            s.figures().forEach((k, v) -> by.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
         }
+        // a thread group some repetitions did not have (no such thread, or no CPU) used 0 in them
+        by.forEach((k, v) -> {
+            if (k.startsWith(Benchmark.THREADS)) {
+                while (v.size() < these.size()) {
+                    v.add(0.0);
+                }
+            }
+        });
         Map<String, Agg> out = new LinkedHashMap<>();
         by.forEach((k, v) -> out.put(k, Agg.of(v)));
         return out;
@@ -106,6 +113,7 @@ final class Report {
         config.put("repeat", options.repeat());
         config.put("agents", options.agents());
         config.put("slots", options.slots() > 0 ? options.slots() : null);
+        config.put("warm_up_nodes", Benchmark.warmUpRounds(options) * Benchmark.warmUpRound(options.smoke()));
         config.put("backends", options.backends());
         config.put("topologies", options.topologies());
         config.put("scenarios", new ArrayList<>(options.only()));
@@ -163,7 +171,8 @@ final class Report {
         machine.forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
         b.append("- agents (pool concurrency, raw-etcd threads): ").append(options.agents())
                 .append("; slots: ").append(options.slots() > 0 ? options.slots() : "the service's default")
-                .append("; repetitions: ").append(options.repeat()).append('\n');
+                .append("; repetitions: ").append(options.repeat())
+                .append("; warm-up: ").append(warmUpText()).append('\n');
         b.append("- topologies: ").append(String.join(", ", options.topologies().stream().map(t -> t.equals("split")
                         ? "api + agent (mode api, and mode agent in its own JVM over HTTP)" : "all (mode all, one JVM)").toList()))
                 .append("; every JVM: -Xmx1g").append(options.jfr() ? " with JFR" : "").append('\n');
@@ -212,6 +221,18 @@ final class Report {
                             .append(fmt(raw.get("client_warm_up_s").get(0))).append(" s: until the JIT settled)");
                 }
                 b.append(".\n");
+                List<String> by = new ArrayList<>();
+                for (String[] k : new String[][]{{"txn", options.agents() + " threads"}, {"txn1", "1 thread"},
+                        {"read5", "the node read"}}) {
+                    String g = groups(medians(raw), k[0] + "_client_cpu_us.", TOP_GROUPS);
+                    if (!g.isEmpty()) {
+                        by.add(k[1] + ": " + g);
+                    }
+                }
+                if (!by.isEmpty()) {
+                    b.append("\nRaw etcd client CPU µs per txn by thread group (the harness JVM's threads; `raw-etcd-#` are "
+                            + "the loops calling jetcd): ").append(String.join("; ", by)).append(".\n");
+                }
             }
         }
         b.append("\nPer node: CPU of each process (utime+stime; in mode all the service is API, engine and agents), "
@@ -234,10 +255,12 @@ final class Report {
                         + cell(a, "cpu_raw_txns", true) + " | " + cell(a, "cpu_raw1_txns", true) + " | " : "")
                 .append(cell(a, "http_per_node", true)).append(" |"));
         if (etcd) {
-            b.append("\n| scenario | backend | topology | etcd calls/node by gRPC method (without the harness's) |\n");
-            b.append("|---|---|---|---|\n");
-            forEachNodeRow(b, 1, (a, row) -> row.append(byMethod(a)).append(" |"));
+            b.append("\n| scenario | backend | topology | etcd calls/node by gRPC method (without the harness's) "
+                    + "| stream messages/node etcd sent (received) |\n");
+            b.append("|---|---|---|---|---|\n");
+            forEachNodeRow(b, 2, (a, row) -> row.append(byMethod(a)).append(" | ").append(streams(a)).append(" |"));
         }
+        threadTable(b);
         if (options.only().contains("scale")) {
             b.append("\n| scale | backend | topology | runs stored | GET /v0/runs?limit=100 ms | GET /v0/stats ms | page bytes "
                     + "| runs created/s | runs completed/s |\n");
@@ -315,6 +338,110 @@ final class Report {
         }
     }
 
+    /** The warm-up: the nodes each fresh deployment got, and whether {@code --warmup} chose them. */
+    private String warmUpText() {
+        int nodes = Benchmark.warmUpRounds(options) * Benchmark.warmUpRound(options.smoke());
+        return fmt(nodes) + " nodes per fresh deployment (" + Benchmark.warmUpRounds(options) + " rounds of "
+                + fmt(Benchmark.warmUpRound(options.smoke())) + (options.warmUp() < 0 ? "; the default)" : "; --warmup "
+                + options.warmUp() + ")");
+    }
+
+    /** How many thread groups a line of results.md shows (results.json keeps all). */
+    static final int TOP_GROUPS = 8;
+
+    /**
+     * Each process's CPU µs per node by thread group, one row per node scenario, backend, topology and process
+     * (the service; in split the agent process too).
+     */
+    private void threadTable(StringBuilder b) {
+        StringBuilder rows = new StringBuilder();
+        for (String scenario : NODE_SCENARIOS) {
+            if (!options.only().contains(scenario)) {
+                continue;
+            }
+            for (String backend : options.backends()) {
+                for (String topology : options.topologies()) {
+                    Map<String, Agg> a = aggregate(scenario, backend, topology);
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    a.forEach((k, v) -> m.put(k, v.median()));
+                    for (String process : List.of("service", "agent")) {
+                        String g = threadGroups(m, process, TOP_GROUPS);
+                        if (g.isEmpty()) {
+                            continue;
+                        }
+                        rows.append("| ").append(title(scenario)).append(" | ").append(backend).append(" | ")
+                                .append(topologyName(topology)).append(" | ").append(process).append(" | ")
+                                .append(cell(a, process.equals("agent") ? "agent_cpu_us_per_node" : "cpu_us_per_node", true))
+                                .append(" | ").append(cell(a, process.equals("agent") ? "agent_cpu_us_per_node_without_jit"
+                                        : "cpu_us_per_node_without_jit", true))
+                                .append(" | ").append(process.equals("agent") ? "–" : cell(a, "harness_stats_cpu_us_per_node", true))
+                                .append(" | ").append(g).append(" |\n");
+                    }
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("\nCPU µs per node by thread group (medians): each live thread's utime+stime (`/proc/<pid>/task/*/stat`) "
+                + "over the same window, grouped by thread name, largest first (the top ").append(TOP_GROUPS)
+                .append("; every group in results.json, `").append(Benchmark.THREADS).append("<process>.<group>`); \"")
+                .append(ThreadCpu.EXITED).append("\" is the process's CPU minus its live threads' (threads that ended "
+                        + "in the window). **without the JIT**: the CPU µs/node less the JIT's compiler threads' (what a service done "
+                        + "compiling would use). **of which the harness's polls**: its `GET /v0/stats` calls in the window × "
+                        + "the service CPU of one (measured after the warm-up): an estimate of what the harness adds (it "
+                        + "is not taken out: mostly Tomcat, gRPC and jetcd threads).\n\n");
+        b.append("| scenario | backend | topology | process | CPU µs/node | without the JIT | of which the harness's polls (est.) "
+                + "| by thread group, µs per node |\n");
+        b.append("|---|---|---|---|---:|---:|---:|---|\n");
+        b.append(rows);
+    }
+
+    /** A process's groups of {@code figures} (full keys, one value each): "JIT 1,900, gRPC I/O 800, …". */
+    static String threadGroups(Map<String, Double> figures, String process, int top) {
+        return groups(figures, Benchmark.THREADS + process + ".", top);
+    }
+
+    /**
+     * The entries of {@code values} whose key starts with {@code prefix}, by the rest of the key, largest first:
+     * the {@code top} largest, then the others summed ("3 more 12"), then {@link ThreadCpu#EXITED}; empty when
+     * there is none. Groups that would print as 0 are left out.
+     */
+    static String groups(Map<String, Double> values, String prefix, int top) {
+        List<Map.Entry<String, Double>> all = values.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix) && !Double.isNaN(e.getValue()))
+                .map(e -> Map.entry(e.getKey().substring(prefix.length()), e.getValue()))
+                // what would print as 0 is left out (it is in results.json)
+                .filter(e -> e.getKey().equals(ThreadCpu.EXITED) || Math.abs(e.getValue()) >= 0.005).toList();
+        if (all.isEmpty()) {
+            return "";
+        }
+        List<Map.Entry<String, Double>> sorted = all.stream().filter(e -> !e.getKey().equals(ThreadCpu.EXITED))
+                .sorted((x, y) -> Double.compare(y.getValue(), x.getValue())).toList();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < Math.min(top, sorted.size()); i++) {
+            parts.add(sorted.get(i).getKey() + " " + us(sorted.get(i).getValue()));
+        }
+        if (sorted.size() > top) {
+            double rest = sorted.subList(top, sorted.size()).stream().mapToDouble(Map.Entry::getValue).sum();
+            parts.add((sorted.size() - top) + " more " + us(rest));
+        }
+        all.stream().filter(e -> e.getKey().equals(ThreadCpu.EXITED)).findFirst()
+                .ifPresent(e -> parts.add(e.getKey() + " " + us(e.getValue())));
+        return String.join(", ", parts);
+    }
+
+    /** µs: with thousands separators from 100 on. */
+    private static String us(double v) {
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : fmt(v);
+    }
+
+    private static Map<String, Double> medians(Map<String, List<Double>> values) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> m.put(k, Agg.of(v).median()));
+        return m;
+    }
+
     /** The JIT's compiler threads' CPU per txn in each raw window, µs: "N threads a, 1 thread b, read c". */
     private String jit() {
         List<String> parts = new ArrayList<>();
@@ -334,6 +461,22 @@ final class Report {
                 .sorted((x, y) -> Double.compare(y.getValue().median(), x.getValue().median()))
                 .map(e -> e.getKey().substring(5, e.getKey().length() - 9) + " " + fmt(e.getValue().median()))
                 .toList();
+        return parts.isEmpty() ? "–" : String.join(", ", parts);
+    }
+
+    /**
+     * The medians of the {@code etcd_stream_<Method>_sent_per_node} figures (messages etcd sent on its Watch and
+     * LeaseKeepAlive streams), with the received ones in parentheses: "Watch 3.1 (0.02), LeaseKeepAlive 0.1 (0.1)".
+     */
+    private static String streams(Map<String, Agg> a) {
+        List<String> parts = new ArrayList<>();
+        a.entrySet().stream().filter(e -> e.getKey().matches("etcd_stream_[A-Za-z]+_sent_per_node"))
+                .sorted((x, y) -> Double.compare(y.getValue().median(), x.getValue().median()))
+                .forEach(e -> {
+                    String method = e.getKey().substring("etcd_stream_".length(), e.getKey().length() - "_sent_per_node".length());
+                    Agg in = a.get("etcd_stream_" + method + "_received_per_node");
+                    parts.add(method + " " + fmt(e.getValue().median()) + " (" + (in == null ? "0" : fmt(in.median())) + ")");
+                });
         return parts.isEmpty() ? "–" : String.join(", ", parts);
     }
 
