@@ -138,11 +138,24 @@ public interface ControlPlane extends AutoCloseable {
      *
      * @return the claims won, possibly from several runs; empty when none came within {@code wait}
      * @throws NotRegistered when the agent holds no live lease
+     * @param requestId names this request (null: none); sent again after a lost answer, the control plane
+     *                  answers the claims it made for it that the agent still holds
      * @throws Unavailable   when no answer came; if {@link Unavailable#mayHaveHappened}, the control plane may
-     *                       hold nodes for the agent that it was never told about (they stay on its lease)
+     *                       hold nodes for the agent that it was never told about (they stay on its lease):
+     *                       send the same request again, with the same {@code requestId}
      * @throws IllegalArgumentException when {@code max} or {@code wait} is out of range
      */
-    List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+    List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
+            throws Unavailable, NotRegistered, InterruptedException;
+
+    /**
+     * The claims a batch claim with {@code requestId} made that the agent still holds: what to run after that
+     * claim's answer was lost (protocol v2). Renews the lease.
+     *
+     * @throws NotRegistered when the agent holds no live lease (then it holds nothing)
+     * @throws Unavailable   when no answer came: ask again
+     */
+    List<ClaimReply.Claimed> claimedFor(String agentId, String requestId)
             throws Unavailable, NotRegistered, InterruptedException;
 
     /** One finish of a batch: the node, the claim that holds it, and its result. */

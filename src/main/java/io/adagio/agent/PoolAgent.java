@@ -42,11 +42,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Releasing: the agent ends its lease and registers again, which orphans every node it holds for another
  * agent to recover. It does so when a finish cannot be delivered at all — at once, so the nodes still running
- * in its slots are released too and their results dropped — and when the answer to a call that claims (a batch
- * claim, or a batch finish asking for {@code next}) was lost: the control plane may then hold nodes for this
- * agent that it was never told about. Then it stops claiming, finishes the nodes it knows, and releases when it
- * holds none of them, so only the unknown ones are orphaned. A lost single claim needs none of this: it is
- * retried with its request id, which answers the same claim.
+ * in its slots are released too and their results dropped — and when the answer to a batch claim was lost and
+ * could not be had again: the control plane may then hold nodes for this agent that it was never told about.
+ * Then it stops claiming, finishes the nodes it knows, and releases when it holds none of them, so only the
+ * unknown ones are orphaned. A lost answer is normally had again: for a batch claim the agent asks for the claims
+ * made for its request id; a batch finish is sent again as it was, which answers the same claims
+ * (those it dispatched, and the others, which are named after the batch); a single claim is retried with its
+ * request id, which answers the same claim.
  */
 final class PoolAgent {
     private static final Logger log = LoggerFactory.getLogger(PoolAgent.class);
@@ -56,6 +58,8 @@ final class PoolAgent {
     /** The most a batch call carries (the API's limit). */
     private static final int MAX_BATCH = 1000;
     private static final int FINISH_ATTEMPTS = 20;
+    /** Attempts at asking for the claims of a batch claim whose answer was lost before the agent is tainted. */
+    static final int LOST_CLAIM_ATTEMPTS = 10;
     /**
      * How long results wait for those of the nodes still running in the other slots, so that nodes that end
      * close together are finished in one call (a lone node, e.g. a chain's, never waits).
@@ -290,11 +294,16 @@ final class PoolAgent {
         pollWait = third.compareTo(MAX_POLL) < 0 ? third : MAX_POLL;
     }
 
-    /** Claims a batch of up to {@code free} READY nodes and starts them; answers how many. */
+    /**
+     * Claims a batch of up to {@code free} READY nodes and starts them; answers how many. The request has an id:
+     * when its answer is lost, the agent asks for the claims made for that id ({@link ControlPlane#claimedFor}),
+     * and runs them; only when that cannot be had either is the agent tainted (see the class comment).
+     */
     private int claim(int free, Duration wait) throws InterruptedException {
+        String requestId = java.util.UUID.randomUUID().toString();
         List<ControlPlane.ClaimReply.Claimed> won;
         try {
-            won = client.claimBatch(id, Math.min(free, MAX_BATCH), wait);
+            won = client.claimBatch(id, Math.min(free, MAX_BATCH), wait, requestId);
             callBackoff.reset();
         } catch (ControlPlane.NotRegistered e) {
             try {
@@ -304,22 +313,42 @@ final class PoolAgent {
             }
             return 0;
         } catch (ControlPlane.Unavailable e) {
-            if (e.mayHaveHappened()) {
-                taint("a batch claim", e);
-            } else {
+            if (!e.mayHaveHappened()) {
                 log.debug("agent {}: cannot claim now: {}", id, e.getMessage());
+                await(false, callBackoff.next());
+                return 0;
             }
-            await(false, callBackoff.next());
-            return 0;
+            won = claimedFor(requestId, e);
         } catch (RuntimeException e) {
             // refused as malformed, or an answer that could not be read: what it claimed is not known
             log.error("agent {}: a batch claim failed", id, e);
-            taint("a batch claim", new ControlPlane.Unavailable(e.toString(), e));
-            await(false, callBackoff.next());
-            return 0;
+            won = claimedFor(requestId, new ControlPlane.Unavailable(e.toString(), e));
         }
         start(won);
         return won.size();
+    }
+
+    /**
+     * The claims a batch claim whose answer was lost made for this agent, asked for a few times; empty, and the
+     * agent tainted, when no answer comes.
+     */
+    private List<ControlPlane.ClaimReply.Claimed> claimedFor(String requestId, ControlPlane.Unavailable lost)
+            throws InterruptedException {
+        log.debug("agent {}: the answer to a batch claim was lost ({}); asking for its claims", id, lost.getMessage());
+        for (int attempt = 0; attempt < LOST_CLAIM_ATTEMPTS; attempt++) {
+            sleep(callBackoff.next());
+            try {
+                List<ControlPlane.ClaimReply.Claimed> held = client.claimedFor(id, requestId);
+                callBackoff.reset();
+                return held;
+            } catch (ControlPlane.NotRegistered e) {
+                return List.of(); // the lease ended: whatever it made was orphaned with it
+            } catch (ControlPlane.Unavailable | RuntimeException e) {
+                log.debug("agent {}: cannot ask for the claims of a lost answer yet: {}", id, e.getMessage());
+            }
+        }
+        taint("a batch claim", lost);
+        return List.of();
     }
 
     /** Marks the agent as holding nodes it may not know of: see the class comment. */
@@ -427,9 +456,8 @@ final class PoolAgent {
                     sleep(backoff.next());
                 }
             } catch (ControlPlane.Unavailable e) {
-                if (next > 0 && e.mayHaveHappened()) {
-                    taint("a batch finish asking for next claims", e);
-                }
+                // the same batch sent again answers the same claims (dispatched, and those named after the batch),
+                // so a lost answer loses nothing as long as one of these attempts is answered
                 log.debug("agent {}: finish failed, retrying: {}", id, e.getMessage());
                 sleep(backoff.next());
             } catch (RuntimeException e) {

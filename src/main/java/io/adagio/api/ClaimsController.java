@@ -5,7 +5,9 @@ import io.adagio.control.ReadyClaims;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
@@ -30,7 +32,7 @@ class ClaimsController {
         int max = request == null || request.max() == null ? 1 : request.max();
         Duration wait = wait(request == null ? null : request.waitFor());
         DeferredResult<Envelopes.ClaimsBody> result = new DeferredResult<>(wait.toMillis() + 30_000L);
-        claims.claim(agentId, max, wait).whenComplete((won, error) -> {
+        claims.claim(agentId, max, wait, request == null ? null : request.requestId()).whenComplete((won, error) -> {
             if (error != null) {
                 result.setErrorResult(error instanceof Exception e ? e : new IllegalStateException(error));
             } else {
@@ -39,6 +41,13 @@ class ClaimsController {
             }
         });
         return result;
+    }
+
+    /** The claims a batch claim with {@code request_id} made that the agent still holds (its answer was lost). */
+    @GetMapping(path = "/v0/agents/{agentId}/claims", produces = MediaType.APPLICATION_JSON_VALUE)
+    Envelopes.ClaimsBody held(@PathVariable String agentId,
+                              @RequestParam(name = "request_id", required = false) String requestId) {
+        return new Envelopes.ClaimsBody(claims.held(agentId, requestId).stream().map(Envelopes.ClaimBody::of).toList());
     }
 
     private static Duration wait(String text) {

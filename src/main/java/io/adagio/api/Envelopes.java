@@ -72,8 +72,12 @@ final class Envelopes {
         }
     }
 
-    /** {@code POST /v0/agents/{id}/claims}: how many nodes at most, and how long to wait for one. */
-    record ClaimsRequest(Integer max, @JsonProperty("wait") String waitFor) {
+    /**
+     * {@code POST /v0/agents/{id}/claims}: how many nodes at most, how long to wait for one, and the request's
+     * id (sent again after a lost answer, it answers the claims this request made).
+     */
+    record ClaimsRequest(Integer max, @JsonProperty("wait") String waitFor,
+                         @JsonProperty("request_id") String requestId) {
     }
 
     /** The claims a batch claim won (each RUNNING, held by the agent); empty when none came in time. */

@@ -69,10 +69,12 @@ public final class BatchFinishes {
         agents.heartbeat(agentId);
         List<Outcome> results = new ArrayList<>();
         List<ClaimOutcome> claimed = new ArrayList<>();
+        boolean resent = false;
         for (Item i : items) {
             try {
                 Finished f = nodes.finish(i.runId(), i.node(), i.claimId(), i.result(), agentId, next - claimed.size());
                 claimed.addAll(f.next());
+                resent |= f.repeated();
                 results.add(new Outcome(i.runId(), i.node(), "finished", f.node()));
             } catch (StaleClaimException e) {
                 results.add(new Outcome(i.runId(), i.node(), "stale", null));
@@ -81,7 +83,15 @@ public final class BatchFinishes {
             }
         }
         if (claimed.size() < next) {
-            claimed.addAll(claims.claim(agentId, next - claimed.size(), Duration.ZERO).join());
+            // named after this batch's first claim (each claim finishes once), so that the same batch sent again
+            // after a lost answer is answered the same claims, not new ones held by an agent that never knew
+            String request = "finishes:" + items.get(0).claimId();
+            if (resent) {
+                claims.held(agentId, request).stream().limit(next - claimed.size()).forEach(claimed::add);
+            }
+            if (claimed.size() < next) {
+                claimed.addAll(claims.claim(agentId, next - claimed.size(), Duration.ZERO, request).join());
+            }
         }
         return new Answer(results, claimed);
     }

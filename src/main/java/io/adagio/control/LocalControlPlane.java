@@ -112,11 +112,11 @@ public final class LocalControlPlane implements ControlPlane {
      * agent's lease until it ends).
      */
     @Override
-    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
         CompletableFuture<List<ClaimOutcome>> answer;
         try {
-            answer = readyClaims.claim(agentId, max, wait);
+            answer = readyClaims.claim(agentId, max, wait, requestId);
         } catch (LeaseNotFoundException e) {
             throw new NotRegistered(agentId);
         } catch (InvalidRequestException e) {
@@ -160,6 +160,19 @@ public final class LocalControlPlane implements ControlPlane {
             });
         }
         return new Finishes(outcomes, claimed(answer.next()));
+    }
+
+    @Override
+    public List<ClaimReply.Claimed> claimedFor(String agentId, String requestId) throws Unavailable, NotRegistered {
+        try {
+            return claimed(readyClaims.held(agentId, requestId));
+        } catch (LeaseNotFoundException e) {
+            throw new NotRegistered(agentId);
+        } catch (InvalidRequestException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (BackendUnavailableException e) {
+            throw new Unavailable("listing the claims of " + agentId + ": " + e.getMessage(), e);
+        }
     }
 
     private static List<ClaimReply.Claimed> claimed(List<ClaimOutcome> won) {

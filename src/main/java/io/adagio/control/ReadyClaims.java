@@ -6,6 +6,7 @@ import io.adagio.model.AgentRuntime;
 import io.adagio.model.Claim;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
+import io.adagio.model.MetadataValues;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
@@ -71,14 +72,20 @@ public final class ReadyClaims implements AutoCloseable {
         return agents.ttl().dividedBy(3);
     }
 
+    /** {@link #claim(String, int, Duration, String)} without a request id. */
+    public CompletableFuture<List<ClaimOutcome>> claim(String agentId, int max, Duration wait) {
+        return claim(agentId, max, wait, null);
+    }
+
     /**
-     * Claims up to {@code max} READY nodes for the agent, waiting up to {@code wait} for at least one.
+     * Claims up to {@code max} READY nodes for the agent, waiting up to {@code wait} for at least one. With a
+     * {@code requestId}, each claim records it, so that {@link #held} finds them again when the answer is lost.
      *
      * @return the claims won (empty when none came in time)
      * @throws InvalidRequestException when {@code max} or {@code wait} is out of range
      * @throws LeaseNotFoundException  when the agent holds no live lease
      */
-    public CompletableFuture<List<ClaimOutcome>> claim(String agentId, int max, Duration wait) {
+    public CompletableFuture<List<ClaimOutcome>> claim(String agentId, int max, Duration wait, String requestId) {
         if (max < 1 || max > MAX_BATCH) {
             throw new InvalidRequestException("max must be between 1 and " + MAX_BATCH + ".", Map.of("field", "max"));
         }
@@ -87,16 +94,34 @@ public final class ReadyClaims implements AutoCloseable {
                     + "ms (a third of the lease TTL).", Map.of("field", "wait"));
         }
         Agent agent = agents.heartbeat(agentId).agent();
-        List<ClaimOutcome> now = claimNow(agentId, max);
+        String request = requestId == null || requestId.isBlank() ? null : requestId;
+        List<ClaimOutcome> now = claimNow(agentId, max, request);
         if (!now.isEmpty() || wait.isZero()) {
             return CompletableFuture.completedFuture(now);
         }
-        return new Wait(agent, max).start(wait);
+        return new Wait(agent, max, request).start(wait);
     }
 
-    private List<ClaimOutcome> claimNow(String agentId, int max) {
+    /**
+     * The claims made for {@code requestId} that the agent still holds: what a claim whose answer was lost made.
+     * Renews the agent's lease.
+     *
+     * @throws InvalidRequestException when no request id is given
+     * @throws LeaseNotFoundException  when the agent holds no live lease
+     */
+    public List<ClaimOutcome> held(String agentId, String requestId) {
+        if (requestId == null || requestId.isBlank()) {
+            throw new InvalidRequestException("request_id is required.", Map.of("parameter", "request_id"));
+        }
+        agents.heartbeat(agentId);
+        return repository.heldFor(agentId, requestId);
+    }
+
+    private List<ClaimOutcome> claimNow(String agentId, int max, String requestId) {
+        Map<String, MetadataValues> metadata = requestId == null ? Map.of()
+                : Map.of(Claim.REQUEST_ID, MetadataValues.of(requestId));
         List<ClaimOutcome> won = repository.claimReady(agentId, max,
-                () -> Claim.of(UlidCreator.getMonotonicUlid().toString()));
+                () -> new Claim(UlidCreator.getMonotonicUlid().toString(), metadata));
         won.forEach(c -> metrics.claim(true));
         return won;
     }
@@ -105,12 +130,14 @@ public final class ReadyClaims implements AutoCloseable {
     private final class Wait implements EventSink {
         private final Agent agent;
         private final int max;
+        private final String requestId;
         private final CompletableFuture<List<ClaimOutcome>> answer = new CompletableFuture<>();
         private volatile Subscription subscription;
 
-        Wait(Agent agent, int max) {
+        Wait(Agent agent, int max, String requestId) {
             this.agent = agent;
             this.max = max;
+            this.requestId = requestId;
         }
 
         CompletableFuture<List<ClaimOutcome>> start(Duration wait) {
@@ -137,7 +164,7 @@ public final class ReadyClaims implements AutoCloseable {
                 return;
             }
             try {
-                List<ClaimOutcome> won = claimNow(agent.id(), max);
+                List<ClaimOutcome> won = claimNow(agent.id(), max, requestId);
                 if (!won.isEmpty()) {
                     answer.complete(won);
                 }

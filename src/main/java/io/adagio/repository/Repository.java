@@ -102,6 +102,15 @@ public interface Repository {
     java.util.List<ClaimOutcome> claimReady(String agentId, int max, java.util.function.Supplier<Claim> claims);
 
     /**
+     * The nodes the agent holds now (RUNNING on its live lease) whose claims were made for {@code requestId}
+     * ({@link Claim#requestId}): what a claim request made before its answer was lost, so that the same request
+     * sent again can be answered the same claims instead of leaving them held by nobody's work.
+     *
+     * @return those claims, each with its RUNNING node; empty when there are none (or the agent has no lease)
+     */
+    java.util.List<ClaimOutcome> heldFor(String agentId, String requestId);
+
+    /**
      * Finishes the node held by {@code claimId} with a result: the attempt is recorded and the engine's rules
      * applied (children READY, retry, or downstream skipped). The finished node changes atomically and is fenced
      * by the claim; its effect on other nodes is applied before this returns, and on a backend that must split a

@@ -229,7 +229,7 @@ abstract class AgentPoolContract {
         outside.register(doomed, List.of(gate.name()));
         String run = start(new GraphSpec(List.of(new NodeSpec("a", gate.name(), Map.of(),
                 Map.of("error", new RetryRule(2)))), List.of()));
-        assertThat(outside.claimBatch(doomed, 1, Duration.ZERO)).singleElement()
+        assertThat(outside.claimBatch(doomed, 1, Duration.ZERO, null)).singleElement()
                 .satisfies(c -> assertThat(c.node().name()).isEqualTo("a"));
         pool(gate, 1, 2, new ArrayList<>());
 
@@ -269,7 +269,7 @@ abstract class AgentPoolContract {
     }
 
     @Test
-    void aBatchClaimWhoseAnswerIsLostIsReleasedOnceTheNodesInHandAreFinished() {
+    void aBatchClaimWhoseAnswerIsLostIsAskedForByItsRequestIdAndRun() {
         Gate gate = new Gate(unique("lossy"));
         List<Recorded> connections = new ArrayList<>();
         AgentPool pool = pool(gate, 1, 3, connections);
@@ -278,7 +278,35 @@ abstract class AgentPoolContract {
         await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 1);
 
         Recorded connection = connections.get(0);
-        connection.loseTheNextClaimThatWins();
+        connection.loseTheNextClaimsThatWin(1);
+        String second = start(graph(gate.name(), List.of("lost")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 2);
+        assertThat(connection.lost).singleElement().satisfies(c ->
+                assertThat(repository.inspectNode(second, "lost").claim().id())
+                        .as("the claim asked for again is the one whose answer was lost").isEqualTo(c.claim().id()));
+
+        gate.open(2);
+        assertThat(awaitCompleted(first, Duration.ofSeconds(10)).nodes().get(0).attempts())
+                .extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
+        assertThat(awaitCompleted(second, Duration.ofSeconds(10)).nodes().get(0).attempts())
+                .as("run once, by the agent that claimed it: nothing released, nothing orphaned")
+                .extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
+        assertThat(List.of(gate.runsOf(first, "held"), gate.runsOf(second, "lost"))).containsOnly(1);
+        assertThat(repository.listAgents()).extracting(a -> a.id()).contains(agent);
+    }
+
+    @Test
+    void aBatchClaimWhoseAnswerStaysLostIsReleasedOnceTheNodesInHandAreFinished() {
+        Gate gate = new Gate(unique("lossy"));
+        List<Recorded> connections = new ArrayList<>();
+        AgentPool pool = pool(gate, 1, 3, connections);
+        String agent = pool.agentIds().get(0);
+        String first = start(graph(gate.name(), List.of("held")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 1);
+
+        Recorded connection = connections.get(0);
+        connection.loseTheNextClaimsThatWin(1);
+        connection.claimedForDown.set(true); // and the claims it made cannot be asked for either
         String second = start(new GraphSpec(List.of(new NodeSpec("lost", gate.name(), Map.of(),
                 Map.of("error", new RetryRule(2)))), List.of()));
         await().atMost(Duration.ofSeconds(10)).until(() -> !connection.lost.isEmpty());

@@ -98,17 +98,17 @@ abstract class ControlPlaneContract {
         port.register(other, List.of(runtime));
         String run = start(graph(runtime, List.of("a", "b", "c", "d", "e")));
 
-        List<ControlPlane.ClaimReply.Claimed> first = port.claimBatch(agent, 3, Duration.ZERO);
+        List<ControlPlane.ClaimReply.Claimed> first = port.claimBatch(agent, 3, Duration.ZERO, null);
         assertThat(first).hasSize(3).allSatisfy(c -> {
             assertThat(c.runId()).isEqualTo(run);
             assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
             assertThat(c.claim().id()).isNotBlank();
         });
         assertThat(first).extracting(c -> c.claim().id()).doesNotHaveDuplicates();
-        List<ControlPlane.ClaimReply.Claimed> rest = port.claimBatch(other, 5, Duration.ZERO);
+        List<ControlPlane.ClaimReply.Claimed> rest = port.claimBatch(other, 5, Duration.ZERO, null);
         assertThat(rest).as("what is left, not what the first agent holds").hasSize(2);
         assertThat(Set.copyOf(names(first))).doesNotContainAnyElementsOf(names(rest));
-        assertThat(port.claimBatch(agent, 5, Duration.ZERO)).as("nothing more is ready").isEmpty();
+        assertThat(port.claimBatch(agent, 5, Duration.ZERO, null)).as("nothing more is ready").isEmpty();
         for (ControlPlane.ClaimReply.Claimed c : first) {
             assertThat(port.claim(run, c.node().name(), other, unique("req")))
                     .isInstanceOf(ControlPlane.ClaimReply.NotClaimed.class);
@@ -122,7 +122,7 @@ abstract class ControlPlaneContract {
         String agent = unique("patient");
         port.register(agent, List.of(unique("idle")));
         long t0 = System.nanoTime();
-        assertThat(port.claimBatch(agent, 2, Duration.ofMillis(400))).isEmpty();
+        assertThat(port.claimBatch(agent, 2, Duration.ofMillis(400), null)).isEmpty();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(350));
     }
 
@@ -135,7 +135,7 @@ abstract class ControlPlaneContract {
         CompletableFuture<List<ControlPlane.ClaimReply.Claimed>> answer = new CompletableFuture<>();
         Thread poller = new Thread(() -> {
             try {
-                answer.complete(port.claimBatch(agent, 2, Duration.ofMillis(1600)));
+                answer.complete(port.claimBatch(agent, 2, Duration.ofMillis(1600), null));
             } catch (Exception e) {
                 answer.completeExceptionally(e);
             }
@@ -153,6 +153,52 @@ abstract class ControlPlaneContract {
     }
 
     @Test
+    void theClaimsOfABatchClaimAreFoundByItsRequestIdWhileTheAgentHoldsThem() throws Exception {
+        String runtime = unique("again");
+        String agent = unique("forgetful");
+        String other = unique("other");
+        port.register(agent, List.of(runtime));
+        port.register(other, List.of(runtime));
+        String run = start(graph(runtime, List.of("a", "b", "c", "d")));
+        List<ControlPlane.ClaimReply.Claimed> first = port.claimBatch(agent, 2, Duration.ZERO, "req-1");
+        assertThat(first).hasSize(2);
+
+        assertThat(port.claimedFor(agent, "req-1")).as("what the lost answer held")
+                .extracting(c -> c.claim().id()).containsExactlyInAnyOrderElementsOf(
+                        first.stream().map(c -> c.claim().id()).toList());
+        assertThat(port.claimedFor(agent, "req-2")).as("another request made nothing").isEmpty();
+        assertThat(port.claimedFor(other, "req-1")).as("another agent holds nothing of it").isEmpty();
+        assertThat(port.finish(run, first.get(0).node().name(), agent, first.get(0).claim().id(),
+                Result.of(Conclusion.SUCCESS, "x"), 0).accepted()).isTrue();
+        assertThat(port.claimedFor(agent, "req-1")).as("only what it still holds")
+                .extracting(c -> c.claim().id()).containsExactly(first.get(1).claim().id());
+        assertThat(repository.inspectRun(run).nodes()).filteredOn(n -> n.status() == NodeStatus.READY).hasSize(2);
+        port.unregister(agent);
+        assertThatThrownBy(() -> port.claimedFor(agent, "req-1")).isInstanceOf(ControlPlane.NotRegistered.class);
+    }
+
+    @Test
+    void aBatchFinishSentAgainAnswersTheSameClaimsOfOtherReadyNodes() throws Exception {
+        String runtime = unique("refill");
+        String agent = unique("refiller");
+        port.register(agent, List.of(runtime));
+        String run = start(graph(runtime, List.of("a")));
+        ControlPlane.ClaimReply.Claimed a = port.claimBatch(agent, 1, Duration.ZERO, null).get(0);
+        String more = start(graph(runtime, List.of("x", "y", "z")));
+        List<ControlPlane.Finishing> batch = List.of(
+                new ControlPlane.Finishing(run, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a")));
+        ControlPlane.Finishes f = port.finishBatch(agent, batch, 2);
+        assertThat(f.next()).as("two other READY nodes, claimed for the agent").hasSize(2)
+                .allSatisfy(c -> assertThat(c.runId()).isEqualTo(more));
+
+        ControlPlane.Finishes again = port.finishBatch(agent, batch, 2);
+        assertThat(again.next()).as("the same batch again (its answer was lost): the same claims, no new ones")
+                .extracting(c -> c.claim().id())
+                .containsExactlyInAnyOrderElementsOf(f.next().stream().map(c -> c.claim().id()).toList());
+        assertThat(repository.inspectRun(more).nodes()).filteredOn(n -> n.status() == NodeStatus.READY).hasSize(1);
+    }
+
+    @Test
     void aBatchFinishAnswersEachFinishOnItsOwnAndCarriesTheNextClaims() throws Exception {
         String runtime = unique("many");
         String agent = unique("finisher");
@@ -160,7 +206,7 @@ abstract class ControlPlaneContract {
         port.register(agent, List.of(runtime));
         port.register(other, List.of(runtime));
         String run = start(graph(runtime, List.of("a", "b", "c", "d"), "a>b"));
-        List<ControlPlane.ClaimReply.Claimed> held = port.claimBatch(agent, 3, Duration.ZERO);
+        List<ControlPlane.ClaimReply.Claimed> held = port.claimBatch(agent, 3, Duration.ZERO, null);
         assertThat(names(held)).containsExactlyInAnyOrder("a", "c", "d");
         java.util.Map<String, String> claimOf = new java.util.HashMap<>();
         held.forEach(c -> claimOf.put(c.node().name(), c.claim().id()));
@@ -202,7 +248,7 @@ abstract class ControlPlaneContract {
         String agent = unique("sloppy");
         port.register(agent, List.of(runtime));
         String run = start(graph(runtime, List.of("a")));
-        ControlPlane.ClaimReply.Claimed a = port.claimBatch(agent, 1, Duration.ZERO).get(0);
+        ControlPlane.ClaimReply.Claimed a = port.claimBatch(agent, 1, Duration.ZERO, null).get(0);
         Result ok = Result.of(Conclusion.SUCCESS, "ok");
         assertThatThrownBy(() -> port.finishBatch(agent, List.of(new ControlPlane.Finishing(run, "a", a.claim().id(), ok),
                 new ControlPlane.Finishing(run, "a", "", ok)), 0))
@@ -221,7 +267,7 @@ abstract class ControlPlaneContract {
     @Test
     void batchCallsWithoutALeaseSayTheAgentIsNotRegistered() {
         String agent = unique("stranger");
-        assertThatThrownBy(() -> port.claimBatch(agent, 1, Duration.ZERO)).isInstanceOf(ControlPlane.NotRegistered.class);
+        assertThatThrownBy(() -> port.claimBatch(agent, 1, Duration.ZERO, null)).isInstanceOf(ControlPlane.NotRegistered.class);
         assertThatThrownBy(() -> port.finishBatch(agent, List.of(new ControlPlane.Finishing(
                 "01JNOSUCHRUN0000000000000A", "n0", "c", Result.of(Conclusion.SUCCESS, "x"))), 0))
                 .isInstanceOf(ControlPlane.NotRegistered.class);

@@ -32,7 +32,7 @@ class HttpControlPlaneTest extends ControlPlaneContract {
             closed = s.getLocalPort();
         }
         ControlPlane nowhere = new HttpControlPlane(URI.create("http://127.0.0.1:" + closed), json, Duration.ofSeconds(2));
-        assertThatThrownBy(() -> nowhere.claimBatch("nobody", 1, Duration.ZERO))
+        assertThatThrownBy(() -> nowhere.claimBatch("nobody", 1, Duration.ZERO, null))
                 .isInstanceOfSatisfying(ControlPlane.Unavailable.class, u -> assertThat(u.mayHaveHappened())
                         .as("a claim that never reached the control plane claimed nothing").isFalse());
     }

@@ -5,7 +5,6 @@ import io.adagio.model.Result;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,7 +18,7 @@ final class Recorded implements ControlPlane {
     final AtomicInteger finishBatches = new AtomicInteger();
     final AtomicInteger finished = new AtomicInteger();
     final AtomicInteger singleFinishes = new AtomicInteger();
-    private final AtomicBoolean loseNextWin = new AtomicBoolean();
+    private final AtomicInteger winsToLose = new AtomicInteger();
     /** The claims whose answers were lost. */
     final List<ClaimReply.Claimed> lost = new CopyOnWriteArrayList<>();
 
@@ -27,9 +26,12 @@ final class Recorded implements ControlPlane {
         this.real = real;
     }
 
-    /** The next batch claim that wins nodes claims them, and its answer is lost. */
-    void loseTheNextClaimThatWins() {
-        loseNextWin.set(true);
+    /** Asking for the claims of a lost answer fails (as if the control plane could not be reached). */
+    final java.util.concurrent.atomic.AtomicBoolean claimedForDown = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The next {@code n} batch claims that win nodes claim them, and their answers are lost. */
+    void loseTheNextClaimsThatWin(int n) {
+        winsToLose.set(n);
     }
 
     @Override
@@ -60,15 +62,24 @@ final class Recorded implements ControlPlane {
     }
 
     @Override
-    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
         claimBatches.incrementAndGet();
-        List<ClaimReply.Claimed> won = real.claimBatch(agentId, max, wait);
-        if (!won.isEmpty() && loseNextWin.compareAndSet(true, false)) {
+        List<ClaimReply.Claimed> won = real.claimBatch(agentId, max, wait, requestId);
+        if (!won.isEmpty() && winsToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             lost.addAll(won);
             throw new Unavailable("the answer was lost (test)", null);
         }
         return won;
+    }
+
+    @Override
+    public List<ClaimReply.Claimed> claimedFor(String agentId, String requestId)
+            throws Unavailable, NotRegistered, InterruptedException {
+        if (claimedForDown.get()) {
+            throw new Unavailable("cannot ask for the claims (test)", null);
+        }
+        return real.claimedFor(agentId, requestId);
     }
 
     @Override

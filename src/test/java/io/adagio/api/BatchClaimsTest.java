@@ -180,5 +180,10 @@ class BatchClaimsTest {
         Http.Reply ghost = http.post("/v0/agents/" + unique("ghost") + "/claims", "{\"max\": 1}");
         assertThat(ghost.status()).isEqualTo(409);
         assertThat(ghost.json().path("type").asString()).endsWith("/agent-not-registered");
+        Http.Reply noRequest = http.get("/v0/agents/" + agent + "/claims");
+        assertThat(noRequest.status()).as("asking for a request's claims needs its id").isEqualTo(400);
+        assertThat(noRequest.json().path("parameter").asString()).isEqualTo("request_id");
+        Http.Reply ghostAsks = http.get("/v0/agents/" + unique("ghost") + "/claims?request_id=x");
+        assertThat(ghostAsks.status()).isEqualTo(409);
     }
 }

@@ -594,9 +594,14 @@ class OpenApiConformanceTest {
 
         // protocol v2: batch claims, with and without waiting
         put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"q\",\"runtime\":\"" + runtime + "\"}]}}");
-        Http.Reply batch = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":2}");
+        Http.Reply batch = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":2,\"request_id\":\"req-q\"}");
         expect(batch, 200, null, "batch claim");
         assertThat(batch.json().path("claims").get(0).path("node").path("spec").path("name").asString()).isEqualTo("q");
+        Http.Reply again = get(Req.VALID, "/v0/agents/" + agent + "/claims?request_id=req-q");
+        expect(again, 200, null, "the claims of a batch claim, by its request id");
+        assertThat(again.json().path("claims").get(0).path("claim").path("id").asString())
+                .isEqualTo(batch.json().path("claims").get(0).path("claim").path("id").asString());
+        expect(get(Req.INVALID, "/v0/agents/" + agent + "/claims"), 400, "invalid-request", "claims of no request");
         Http.Reply waited = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":1,\"wait\":\"100ms\"}");
         expect(waited, 200, null, "batch claim that waits for nothing");
         assertThat(waited.json().path("claims").size()).isZero();

@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -580,6 +581,29 @@ public abstract class RepositoryContract {
         repo.finishNode(id, "n2", second.next().get(0).claim().id(), Result.of(Conclusion.SUCCESS, "two"), to("agent-1", 1));
         assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
+    }
+
+    @Test
+    void theNodesAnAgentHoldsForARequestAreFoundAgain() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        String id = start(Graphs.fanOut(0, "debug")).id();
+        String other = start(Graphs.chain(1, "debug")).id();
+        Supplier<Claim> forRequest = () -> new Claim(claimId(), Map.of(Claim.REQUEST_ID, MetadataValues.of("req-7")));
+        List<ClaimOutcome> won = repo.claimReady("agent-1", 5, forRequest);
+        assertThat(won).hasSize(2);
+        assertThat(repo.heldFor("agent-1", "req-7")).extracting(c -> c.claim().id())
+                .containsExactlyInAnyOrderElementsOf(won.stream().map(c -> c.claim().id()).toList());
+        assertThat(repo.heldFor("agent-1", "req-8")).as("another request").isEmpty();
+        assertThat(repo.heldFor("agent-2", "req-7")).as("another agent").isEmpty();
+
+        ClaimOutcome done = won.get(0);
+        finish(done.runId(), done.node().name(), done.claim().id(), Result.of(Conclusion.SUCCESS, "x"));
+        assertThat(repo.heldFor("agent-1", "req-7")).as("only what it still holds").singleElement()
+                .satisfies(c -> assertThat(c.claim().id()).isEqualTo(won.get(1).claim().id()));
+        forceLeaseExpiry("agent-1");
+        assertThat(repo.heldFor("agent-1", "req-7")).as("nothing once its lease ended").isEmpty();
+        assertThat(List.of(id, other)).contains(won.get(1).runId());
     }
 
     @Test

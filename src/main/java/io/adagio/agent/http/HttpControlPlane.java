@@ -125,11 +125,20 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     @Override
-    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait)
+    public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
-        Map<String, Object> body = Map.of("max", max, "wait", wait.toMillis() + "ms");
+        Map<String, Object> body = requestId == null ? Map.of("max", max, "wait", wait.toMillis() + "ms")
+                : Map.of("max", max, "wait", wait.toMillis() + "ms", "request_id", requestId);
         HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/claims", timeout.plus(wait))
                 .POST(jsonBody(body)));
+        return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
+    }
+
+    @Override
+    public List<ClaimReply.Claimed> claimedFor(String agentId, String requestId)
+            throws Unavailable, NotRegistered, InterruptedException {
+        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/claims?request_id="
+                + java.net.URLEncoder.encode(requestId, java.nio.charset.StandardCharsets.UTF_8), timeout).GET());
         return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
     }
 

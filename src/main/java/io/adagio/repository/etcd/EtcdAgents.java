@@ -12,6 +12,7 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +192,16 @@ final class EtcdAgents {
         EtcdCodec.StoredAgent agent = codec.agent(got.getKvs().get(0).getValue());
         seen.put(agentId, new Seen(agent, clock.instant()));
         return Optional.of(agent);
+    }
+
+    /** The keys attached to a lease (its agent key and the running keys of the nodes it holds); none when gone. */
+    List<String> keysOn(long leaseId) {
+        try {
+            return calls.await(leases.timeToLive(leaseId, LeaseOption.builder().withAttachedKeys().build()),
+                    "listing the keys of lease " + leaseId).getKeys().stream().map(Keys::text).toList();
+        } catch (LeaseGone e) {
+            return List.of();
+        }
     }
 
     /** Renews a lease once; false when it does not exist any more. */

@@ -180,6 +180,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public List<ClaimOutcome> heldFor(String agentId, String requestId) {
+        return transitions.heldFor(agentId, requestId);
+    }
+
+    @Override
     public Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
         return transitions.finish(runId, name, claimId, result, next);
     }

@@ -189,6 +189,31 @@ final class EtcdTransitions {
     }
 
     /**
+     * The nodes on the agent's lease whose claims were made for {@code requestId}: the lease's attached keys
+     * (one call), then those running nodes read (one call).
+     */
+    List<ClaimOutcome> heldFor(String agentId, String requestId) {
+        long lease = new Holder(agentId).lease();
+        if (lease < 0) {
+            return List.of();
+        }
+        List<Keys.NodeRef> running = new ArrayList<>();
+        for (String key : agents.keysOn(lease)) {
+            keys.parseState(key).filter(k -> k.status() == NodeStatus.RUNNING).map(Keys.StateKey::node)
+                    .ifPresent(running::add);
+        }
+        List<ClaimOutcome> out = new ArrayList<>();
+        for (NodeFacts f : reader.read(running).values()) {
+            Claim claim = f.node().claim();
+            if (f.node().status() == NodeStatus.RUNNING && f.runningLease() == lease && claim != null
+                    && requestId.equals(claim.requestId())) {
+                out.add(ClaimOutcome.won(f.runId(), claim, f.node()));
+            }
+        }
+        return out;
+    }
+
+    /**
      * The finish: one read of the node (with its children, when they are few) and, in the common case, one
      * transaction that settles the node, passes its output on, claims the children it makes READY for the
      * finishing agent (eager dispatch) and counts whether the run is complete.
@@ -261,9 +286,9 @@ final class EtcdTransitions {
         });
         if (repeat[0]) {
             return new Finished(node, next.max() > 0 ? dispatchedBefore(shape, node, claimId, holder.lease()) : List.of(),
-                    false);
+                    false, true);
         }
-        return new Finished(node, dispatched, completed[0]);
+        return new Finished(node, dispatched, completed[0], false);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */

@@ -220,6 +220,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public List<ClaimOutcome> heldFor(String agentId, String requestId) {
+        synchronized (lock) {
+            return transitions.heldFor(agentId, requestId);
+        }
+    }
+
+    @Override
     public Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
         synchronized (lock) {
             return transitions.finishNode(runId, name, claimId, result, next);

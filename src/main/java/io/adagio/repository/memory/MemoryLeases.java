@@ -116,6 +116,21 @@ final class MemoryLeases {
         }
     }
 
+    /** The nodes the agent's live lease holds (none when it has no live lease). */
+    List<NodeRef> held(String agentId) {
+        Lease lease = live(agentId);
+        if (lease == null) {
+            return List.of();
+        }
+        List<NodeRef> out = new ArrayList<>();
+        for (NodeRef ref : lease.running) {
+            if (agentId.equals(holders.get(ref))) {
+                out.add(ref);
+            }
+        }
+        return out;
+    }
+
     /** The agent holding the node on its lease, or null. */
     String holder(NodeRef node) {
         return holders.get(node);

@@ -93,6 +93,20 @@ final class MemoryTransitions {
         return out;
     }
 
+    /** The nodes the agent's live lease holds whose claims were made for {@code requestId}. Under the lock. */
+    List<ClaimOutcome> heldFor(String agentId, String requestId) {
+        List<ClaimOutcome> out = new ArrayList<>();
+        for (NodeRef ref : leases.held(agentId)) {
+            StoredRun r = nodes.runs.get(ref.runId());
+            Node n = r == null ? null : r.nodes[r.index(ref.name())];
+            if (n != null && n.status() == NodeStatus.RUNNING && n.claim() != null
+                    && requestId.equals(n.claim().requestId())) {
+                out.add(ClaimOutcome.won(ref.runId(), n.claim(), n));
+            }
+        }
+        return out;
+    }
+
     Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
         StoredRun r = nodes.run(runId);
         NodeRef ref = new NodeRef(runId, name);
@@ -104,7 +118,7 @@ final class MemoryTransitions {
             throw new StaleClaimException(runId, name, claimId);
         }
         if (d instanceof FinishDecision.Repeated rep) {
-            return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next), false);
+            return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next), false, true);
         }
         Node finished = ((FinishDecision.Applied) d).finished();
         nodes.set(r, finished);
@@ -124,7 +138,7 @@ final class MemoryTransitions {
         leases.release(ref);
         List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
         nodes.commit(events);
-        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0);
+        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent that still hold their nodes. Under the lock. */
