@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.time.Clock;
+
 /** The application layer of a process that serves the API: what the controllers (and in-process agents) call. */
 @Configuration(proxyBeanMethods = false)
 @ServesApi
@@ -30,8 +32,8 @@ class ControlConfiguration {
     }
 
     @Bean
-    Agents agents(Repository repository, LeaseProperties leases) {
-        return new Agents(repository, leases.ttl());
+    Agents agents(Repository repository, LeaseProperties leases, Clock clock) {
+        return new Agents(repository, leases.ttl(), clock);
     }
 
     @Bean

@@ -7,10 +7,13 @@ import io.adagio.repository.AgentLease;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.Repository;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -19,13 +22,23 @@ import java.util.function.Consumer;
  * with {@code runtime=}, or again when its lease was lost), with the configured TTL.
  */
 public final class Agents {
+    /** Calls renew a lease at most once per this fraction of the TTL ({@link #touch}). */
+    private static final int TOUCH_EVERY = 10;
+
     private final Repository repository;
     private final Duration ttl;
+    private final Clock clock;
     private final List<Consumer<String>> onUnregister = new CopyOnWriteArrayList<>();
+    /** The lease each agent's last renewal here answered, and when. */
+    private final Map<String, Renewed> renewed = new ConcurrentHashMap<>();
 
-    public Agents(Repository repository, Duration ttl) {
+    private record Renewed(AgentLease lease, Instant at) {
+    }
+
+    public Agents(Repository repository, Duration ttl, Clock clock) {
         this.repository = repository;
         this.ttl = ttl;
+        this.clock = clock;
     }
 
     /** The lease TTL given to agents. */
@@ -53,16 +66,42 @@ public final class Agents {
 
     /** Registers an agent already validated (as {@link #register(String, List)} made it). */
     public AgentLease register(Agent agent) {
-        return repository.registerAgent(agent, ttl);
+        AgentLease lease = repository.registerAgent(agent, ttl);
+        renewed.put(agent.id(), new Renewed(lease, clock.instant()));
+        return lease;
     }
 
     /** @throws LeaseNotFoundException when the lease is gone: the agent must register again */
     public AgentLease heartbeat(String agentId) {
-        return repository.heartbeat(agentId);
+        try {
+            AgentLease lease = repository.heartbeat(agentId);
+            renewed.put(agentId, new Renewed(lease, clock.instant()));
+            return lease;
+        } catch (LeaseNotFoundException e) {
+            renewed.remove(agentId);
+            throw e;
+        }
+    }
+
+    /**
+     * The renewal every protocol v2 call makes: a {@link #heartbeat}, unless this process renewed the lease less
+     * than a tenth of the TTL ago (then it still has nine tenths of it, and a renewal would only cost a round
+     * trip to the store per claim and finish). A lease ended meanwhile by someone else shows at the call's next
+     * write, which needs it.
+     *
+     * @throws LeaseNotFoundException when the lease is gone: the agent must register again
+     */
+    public AgentLease touch(String agentId) {
+        Renewed last = renewed.get(agentId);
+        if (last != null && clock.instant().isBefore(last.at().plus(ttl.dividedBy(TOUCH_EVERY)))) {
+            return last.lease();
+        }
+        return heartbeat(agentId);
     }
 
     /** Ends the agent's lease (its RUNNING nodes are orphaned) and tells who asked ({@link #onUnregister}). */
     public void unregister(String agentId) {
+        renewed.remove(agentId);
         repository.unregisterAgent(agentId);
         onUnregister.forEach(l -> l.accept(agentId));
     }

@@ -66,7 +66,7 @@ public final class BatchFinishes {
             }
             nodes.check(i.result());
         }
-        agents.heartbeat(agentId);
+        agents.touch(agentId);
         List<Outcome> results = new ArrayList<>();
         List<ClaimOutcome> claimed = new ArrayList<>();
         boolean resent = false;

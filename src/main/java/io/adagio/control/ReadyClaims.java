@@ -93,7 +93,7 @@ public final class ReadyClaims implements AutoCloseable {
             throw new InvalidRequestException("wait must be between 0s and " + maxWait().toMillis()
                     + "ms (a third of the lease TTL).", Map.of("field", "wait"));
         }
-        Agent agent = agents.heartbeat(agentId).agent();
+        Agent agent = agents.touch(agentId).agent();
         String request = requestId == null || requestId.isBlank() ? null : requestId;
         List<ClaimOutcome> now = claimNow(agentId, max, request);
         if (!now.isEmpty() || wait.isZero()) {
@@ -113,7 +113,7 @@ public final class ReadyClaims implements AutoCloseable {
         if (requestId == null || requestId.isBlank()) {
             throw new InvalidRequestException("request_id is required.", Map.of("parameter", "request_id"));
         }
-        agents.heartbeat(agentId);
+        agents.touch(agentId);
         return repository.heldFor(agentId, requestId);
     }
 

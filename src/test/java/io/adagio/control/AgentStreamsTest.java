@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(30)
 class AgentStreamsTest {
     private final InMemoryRepository repository = new InMemoryRepository(Clock.systemUTC(), 100, Duration.ofMillis(50));
-    private final Agents agents = new Agents(repository, Duration.ofMillis(600));
+    private final Agents agents = new Agents(repository, Duration.ofMillis(600), java.time.Clock.systemUTC());
     private final AgentStreams streams = new AgentStreams(repository, agents, Duration.ofMillis(100), new SimpleMeterRegistry());
 
     @AfterEach

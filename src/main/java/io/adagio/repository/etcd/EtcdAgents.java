@@ -127,10 +127,12 @@ final class EtcdAgents {
     /** @throws LeaseNotFoundException when the agent's lease is gone */
     AgentLease heartbeat(String agentId) {
         Optional<EtcdCodec.StoredAgent> stored = known(agentId);
-        if (stored.isPresent() && !renew(stored.get().leaseId())) {
+        boolean renewed = stored.isPresent() && renew(stored.get().leaseId());
+        if (!renewed) {
             stored = stored(agentId); // it may have registered again, with a new lease, through another replica
+            renewed = stored.isPresent() && renew(stored.get().leaseId());
         }
-        if (stored.isEmpty() || !renew(stored.get().leaseId())) {
+        if (!renewed) {
             knownLeases.remove(agentId);
             forget(agentId);
             throw new LeaseNotFoundException(agentId);

@@ -12,6 +12,7 @@ import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
 import io.adagio.support.EtcdProcess;
+import io.adagio.support.MovableClock;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import org.junit.jupiter.api.AfterAll;
@@ -21,10 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,15 +33,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What a step costs on etcd, counted call by call (the repository's own {@link EtcdObserver}) against a real
  * etcd: a claim is one read and one transaction; a finish is one read (the node with its children) and one
  * transaction, which also claims the child it makes READY for the finishing agent and says whether the run is
- * complete. The clock is fixed, so what the replica knows of its agents stays fresh; the lease it knows is
- * checked by etcd itself on every write.
+ * complete; a lease is renewed at most once per tenth of its TTL. The clock moves only when a test moves it, so
+ * what the replica knows of its agents stays fresh; the lease it knows is checked by etcd itself on every write.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EtcdStepCostIT {
     private static EtcdProcess etcd;
     private static Client admin;
 
-    private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
+    private final MovableClock clock = new MovableClock();
     /** Calls of the {@link #counting} thread, added by it alone. */
     private final List<String> calls = new ArrayList<>();
     private volatile Thread counting;
@@ -194,6 +192,30 @@ class EtcdStepCostIT {
         assertThat(won.claimed()).isTrue();
         assertThat(only(new Keys(options.namespace(), options.list()).state(NodeStatus.RUNNING, run, "a")).getLease())
                 .isEqualTo(lease("agent-1"));
+    }
+
+    @Test
+    void aHeartbeatIsOneRenewalAndTheCallsOfProtocolV2RenewAtMostOncePerTenthOfTheTtl() throws Exception {
+        assertThat(counted(() -> repo.heartbeat("agent-1"))).as("the agent known, its lease renewed once")
+                .containsExactly("other");
+        io.adagio.control.Agents agents = new io.adagio.control.Agents(repo, Duration.ofSeconds(30), clock);
+        agents.heartbeat("agent-1");
+        List<String> soon = counted(() -> {
+            for (int i = 0; i < 20; i++) {
+                agents.touch("agent-1");
+            }
+        });
+        assertThat(soon).as("renewed just now: nine tenths of the TTL left").isEmpty();
+        clock.advance(Duration.ofSeconds(3).plusMillis(1)); // a tenth of the 30 s TTL
+        List<String> later = counted(() -> {
+            for (int i = 0; i < 20; i++) {
+                agents.touch("agent-1");
+            }
+        });
+        assertThat(later).as("one renewal (after reading the agent again)").containsExactly("get", "other");
+        admin.getLeaseClient().revoke(lease("agent-1")).get(5, TimeUnit.SECONDS);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.heartbeat("agent-1"))
+                .as("a heartbeat always asks etcd").isInstanceOf(io.adagio.repository.LeaseNotFoundException.class);
     }
 
     private KeyValue only(String key) throws Exception {
