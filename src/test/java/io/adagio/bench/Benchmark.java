@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code results.json} ({@link Report}). See {@code docs/benchmarks.md}; run it with {@code bench/run}.
  *
  * <p>Each repetition starts, per topology, a fresh service (and, on etcd, a fresh key list), warms it up,
- * measures raw etcd, then runs the scenarios in order; {@code scale} and {@code scale-fanout} come last
+ * measures raw etcd (and, in {@code split}, the raw HTTP round trip to the api process), then runs the
+ * scenarios in order; {@code scale} and {@code scale-fanout} come last
  * because they leave 10,000 runs and 100,000 nodes behind.
  */
 public final class Benchmark {
@@ -185,6 +186,8 @@ public final class Benchmark {
     private final Sizes sizes;
     private final List<Sample> samples = new ArrayList<>();
     private final Map<String, List<Double>> rawTxn = new LinkedHashMap<>();
+    /** The raw HTTP round trips of the split repetitions ({@link RawHttp}), by backend. */
+    private final Map<String, Map<String, List<Double>>> rawHttp = new LinkedHashMap<>();
     /** The harness's own requests to the API (PUT /v0/runs, GET /v0/stats, GET of runs), and its stats calls. */
     private final AtomicLong harnessRequests = new AtomicLong();
     private final AtomicLong statsCalls = new AtomicLong();
@@ -345,6 +348,7 @@ public final class Benchmark {
         Deployment d = startDeployment(backend, topology, rep, attempt, etcd);
         RawEtcd.Result raw = null;
         RawEtcd.Result raw1 = null;
+        Map<String, RawHttp.Result> http = null;
         try {
             if (etcd != null) {
                 // once per harness JVM: the client warmed up until the JIT is done with it (not measured)
@@ -357,6 +361,9 @@ public final class Benchmark {
                 raw = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, options.agents(), "txn");
                 raw1 = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, 1, "txn1");
                 rawEtcd(etcd, rep, RawEtcd.Kind.READ_5, 1, "read5");
+            }
+            if (d.agentHttp() != null) {
+                http = rawHttp(d, backend, rep);
             }
             for (String scenario : SCENARIOS) {
                 if (!options.only().contains(scenario)) {
@@ -376,6 +383,9 @@ public final class Benchmark {
                         // the service's CPU per node in raw transactions' worth of jetcd client CPU
                         f.put("cpu_raw_txns", f.get("cpu_us_per_node") / raw.cpuMicrosPerTxn());
                         f.put("cpu_raw1_txns", f.get("cpu_us_per_node") / raw1.cpuMicrosPerTxn());
+                    }
+                    if (http != null && f.containsKey("server_nodes_per_s")) {
+                        httpBounds(f, http, scenario.startsWith("chain"));
                     }
                     samples.add(new Sample(scenario, backend, topology, rep, f, null));
                     say(what + ": " + format(f));
@@ -410,26 +420,123 @@ public final class Benchmark {
         rawTxn.computeIfAbsent(name + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
         rawTxn.computeIfAbsent(name + "_client_cpu_us", k -> new ArrayList<>()).add(r.cpuMicrosPerTxn());
         rawTxn.computeIfAbsent(name + "_jit_cpu_us", k -> new ArrayList<>()).add(r.jitMicrosPerTxn());
-        // by thread group; a group missing from a window used 0 in it, so every group has a value per window
-        int windows = rawTxn.get(name + "_per_s").size();
-        String prefix = name + "_client_cpu_us.";
-        r.threadTicks().forEach((group, ticks) -> {
-            List<Double> values = rawTxn.computeIfAbsent(prefix + group, k -> new ArrayList<>());
-            while (values.size() < windows - 1) {
-                values.add(0.0);
-            }
-            values.add(r.txns() == 0 ? Double.NaN : ticks * 1e6 / CLK_TCK / r.txns());
-        });
-        rawTxn.forEach((k, values) -> {
-            while (k.startsWith(prefix) && values.size() < windows) {
-                values.add(0.0);
-            }
-        });
+        groupFigures(rawTxn, name + "_client_cpu_us.", r.threadTicks(), r.txns(), rawTxn.get(name + "_per_s").size());
         say(String.format(Locale.ROOT, "etcd #%d: raw %s %.0f txn/s with %d thread%s (%.2f ms each); client CPU %.0f µs "
                         + "per txn (%.2f s in %d txns, the JIT's %.2f s of it)", rep,
                 kind == RawEtcd.Kind.READ_5 ? "read of 5 gets" : "compare-and-put", r.txnPerSecond(), threads,
                 threads == 1 ? "" : "s", r.meanMillis(), r.cpuMicrosPerTxn(), r.cpuSeconds(), r.txns(), r.jitSeconds()));
         return r;
+    }
+
+    /**
+     * Adds a raw window's CPU by thread group to {@code into}, µs per operation, as {@code <prefix><group>}: a
+     * group missing from a window used 0 in it, so every group has one value per window ({@code windows} so far).
+     */
+    private static void groupFigures(Map<String, List<Double>> into, String prefix, Map<String, Long> ticks, long n,
+                                     int windows) {
+        ticks.forEach((group, t) -> {
+            List<Double> values = into.computeIfAbsent(prefix + group, k -> new ArrayList<>());
+            while (values.size() < windows - 1) {
+                values.add(0.0);
+            }
+            values.add(n == 0 ? Double.NaN : t * 1e6 / CLK_TCK / n);
+        });
+        into.forEach((k, values) -> {
+            while (k.startsWith(prefix) && values.size() < windows) {
+                values.add(0.0);
+            }
+        });
+    }
+
+    /**
+     * The raw HTTP round trip of a split repetition ({@link RawHttp}), from this JVM to the api process, in a
+     * quiet store after the deployment's warm-up: warmed up until both JITs settle (at most 20 s, unmeasured),
+     * then the heartbeat and the liveness probe, each with {@code --agents} threads and with 1, 1 s + 4 s each.
+     * Recorded under the backend as {@code <call>[1]_<figure>} ({@code heartbeat_per_s}, {@code heartbeat1_per_s},
+     * …; see docs/benchmarks.md), with the service's requests from the idle agent process meanwhile. Answers the
+     * results by name.
+     */
+    private Map<String, RawHttp.Result> rawHttp(Deployment d, String backend, int rep) throws Exception {
+        awaitQuiet(d.http());
+        RawHttp raw = new RawHttp(d.http().base(), d.servicePid(), options.agents());
+        Map<String, List<Double>> into = rawHttp.computeIfAbsent(backend, k -> new LinkedHashMap<>());
+        double served0 = requestsServed(d.http());
+        long ours0 = raw.apiRequests();
+        long t0 = System.nanoTime();
+        double[] warm = raw.warmJit(options.agents(), options.smoke() ? Duration.ofSeconds(1) : Duration.ofSeconds(20), 40);
+        into.computeIfAbsent("warm_up_s", k -> new ArrayList<>()).add(warm[0]);
+        say(String.format(Locale.ROOT, "%s split #%d: raw HTTP warmed up for %.0f s (the last round's JIT: service %.0f ms, "
+                + "harness %.0f ms)", backend, rep, warm[0], warm[1], warm[2]));
+        Map<String, RawHttp.Result> out = new LinkedHashMap<>();
+        for (RawHttp.Call call : RawHttp.Call.values()) {
+            for (int threads : List.of(options.agents(), 1)) {
+                String name = call.key + (threads == 1 ? "1" : "");
+                RawHttp.Result r = raw.measure(call, threads, sizes.rawWarmUp(), sizes.rawDuration());
+                out.put(name, r);
+                String[] keys = {"_per_s", "_mean_ms", "_service_cpu_us", "_service_jit_cpu_us", "_client_cpu_us",
+                        "_client_jit_cpu_us"};
+                double[] values = {r.perSecond(), r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
+                        r.clientJitUs()};
+                for (int i = 0; i < keys.length; i++) {
+                    into.computeIfAbsent(name + keys[i], k -> new ArrayList<>()).add(values[i]);
+                }
+                int windows = into.get(name + "_per_s").size();
+                groupFigures(into, name + "_service_cpu_us.", r.serviceTicks(), r.requests(), windows);
+                groupFigures(into, name + "_client_cpu_us.", r.clientTicks(), r.requests(), windows);
+                say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s %.0f round trips/s with %d thread%s (%.3f ms each); "
+                                + "per request the service %.0f µs of CPU (the JIT's %.0f), the harness client %.0f µs (the JIT's %.0f)",
+                        backend, rep, call == RawHttp.Call.HEARTBEAT ? "heartbeat" : "liveness probe", r.perSecond(), threads,
+                        threads == 1 ? "" : "s", r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
+                        r.clientJitUs()));
+                String g = Report.groups(perOperation(r.serviceTicks(), r.requests()), "", Integer.MAX_VALUE);
+                if (!g.isEmpty()) {
+                    say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s, service CPU µs per request by thread group: %s",
+                            backend, rep, name, g));
+                }
+            }
+        }
+        double bg = RawHttp.backgroundPerSecond(served0, requestsServed(d.http()), ours0, raw.apiRequests(),
+                System.nanoTime() - t0);
+        into.computeIfAbsent("background_requests_per_s", k -> new ArrayList<>()).add(bg);
+        say(String.format(Locale.ROOT, "%s split #%d: meanwhile the service served %.1f other requests/s (the idle agent "
+                + "process's)", backend, rep, bg));
+        return out;
+    }
+
+    /** Ticks by group as µs per operation (for printing). */
+    private static Map<String, Double> perOperation(Map<String, Long> ticks, long n) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        ticks.forEach((g, t) -> out.put(g, n == 0 ? Double.NaN : t * 1e6 / CLK_TCK / n));
+        return out;
+    }
+
+    /**
+     * A split scenario's figures beside the same repetition's raw HTTP round trip (the heartbeat): nodes/s (server
+     * time) ÷ the raw round trips/s with {@code --agents} threads ({@code http_raw_ratio}) and with 1
+     * ({@code http_raw1_ratio}; a chain makes at least one round trip per node, one after another, so it cannot
+     * exceed 100%); the service's CPU per node in raw requests' worth of service CPU ({@code cpu_http_requests},
+     * {@code cpu_http1_requests}), the agent process's in raw requests' worth of client CPU
+     * ({@code agent_cpu_http_requests}, {@code agent_cpu_http1_requests}); and what the HTTP requests alone would
+     * allow on this machine's cores, each at its raw cost on both sides (the 1-thread one for a chain):
+     * {@code http_cpu_bound_nodes_per_s} = cores × 1 s ÷ (HTTP requests/node × (service + client CPU per request)).
+     */
+    private static void httpBounds(Map<String, Double> f, Map<String, RawHttp.Result> http, boolean oneAtATime) {
+        RawHttp.Result hb = http.get("heartbeat");
+        RawHttp.Result hb1 = http.get("heartbeat1");
+        f.put("http_raw_ratio", f.get("server_nodes_per_s") / hb.perSecond());
+        f.put("http_raw1_ratio", f.get("server_nodes_per_s") / hb1.perSecond());
+        f.put("cpu_http_requests", f.get("cpu_us_per_node") / hb.serviceCpuUs());
+        f.put("cpu_http1_requests", f.get("cpu_us_per_node") / hb1.serviceCpuUs());
+        if (f.containsKey("agent_cpu_us_per_node")) {
+            f.put("agent_cpu_http_requests", f.get("agent_cpu_us_per_node") / hb.clientCpuUs());
+            f.put("agent_cpu_http1_requests", f.get("agent_cpu_us_per_node") / hb1.clientCpuUs());
+        }
+        RawHttp.Result r = oneAtATime ? hb1 : hb;
+        double perNode = f.getOrDefault("http_per_node", 0.0);
+        if (perNode > 0) {
+            f.put("http_cpu_bound_nodes_per_s", Runtime.getRuntime().availableProcessors() * 1e6
+                    / (perNode * (r.serviceCpuUs() + r.clientCpuUs())));
+        }
     }
 
     private Map<String, Double> scenario(String name, Deployment d) throws Exception {
@@ -1066,7 +1173,7 @@ public final class Benchmark {
         String when = DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC).toInstant()
                 .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
         Map<String, Object> machine = machine();
-        Report report = new Report(options, sizes, samples, rawTxn);
+        Report report = new Report(options, sizes, samples, rawTxn, rawHttp);
         String md = report.markdown(when, machine);
         Files.writeString(options.out().resolve("results.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.json(when, machine)) + "\n");

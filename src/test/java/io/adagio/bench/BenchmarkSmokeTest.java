@@ -76,6 +76,18 @@ class BenchmarkSmokeTest {
                 assertThat(f.has("agent_cpu_s")).as(as).isFalse();
             }
         }
+        // the raw HTTP round trip of the split repetition, against which the split targets are argued
+        JsonNode http = root.path("raw_http").path("memory");
+        for (String k : List.of("heartbeat", "heartbeat1", "liveness", "liveness1")) {
+            assertThat(http.path(k + "_per_s").path("median").asDouble()).as(k).isPositive();
+            assertThat(http.path(k + "_service_cpu_us").path("median").asDouble()).as(k).isPositive();
+            assertThat(http.path(k + "_client_cpu_us").path("median").asDouble()).as(k).isPositive();
+        }
+        for (JsonNode s : root.path("scenarios")) {
+            boolean nodes = !s.path("scenario").asString().equals("scale");
+            assertThat(s.path("figures").has("http_raw1_ratio")).as(s.path("scenario").asString() + " "
+                    + s.path("topology").asString()).isEqualTo(nodes && s.path("topology").asString().equals("split"));
+        }
         List<String> expected = new ArrayList<>();
         for (String scenario : Benchmark.SCENARIOS) {
             expected.add(scenario + " all");
@@ -93,7 +105,8 @@ class BenchmarkSmokeTest {
         assertThat(text).contains("| scenario | backend | topology |", "chain of 20", "fan-out 1 → 50", "diamond 3×5",
                 "5 × the 7-node example", "fan-out, 200 nodes", "chain of 50", "5 runs × fan-out 1 → 19",
                 "| api + agent |", "service CPU µs/node", "HTTP requests/node", "GET /v0/runs?limit=100",
-                "by thread group, µs per node", "| api + agent | agent |");
+                "by thread group, µs per node", "| api + agent | agent |", "Raw HTTP round trip", "| heartbeat | memory | 1 |",
+                "| liveness | memory | 2 |", "÷ raw 1-thread round trips/s");
     }
 
     /** The sum of a process's {@code thread_cpu_us_per_node.<process>.*} medians (with "exited threads / other"). */

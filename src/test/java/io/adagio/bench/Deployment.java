@@ -48,6 +48,11 @@ final class Deployment {
         return agentHttp;
     }
 
+    /** The service process's (in split the api process's) pid. */
+    long servicePid() {
+        return service.process().pid();
+    }
+
     /** CPU so far, in clock ticks: {service, agent process (0 when there is none)}. */
     long[] cpuTicks() {
         return new long[]{Benchmark.cpuTicks(service.process().pid()),

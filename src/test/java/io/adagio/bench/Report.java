@@ -27,12 +27,16 @@ final class Report {
     private final Sizes sizes;
     private final List<Sample> samples;
     private final Map<String, List<Double>> raw;
+    /** The raw HTTP round trips of the split repetitions ({@link RawHttp}), by backend. */
+    private final Map<String, Map<String, List<Double>>> rawHttp;
 
-    Report(Options options, Sizes sizes, List<Sample> samples, Map<String, List<Double>> raw) {
+    Report(Options options, Sizes sizes, List<Sample> samples, Map<String, List<Double>> raw,
+           Map<String, Map<String, List<Double>>> rawHttp) {
         this.options = options;
         this.sizes = sizes;
         this.samples = samples;
         this.raw = raw;
+        this.rawHttp = rawHttp;
     }
 
     /** Median, min and max of one figure over the repetitions. */
@@ -122,6 +126,13 @@ final class Report {
         Map<String, Object> rawJson = new LinkedHashMap<>();
         raw.forEach((k, v) -> rawJson.put(k, aggJson(Agg.of(v))));
         root.put("raw_etcd", rawJson);
+        Map<String, Object> httpJson = new LinkedHashMap<>();
+        rawHttp.forEach((backend, figures) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            figures.forEach((k, v) -> m.put(k, aggJson(Agg.of(v))));
+            httpJson.put(backend, m);
+        });
+        root.put("raw_http", httpJson);
         List<Object> scen = new ArrayList<>();
         for (String scenario : Benchmark.SCENARIOS) {
             if (!options.only().contains(scenario)) {
@@ -169,7 +180,7 @@ final class Report {
         b.append("# adagio benchmark results\n\n");
         b.append("- when: ").append(when).append(options.smoke() ? " (**smoke mode**: tiny scenarios, not figures to quote)" : "").append('\n');
         machine.forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
-        b.append("- agents (pool concurrency, raw-etcd threads): ").append(options.agents())
+        b.append("- agents (pool concurrency, raw-etcd and raw-HTTP threads): ").append(options.agents())
                 .append("; slots: ").append(options.slots() > 0 ? options.slots() : "the service's default")
                 .append("; repetitions: ").append(options.repeat())
                 .append("; warm-up: ").append(warmUpText()).append('\n');
@@ -235,6 +246,7 @@ final class Report {
                 }
             }
         }
+        rawHttpText(b);
         b.append("\nPer node: CPU of each process (utime+stime; in mode all the service is API, engine and agents), "
                 + "etcd's unary calls and the HTTP requests served, both without the harness's own.\n\n");
         if (etcd) {
@@ -302,6 +314,126 @@ final class Report {
             errors.forEach(e -> b.append("- ").append(e).append('\n'));
         }
         return b.toString();
+    }
+
+    /** The raw HTTP round trips ({@link RawHttp}), and the split rows beside them. */
+    private void rawHttpText(StringBuilder b) {
+        if (rawHttp.isEmpty()) {
+            return;
+        }
+        int n = options.agents();
+        b.append("\nRaw HTTP round trip: from the harness JVM to the api process of each split repetition, before its "
+                + "scenarios, with the agents' client (JDK HttpClient, HTTP/1.1, one client per thread), each thread's "
+                + "requests one after another, ").append(fmt(sizes.rawWarmUp().toMillis() / 1000.0)).append(" s warm-up then ")
+                .append(fmt(sizes.rawDuration().toMillis() / 1000.0)).append(" s measured. **heartbeat**: `POST "
+                        + "/v0/agents/{id}/heartbeat` of an agent registered for it (Tomcat, Spring MVC, the lease renewal — "
+                        + "on etcd a keep-alive round trip to etcd — and a JSON answer); **liveness**: `GET "
+                        + "/actuator/health/liveness` (Tomcat, Spring MVC's actuator mapping, a JSON answer, no store). CPU "
+                        + "per request: each process's utime+stime over the window ÷ the requests completed in it.\n\n");
+        b.append("| call | backend | threads | round trips/s | mean ms | service CPU µs/request | of which the JIT "
+                + "| harness client CPU µs/request | of which the JIT |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String call : List.of("heartbeat", "liveness")) {
+            rawHttp.forEach((backend, r) -> {
+                for (String k : List.of(call, call + "1")) {
+                    if (!r.containsKey(k + "_per_s")) {
+                        continue;
+                    }
+                    b.append("| ").append(call).append(" | ").append(backend).append(" | ")
+                            .append(k.endsWith("1") ? 1 : n).append(" | ")
+                            .append(text(r, k + "_per_s")).append(" | ").append(text(r, k + "_mean_ms")).append(" | ")
+                            .append(text(r, k + "_service_cpu_us")).append(" | ").append(text(r, k + "_service_jit_cpu_us"))
+                            .append(" | ").append(text(r, k + "_client_cpu_us")).append(" | ")
+                            .append(text(r, k + "_client_jit_cpu_us")).append(" |\n");
+                }
+            });
+        }
+        rawHttp.forEach((backend, r) -> {
+            b.append("\n").append(backend).append(": warmed up first (unmeasured) for ").append(text(r, "warm_up_s"))
+                    .append(" s; meanwhile the service served ").append(text(r, "background_requests_per_s"))
+                    .append(" other requests/s (the idle agent process's heartbeats and long-poll claims).");
+            List<String> by = new ArrayList<>();
+            for (String[] k : new String[][]{{"heartbeat_service_cpu_us.", "service, " + n + " threads"},
+                    {"heartbeat1_service_cpu_us.", "service, 1 thread"}, {"heartbeat_client_cpu_us.", "client, " + n
+                    + " threads"}, {"heartbeat1_client_cpu_us.", "client, 1 thread"}}) {
+                String g = groups(medians(r), k[0], TOP_GROUPS);
+                if (!g.isEmpty()) {
+                    by.add(k[1] + ": " + g);
+                }
+            }
+            if (!by.isEmpty()) {
+                b.append(" Heartbeat CPU µs per request by thread group (`raw-http-#` are the harness's loops): ")
+                        .append(String.join("; ", by)).append('.');
+            }
+            b.append('\n');
+        });
+        StringBuilder rows = new StringBuilder();
+        for (String scenario : NODE_SCENARIOS) {
+            for (String backend : options.backends()) {
+                Map<String, Agg> a = options.only().contains(scenario) ? aggregate(scenario, backend, "split") : Map.of();
+                if (!a.containsKey("http_raw_ratio")) {
+                    continue;
+                }
+                rows.append("| ").append(title(scenario)).append(" | ").append(backend).append(" | ")
+                        .append(cell(a, "server_nodes_per_s", true)).append(" | ")
+                        .append(pct(a.get("http_raw_ratio"))).append(" | ").append(pct(a.get("http_raw1_ratio"))).append(" | ")
+                        .append(cell(a, "http_per_node", true)).append(" | ")
+                        .append(cell(a, "cpu_http_requests", true)).append("; ").append(cell(a, "cpu_http1_requests", true))
+                        .append(" | ").append(cell(a, "agent_cpu_http_requests", true)).append("; ")
+                        .append(cell(a, "agent_cpu_http1_requests", true)).append(" | ")
+                        .append(cell(a, "http_cpu_bound_nodes_per_s", true)).append(" |\n");
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("\nThe api + agent rows beside the same repetition's raw heartbeat: **÷ raw round trips/s**, nodes/s "
+                        + "(server time) ÷ its rate with ").append(n).append(" threads, then with 1 (a chain makes at least one "
+                        + "round trip per node, one after another: it cannot pass 100% of the 1-thread rate); **service CPU ÷ "
+                        + "raw request's**, the service's CPU µs/node ÷ a raw heartbeat's service CPU (").append(n)
+                .append(" threads; 1 thread); **agent CPU ÷ raw client's**, the agent process's CPU µs/node ÷ the harness "
+                        + "client's per raw heartbeat; **HTTP CPU bound**, what the HTTP requests alone would allow on ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores at their raw cost on both sides: cores × "
+                        + "1 s ÷ (HTTP requests/node × (service + client CPU per raw heartbeat)), the 1-thread costs for the "
+                        + "chains.\n\n");
+        b.append("| scenario | backend | nodes/s (server time) | ÷ raw ").append(n).append("-thread round trips/s "
+                + "| ÷ raw 1-thread round trips/s | HTTP requests/node | service CPU ÷ raw request's (").append(n)
+                .append("; 1 thread) | agent CPU ÷ raw client's (").append(n).append("; 1 thread) | HTTP CPU bound, nodes/s |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append(rows);
+    }
+
+    /** The median (min–max) of a raw figure, or "–". */
+    private static String text(Map<String, List<Double>> r, String key) {
+        List<Double> v = r.get(key);
+        return v == null ? "–" : Agg.of(v).text();
+    }
+
+    /**
+     * Beside a split target, what bounds it: the share of the raw HTTP round trips/s it reached (1 thread for a
+     * chain, {@code --agents} threads for the rest), the service's CPU per node in raw heartbeats' worth, and for
+     * the rest the agent process's and the HTTP CPU bound; empty without raw HTTP figures.
+     */
+    private String httpBound(String scenario, String backend) {
+        Map<String, Agg> a = ran(scenario, backend, "split");
+        Map<String, List<Double>> r = rawHttp.get(backend);
+        if (a == null || r == null || !a.containsKey("http_raw_ratio")) {
+            return "";
+        }
+        if (scenario.startsWith("chain")) {
+            return " (" + pctText(a.get("http_raw1_ratio").median()) + " of the raw 1-thread HTTP round trips/s, "
+                    + fmt(Agg.of(r.get("heartbeat1_per_s")).median()) + "/s; service CPU per node "
+                    + fmt(a.get("cpu_http1_requests").median()) + "× a raw heartbeat's)";
+        }
+        String agent = a.containsKey("agent_cpu_http_requests")
+                ? ", agent CPU per node " + fmt(a.get("agent_cpu_http_requests").median()) + "× the client's" : "";
+        String bound = a.containsKey("http_cpu_bound_nodes_per_s") ? "; the HTTP requests alone ("
+                + fmt(a.get("http_per_node").median()) + " per node) at their raw CPU allow "
+                + fmt(a.get("http_cpu_bound_nodes_per_s").median()) + " nodes/s on "
+                + Runtime.getRuntime().availableProcessors() + " cores" : "";
+        return " (" + pctText(a.get("http_raw_ratio").median()) + " of the raw " + options.agents()
+                + "-thread HTTP round trips/s, " + fmt(Agg.of(r.get("heartbeat_per_s")).median()) + "/s; service CPU per node "
+                + fmt(a.get("cpu_http_requests").median()) + "× a raw heartbeat's" + agent + bound + ")";
     }
 
     private interface Row {
@@ -528,8 +660,9 @@ final class Report {
         Map<String, Agg> a = ran(scenario, backend, topology);
         if (a != null) {
             double v = a.get("server_nodes_per_s").median();
+            String bound = topology.equals("split") ? httpBound(scenario, backend) : "";
             out.add(target(4, label(scenario, backend, topology) + ": ≥ " + String.format(Locale.ROOT, "%,.0f", nodesPerS)
-                    + " nodes/s (server time)", fmt(v) + " nodes/s", v >= nodesPerS));
+                    + " nodes/s (server time)", fmt(v) + " nodes/s" + bound, v >= nodesPerS));
         }
     }
 

@@ -1,0 +1,256 @@
+package io.adagio.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What bounds the split topology: the HTTP round trip alone, from the harness JVM to the api process, with the
+ * client the agents use ({@code agent/http/HttpControlPlane}: a JDK {@link HttpClient} on HTTP/1.1, one client
+ * per agent, a request built per call with the same headers and timeout, the answer read as a string), as fast
+ * as {@code threads} threads can issue them one after another (each waits for its answer before the next, as an
+ * agent does). Two cheap calls that still go through Tomcat, Spring MVC and a JSON answer:
+ * {@link Call#HEARTBEAT}, {@code POST /v0/agents/{id}/heartbeat} of an agent this class registered (one per
+ * thread, with a runtime no node uses; the controller, {@code Agents.heartbeat} and the repository's lease
+ * renewal — on etcd one lease keep-alive round trip to etcd), and {@link Call#LIVENESS},
+ * {@code GET /actuator/health/liveness} (the actuator's handler mapping and health aggregation, no store).
+ *
+ * <p>Besides the rate and the mean time of one, it measures what a request costs each side: the api process's
+ * CPU ({@code /proc/<pid>/stat}) and the harness JVM's ({@code /proc/self/stat}: the loops, the clients'
+ * selector threads, the GC and the JIT) over the measured window ÷ the requests completed in it, with each
+ * side's JIT compiler threads' part and all of it by thread group ({@link ThreadCpu}). Nothing else of the
+ * harness runs meanwhile (as for {@link RawEtcd}); the service also serves the idle agent process's pool
+ * meanwhile (a heartbeat a second and a long-poll claim a second per agent), which {@link #backgroundPerSecond}
+ * estimates.
+ */
+final class RawHttp {
+    enum Call {
+        HEARTBEAT("heartbeat"), LIVENESS("liveness");
+
+        final String key;
+
+        Call(String key) {
+            this.key = key;
+        }
+    }
+
+    /** The runtime the bench agents offer: no node asks for it, so they are never sent work. */
+    static final String RUNTIME = "bench-raw-http";
+
+    /**
+     * What was measured: round trips per second, the mean time of one, how many, and per request in µs the api
+     * process's CPU and the harness JVM's (the client's), each with its JIT compiler threads' part; both
+     * processes' CPU by thread group in clock ticks over the window (with {@link ThreadCpu#EXITED}; empty where
+     * there is no {@code /proc}).
+     */
+    record Result(Call call, int threads, double perSecond, double meanMillis, long requests,
+                  double serviceCpuUs, double serviceJitUs, double clientCpuUs, double clientJitUs,
+                  Map<String, Long> serviceTicks, Map<String, Long> clientTicks) {
+    }
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final String base;
+    private final long servicePid;
+    /** One client per thread, kept across the windows (and their connections with them), as each agent keeps its own. */
+    private final List<HttpClient> clients = new ArrayList<>();
+    private final String prefix = "bench-raw-http-" + ProcessHandle.current().pid() + "-";
+    /** Requests this class sent that the service counts in {@code http_server_requests} (all but the actuator's). */
+    private final AtomicLong apiRequests = new AtomicLong();
+
+    RawHttp(String base, long servicePid, int threads) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.servicePid = servicePid;
+        for (int i = 0; i < threads; i++) {
+            clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build());
+        }
+    }
+
+    /** Requests sent to the API (registrations, heartbeats, unregistrations; not the actuator's) so far. */
+    long apiRequests() {
+        return apiRequests.get();
+    }
+
+    /**
+     * Unmeasured, before the first measurement of a fresh service: rounds of 1 s of each call with
+     * {@code threads} threads, until the JIT's compiler threads used less than {@code settledMillis} ms of CPU
+     * in a round in the api process and in the harness JVM alike, or {@code max} has passed (the service's
+     * request path is warm from the deployment's warm-up; the heartbeat's and the actuator's are not).
+     * Answers the seconds it took and the last round's JIT CPU, ms: {seconds, service, harness}.
+     */
+    double[] warmJit(int threads, Duration max, long settledMillis) throws Exception {
+        long t0 = System.nanoTime();
+        Duration round = Duration.ofSeconds(1);
+        double service = Double.NaN;
+        double client = Double.NaN;
+        long self = ProcessHandle.current().pid();
+        do {
+            Map<Long, ThreadCpu.Task> s0 = ThreadCpu.take(servicePid);
+            Map<Long, ThreadCpu.Task> c0 = ThreadCpu.take(self);
+            for (Call call : Call.values()) {
+                measure(call, threads, Duration.ZERO, round);
+            }
+            service = ThreadCpu.byGroup(s0, ThreadCpu.take(servicePid)).getOrDefault("JIT", 0L) * 1000.0 / Benchmark.CLK_TCK;
+            client = ThreadCpu.byGroup(c0, ThreadCpu.take(self)).getOrDefault("JIT", 0L) * 1000.0 / Benchmark.CLK_TCK;
+        } while ((service >= settledMillis || client >= settledMillis) && System.nanoTime() - t0 < max.toNanos());
+        return new double[]{(System.nanoTime() - t0) / 1e9, service, client};
+    }
+
+    /**
+     * {@code threads} threads doing {@code call} one after another for {@code warmUp} (not counted), then
+     * {@code duration} (counted: the requests that started and ended in it).
+     */
+    Result measure(Call call, int threads, Duration warmUp, Duration duration) throws Exception {
+        if (threads > clients.size()) {
+            throw new IllegalArgumentException(threads + " threads, " + clients.size() + " clients");
+        }
+        if (call == Call.HEARTBEAT) {
+            for (int i = 0; i < threads; i++) {
+                register(i); // again each time: a lease lives 10 s without a heartbeat
+            }
+        }
+        LongAdder count = new LongAdder();
+        LongAdder busyNanos = new LongAdder();
+        LongAdder sent = new LongAdder();
+        long from = System.nanoTime() + warmUp.toNanos();
+        long until = from + duration.toNanos();
+        List<Thread> workers = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            HttpClient client = clients.get(i);
+            String uri = base + (call == Call.HEARTBEAT ? "/v0/agents/" + prefix + i + "/heartbeat" : "/actuator/health/liveness");
+            Thread t = new Thread(() -> loop(client, call, uri, from, until, count, busyNanos, sent, failures), "raw-http-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+        }
+        workers.forEach(Thread::start);
+        sleepUntil(from);
+        // the threads of each process read just outside its own readings (reading /proc costs the reader only)
+        long self = ProcessHandle.current().pid();
+        Map<Long, ThreadCpu.Task> service0 = ThreadCpu.take(servicePid);
+        Map<Long, ThreadCpu.Task> client0 = ThreadCpu.take(self);
+        long s0 = Benchmark.cpuTicks(servicePid);
+        long c0 = Benchmark.cpuTicks(self);
+        sleepUntil(until);
+        long c1 = Benchmark.cpuTicks(self);
+        long s1 = Benchmark.cpuTicks(servicePid);
+        Map<Long, ThreadCpu.Task> client1 = ThreadCpu.take(self);
+        Map<Long, ThreadCpu.Task> service1 = ThreadCpu.take(servicePid);
+        for (Thread t : workers) {
+            t.join(warmUp.plus(duration).plus(TIMEOUT).toMillis() + 5_000);
+        }
+        if (call == Call.HEARTBEAT) {
+            apiRequests.addAndGet(sent.sum());
+            for (int i = 0; i < threads; i++) {
+                unregister(i);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("raw HTTP " + call.key + " failed", failures.get(0));
+        }
+        Map<String, Long> serviceTicks = withRest(ThreadCpu.byGroup(service0, service1), s1 - s0);
+        Map<String, Long> clientTicks = withRest(ThreadCpu.byGroup(client0, client1), c1 - c0);
+        long n = count.sum();
+        double perRequest = n == 0 ? Double.NaN : 1e6 / Benchmark.CLK_TCK / n;
+        return new Result(call, threads, n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
+                (s1 - s0) * perRequest, serviceTicks.getOrDefault("JIT", 0L) * perRequest,
+                (c1 - c0) * perRequest, clientTicks.getOrDefault("JIT", 0L) * perRequest, serviceTicks, clientTicks);
+    }
+
+    /**
+     * The rate of the requests the service served besides this class's (the idle agent process's heartbeats and
+     * long-poll claims), per second, from its {@code http_server_requests} count (all URIs but the actuator's) at
+     * two moments and this class's own requests in between.
+     */
+    static double backgroundPerSecond(double served0, double served1, long ours0, long ours1, long nanos) {
+        return (served1 - served0 - (ours1 - ours0)) / (nanos / 1e9);
+    }
+
+    private static Map<String, Long> withRest(Map<String, Long> groups, long total) {
+        Map<String, Long> out = new LinkedHashMap<>(groups);
+        if (!out.isEmpty()) {
+            out.put(ThreadCpu.EXITED, total - out.values().stream().mapToLong(Long::longValue).sum());
+        }
+        return out;
+    }
+
+    private static void loop(HttpClient client, Call call, String uri, long from, long until, LongAdder count,
+                             LongAdder busyNanos, LongAdder sent, List<Throwable> failures) {
+        try {
+            while (System.nanoTime() < until) {
+                long t0 = System.nanoTime();
+                sent.increment();
+                once(client, call, uri);
+                long t1 = System.nanoTime();
+                if (t0 >= from && t1 <= until) {
+                    busyNanos.add(t1 - t0);
+                    count.increment();
+                }
+            }
+        } catch (Throwable e) {
+            failures.add(e);
+        }
+    }
+
+    /**
+     * One round trip, built as {@code HttpControlPlane} builds its requests (a URI, the timeout, JSON content
+     * type and accept headers; the heartbeat with no body) and read as a string. (One small method per request,
+     * which the JIT compiles during the warm-up, rather than the loop being compiled on stack in the window.)
+     */
+    private static void once(HttpClient client, Call call, String uri) throws Exception {
+        HttpResponse<String> r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(call.key + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private static HttpRequest request(String uri, String method, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(TIMEOUT)
+                .header("Content-Type", "application/json").header("Accept", "application/json");
+        return switch (method) {
+            case "GET" -> b.GET().build();
+            case "POST" -> b.POST(HttpRequest.BodyPublishers.noBody()).build();
+            case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofString(body)).build();
+            case "DELETE" -> b.DELETE().build();
+            default -> throw new IllegalArgumentException(method);
+        };
+    }
+
+    private void register(int i) throws Exception {
+        HttpResponse<String> r = send(i, "PUT", "/v0/agents/" + prefix + i, "{\"runtimes\":[{\"name\":\"" + RUNTIME + "\"}]}");
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("registering " + prefix + i + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private void unregister(int i) {
+        try {
+            send(i, "DELETE", "/v0/agents/" + prefix + i, null);
+        } catch (Exception e) {
+            // best effort: the lease ends by itself
+        }
+    }
+
+    private HttpResponse<String> send(int i, String method, String path, String body) throws Exception {
+        apiRequests.incrementAndGet();
+        return clients.get(i).send(request(base + path, method, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+}
