@@ -52,6 +52,11 @@ final class EtcdTransitions {
     static final int SMALL_FINISH = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE - 1;
     /** Nodes a batch claim claims in one transaction: 5 compares and 3 operations each, within etcd's 128. */
     static final int CLAIMS_PER_TXN = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE;
+    /**
+     * The fewest ready nodes a batch claim chooses among at random: agents claiming one node each at once then
+     * rarely want the same one (with only {@code 2 × max} to choose from they kept colliding).
+     */
+    static final int CANDIDATES = 16;
     /** Attempts at a batch claim's transaction before the nodes left are left to other claimers. */
     private static final int BATCH_CLAIM_ATTEMPTS = 5;
     /** Attempts at a finish in one transaction before it is done in steps (fenced by the node alone). */
@@ -120,7 +125,8 @@ final class EtcdTransitions {
     }
 
     /**
-     * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@code 2 × max} ready
+     * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@value #CANDIDATES} (or
+     * {@code 2 × max}, when more) ready
      * keys (oldest run first), taken in a random order so that concurrent claimers rarely want the same node:
      * one read of up to {@value #CLAIMS_PER_TXN} nodes and one transaction claiming all of them, guarded by
      * everything read; on a conflict the nodes are read again and those still READY claimed.
@@ -133,7 +139,8 @@ final class EtcdTransitions {
             return out;
         }
         List<Keys.NodeRef> candidates = new ArrayList<>();
-        ranges.visitKeys(keys.states(NodeStatus.READY), Math.max(16, 2 * max), readyKey -> {
+        int window = Math.max(CANDIDATES, 2 * max);
+        ranges.visitKeys(keys.states(NodeStatus.READY), window, readyKey -> {
             keys.parseState(Keys.text(readyKey.getKey())).map(Keys.StateKey::node).ifPresent(ref -> {
                 Optional<RunShape> shape = shapes.find(ref.runId());
                 if (shape.isPresent() && shape.get().topology().contains(ref.name())
@@ -141,7 +148,7 @@ final class EtcdTransitions {
                     candidates.add(ref);
                 }
             });
-            return candidates.size() < 2 * max;
+            return candidates.size() < window;
         });
         Collections.shuffle(candidates);
         for (int from = 0; from < candidates.size() && out.size() < max; ) {

@@ -36,7 +36,7 @@
  * <ul>
  *   <li>a claim is one read (the node and its state keys) and one transaction;</li>
  *   <li>a batch claim is one range over {@code states/ready/}, one read of up to 16 of those nodes (chosen at
- *       random among the oldest {@code 2 × max}, so concurrent claimers rarely want the same) and one
+ *       random among the oldest 16 or {@code 2 × max}, so concurrent claimers rarely want the same) and one
  *       transaction claiming them all;</li>
  *   <li>a finish is one read (the node with its children, when they are at most 15) and one transaction that
  *       settles the node, passes its output on, claims the children it makes READY for the finishing agent when
