@@ -156,7 +156,7 @@ final class RawHttp {
             }
         }
         if (!failures.isEmpty()) {
-            throw new IllegalStateException("raw HTTP " + call.key + " failed", failures.get(0));
+            throw new IllegalStateException("raw HTTP " + call.key + " failed: " + failures.get(0), failures.get(0));
         }
         Map<String, Long> serviceTicks = withRest(ThreadCpu.byGroup(service0, service1), s1 - s0);
         Map<String, Long> clientTicks = withRest(ThreadCpu.byGroup(client0, client1), c1 - c0);
@@ -208,8 +208,16 @@ final class RawHttp {
      * which the JIT compiles during the warm-up, rather than the loop being compiled on stack in the window.)
      */
     private static void once(HttpClient client, Call call, String uri) throws Exception {
-        HttpResponse<String> r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r;
+        try {
+            r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            // the server closed a kept-alive connection as the request went out on it (Tomcat closes one after
+            // maxKeepAliveRequests): sent again on a new one, as the agents' client does after an Unavailable
+            r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
+                    HttpResponse.BodyHandlers.ofString());
+        }
         if (r.statusCode() != 200) {
             throw new IllegalStateException(call.key + " answered " + r.statusCode() + ": " + r.body());
         }
