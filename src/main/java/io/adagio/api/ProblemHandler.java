@@ -3,6 +3,7 @@ package io.adagio.api;
 import io.adagio.engine.InvalidGraphException;
 import io.adagio.control.InvalidRequestException;
 import io.adagio.control.TooLargeException;
+import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -34,7 +35,8 @@ import java.util.Map;
 /**
  * The one place failures become RFC 9457 problems: every answer has a stable {@code type}, the right
  * status, and the facts as properties. 4xx are logged at WARN (debug for the routine ones), 5xx at ERROR;
- * transient storage failures are 503 with {@code Retry-After} and {@code retryable: true}.
+ * transient storage failures are 503 with {@code Retry-After} and {@code retryable: true}; what the store refuses
+ * for what it is (too large, full) is never retryable.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -108,6 +110,28 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         HttpHeaders h = new HttpHeaders();
         h.set(HttpHeaders.RETRY_AFTER, "1");
         return respond(p, h);
+    }
+
+    /**
+     * The store refused the request for what it is: repeating it cannot help, so never 503 or retryable. Too
+     * large is 413; a full store 507 (writes work again once it is compacted); anything else is this service's
+     * bug (a request it should not have made), 500.
+     */
+    @ExceptionHandler(BackendRefusedException.class)
+    ResponseEntity<Object> refused(BackendRefusedException e) {
+        return switch (e.reason()) {
+            case TOO_LARGE -> problem(ProblemType.PAYLOAD_TOO_LARGE,
+                    "The store refused to write it as too large: " + e.getMessage(), Map.of("retryable", false));
+            case NO_SPACE -> {
+                log.error("storage full: {}", e.getMessage());
+                yield problem(ProblemType.BACKEND_FULL, "The store is out of space and takes no writes until it is "
+                        + "compacted: " + e.getMessage(), Map.of("retryable", false));
+            }
+            case OTHER -> {
+                log.error("storage refused a request", e);
+                yield problem(ProblemType.INTERNAL_ERROR, "An unexpected error occurred; it has been logged.", Map.of());
+            }
+        };
     }
 
     @ExceptionHandler(Exception.class)

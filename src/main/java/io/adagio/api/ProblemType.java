@@ -21,6 +21,7 @@ public enum ProblemType {
     STALE_CLAIM("stale-claim", HttpStatus.CONFLICT, "Stale claim"),
     AGENT_NOT_REGISTERED("agent-not-registered", HttpStatus.CONFLICT, "Agent not registered"),
     PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
+    BACKEND_FULL("backend-full", HttpStatus.INSUFFICIENT_STORAGE, "Store full"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     SHUTTING_DOWN("shutting-down", HttpStatus.SERVICE_UNAVAILABLE, "Shutting down"),
     BACKEND_UNAVAILABLE("backend-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable"),

@@ -5,6 +5,7 @@ import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
+import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
@@ -99,7 +100,8 @@ public final class LocalControlPlane implements ControlPlane {
         try {
             Finished finished = nodes.finish(runId, node, claimId, result, agentId, next);
             return new Finish(true, claimed(finished.next()));
-        } catch (StaleClaimException | NotFoundException | InvalidRequestException | TooLargeException e) {
+        } catch (StaleClaimException | NotFoundException | InvalidRequestException | TooLargeException
+                 | BackendRefusedException e) {
             return new Finish(false, List.of());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing " + runId + "/" + node + ": " + e.getMessage(), e);
@@ -148,6 +150,10 @@ public final class LocalControlPlane implements ControlPlane {
             throw new Refused("invalid-request", e.getMessage());
         } catch (TooLargeException e) {
             throw new Refused("payload-too-large", e.getMessage());
+        } catch (BackendRefusedException e) {
+            throw new Refused(e.reason() == BackendRefusedException.Reason.TOO_LARGE ? "payload-too-large"
+                    : e.reason() == BackendRefusedException.Reason.NO_SPACE ? "backend-full" : "internal-error",
+                    e.getMessage());
         } catch (BackendUnavailableException e) {
             throw new Unavailable("finishing for " + agentId + ": " + e.getMessage(), e);
         }

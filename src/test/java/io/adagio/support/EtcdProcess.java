@@ -31,6 +31,8 @@ import static org.awaitility.Awaitility.await;
  * {@code CI=true}. Never a skip. (The container path cannot be exercised on machines without Docker.)
  */
 public final class EtcdProcess implements AutoCloseable {
+    /** Flags given beyond the ones every test etcd gets. */
+    private List<String> flags = List.of();
     /** The image used when etcd runs in Docker. */
     static final String IMAGE = "quay.io/coreos/etcd:v3.5.21";
     private static EtcdProcess shared;
@@ -62,8 +64,14 @@ public final class EtcdProcess implements AutoCloseable {
 
     /** Starts a new etcd and waits until it is healthy. */
     public static EtcdProcess start() {
+        return start(new String[0]);
+    }
+
+    /** Starts a new etcd with more flags (e.g. {@code --max-request-bytes=65536}) and waits until it is healthy. */
+    public static EtcdProcess start(String... flags) {
         try {
             EtcdProcess p = new EtcdProcess(binary());
+            p.flags = List.of(flags);
             p.launch();
             return p;
         } catch (IOException e) {
@@ -126,6 +134,7 @@ public final class EtcdProcess implements AutoCloseable {
                 "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-cluster", "test=http://127.0.0.1:" + peerPort));
+        cmd.addAll(flags);
         try {
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

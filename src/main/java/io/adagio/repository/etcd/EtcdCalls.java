@@ -1,5 +1,6 @@
 package io.adagio.repository.etcd;
 
+import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -64,6 +65,10 @@ final class EtcdCalls {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (EtcdFailures.isLeaseNotFound(cause)) {
                 throw new LeaseGone(cause);
+            }
+            if (EtcdFailures.classify(cause) == EtcdFailures.Kind.PERMANENT) {
+                throw new BackendRefusedException(EtcdFailures.refusal(cause),
+                        "etcd refused " + what + ": " + cause.getMessage(), cause);
             }
             throw new BackendUnavailableException("etcd failed " + what + ": " + cause.getMessage(), cause);
         } finally {

@@ -1,5 +1,6 @@
 package io.adagio.repository.etcd;
 
+import io.adagio.repository.BackendRefusedException;
 import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
@@ -60,6 +61,20 @@ final class EtcdFailures {
             }
         }
         return Kind.AMBIGUOUS;
+    }
+
+    /** Why a {@link Kind#PERMANENT} failure was refused. */
+    static BackendRefusedException.Reason refusal(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            String msg = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
+            if (msg.contains("space exceeded") || msg.contains("nospace")) {
+                return BackendRefusedException.Reason.NO_SPACE;
+            }
+            if (msg.contains("too large") || msg.contains("larger than max")) {
+                return BackendRefusedException.Reason.TOO_LARGE;
+            }
+        }
+        return BackendRefusedException.Reason.OTHER;
     }
 
     /** Whether etcd refused a request because the lease it named does not exist (expired or revoked). */

@@ -5,6 +5,7 @@ import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
+import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
@@ -122,7 +123,7 @@ final class RunStarter {
             ByteSequence runKey = Keys.bytes(keys.run(runId));
             calls.await(kv.txn().If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                     .Then(deletes.toArray(Op[]::new)).commit(), "removing a failed start of " + runId);
-        } catch (BackendUnavailableException e) {
+        } catch (BackendUnavailableException | BackendRefusedException e) {
             log.warn("could not remove the keys of failed start {} (they stay invisible): {}", runId, e.getMessage());
         }
     }
