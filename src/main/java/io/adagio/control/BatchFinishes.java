@@ -77,6 +77,9 @@ public final class BatchFinishes {
                 resent |= f.repeated();
                 results.add(new Outcome(i.runId(), i.node(), "finished", f.node()));
             } catch (StaleClaimException e) {
+                // a batch sent again after a lost answer can find its node stale: held by a claim this very batch
+                // made (a retried node claimed again by its fill-up), so its claims are looked up then too
+                resent = true;
                 results.add(new Outcome(i.runId(), i.node(), "stale", null));
             } catch (NotFoundException e) {
                 results.add(new Outcome(i.runId(), i.node(), "not_found", null));

@@ -178,6 +178,26 @@ abstract class ControlPlaneContract {
     }
 
     @Test
+    void aRetriedNodeClaimedAgainByItsOwnBatchIsAnsweredAgainWhenTheBatchIsResent() throws Exception {
+        String runtime = unique("retry");
+        String agent = unique("retrier");
+        port.register(agent, List.of(runtime));
+        String run = start(new GraphSpec(List.of(new NodeSpec("x", runtime, java.util.Map.of(),
+                java.util.Map.of("fail", new io.adagio.model.RetryRule(2)))), List.of()));
+        ControlPlane.ClaimReply.Claimed x = port.claimBatch(agent, 1, Duration.ZERO, null).get(0);
+        List<ControlPlane.Finishing> batch = List.of(
+                new ControlPlane.Finishing(run, "x", x.claim().id(), Result.of(Conclusion.FAIL, "once")));
+        ControlPlane.Finishes f = port.finishBatch(agent, batch, 1);
+        assertThat(f.next()).as("x is READY again for its retry, and claimed again for the agent").singleElement()
+                .satisfies(c -> assertThat(c.node().name()).isEqualTo("x"));
+
+        ControlPlane.Finishes again = port.finishBatch(agent, batch, 1);
+        assertThat(again.outcomes()).as("the first claim no longer holds x").containsExactly(ControlPlane.Outcome.STALE);
+        assertThat(again.next()).as("but the claim that answer carried is answered again, not left held by nobody")
+                .extracting(c -> c.claim().id()).containsExactly(f.next().get(0).claim().id());
+    }
+
+    @Test
     void aBatchFinishSentAgainAnswersTheSameClaimsOfOtherReadyNodes() throws Exception {
         String runtime = unique("refill");
         String agent = unique("refiller");

@@ -102,7 +102,7 @@ final class EtcdTransitions {
             }
             NodeFacts facts = reader.read(runId, name);
             if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
-                    && facts.runningLease() == leaseId) {
+                    && holder.holds(facts.runningLease())) {
                 return Optional.of(ClaimOutcome.won(runId, facts.node().claim(), facts.node()));
             }
             ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
@@ -197,13 +197,22 @@ final class EtcdTransitions {
 
     /**
      * The nodes on the agent's lease whose claims were made for {@code requestId}: the lease's attached keys
-     * (one call), then those running nodes read (one call).
+     * (one call), then those running nodes read (one call). When the lease this replica knows holds none, the
+     * agent is read again (it may have registered anew through another replica) and its lease asked too.
      */
     List<ClaimOutcome> heldFor(String agentId, String requestId) {
-        long lease = new Holder(agentId).lease();
-        if (lease < 0) {
-            return List.of();
+        long known = new Holder(agentId).lease();
+        List<ClaimOutcome> out = known < 0 ? List.of() : heldOn(known, requestId);
+        if (out.isEmpty()) {
+            long now = agents.stored(agentId).map(EtcdCodec.StoredAgent::leaseId).orElse(-1L);
+            if (now >= 0 && now != known) {
+                out = heldOn(now, requestId);
+            }
         }
+        return out;
+    }
+
+    private List<ClaimOutcome> heldOn(long lease, String requestId) {
         List<Keys.NodeRef> running = new ArrayList<>();
         for (String key : agents.keysOn(lease)) {
             keys.parseState(key).filter(k -> k.status() == NodeStatus.RUNNING).map(Keys.StateKey::node)
@@ -292,19 +301,19 @@ final class EtcdTransitions {
             return Optional.of(finished);
         });
         if (repeat[0]) {
-            return new Finished(node, next.max() > 0 ? dispatchedBefore(shape, node, claimId, holder.lease()) : List.of(),
+            return new Finished(node, next.max() > 0 ? dispatchedBefore(shape, node, claimId, holder) : List.of(),
                     false, true);
         }
         return new Finished(node, dispatched, completed[0], false);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
-    private List<ClaimOutcome> dispatchedBefore(RunShape shape, Node finished, String finishing, long holder) {
+    private List<ClaimOutcome> dispatchedBefore(RunShape shape, Node finished, String finishing, Holder holder) {
         List<ClaimOutcome> out = new ArrayList<>();
         Optional<Propagation> p = Transitions.propagation(shape.topology(), finished);
         if (p.isPresent()) {
             for (NodeFacts f : reader.read(shape.id(), p.get().targets(shape.topology())).values()) {
-                if (f.node().status() == NodeStatus.RUNNING && f.runningLease() == holder
+                if (f.node().status() == NodeStatus.RUNNING && holder.holds(f.runningLease())
                         && Dispatch.madeBy(f.node().claim(), finishing)) {
                     out.add(ClaimOutcome.won(shape.id(), f.node().claim(), f.node()));
                 }
