@@ -46,7 +46,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * could not be had again: the control plane may then hold nodes for this agent that it was never told about.
  * Then it stops claiming, finishes the nodes it knows, and releases when it holds none of them, so only the
  * unknown ones are orphaned. A lost answer is normally had again: for a batch claim the agent asks for the claims
- * made for its request id; a batch finish is sent again as it was, which answers the same claims
+ * made for its request id (an empty answer is not trusted — the lost request may still be claiming — and taints
+ * the agent as above); a batch finish is sent again as it was, which answers the same claims
  * (those it dispatched, and the others, which are named after the batch); a single claim is retried with its
  * request id, which answers the same claim.
  */
@@ -340,6 +341,11 @@ final class PoolAgent {
             try {
                 List<ControlPlane.ClaimReply.Claimed> held = client.claimedFor(id, requestId);
                 callBackoff.reset();
+                if (held.isEmpty()) {
+                    // nothing yet, but the lost request may still be claiming on the server (its answer was given
+                    // up on, not refused): release what it may still make rather than trust the empty answer
+                    taint("a batch claim (none found for its request id yet)", lost);
+                }
                 return held;
             } catch (ControlPlane.NotRegistered e) {
                 return List.of(); // the lease ended: whatever it made was orphaned with it

@@ -297,6 +297,16 @@ abstract class AgentPoolContract {
 
     @Test
     void aBatchClaimWhoseAnswerStaysLostIsReleasedOnceTheNodesInHandAreFinished() {
+        releasedOnceTheNodesInHandAreFinished(c -> c.claimedForDown.set(true)); // its claims cannot be asked for
+    }
+
+    @Test
+    void aBatchClaimWhoseClaimsAreNotFoundYetIsReleasedToo() {
+        // the lookup answers none, as if the lost request were still claiming on the server: not trusted
+        releasedOnceTheNodesInHandAreFinished(c -> c.claimedForTooSoon.set(true));
+    }
+
+    private void releasedOnceTheNodesInHandAreFinished(java.util.function.Consumer<Recorded> howItStaysLost) {
         Gate gate = new Gate(unique("lossy"));
         List<Recorded> connections = new ArrayList<>();
         AgentPool pool = pool(gate, 1, 3, connections);
@@ -306,7 +316,7 @@ abstract class AgentPoolContract {
 
         Recorded connection = connections.get(0);
         connection.loseTheNextClaimsThatWin(1);
-        connection.claimedForDown.set(true); // and the claims it made cannot be asked for either
+        howItStaysLost.accept(connection);
         String second = start(new GraphSpec(List.of(new NodeSpec("lost", gate.name(), Map.of(),
                 Map.of("error", new RetryRule(2)))), List.of()));
         await().atMost(Duration.ofSeconds(10)).until(() -> !connection.lost.isEmpty());

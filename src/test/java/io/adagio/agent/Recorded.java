@@ -26,6 +26,9 @@ final class Recorded implements ControlPlane {
         this.real = real;
     }
 
+    /** Asking for the claims of a lost answer answers none, as if asked before the lost request made them. */
+    final java.util.concurrent.atomic.AtomicBoolean claimedForTooSoon = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** Asking for the claims of a lost answer fails (as if the control plane could not be reached). */
     final java.util.concurrent.atomic.AtomicBoolean claimedForDown = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -78,6 +81,9 @@ final class Recorded implements ControlPlane {
             throws Unavailable, NotRegistered, InterruptedException {
         if (claimedForDown.get()) {
             throw new Unavailable("cannot ask for the claims (test)", null);
+        }
+        if (claimedForTooSoon.get()) {
+            return List.of(); // as if the lost request were still claiming on the server
         }
         return real.claimedFor(agentId, requestId);
     }
