@@ -170,6 +170,8 @@ Agent-pool settings, for the agents Deployment and for a control plane in mode "
   value: {{ .Values.config.leasesTtl | quote }}
 - name: ADAGIO_SSE_HEARTBEAT
   value: {{ .Values.config.sseHeartbeat | quote }}
+- name: ADAGIO_SSE_WRITETIMEOUT
+  value: {{ .Values.config.sseWriteTimeout | quote }}
 - name: ADAGIO_LIMITS_MAXNODES
   value: {{ .Values.config.maxNodes | int64 | quote }}
 {{- end }}

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -30,6 +32,8 @@ import java.util.function.Function;
 public final class AgentPool implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AgentPool.class);
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
+    /** How long the event feed goes without an event before it follows again from the current set. */
+    private static final Duration RELIST = Duration.ofSeconds(60);
 
     private final AgentProperties props;
     private final Map<String, NodeRuntime> runtimes;
@@ -69,17 +73,33 @@ public final class AgentPool implements SmartLifecycle {
         }
         List<PoolAgent> woken = List.copyOf(agents);
         feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), connect.apply(prefix + "-0"), hints,
-                () -> woken.forEach(PoolAgent::wake), props.backoffMin(), props.backoffMax());
+                () -> woken.forEach(PoolAgent::wake), props.backoffMin(), props.backoffMax(), RELIST);
         feed.start();
-        heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "adagio-agent-heartbeats");
+        AtomicInteger n = new AtomicInteger();
+        heartbeats = Executors.newScheduledThreadPool(agents.size(), r -> {
+            Thread t = new Thread(r, "adagio-agent-heartbeats-" + n.getAndIncrement());
             t.setDaemon(true);
             return t;
         });
-        heartbeats.scheduleWithFixedDelay(() -> agents.forEach(PoolAgent::heartbeat), 1, 1, TimeUnit.SECONDS);
+        agents.forEach(this::heartbeatLater);
         running = true;
         log.info("agent pool started: {} agents ({}) x {} slots offering {} through {}", agents.size(), prefix,
                 props.slots(), runtimes.keySet(), transport);
+    }
+
+    /**
+     * Each agent's heartbeats on their own schedule (a third of its TTL) and, with a thread per agent, never
+     * behind another's: one blocked by a slow answer (the adapter gives it a third of the TTL) delays no other.
+     */
+    private void heartbeatLater(PoolAgent agent) {
+        try {
+            heartbeats.schedule(() -> {
+                agent.heartbeat();
+                heartbeatLater(agent);
+            }, agent.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("heartbeats stopped", e);
+        }
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * every event into a wake-up of the pool's agents (a NODE_READY names no node to claim: an agent woken claims a
  * batch of whatever is ready). When the stream ends or fails it follows again with jittered backoff from the
  * last position, so nothing is missed while the server's history allows; a reset clears the hints (the current
- * set follows).
+ * set follows). While no event has come for the re-list interval, it follows again from the current set, so a
+ * hint the pool could not act on (or one lost on any path) is learned again without waiting for a reset.
  */
 final class EventFeed {
     private static final Logger log = LoggerFactory.getLogger(EventFeed.class);
@@ -27,11 +28,21 @@ final class EventFeed {
     private final Backoff backoff;
     private volatile boolean running;
     private volatile String position;
+    private final Duration relist;
+    /** When the last event came ({@link System#nanoTime}). */
+    private volatile long lastEvent = System.nanoTime();
+    /** Set by the re-list timer just before it ends the follow in progress. */
+    private volatile boolean relisting;
     private Thread reader;
+    private java.util.concurrent.ScheduledExecutorService timer;
 
-    /** @param wake wakes the pool's agents: something may be claimable */
+    /**
+     * @param wake   wakes the pool's agents: something may be claimable
+     * @param relist how long without an event before the feed follows again from the current set
+     */
     EventFeed(String agentId, List<String> runtimes, ControlPlane controlPlane, Hints hints, Runnable wake,
-              Duration backoffMin, Duration backoffMax) {
+              Duration backoffMin, Duration backoffMax, Duration relist) {
+        this.relist = relist;
         this.agentId = agentId;
         this.runtimes = List.copyOf(runtimes);
         this.controlPlane = controlPlane;
@@ -45,18 +56,37 @@ final class EventFeed {
         reader = new Thread(this::read, "adagio-agent-events-" + agentId);
         reader.setDaemon(true);
         reader.start();
+        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-agent-events-relist-" + agentId);
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(10, relist.toMillis() / 4);
+        timer.scheduleWithFixedDelay(this::relistWhenIdle, every, every, TimeUnit.MILLISECONDS);
     }
 
     void stop() {
         running = false;
+        timer.shutdownNow();
         reader.interrupt();
         controlPlane.close();
+    }
+
+    /** Ends the follow in progress when no event came for the re-list interval; the reader follows afresh. */
+    private void relistWhenIdle() {
+        if (running && System.nanoTime() - lastEvent > relist.toNanos()) {
+            lastEvent = System.nanoTime();
+            relisting = true;
+            reader.interrupt(); // ends an in-process follow
+            controlPlane.close(); // ends a follow over HTTP (its reads are not interruptible)
+        }
     }
 
     private void read() {
         ControlPlane.Listener listener = new ControlPlane.Listener() {
             @Override
             public void onEvent(Event e, String at) {
+                lastEvent = System.nanoTime();
                 moved(at);
                 backoff.reset();
                 if (!runtimes.contains(e.nodeSpec().runtime())) {
@@ -89,8 +119,14 @@ final class EventFeed {
                 log.debug("agent {}: following events after {}", agentId, position);
                 controlPlane.follow(agentId, runtimes, position, listener);
             } catch (InterruptedException e) {
-                return;
+                if (!relisted()) {
+                    return;
+                }
+                continue;
             } catch (ControlPlane.Unavailable | RuntimeException e) {
+                if (relisted()) {
+                    continue;
+                }
                 if (running) {
                     log.debug("agent {}: event stream lost: {}", agentId, e.toString());
                 }
@@ -99,10 +135,24 @@ final class EventFeed {
                 try {
                     TimeUnit.MILLISECONDS.sleep(backoff.next().toMillis());
                 } catch (InterruptedException e) {
-                    return;
+                    if (!relisted()) {
+                        return;
+                    }
                 }
             }
         }
+    }
+
+    /** Whether the follow was ended for a re-list: then the next follows from the current set. */
+    private boolean relisted() {
+        if (!relisting || !running) {
+            return false;
+        }
+        relisting = false;
+        Thread.interrupted();
+        position = null;
+        log.debug("agent {}: no event for {}; following again from the current set", agentId, relist);
+        return true;
     }
 
     private void moved(String at) {

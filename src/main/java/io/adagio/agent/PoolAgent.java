@@ -43,7 +43,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Releasing: the agent ends its lease and registers again, which orphans every node it holds for another
  * agent to recover. It does so when a finish cannot be delivered at all — at once, so the nodes still running
  * in its slots are released too and their results dropped — and when the answer to a batch claim was lost and
- * could not be had again: the control plane may then hold nodes for this agent that it was never told about.
+ * could not be had again (or a claim of an orphaned node went unanswered): the control plane may then hold nodes
+ * for this agent that it was never told about.
  * Then it stops claiming, finishes the nodes it knows, and releases when it holds none of them, so only the
  * unknown ones are orphaned. A lost answer is normally had again: for a batch claim the agent asks for the claims
  * made for its request id (an empty answer is not trusted — the lost request may still be claiming — and taints
@@ -92,6 +93,8 @@ final class PoolAgent {
     /** A claiming call's answer was lost: claim nothing more, release once nothing known is held. */
     private boolean tainted;
     private Duration pollWait = MAX_POLL;
+    /** How often the lease is renewed by a heartbeat: a third of the TTL, at most {@link #MAX_POLL}. */
+    private volatile Duration heartbeatEvery = MAX_POLL;
     /** A release failed and is being tried again (said once in the log). */
     private boolean releasePending;
 
@@ -145,6 +148,11 @@ final class PoolAgent {
         control = new Thread(this::control, "adagio-agent-" + id);
         control.setDaemon(true);
         control.start();
+    }
+
+    /** How long until the next {@link #heartbeat}: a third of the lease TTL, at most a second. */
+    Duration heartbeatEvery() {
+        return heartbeatEvery;
     }
 
     /** Renews the lease; registers again when it is gone. */
@@ -293,6 +301,7 @@ final class PoolAgent {
         long ttl = client.register(id, runtimeNames());
         Duration third = Duration.ofSeconds(ttl).dividedBy(3);
         pollWait = third.compareTo(MAX_POLL) < 0 ? third : MAX_POLL;
+        heartbeatEvery = pollWait.isZero() ? Duration.ofMillis(100) : pollWait;
     }
 
     /**
@@ -386,14 +395,21 @@ final class PoolAgent {
      */
     private void recover(Hints.Hint hint) throws InterruptedException {
         String requestId = UUID.randomUUID().toString();
+        boolean maybeClaimed = false;
         for (int attempt = 0; running && !abandoned; attempt++) {
             ControlPlane.ClaimReply r;
             try {
                 r = client.claim(hint.runId(), hint.spec().name(), id, requestId);
             } catch (ControlPlane.Unavailable e) {
+                maybeClaimed |= e.mayHaveHappened();
                 if (attempt >= 5) {
-                    log.warn("agent {}: giving up claiming orphaned node {} of run {}: {}", id, hint.spec().name(),
-                            hint.runId(), e.getMessage());
+                    log.warn("agent {}: cannot claim orphaned node {} of run {} now ({}); offering it again", id,
+                            hint.spec().name(), hint.runId(), e.getMessage());
+                    orphans.offer(hint); // behind the others: this agent or another tries again
+                    if (maybeClaimed) {
+                        // it may hold the node unknowingly: release it (orphaned again, announced again)
+                        tainted = true;
+                    }
                     return;
                 }
                 sleep(callBackoff.next());

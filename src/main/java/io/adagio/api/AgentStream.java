@@ -32,6 +32,8 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
     private final Consumer<AgentStream> onClosed;
     private volatile Subscription subscription;
     private volatile boolean closed;
+    /** When the write in progress began ({@link System#nanoTime}), 0 when none is. */
+    private volatile long writingSince;
     private boolean retrySent;
 
     AgentStream(String agentId, SseEmitter emitter, Duration retry, Consumer<AgentStream> onClosed) {
@@ -88,9 +90,13 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
     }
 
     @Override
-    public boolean ping() {
+    public void ping() {
         send(SseEmitter.event().comment("keep-alive"));
-        return !closed;
+    }
+
+    @Override
+    public long writingSince() {
+        return writingSince;
     }
 
     private SseEmitter.SseEventBuilder start() {
@@ -110,7 +116,12 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
         }
         try {
             synchronized (this) {
-                emitter.send(b);
+                writingSince = Math.max(1, System.nanoTime());
+                try {
+                    emitter.send(b);
+                } finally {
+                    writingSince = 0;
+                }
             }
         } catch (IOException | IllegalStateException e) {
             log.debug("stream of agent {} is gone: {}", agentId, e.toString());

@@ -57,6 +57,6 @@ class AgentsController {
     }
 
     private static Envelopes.LeaseBody lease(AgentLease lease) {
-        return new Envelopes.LeaseBody(lease.agent(), lease.ttl().toSeconds());
+        return Envelopes.LeaseBody.of(lease);
     }
 }

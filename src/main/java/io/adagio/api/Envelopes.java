@@ -53,8 +53,15 @@ final class Envelopes {
     record RegisterAgent(List<io.adagio.model.AgentRuntime> runtimes) {
     }
 
-    /** A live registration and how long it lasts without a heartbeat. */
-    record LeaseBody(Agent agent, @JsonProperty("ttl_seconds") long ttlSeconds) {
+    /**
+     * A live registration, how long it lasts without a call of the agent, and how often the agent must call
+     * (a heartbeat, a v2 claim or finish) to keep it: a third of the TTL, so one lost call does not end it.
+     */
+    record LeaseBody(Agent agent, @JsonProperty("ttl_seconds") long ttlSeconds,
+                     @JsonProperty("heartbeat_interval_ms") long heartbeatIntervalMs) {
+        static LeaseBody of(io.adagio.repository.AgentLease lease) {
+            return new LeaseBody(lease.agent(), lease.ttl().toSeconds(), lease.ttl().dividedBy(3).toMillis());
+        }
     }
 
     /** {@code POST …/claim}: who claims, and optionally the claim id and metadata. */

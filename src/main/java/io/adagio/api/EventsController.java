@@ -8,6 +8,7 @@ import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
 import io.adagio.model.EventType;
 import io.adagio.repository.Cursor;
+import io.adagio.repository.LeaseNotFoundException;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -30,6 +31,9 @@ import java.util.Set;
 @RestController
 @ServesApi
 class EventsController {
+    /** How often the stream gets a keep-alive, in milliseconds: a stream silent for much longer is dead. */
+    static final String KEEP_ALIVE_HEADER = "Adagio-Keep-Alive";
+
     private final Agents agents;
     private final AgentStreams streams;
     private final SseProperties sse;
@@ -58,6 +62,7 @@ class EventsController {
 
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
+        response.setHeader(KEEP_ALIVE_HEADER, Long.toString(streams.keepAlive().toMillis()));
         SseEmitter emitter = new SseEmitter(0L);
         AgentStream stream = new AgentStream(agentId, emitter, sse.retry(), streams::remove);
         emitter.onCompletion(stream::close);
@@ -76,10 +81,12 @@ class EventsController {
             }
             return agents.register(agentId, rs).agent();
         }
-        return agents.find(agentId)
-                .orElseThrow(() -> new ApiException(ProblemType.LEASE_NOT_FOUND,
-                        "Agent " + agentId + " is not registered: PUT /v0/agents/" + agentId
-                                + " first, or pass runtime= to register while connecting.", Map.of("agent_id", agentId)));
+        try {
+            return agents.heartbeat(agentId).agent(); // connecting is a call of the agent: it renews the lease
+        } catch (LeaseNotFoundException e) {
+            throw new ApiException(ProblemType.LEASE_NOT_FOUND, "Agent " + agentId + " is not registered: PUT /v0/agents/"
+                    + agentId + " first, or pass runtime= to register while connecting.", Map.of("agent_id", agentId));
+        }
     }
 
     private static Set<EventType> parseTypes(List<String> types) {

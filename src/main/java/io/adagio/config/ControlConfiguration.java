@@ -59,6 +59,6 @@ class ControlConfiguration {
 
     @Bean
     AgentStreams agentStreams(Repository repository, Agents agents, SseProperties sse, MeterRegistry registry) {
-        return new AgentStreams(repository, agents, sse.heartbeat(), registry);
+        return new AgentStreams(repository, agents, sse.heartbeat(), sse.writeTimeout(), registry);
     }
 }

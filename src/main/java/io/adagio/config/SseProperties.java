@@ -8,10 +8,14 @@ import java.time.Duration;
 /**
  * Agent event streams.
  *
- * @param heartbeat the longest an open stream goes without a comment line (so proxies keep it and dead clients
- *                  are noticed); streams also write one every lease TTL/6, as they renew their agent's lease
- * @param retry     the reconnect delay the stream advises clients ({@code retry:})
+ * @param heartbeat    how often an open stream gets a keep-alive comment (so proxies keep it, dead clients are
+ *                     noticed, and an agent can tell a silent stream from a dead one: the stream's
+ *                     {@code Adagio-Keep-Alive} header says it, in milliseconds)
+ * @param retry        the reconnect delay the stream advises clients ({@code retry:})
+ * @param writeTimeout the longest a write to a client may block (it stopped reading): the stream is then ended;
+ *                     also the web server's socket read and write timeout
  */
 @ConfigurationProperties("adagio.sse")
-public record SseProperties(@DefaultValue("15s") Duration heartbeat, @DefaultValue("1s") Duration retry) {
+public record SseProperties(@DefaultValue("15s") Duration heartbeat, @DefaultValue("1s") Duration retry,
+                            @DefaultValue("10s") Duration writeTimeout) {
 }

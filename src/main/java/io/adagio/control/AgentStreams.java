@@ -8,8 +8,6 @@ import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.Repository;
 import io.adagio.repository.Subscription;
-import io.adagio.repository.LeaseNotFoundException;
-import io.adagio.repository.RepositoryException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -21,17 +19,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * The open agent event streams of this replica, whatever carries them. Two jobs on two executors, so that
- * writing to streams never delays a lease: keep-alives (a comment on every open stream, so a dead client is
- * noticed by a failed write) on one; renewing the leases of agents with an open stream on the other. Completes
- * every stream when the service shuts down (so shutdown is not held up by long-lived connections) and the
- * streams of an agent that unregisters.
+ * The open agent event streams of this replica, whatever carries them. Sends keep-alives (a comment on every
+ * open stream, so proxies keep it, a dead client is noticed by a failed write, and an agent can tell a silent
+ * stream from a dead one) from one timer, each written by a task of its own so a stream that does not drain
+ * never delays another; a stream whose write has been stuck longer than the write deadline (its client stopped
+ * reading) is ended. Streams never renew leases: only an agent's own calls prove it alive. Completes every
+ * stream when the service shuts down (so shutdown is not held up by long-lived connections) and the streams of
+ * an agent that unregisters.
  */
 public final class AgentStreams implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AgentStreams.class);
@@ -41,36 +44,38 @@ public final class AgentStreams implements SmartLifecycle {
         /** The agent whose events it carries. */
         String agentId();
 
-        /** Writes a keep-alive; answers whether the stream is still open (the write did not fail). */
-        boolean ping();
+        /** Writes a keep-alive (may block while the client does not read). */
+        void ping();
 
         /** Whether the stream is still open, as last seen. */
         boolean isOpen();
+
+        /** Since when ({@link System#nanoTime}) the write in progress has been blocked; 0 when none is. */
+        long writingSince();
 
         /** Ends the stream from the server's side. */
         void complete();
     }
 
     private final Repository repository;
-    private final Agents agents;
     private final Map<String, Set<Stream>> byAgent = new ConcurrentHashMap<>();
-    private final Map<String, Agent> registered = new ConcurrentHashMap<>();
+    /** Streams with a keep-alive queued or being written. */
+    private final Set<Stream> pinging = ConcurrentHashMap.newKeySet();
     private final long pingMs;
-    private final long renewMs;
+    private final long deadlineNanos;
     private ScheduledExecutorService keepAlives;
-    private ScheduledExecutorService renewals;
+    private ExecutorService writers;
     private volatile boolean accepting;
 
     /**
-     * @param keepAlive how often each open stream gets a keep-alive comment
+     * @param keepAlive     how often each open stream gets a keep-alive comment
+     * @param writeDeadline how long a write may stay blocked before the stream is ended
      */
-    public AgentStreams(Repository repository, Agents agents, Duration keepAlive, MeterRegistry registry) {
+    public AgentStreams(Repository repository, Agents agents, Duration keepAlive, Duration writeDeadline,
+                        MeterRegistry registry) {
         this.repository = repository;
-        this.agents = agents;
-        // an open stream renews its agent's lease; a dead client is noticed (a write fails) within two
-        // keep-alives, and its lease then ends within about TTL + TTL/3
-        this.renewMs = Math.max(100, agents.ttl().toMillis() / 6);
-        this.pingMs = Math.max(100, Math.min(renewMs, keepAlive.toMillis()));
+        this.pingMs = Math.max(50, keepAlive.toMillis());
+        this.deadlineNanos = writeDeadline.toNanos();
         agents.onUnregister(this::closeAll);
         Gauge.builder("adagio.sse.streams", this, AgentStreams::openCount).description("Open agent event streams")
                 .register(registry);
@@ -80,6 +85,11 @@ public final class AgentStreams implements SmartLifecycle {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** How often a stream gets a keep-alive: a stream silent for much longer is dead. */
+    public Duration keepAlive() {
+        return Duration.ofMillis(pingMs);
     }
 
     /** False once shutdown began: new streams are refused so clients go to another replica. */
@@ -95,18 +105,14 @@ public final class AgentStreams implements SmartLifecycle {
         if (!accepting) {
             stream.complete();
         }
-        add(agent, stream);
+        byAgent.computeIfAbsent(agent.id(), k -> ConcurrentHashMap.newKeySet()).add(stream);
         Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
         return repository.subscribe(new EventFilter(types, offered), after, stream);
     }
 
-    private void add(Agent agent, Stream stream) {
-        registered.put(agent.id(), agent);
-        byAgent.computeIfAbsent(agent.id(), k -> ConcurrentHashMap.newKeySet()).add(stream);
-    }
-
     /** A stream closed. */
     public void remove(Stream stream) {
+        pinging.remove(stream);
         byAgent.computeIfPresent(stream.agentId(), (k, set) -> {
             set.remove(stream);
             return set.isEmpty() ? null : set;
@@ -116,7 +122,6 @@ public final class AgentStreams implements SmartLifecycle {
     /** Completes every stream of an agent (it unregistered). */
     public void closeAll(String agentId) {
         Set<Stream> set = byAgent.remove(agentId);
-        registered.remove(agentId);
         if (set != null) {
             set.forEach(Stream::complete);
         }
@@ -126,56 +131,59 @@ public final class AgentStreams implements SmartLifecycle {
         return byAgent.values().stream().mapToInt(Set::size).sum();
     }
 
+    /** One keep-alive round: a keep-alive for every stream not already writing; stuck streams are ended. */
     private void pingAll() {
+        long now = System.nanoTime();
         for (Set<Stream> streams : byAgent.values()) {
             for (Stream s : List.copyOf(streams)) {
+                long since = s.writingSince();
+                if (since != 0 && now - since > deadlineNanos) {
+                    log.info("a stream of agent {} has not been read for {} ms; ending it", s.agentId(),
+                            TimeUnit.NANOSECONDS.toMillis(now - since));
+                    end(s);
+                } else if (since == 0 && pinging.add(s)) {
+                    write(s);
+                }
+            }
+        }
+    }
+
+    private void write(Stream s) {
+        try {
+            writers.execute(() -> {
                 try {
                     s.ping();
                 } catch (RuntimeException e) {
                     log.debug("keep-alive of a stream of {} failed: {}", s.agentId(), e.toString());
+                } finally {
+                    pinging.remove(s);
                 }
-            }
+            });
+        } catch (RejectedExecutionException e) {
+            pinging.remove(s);
         }
     }
 
-    private void renewLeases() {
-        for (Map.Entry<String, Set<Stream>> entry : byAgent.entrySet()) {
-            String agentId = entry.getKey();
-            if (entry.getValue().stream().noneMatch(Stream::isOpen)) {
-                continue;
-            }
-            try {
-                agents.heartbeat(agentId);
-            } catch (LeaseNotFoundException e) {
-                Agent agent = registered.get(agentId);
-                if (agent != null && byAgent.containsKey(agentId)) {
-                    log.warn("lease of agent {} was lost while its stream is open; registering it again", agentId);
-                    renewQuietly(agent);
-                }
-            } catch (RuntimeException e) {
-                log.warn("could not renew the lease of agent {}: {}", agentId, e.getMessage());
-            }
-        }
-    }
-
-    private void renewQuietly(Agent agent) {
+    /** Ends a stuck stream on a thread of its own: completing it may block as long as its write does. */
+    private void end(Stream s) {
+        remove(s);
         try {
-            agents.register(agent);
-        } catch (RepositoryException e) {
-            log.warn("could not register agent {} again: {}", agent.id(), e.getMessage());
+            writers.execute(s::complete);
+        } catch (RejectedExecutionException e) {
+            log.debug("stream not ended: stopping", e);
         }
     }
 
-    /** Starts (again, after a {@link #stop}) sending keep-alives and renewing leases, and accepting streams. */
+    /** Starts (again, after a {@link #stop}) sending keep-alives and accepting streams. */
     @Override
     public synchronized void start() {
         if (accepting) {
             return;
         }
         keepAlives = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-sse-keepalive"));
-        renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adagio-stream-leases"));
+        AtomicInteger n = new AtomicInteger();
+        writers = Executors.newCachedThreadPool(r -> daemon(r, "adagio-sse-keepalive-" + n.incrementAndGet()));
         keepAlives.scheduleWithFixedDelay(this::pingAll, pingMs, pingMs, TimeUnit.MILLISECONDS);
-        renewals.scheduleWithFixedDelay(this::renewLeases, renewMs, renewMs, TimeUnit.MILLISECONDS);
         accepting = true;
     }
 
@@ -197,7 +205,8 @@ public final class AgentStreams implements SmartLifecycle {
         }
         accepting = false;
         keepAlives.shutdownNow();
-        renewals.shutdownNow();
+        writers.shutdownNow();
+        pinging.clear();
         int n = openCount();
         for (String agentId : List.copyOf(byAgent.keySet())) {
             Set<Stream> set = byAgent.remove(agentId);

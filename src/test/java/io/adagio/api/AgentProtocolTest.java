@@ -266,18 +266,57 @@ class AgentProtocolTest {
     }
 
     @Test
-    void anOpenStreamKeepsTheLeaseAlive() {
-        String agent = unique("streaming");
-        SseClient s = stream("/v0/agents/" + agent + "/events?runtime=debug", null);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !s.messages.isEmpty());
-        Duration ttl = Duration.ofSeconds(3);
-        long until = System.nanoTime() + ttl.multipliedBy(2).toNanos();
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).contains(agent);
-            return System.nanoTime() > until;
-        });
-        assertThat(http.delete("/v0/agents/" + agent).status()).isEqualTo(204);
-        await().atMost(Duration.ofSeconds(5)).until(s::ended);
+    void aFrozenAgentIsOrphanedOneTtlAfterItsLastCallThoughItsStreamIsReadAndItsLateFinishIsFenced() {
+        String runtime = unique("frozen");
+        String agent = unique("frozen");
+        // the agent's stream stays open and is read to the end (a stopped process's kernel still takes the bytes)
+        SseClient s = stream("/v0/agents/" + agent + "/events?runtime=" + runtime, null);
+        assertThat(s.response().headers().firstValue("Adagio-Keep-Alive")).as("the keep-alive interval, ms").hasValue("300");
+        String watcher = register(unique("watcher"), runtime);
+        SseClient watching = stream("/v0/agents/" + watcher + "/events?type=NODE_ORPHANED", null);
+        String run = start(runtime, "n");
+        Http.Reply won = claim(run, "n", agent);
+        assertThat(won.json().path("claimed").asBoolean()).isTrue();
+        long lastCall = System.nanoTime();
+        String claimId = won.json().path("claim").path("id").asString();
+
+        await().atMost(Duration.ofSeconds(3 + 2)).until(() -> !watching.of("NODE_ORPHANED").isEmpty());
+        assertThat(Duration.ofNanos(System.nanoTime() - lastCall)).as("orphaned one TTL after its last call, not before")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(s.comments).as("its stream got keep-alives all along").hasSizeGreaterThanOrEqualTo(5);
+        assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).doesNotContain(agent);
+
+        Http.Reply late = finish(run, "n", claimId, "SUCCESS", "zombie");
+        assertThat(late.status()).as("the frozen agent's late finish is fenced").isEqualTo(409);
+        assertThat(late.problem()).isEqualTo("stale-claim");
+        JsonNode node = http.get("/v0/runs/" + run + "/nodes/n").json().path("node");
+        assertThat(node.path("status").asString()).isEqualTo("NONE");
+        assertThat(node.path("attempts")).as("no zombie write landed").isEmpty();
+
+        // its new holder (whose lease ended too meanwhile: it made no call either) finishes it
+        register(watcher, runtime);
+        Http.Reply again = claim(run, "n", watcher);
+        assertThat(again.json().path("claimed").asBoolean()).isTrue();
+        assertThat(finish(run, "n", again.json().path("claim").path("id").asString(), "SUCCESS", "ok").status()).isEqualTo(200);
+        assertThat(http.get("/v0/runs/" + run).json().path("run").path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void theLeaseSaysHowOftenToCallAndConnectingRenewsIt() {
+        String agent = unique("caller");
+        Http.Reply r = http.put("/v0/agents/" + agent, "{\"runtimes\":[{\"name\":\"debug\"}]}");
+        assertThat(r.json().path("heartbeat_interval_ms").asLong()).as("a third of the 3 s TTL").isEqualTo(1000);
+        assertThat(http.post("/v0/agents/" + agent + "/heartbeat", "").json().path("heartbeat_interval_ms").asLong()).isEqualTo(1000);
+        // calls within the interval keep it, a stream opened without runtime= being one of them: each stream
+        // is held for three keep-alives (~0.9 s), for twice the TTL in all
+        long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+        for (int call = 0; System.nanoTime() < until; call++) {
+            SseClient s = stream("/v0/agents/" + agent + "/events", null);
+            assertThat(s.response().statusCode()).as("call %d", call).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> s.comments.size() >= 3);
+            s.close();
+        }
+        assertThat(http.get("/v0/agents").json().path("agents").findValuesAsString("id")).contains(agent);
     }
 
     @Test

@@ -67,7 +67,8 @@ import static org.awaitility.Awaitility.await;
  * dropped; {@code info.summary} and {@code info.license.identifier} are dropped).
  */
 @Timeout(300)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "adagio.mode=api")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"adagio.mode=api",
+        "adagio.sse.heartbeat=1s"})
 class OpenApiConformanceTest {
     private static final Path SPEC = Path.of("openapi.yaml");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

@@ -16,17 +16,23 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Open streams get keep-alives, also after the context was paused (stopped) and started again. */
+/**
+ * Open streams get keep-alives, also after the context was paused (stopped) and started again; a stream whose
+ * client stopped reading neither delays another's keep-alives nor lives past the write deadline; and a stream
+ * never keeps its agent's lease alive (only the agent's own calls do).
+ */
 @Timeout(30)
 class AgentStreamsTest {
     private final InMemoryRepository repository = new InMemoryRepository(Clock.systemUTC(), 100, Duration.ofMillis(50));
     private final Agents agents = new Agents(repository, Duration.ofMillis(600), java.time.Clock.systemUTC());
-    private final AgentStreams streams = new AgentStreams(repository, agents, Duration.ofMillis(100), new SimpleMeterRegistry());
+    private final AgentStreams streams = new AgentStreams(repository, agents, Duration.ofMillis(100),
+            Duration.ofMillis(500), new SimpleMeterRegistry());
 
     @AfterEach
     void close() {
@@ -34,28 +40,52 @@ class AgentStreamsTest {
         repository.close();
     }
 
-    /** A stream that counts its keep-alives. */
+    /** A stream that counts its keep-alives; a stuck one blocks in its first write until it is completed. */
     private static final class Counting implements AgentStreams.Stream, EventSink {
+        final String agentId;
+        final boolean stuck;
         final AtomicInteger pings = new AtomicInteger();
+        final CountDownLatch completed = new CountDownLatch(1);
+        volatile long writingSince;
+        volatile long completedAt;
 
-        @Override
-        public String agentId() {
-            return "a";
+        Counting(String agentId, boolean stuck) {
+            this.agentId = agentId;
+            this.stuck = stuck;
         }
 
         @Override
-        public boolean ping() {
+        public String agentId() {
+            return agentId;
+        }
+
+        @Override
+        public void ping() {
             pings.incrementAndGet();
-            return true;
+            if (stuck) {
+                writingSince = System.nanoTime();
+                try {
+                    completed.await(); // as a socket write whose peer does not read
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public long writingSince() {
+            return writingSince;
         }
 
         @Override
         public boolean isOpen() {
-            return true;
+            return completed.getCount() > 0;
         }
 
         @Override
         public void complete() {
+            completedAt = System.nanoTime();
+            completed.countDown();
         }
 
         @Override
@@ -68,22 +98,49 @@ class AgentStreamsTest {
     }
 
     @Test
-    void keepAlivesAndLeaseRenewalsResumeAfterAStopAndAStart() {
+    void keepAlivesResumeAfterAStopAndAStart() {
         streams.start();
         Agent agent = agents.register("a", List.of(new AgentRuntime("debug"))).agent();
-        Counting stream = new Counting();
+        Counting stream = new Counting("a", false);
         streams.open(agent, EnumSet.allOf(EventType.class), null, stream);
         await().atMost(Duration.ofSeconds(5)).until(() -> stream.pings.get() >= 2);
 
         streams.stop();
         assertThat(streams.accepting()).isFalse();
+        assertThat(stream.isOpen()).as("completed for shutdown").isFalse();
         streams.start();
         assertThat(streams.accepting()).isTrue();
         Agent again = agents.register("a", List.of(new AgentRuntime("debug"))).agent();
-        streams.open(again, EnumSet.allOf(EventType.class), null, stream);
-        int before = stream.pings.get();
-        await().atMost(Duration.ofSeconds(5)).until(() -> stream.pings.get() >= before + 2);
-        await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(700))
-                .until(() -> agents.find("a").isPresent());
+        Counting next = new Counting("a", false);
+        streams.open(again, EnumSet.allOf(EventType.class), null, next);
+        await().atMost(Duration.ofSeconds(5)).until(() -> next.pings.get() >= 2);
+    }
+
+    @Test
+    void anOpenStreamDoesNotKeepItsAgentAlive() {
+        streams.start();
+        Agent agent = agents.register("a", List.of(new AgentRuntime("debug"))).agent();
+        Counting stream = new Counting("a", false);
+        streams.open(agent, EnumSet.allOf(EventType.class), null, stream);
+        await().atMost(Duration.ofSeconds(5)).until(() -> agents.find("a").isEmpty());
+        assertThat(stream.pings.get()).as("its keep-alives were written all along").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void aStreamThatIsNotReadIsEndedAfterTheDeadlineAndDelaysNoOther() {
+        streams.start();
+        Counting stuck = new Counting("slow", true);
+        Counting healthy = new Counting("fast", false);
+        streams.open(agents.register("slow", List.of(new AgentRuntime("debug"))).agent(), EnumSet.allOf(EventType.class), null, stuck);
+        streams.open(agents.register("fast", List.of(new AgentRuntime("debug"))).agent(), EnumSet.allOf(EventType.class), null, healthy);
+        await().atMost(Duration.ofSeconds(5)).until(() -> stuck.writingSince != 0);
+        int before = healthy.pings.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.pings.get() >= before + 3);
+        assertThat(stuck.pings.get()).as("no second keep-alive queued behind the stuck one").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stuck.isOpen());
+        assertThat(stuck.completedAt - stuck.writingSince).as("ended after the deadline, not before")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(500).toNanos());
+        assertThat(streams.openCount()).as("only the healthy stream is left").isEqualTo(1);
+        assertThat(healthy.isOpen()).isTrue();
     }
 }

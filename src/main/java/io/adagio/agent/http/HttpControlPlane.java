@@ -26,6 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -38,18 +42,30 @@ import java.util.stream.Stream;
  * selector.
  */
 public final class HttpControlPlane implements ControlPlane {
+    /** The stream's response header saying how often it gets a keep-alive, in milliseconds. */
+    static final String KEEP_ALIVE_HEADER = "Adagio-Keep-Alive";
+    private static final long DEFAULT_KEEP_ALIVE_MS = 15_000;
+    /** Watches every followed stream of the process for silence. */
+    private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "adagio-agent-stream-watch");
+        t.setDaemon(true);
+        return t;
+    });
     private final URI base;
     private final JsonMapper json;
     private final HttpClient http;
     private final Duration timeout;
     /** The event streams being followed now. */
     private final Set<Stream<String>> open = ConcurrentHashMap.newKeySet();
+    /** A heartbeat's deadline: a third of the lease TTL once registering told it (so a lost one can be retried). */
+    private volatile Duration heartbeatTimeout;
 
     public HttpControlPlane(URI base, JsonMapper json, Duration timeout) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.json = json;
         this.timeout = timeout;
+        this.heartbeatTimeout = timeout;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     }
 
@@ -58,12 +74,16 @@ public final class HttpControlPlane implements ControlPlane {
         Map<String, Object> body = Map.of("runtimes", runtimes.stream().map(r -> Map.of("name", r)).toList());
         HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).PUT(jsonBody(body)));
         expectOk(r);
-        return json.readTree(r.body()).path("ttl_seconds").asLong(10);
+        long ttl = json.readTree(r.body()).path("ttl_seconds").asLong(10);
+        Duration third = Duration.ofSeconds(ttl).dividedBy(3);
+        heartbeatTimeout = third.isZero() || third.compareTo(timeout) > 0 ? timeout : third;
+        return ttl;
     }
 
     @Override
     public boolean heartbeat(String agentId) throws Unavailable {
-        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId) + "/heartbeat").POST(HttpRequest.BodyPublishers.noBody()));
+        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId) + "/heartbeat", heartbeatTimeout)
+                .POST(HttpRequest.BodyPublishers.noBody()));
         if (r.statusCode() == 404) {
             return false;
         }
@@ -214,11 +234,17 @@ public final class HttpControlPlane implements ControlPlane {
         return res;
     }
 
-    /** Reads the agent's SSE stream (registering it with its runtimes) until it ends. */
+    /**
+     * Reads the agent's SSE stream (registering it with its runtimes) until it ends. A stream silent for more
+     * than twice its keep-alive interval (the {@code Adagio-Keep-Alive} header; 15 s when absent) is dead —
+     * the peer is gone without a reset, or a proxy holds it — and is closed: {@link Unavailable}, follow again.
+     */
     @Override
     public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
             throws Unavailable, InterruptedException {
         HttpResponse<Stream<String>> r = events(agentId, runtimes, lastPosition);
+        long keepAliveMs = r.headers().firstValueAsLong(KEEP_ALIVE_HEADER).orElse(DEFAULT_KEEP_ALIVE_MS);
+        Silence silence = new Silence(r.body(), Math.max(1, keepAliveMs) * 2);
         open.add(r.body());
         try (Stream<String> lines = r.body()) {
             SseParser parser = new SseParser(lastPosition, m -> deliver(m, listener), ms -> { });
@@ -229,6 +255,7 @@ public final class HttpControlPlane implements ControlPlane {
                     throw new InterruptedException();
                 }
                 String line = it.next();
+                silence.heard();
                 parser.line(line);
                 // a block without data (the position after an empty current set) moves the position too,
                 // once it is complete
@@ -237,13 +264,53 @@ public final class HttpControlPlane implements ControlPlane {
                     listener.onPosition(reported);
                 }
             }
+            if (silence.broken()) {
+                throw new Unavailable("event stream silent for over " + silence.limitMs + " ms", null);
+            }
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
-            throw new Unavailable("event stream: " + e, e);
+            throw new Unavailable((silence.broken() ? "event stream silent for over " + silence.limitMs + " ms: " : "event stream: ") + e, e);
         } finally {
+            silence.stop();
             open.remove(r.body());
+        }
+    }
+
+    /** Watches a stream for silence, and closes it when nothing was read for longer than the limit. */
+    private static final class Silence {
+        private final Stream<String> lines;
+        private final long limitMs;
+        private volatile ScheduledFuture<?> check;
+        private volatile long lastHeard = System.nanoTime();
+        private volatile boolean broken;
+
+        Silence(Stream<String> lines, long limitMs) {
+            this.lines = lines;
+            this.limitMs = limitMs;
+            long every = Math.max(10, limitMs / 4);
+            this.check = WATCH.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        void heard() {
+            lastHeard = System.nanoTime();
+        }
+
+        boolean broken() {
+            return broken;
+        }
+
+        private void check() {
+            if (check != null && System.nanoTime() - lastHeard > TimeUnit.MILLISECONDS.toNanos(limitMs)) {
+                broken = true;
+                check.cancel(false);
+                lines.close();
+            }
+        }
+
+        void stop() {
+            check.cancel(false);
         }
     }
 

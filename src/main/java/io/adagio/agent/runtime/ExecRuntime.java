@@ -11,7 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code exec}: runs {@code command} with {@code args} on the agent's host. Output is stdout and stderr
@@ -21,6 +25,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExecRuntime implements NodeRuntime {
     private static final int MAX_OUTPUT = 1 << 20;
+    /**
+     * Read each command's output, one thread per running command (never the common pool: with one thread on
+     * two cores, a command whose output fills its pipe would wait for another command to end).
+     */
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "adagio-exec-output-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
 
     private final Set<String> allowed;
     private final Duration timeout;
@@ -56,7 +74,7 @@ public final class ExecRuntime implements NodeRuntime {
             return Result.of(Conclusion.ERROR, "cannot start " + command + ": " + e.getMessage());
         }
         p.getOutputStream().close();
-        CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);

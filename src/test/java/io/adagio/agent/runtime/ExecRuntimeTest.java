@@ -148,4 +148,30 @@ class ExecRuntimeTest {
         assertThat(r.conclusion()).isEqualTo(Conclusion.SUCCESS);
         assertThat(text(r)).isEqualTo("done\n");
     }
+
+    @Test
+    void aCommandWhoseOutputFillsItsPipeIsReadWhileAnotherCommandStillRuns(@TempDir Path dir) throws Exception {
+        Path started = dir.resolve("started");
+        Path gate = dir.resolve("gate");
+        // the first writes 100 kB (more than a pipe holds), says so, and waits for the gate: its output is being
+        // read all along on a thread that is busy until it ends
+        java.util.concurrent.CompletableFuture<Result> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return anyCommand.run(task("sh", "-c", "head -c 100000 /dev/zero; touch " + started
+                        + "; while [ ! -e " + gate + " ]; do sleep 0.05; done"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, java.util.concurrent.Executors.newSingleThreadExecutor());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> java.nio.file.Files.exists(started));
+
+        Result second = new ExecRuntime(Set.of(), Duration.ofSeconds(5)).run(task("head", "-c", "100000", "/dev/zero"));
+        assertThat(second.conclusion()).as("not blocked behind the first's reader").isEqualTo(Conclusion.SUCCESS);
+        assertThat(second.output()).hasSize(100_000);
+
+        java.nio.file.Files.createFile(gate);
+        Result one = first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(one.conclusion()).isEqualTo(Conclusion.SUCCESS);
+        assertThat(one.output()).hasSize(100_000);
+    }
 }
