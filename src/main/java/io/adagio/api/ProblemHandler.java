@@ -5,6 +5,7 @@ import io.adagio.control.InvalidRequestException;
 import io.adagio.control.TooLargeException;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NotFoundException;
@@ -110,6 +111,18 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         HttpHeaders h = new HttpHeaders();
         h.set(HttpHeaders.RETRY_AFTER, "1");
         return respond(p, h);
+    }
+
+    /**
+     * A start whose write may or may not take effect: repeating it could start a second run, so it is not
+     * retryable; the run id says where to look ({@code GET /v0/runs/{id}}: 200 once it started, 404 if it did not).
+     */
+    @ExceptionHandler(OutcomeUnknownException.class)
+    ResponseEntity<Object> unknown(OutcomeUnknownException e) {
+        log.error("storage did not answer; outcome unknown: {}", e.getMessage());
+        return problem(ProblemType.OUTCOME_UNKNOWN, "The store did not answer, so whether run " + e.runId()
+                + " started is not known; GET /v0/runs/" + e.runId() + " tells (do not repeat the request: it would "
+                + "start another run).", Map.of("retryable", false, "run_id", e.runId()));
     }
 
     /**

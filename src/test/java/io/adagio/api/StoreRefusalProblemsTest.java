@@ -1,6 +1,7 @@
 package io.adagio.api;
 
 import io.adagio.repository.BackendRefusedException;
+import io.adagio.repository.OutcomeUnknownException;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ProblemDetail;
@@ -11,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the store refuses for what it is becomes a problem that says so — never a 503 with {@code retryable: true}
  * and {@code Retry-After}, which would have clients repeat it forever ({@code EtcdRefusalIT} shows etcd's refusal
- * arriving as {@link BackendRefusedException}).
+ * arriving as {@link BackendRefusedException}); nor is a start whose outcome is unknown ({@code EtcdStartIT}), which
+ * a repeat could do twice.
  */
 class StoreRefusalProblemsTest {
     private final ProblemHandler handler = new ProblemHandler();
@@ -46,5 +48,17 @@ class StoreRefusalProblemsTest {
                 "etcdserver: too many operations in txn request", null));
         assertThat(r.getStatusCode().value()).isEqualTo(500);
         assertThat(body(r).getType().toString()).endsWith("/internal-error");
+    }
+
+    @Test
+    void aStartOfUnknownOutcomeIs503NotRetryableAndSaysWhereToLook() {
+        ResponseEntity<Object> r = handler.unknown(new OutcomeUnknownException("01M8RZX35XYAFXSJJH45YCS9PH",
+                "etcd did not answer writing run 01M8RZX35XYAFXSJJH45YCS9PH", null));
+        assertThat(r.getStatusCode().value()).isEqualTo(503);
+        assertThat(body(r).getType().toString()).endsWith("/outcome-unknown");
+        assertThat(body(r).getProperties()).containsEntry("retryable", false)
+                .containsEntry("run_id", "01M8RZX35XYAFXSJJH45YCS9PH");
+        assertThat(body(r).getDetail()).contains("GET /v0/runs/01M8RZX35XYAFXSJJH45YCS9PH");
+        assertThat(r.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).as("nothing to repeat").isNull();
     }
 }

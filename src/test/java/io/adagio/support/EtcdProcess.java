@@ -111,6 +111,34 @@ public final class EtcdProcess implements AutoCloseable {
         end(false);
     }
 
+    /** SIGSTOP (or {@code docker pause}): etcd keeps its sockets and answers nothing, as a frozen or partitioned member. */
+    public synchronized void pause() {
+        signal("STOP", "pause");
+    }
+
+    /** SIGCONT (or {@code docker unpause}) after {@link #pause}. */
+    public synchronized void resume() {
+        signal("CONT", "unpause");
+    }
+
+    private void signal(String signal, String dockerCommand) {
+        if (container != null) {
+            docker(dockerCommand, container);
+            return;
+        }
+        try {
+            int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " exited " + rc);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts it again on the same ports with the same data (after {@link #kill} or {@link #stop}). */
     public synchronized void restart() {
         end(true);

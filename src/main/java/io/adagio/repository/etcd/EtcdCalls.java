@@ -70,7 +70,10 @@ final class EtcdCalls {
                 throw new BackendRefusedException(EtcdFailures.refusal(cause),
                         "etcd refused " + what + ": " + cause.getMessage(), cause);
             }
-            throw new BackendUnavailableException("etcd failed " + what + ": " + cause.getMessage(), cause);
+            String message = "etcd failed " + what + ": " + cause.getMessage();
+            throw EtcdFailures.classify(cause) == EtcdFailures.Kind.SAFE_TO_REDO
+                    ? BackendUnavailableException.notApplied(message, cause)
+                    : new BackendUnavailableException(message, cause);
         } finally {
             observer.call(kind, System.nanoTime() - t0, ok);
         }

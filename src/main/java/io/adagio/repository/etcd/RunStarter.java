@@ -7,8 +7,10 @@ import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.OutcomeUnknownException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -20,22 +22,33 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 
 /**
- * Stores a new run of any size on a default-configured etcd (at most 128 operations and 1.5 MiB per request):
- * first every node key with its state key, in batches that fit those limits, then the run key, last and
- * alone, guarded by "run key absent". The run key is what makes a run visible: every reader ignores node and
- * state keys of runs whose run key does not exist (or, for the event watch, did not exist yet at that
- * revision). A start that fails before its run key is written is invisible, and its batches are removed
- * (best effort, guarded by "run key still absent").
+ * Stores a new run of any size on a default-configured etcd (at most 128 operations and 1.5 MiB per request).
+ * A run that fits one transaction is written in one, guarded by "run key absent", as the original does. A larger
+ * one is written in batches of node keys with their state keys, then the run key, last, guarded the same way.
+ * The run key is what makes a run visible: every reader of ours ignores node and state keys of runs whose run key
+ * does not exist (or, for the event watch, did not exist yet at that revision). The original's agents read the
+ * run key at a READY event's revision, so no READY key may come before it: the batches write the roots WAITING,
+ * and the run key's transaction makes them READY (as many as fit in it; a run with more roots than that has the
+ * rest written READY in the batches, which our agents claim, and the original's only from its current set).
+ *
+ * <p>A start that fails before its run key is sent is invisible, and its batches are removed (best effort,
+ * guarded by "run key still absent"): it certainly did not happen. When the run key's transaction gets no
+ * answer, it may still take effect: the run key is read back, and if absent the guarded transaction is sent
+ * again (at most one of them can commit); only when even that gets no answer is the outcome unknown
+ * ({@link OutcomeUnknownException}, and the batches are left: they may be the run's).
  */
 final class RunStarter {
     private static final Logger log = LoggerFactory.getLogger(RunStarter.class);
-    /** Operations per batch: two puts per node, under the default 128. */
+    /** Operations per transaction, under the default 128. */
     static final int MAX_OPS = 120;
-    /** Bytes of keys and values per batch, well under the default 1.5 MiB request limit. */
+    /** Bytes of keys and values per transaction, well under the default 1.5 MiB request limit. */
     static final int MAX_BYTES = 1 << 20;
+    /** Operations that make a root READY in the run key's transaction. */
+    private static final int FLIP_OPS = 3;
 
     private final KV kv;
     private final Keys keys;
@@ -55,51 +68,133 @@ final class RunStarter {
         this.afterBatch = hook;
     }
 
+    /** A put of a node key or its state key, with its size. */
+    private record Put(Op op, int bytes) {
+    }
+
     /**
      * Writes the run; answers its shape (with the revision the run key was written at).
      *
-     * @throws IllegalStateException when a run with that id exists
+     * @throws IllegalStateException   when a run with that id exists
+     * @throws OutcomeUnknownException when etcd did not answer the run key's transaction, even sent again
      */
     RunShape start(Run run) {
         List<NodeSpec> specs = run.nodes().stream().map(Node::spec).toList();
         Topology topology = Topology.of(specs, run.edges());
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
+        ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges());
         if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
             throw new IllegalStateException("run " + run.id() + " exists");
         }
+        List<Op> last = new ArrayList<>();
+        last.add(Op.put(runKey, runValue, PutOption.DEFAULT));
+        int total = runKey.size() + runValue.size();
+        List<Put> all = new ArrayList<>();
+        for (Node n : run.nodes()) {
+            all.addAll(puts(run.id(), n));
+        }
+        for (Put p : all) {
+            total += p.bytes();
+        }
+        if (all.size() + 1 <= MAX_OPS && total <= MAX_BYTES) {
+            all.forEach(p -> last.add(p.op()));
+            return commitRun(run, topology, runKey, last, false);
+        }
+        List<Node> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).toList();
+        boolean flip = 1 + FLIP_OPS * roots.size() <= MAX_OPS;
         try {
-            writeBatches(run);
-            TxnResponse r = calls.await(kv.txn()
-                    .If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(runKey, codec.run(run.createdAt(), specs, run.edges()), PutOption.DEFAULT))
-                    .commit(), "writing run " + run.id());
-            if (!r.isSucceeded()) {
-                throw new IllegalStateException("run " + run.id() + " exists");
-            }
-            return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision());
+            writeBatches(run, flip);
         } catch (RuntimeException e) {
             removeDebris(run.id());
             throw e;
         }
+        if (flip) {
+            for (Node root : roots) {
+                last.add(Op.delete(Keys.bytes(keys.state(NodeStatus.WAITING, run.id(), root.name())), DeleteOption.DEFAULT));
+                last.add(Op.put(Keys.bytes(keys.state(NodeStatus.READY, run.id(), root.name())), ByteSequence.EMPTY, PutOption.DEFAULT));
+                last.add(Op.put(Keys.bytes(keys.node(run.id(), root.name())), codec.node(root), PutOption.DEFAULT));
+            }
+        }
+        return commitRun(run, topology, runKey, last, true);
     }
 
-    private void writeBatches(Run run) {
+    /** The node key and its state key of a node as it is stored when its run starts. */
+    private List<Put> puts(String runId, Node n) {
+        ByteSequence nodeKey = Keys.bytes(keys.node(runId, n.name()));
+        ByteSequence nodeValue = codec.node(n);
+        ByteSequence stateKey = Keys.bytes(keys.state(n.status(), runId, n.name()));
+        return List.of(new Put(Op.put(nodeKey, nodeValue, PutOption.DEFAULT), nodeKey.size() + nodeValue.size() + 32),
+                new Put(Op.put(stateKey, ByteSequence.EMPTY, PutOption.DEFAULT), stateKey.size() + 32));
+    }
+
+    /** The run key's transaction, with what else must come with it; see the class comment for a lost answer. */
+    private RunShape commitRun(Run run, Topology topology, ByteSequence runKey, List<Op> ops, boolean batched) {
+        try {
+            TxnResponse r = calls.await(guarded(runKey, ops), "writing run " + run.id());
+            if (!r.isSucceeded()) {
+                throw new IllegalStateException("run " + run.id() + " exists");
+            }
+            return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision());
+        } catch (BackendUnavailableException e) {
+            if (!e.mayHaveApplied()) {
+                if (batched) {
+                    removeDebris(run.id());
+                }
+                throw e;
+            }
+            return resolve(run, topology, runKey, ops, e);
+        } catch (RuntimeException e) {
+            if (batched) {
+                removeDebris(run.id());
+            }
+            throw e;
+        }
+    }
+
+    /** The run key's transaction got no answer: it is read back, and sent again (guarded) when absent. */
+    private RunShape resolve(Run run, Topology topology, ByteSequence runKey, List<Op> ops, BackendUnavailableException lost) {
+        log.warn("no answer writing run {} ({}); reading it back", run.id(), lost.getMessage());
+        try {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
+                if (!back.getKvs().isEmpty()) {
+                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision());
+                }
+                TxnResponse again = calls.await(guarded(runKey, ops), "writing run " + run.id() + " again");
+                if (again.isSucceeded()) {
+                    return new RunShape(run.id(), run.createdAt(), topology, again.getHeader().getRevision());
+                }
+                // the guard failed: the first transaction took effect meanwhile; read it back
+            }
+            throw new OutcomeUnknownException(run.id(), "run " + run.id() + " was neither found nor written", lost);
+        } catch (BackendUnavailableException e) {
+            throw new OutcomeUnknownException(run.id(), "etcd did not answer writing run " + run.id() + ": "
+                    + lost.getMessage() + "; then: " + e.getMessage(), e);
+        }
+    }
+
+    private CompletableFuture<TxnResponse> guarded(ByteSequence runKey, List<Op> ops) {
+        return kv.txn().If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))).Then(ops.toArray(Op[]::new)).commit();
+    }
+
+    /** The node and state keys in batches; with {@code rootsWaiting} the roots as WAITING (made READY later). */
+    private void writeBatches(Run run, boolean rootsWaiting) {
         List<Op> ops = new ArrayList<>();
         int bytes = 0;
         int batches = 0;
         for (Node n : run.nodes()) {
-            ByteSequence nodeKey = Keys.bytes(keys.node(run.id(), n.name()));
-            ByteSequence nodeValue = codec.node(n);
-            ByteSequence stateKey = Keys.bytes(keys.state(n.status(), run.id(), n.name()));
-            int size = nodeKey.size() + nodeValue.size() + stateKey.size() + 64;
+            Node stored = rootsWaiting && n.status() == NodeStatus.READY ? n.withStatus(NodeStatus.WAITING) : n;
+            List<Put> puts = puts(run.id(), stored);
+            int size = puts.get(0).bytes() + puts.get(1).bytes();
             if (!ops.isEmpty() && (ops.size() + 2 > MAX_OPS || bytes + size > MAX_BYTES)) {
                 commit(run.id(), ops);
                 afterBatch.accept(++batches);
                 ops = new ArrayList<>();
                 bytes = 0;
             }
-            ops.add(Op.put(nodeKey, nodeValue, PutOption.DEFAULT));
-            ops.add(Op.put(stateKey, ByteSequence.EMPTY, PutOption.DEFAULT));
+            for (Put p : puts) {
+                ops.add(p.op());
+            }
             bytes += size;
         }
         if (!ops.isEmpty()) {
