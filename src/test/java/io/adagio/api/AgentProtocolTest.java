@@ -157,6 +157,19 @@ class AgentProtocolTest {
     }
 
     @Test
+    void aParentWithoutOutputGivesItsChildAnEmptyInputShownAsSuch() {
+        String agent = register(unique("empty"), "proto-empty");
+        String run = chain("proto-empty");
+        String claimId = claim(run, "a", agent).json().path("claim").path("id").asString();
+        assertThat(http.post("/v0/runs/" + run + "/nodes/a/finish", "{\"claim\":{\"id\":\"" + claimId
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\"}}").status()).isEqualTo(200);
+        JsonNode b = http.get("/v0/runs/" + run + "/nodes/b").json().path("node");
+        assertThat(b.path("status").asString()).isEqualTo("READY");
+        assertThat(b.path("inputs").has("a")).as("the input is there: %s", b.path("inputs")).isTrue();
+        assertThat(b.path("inputs").path("a").asString()).isEmpty();
+    }
+
+    @Test
     void onlyTheClaimerSeesTheTokenReadersSeeTheRequestIdAndMetadata() {
         String agent = register(unique("holder"), "proto");
         String run = start("proto", "named", "anonymous");

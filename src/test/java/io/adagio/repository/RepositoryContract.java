@@ -659,6 +659,18 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void aParentsEmptyOutputReachesItsChildAsAnEmptyInput() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        finish(id, "n0", n0.claim().id(), new Result(Conclusion.SUCCESS, Map.of(), null));
+        Node n1 = repo.inspectNode(id, "n1");
+        assertThat(n1.status()).isEqualTo(NodeStatus.READY);
+        assertThat(n1.inputs()).containsOnlyKeys("n0");
+        assertThat(n1.inputs().get("n0")).as("empty, not missing").isEmpty();
+    }
+
+    @Test
     void aFinishNamingAnAgentThatDoesNotHoldTheNodeIsStaleAndChangesNothing() throws Exception {
         agent("agent-1");
         agent("agent-2");

@@ -72,9 +72,19 @@ final class EtcdCodec {
         NodeValue v = read(value, NodeValue.class);
         return new Node(spec(v.spec()), enumOf(NodeStatus.values(), v.status()),
                 list(v.attempts()).stream().map(EtcdCodec::result).toList(),
-                instant(v.startedAt()), instant(v.finishedAt()), v.inputs(),
+                instant(v.startedAt()), instant(v.finishedAt()), inputs(v.inputs()),
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
                 Boolean.TRUE.equals(v.skipped()));
+    }
+
+    /** The inputs as stored; an input the original wrote as {@code null} (a parent's empty output) is empty. */
+    private static Map<String, byte[]> inputs(Map<String, byte[]> stored) {
+        if (stored == null || !stored.containsValue(null)) {
+            return stored;
+        }
+        Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+        stored.forEach((k, v) -> out.put(k, v == null ? new byte[0] : v));
+        return out;
     }
 
     // ---- agents -------------------------------------------------------------------------------------------

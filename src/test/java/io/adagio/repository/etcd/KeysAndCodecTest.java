@@ -96,6 +96,16 @@ class KeysAndCodecTest {
     }
 
     @Test
+    void anEmptyInputAsTheOriginalWritesItIsAnEmptyInputAndIsWrittenBackAsOne() {
+        // the original writes a parent's empty output into the child as null (Go's nil []byte)
+        String theOriginals = "{\"spec\":{\"name\":\"b\",\"runtime\":\"debug\"},\"status\":2,\"inputs\":{\"a\":null,\"c\":\"aW4=\"}}";
+        Node b = codec.node(io.etcd.jetcd.ByteSequence.from(theOriginals, StandardCharsets.UTF_8));
+        assertThat(b.inputs()).containsOnlyKeys("a", "c");
+        assertThat(b.inputs().get("a")).as("an empty input, not a missing one").isEmpty();
+        assertThat(codec.node(b).toString(StandardCharsets.UTF_8)).contains("\"inputs\":{\"a\":\"\",\"c\":\"aW4=\"}");
+    }
+
+    @Test
     void anEmptyOutputSurvivesSoARepeatedFinishCompares() {
         Result empty = Result.of(Conclusion.SUCCESS, "");
         Node node = Node.initial(NodeSpec.of("a", "debug"), NodeStatus.RUNNING).withAttempt(empty, NodeStatus.COMPLETED, Instant.EPOCH);
