@@ -203,8 +203,13 @@ public interface ControlPlane extends AutoCloseable {
     void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
             throws Unavailable, InterruptedException;
 
-    /** Ends every {@link #follow} in progress and releases what the adapter holds; idempotent. */
+    /** Ends every {@link #follow} in progress; the adapter stays usable (follow again). */
+    default void endFollows() {
+    }
+
+    /** Ends every {@link #follow} in progress and releases what the adapter holds (its threads); idempotent. */
     @Override
     default void close() {
+        endFollows();
     }
 }

@@ -78,7 +78,7 @@ final class EventFeed {
             lastEvent = System.nanoTime();
             relisting = true;
             reader.interrupt(); // ends an in-process follow
-            controlPlane.close(); // ends a follow over HTTP (its reads are not interruptible)
+            controlPlane.endFollows(); // ends a follow over HTTP (its reads are not interruptible)
         }
     }
 

@@ -52,7 +52,7 @@ class EventFeedTest {
         }
 
         @Override
-        public void close() {
+        public void endFollows() {
             endings.incrementAndGet();
             open.countDown();
         }
@@ -112,6 +112,7 @@ class EventFeedTest {
             assertThat(hints.size()).isZero();
 
             await().atMost(Duration.ofSeconds(5)).until(() -> hints.size() == 1);
+            assertThat(plane.endings.get()).as("the follow in progress was ended for it").isPositive();
             assertThat(plane.follows).as("followed again without a position: the current set").containsExactly("null", "null");
         } finally {
             feed.stop();

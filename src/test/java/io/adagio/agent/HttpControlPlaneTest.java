@@ -150,4 +150,21 @@ class HttpControlPlaneTest extends ControlPlaneContract {
                     .as("given up after a third of the 3 s TTL, so the next one can still renew in time").isBetween(900L, 2_500L);
         }
     }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+    }
+
+    @Test
+    void closingItEndsItsThreads() throws Exception {
+        String name = "closing-" + System.nanoTime();
+        ControlPlane plane = new HttpControlPlane(URI.create("http://127.0.0.1:" + port), json, Duration.ofSeconds(10), name);
+        plane.register(name, List.of("debug"));
+        assertThat(plane.heartbeat(name)).isTrue();
+        assertThat(threadsNamed("adagio-agent-http-" + name + "-")).as("its client's threads").isPositive();
+        plane.unregister(name);
+        plane.close();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> threadsNamed("adagio-agent-http-" + name + "-") == 0);
+    }
 }

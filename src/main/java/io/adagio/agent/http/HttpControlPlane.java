@@ -26,10 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -54,6 +56,8 @@ public final class HttpControlPlane implements ControlPlane {
     private final URI base;
     private final JsonMapper json;
     private final HttpClient http;
+    /** The client's threads, ended with it ({@link #close}). */
+    private final ExecutorService executor;
     private final Duration timeout;
     /** The event streams being followed now. */
     private final Set<Stream<String>> open = ConcurrentHashMap.newKeySet();
@@ -61,12 +65,24 @@ public final class HttpControlPlane implements ControlPlane {
     private volatile Duration heartbeatTimeout;
 
     public HttpControlPlane(URI base, JsonMapper json, Duration timeout) {
+        this(base, json, timeout, "client");
+    }
+
+    /** @param name names its threads ({@code adagio-agent-http-<name>-<n>}), e.g. the agent's id */
+    public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String name) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.json = json;
         this.timeout = timeout;
         this.heartbeatTimeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "adagio-agent-http-" + name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .executor(executor).build();
     }
 
     @Override
@@ -316,10 +332,17 @@ public final class HttpControlPlane implements ControlPlane {
 
     /** Ends every {@link #follow} in progress (a blocked read of java.net.http is not interruptible). */
     @Override
-    public void close() {
+    public void endFollows() {
         for (Stream<String> s : List.copyOf(open)) {
             s.close();
         }
+    }
+
+    /** Ends every follow and the client's threads (the client itself ends once it is no longer referenced). */
+    @Override
+    public void close() {
+        endFollows();
+        executor.shutdownNow();
     }
 
     private void deliver(SseParser.Message m, Listener listener) {
