@@ -118,6 +118,9 @@ final class EventFeed {
             try {
                 log.debug("agent {}: following events after {}", agentId, position);
                 controlPlane.follow(agentId, runtimes, position, listener);
+                if (relisted()) {
+                    continue; // ended for the re-list
+                }
             } catch (InterruptedException e) {
                 if (!relisted()) {
                     return;

@@ -28,7 +28,8 @@ class EventFeedTest {
 
     /**
      * A control plane whose stream offers the orphaned node {@code n} of run {@code r} as its current set (when
-     * followed without a position) and then stays open without events until it is ended.
+     * followed without a position) and then stays open without events until it is ended (by endFollows, as a
+     * stream over HTTP).
      */
     private static final class QuietPlane implements ControlPlane {
         final List<String> follows = Collections.synchronizedList(new ArrayList<>());
@@ -48,7 +49,13 @@ class EventFeedTest {
             }
             CountDownLatch latch = new CountDownLatch(1);
             open = latch;
-            latch.await(); // interrupted, or released by close()
+            while (latch.getCount() > 0) { // as over HTTP: only endFollows ends it, interrupting does not
+                try {
+                    latch.await();
+                } catch (InterruptedException e) {
+                    // not interruptible
+                }
+            }
         }
 
         @Override
