@@ -174,6 +174,12 @@ Agent-pool settings, for the agents Deployment and for a control plane in mode "
   value: {{ .Values.config.sseWriteTimeout | quote }}
 - name: ADAGIO_LIMITS_MAXNODES
   value: {{ .Values.config.maxNodes | int64 | quote }}
+- name: ADAGIO_LIMITS_MAXOUTPUTSIZE
+  value: {{ .Values.config.maxOutputSize | quote }}
+- name: ADAGIO_LIMITS_MAXMETADATASIZE
+  value: {{ .Values.config.maxMetadataSize | quote }}
+- name: ADAGIO_LIMITS_MAXRUNSIZE
+  value: {{ .Values.config.maxRunSize | quote }}
 {{- end }}
 
 {{/*

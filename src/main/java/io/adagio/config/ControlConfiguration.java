@@ -27,8 +27,9 @@ class ControlConfiguration {
     }
 
     @Bean
-    Runs runs(Repository repository, GraphValidator validator, RunFactory factory, ControlMetrics metrics) {
-        return new Runs(repository, validator, factory, metrics);
+    Runs runs(Repository repository, GraphValidator validator, RunFactory factory, ControlMetrics metrics,
+              LimitsProperties limits) {
+        return new Runs(repository, validator, factory, metrics, limits.limits());
     }
 
     @Bean
@@ -38,7 +39,7 @@ class ControlConfiguration {
 
     @Bean
     Nodes nodes(Repository repository, ControlMetrics metrics, LimitsProperties limits) {
-        return new Nodes(repository, metrics, limits.maxOutputSize().toBytes());
+        return new Nodes(repository, metrics, limits.limits());
     }
 
     @Bean(destroyMethod = "close")

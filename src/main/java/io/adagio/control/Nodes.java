@@ -27,24 +27,22 @@ public final class Nodes {
 
     private final Repository repository;
     private final ControlMetrics metrics;
-    private final long maxOutputBytes;
+    private final Limits limits;
 
-    /** @param maxOutputBytes the largest output a finish may record ({@code adagio.limits.max-output-size}) */
-    public Nodes(Repository repository, ControlMetrics metrics, long maxOutputBytes) {
+    /** @param limits what a finish may record ({@code adagio.limits.*}) */
+    public Nodes(Repository repository, ControlMetrics metrics, Limits limits) {
         this.repository = repository;
         this.metrics = metrics;
-        this.maxOutputBytes = maxOutputBytes;
+        this.limits = limits;
     }
 
     /**
      * Checks what a finish would record against the limits, before anything is written.
      *
-     * @throws TooLargeException when the output is larger than {@code adagio.limits.max-output-size}
+     * @throws TooLargeException when the output or the metadata is larger than its limit
      */
     public void check(Result result) {
-        if (result != null && result.output() != null && result.output().length > maxOutputBytes) {
-            throw new TooLargeException("result.output", maxOutputBytes, result.output().length);
-        }
+        limits.check(result);
     }
 
     /**

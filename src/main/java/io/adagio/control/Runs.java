@@ -24,9 +24,11 @@ public final class Runs {
     private final GraphValidator validator;
     private final RunFactory factory;
     private final ControlMetrics metrics;
+    private final Limits limits;
 
-    public Runs(Repository repository, GraphValidator validator, RunFactory factory, ControlMetrics metrics) {
+    public Runs(Repository repository, GraphValidator validator, RunFactory factory, ControlMetrics metrics, Limits limits) {
         this.repository = repository;
+        this.limits = limits;
         this.validator = validator;
         this.factory = factory;
         this.metrics = metrics;
@@ -40,6 +42,7 @@ public final class Runs {
      * Validates the graph and starts a run of it.
      *
      * @throws InvalidGraphException when the graph is missing or invalid; nothing is stored
+     * @throws TooLargeException     when a node's metadata or the run is over its size limit; nothing is stored
      */
     public View start(GraphSpec graph) {
         if (graph == null) {
@@ -47,6 +50,7 @@ public final class Runs {
                     "The request has no spec: send {\"spec\": {\"nodes\": […], \"edges\": […]}}.", Map.of());
         }
         validator.validate(graph);
+        limits.check(graph);
         Run run = repository.startRun(factory.create(graph));
         metrics.runStarted();
         log.info("run {} started with {} nodes", run.id(), run.nodes().size());

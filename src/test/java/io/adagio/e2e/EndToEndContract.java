@@ -37,7 +37,7 @@ import static org.awaitility.Awaitility.await;
  * End-to-end: a real server on a random port with the built-in agent pool over real HTTP/SSE. Runs the
  * original's examples and variants, large fan-outs and diamonds, and an agent killed mid-node. Each backend
  * extends this with its own {@code @SpringBootTest} properties (pool on, exec allowed for {@code ls},
- * lease TTL 2 s).
+ * lease TTL 2 s, runs of at most 2 MB); the size limits answer the same on both.
  */
 @Timeout(180)
 public abstract class EndToEndContract {
@@ -239,5 +239,52 @@ public abstract class EndToEndContract {
         } finally {
             rescuer.stop();
         }
+    }
+
+    private static String padded(int nodes, int metadataBytes, String runtime) {
+        String pad = "x".repeat(metadataBytes);
+        StringBuilder b = new StringBuilder("{\"spec\":{\"nodes\":[");
+        for (int i = 0; i < nodes; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"n").append(i).append("\",\"runtime\":\"").append(runtime)
+                    .append("\",\"metadata\":{\"pad\":{\"values\":[\"").append(pad).append("\"]}}}");
+        }
+        return b.append("]}}").toString();
+    }
+
+    private void assertTooLarge(Http.Reply r, String field, long limit) {
+        assertThat(r.status()).as(r.problem()).isEqualTo(413);
+        assertThat(r.problem()).isEqualTo("payload-too-large");
+        assertThat(r.json().path("field").asString()).isEqualTo(field);
+        assertThat(r.json().path("max_bytes").asLong()).isEqualTo(limit);
+    }
+
+    @Test
+    void whatIsOverASizeLimitIs413AndChangesNothingTheSameOnEveryBackend() {
+        String runtime = "limits-" + UUID.randomUUID().toString().substring(0, 8);
+        long runsBefore = http.get("/v0/stats").json().path("stats").path("run_count").asLong();
+        assertTooLarge(http.put("/v0/runs", padded(1, 65 * 1024, runtime)), "spec.nodes[0].metadata", 64 * 1024);
+        assertTooLarge(http.put("/v0/runs", padded(100, 12 * 1024, runtime)), "spec", 2L * 1024 * 1024);
+        assertThat(http.get("/v0/stats").json().path("stats").path("run_count").asLong()).as("nothing stored")
+                .isEqualTo(runsBefore);
+
+        String agent = "limits-agent-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(http.put("/v0/agents/" + agent, "{\"runtimes\":[{\"name\":\"" + runtime + "\"}]}").status()).isEqualTo(200);
+        String run = start(padded(1, 10, runtime));
+        String claim = http.post("/v0/runs/" + run + "/nodes/n0/claim", "{\"agent_id\":\"" + agent + "\"}")
+                .json().path("claim").path("id").asString();
+        String bigOutput = Base64.getEncoder().encodeToString(new byte[3 * 1024 * 1024]);
+        assertTooLarge(http.post("/v0/runs/" + run + "/nodes/n0/finish", "{\"claim\":{\"id\":\"" + claim
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"output\":\"" + bigOutput.substring(0, 1_500_000) + "\"}}"),
+                "result.output", 1024 * 1024);
+        assertTooLarge(http.post("/v0/runs/" + run + "/nodes/n0/finish", "{\"claim\":{\"id\":\"" + claim
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"metadata\":{\"m\":{\"values\":[\"" + "y".repeat(70_000)
+                + "\"]}}}}"), "result.metadata", 64 * 1024);
+        JsonNode node = http.get("/v0/runs/" + run + "/nodes/n0").json().path("node");
+        assertThat(node.path("status").asString()).as("the node is unaffected").isEqualTo("RUNNING");
+        assertThat(node.path("attempts")).isEmpty();
+        assertThat(http.post("/v0/runs/" + run + "/nodes/n0/finish", "{\"claim\":{\"id\":\"" + claim
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"output_text\":\"within limits\"}}").status())
+                .as("a finish within the limits still succeeds").isEqualTo(200);
+        http.delete("/v0/agents/" + agent);
     }
 }

@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "adagio.mode=all", "adagio.agent.transport=http", "adagio.agent.concurrency=2", "adagio.agent.slots=4",
         "adagio.leases.ttl=2s", "adagio.sse.heartbeat=200ms", "adagio.sse.write-timeout=1s",
-        "adagio.limits.max-request-size=32MB"})
+        "adagio.limits.max-request-size=32MB", "adagio.limits.max-run-size=64MB"})
 class UnreadStreamTest {
     private static final int LEAVES = 499;
 
