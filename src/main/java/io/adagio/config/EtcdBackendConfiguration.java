@@ -2,6 +2,7 @@ package io.adagio.config;
 
 import io.adagio.repository.etcd.EtcdObserver;
 import io.adagio.repository.etcd.EtcdOptions;
+import io.adagio.repository.etcd.TxnLimits;
 import io.adagio.repository.etcd.EtcdRepository;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.Health;
@@ -28,7 +29,8 @@ class EtcdBackendConfiguration {
     @Bean(destroyMethod = "close")
     EtcdRepository etcdRepository(EtcdProperties etcd, Clock clock, MeterRegistry registry) {
         EtcdRepository repository = new EtcdRepository(EtcdClients.of(etcd), new EtcdOptions(etcd.endpoints(),
-                etcd.namespace(), etcd.list(), etcd.timeout(), 0, null, 0), clock);
+                etcd.namespace(), etcd.list(), etcd.timeout(), 0, null, 0,
+                new TxnLimits(etcd.maxTxnOps(), etcd.maxRequestBytes().toBytes())), clock);
         Counter conflicts = Counter.builder("adagio.etcd.txn.conflicts")
                 .description("etcd transactions whose compares failed (re-read and retried)").register(registry);
         repository.observe(new EtcdObserver() {

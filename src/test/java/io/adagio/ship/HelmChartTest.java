@@ -233,6 +233,8 @@ class HelmChartTest {
                 .containsEntry("ADAGIO_ETCD_NAMESPACE", "v0")
                 .containsEntry("ADAGIO_ETCD_LIST", "default")
                 .containsEntry("ADAGIO_ETCD_TIMEOUT", "3s")
+                .containsEntry("ADAGIO_ETCD_MAXTXNOPS", "128")
+                .containsEntry("ADAGIO_ETCD_MAXREQUESTBYTES", "1572864B")
                 .doesNotContainKeys("ADAGIO_AGENT_CONCURRENCY", "ADAGIO_AGENT_SLOTS");
         assertThat(m.ofKind("StatefulSet")).isEmpty();
 
@@ -280,7 +282,10 @@ class HelmChartTest {
                 .containsEntry("ADAGIO_BACKEND", "etcd")
                 .containsEntry("ADAGIO_ETCD_ENDPOINTS", String.join(",", expected))
                 .containsEntry("ADAGIO_ETCD_NAMESPACE", "prod")
-                .containsEntry("ADAGIO_ETCD_LIST", "batch");
+                .containsEntry("ADAGIO_ETCD_LIST", "batch")
+                .as("the request limits it starts its own etcd with")
+                .containsEntry("ADAGIO_ETCD_MAXTXNOPS", "10240")
+                .containsEntry("ADAGIO_ETCD_MAXREQUESTBYTES", "10485760B");
 
         // Each member advertises the very address the control plane dials, and the bootstrap
         // cluster lists every pod of the StatefulSet by its stable DNS name.

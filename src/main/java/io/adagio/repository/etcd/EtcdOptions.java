@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param maxRetries    how often a transaction whose compares failed is re-read and retried, default 16
  * @param sweepInterval how often orphaned nodes missed by the watch are looked for, default 30 s
  * @param historySize   how many events are kept in memory for resuming subscribers, default 100,000
+ * @param txnLimits     what one request may carry, as etcd is configured; default etcd's own defaults
  */
 public record EtcdOptions(List<String> endpoints, String namespace, String list, Duration timeout, int maxRetries,
-                          Duration sweepInterval, int historySize) {
+                          Duration sweepInterval, int historySize, TxnLimits txnLimits) {
     public EtcdOptions {
         endpoints = List.copyOf(Objects.requireNonNull(endpoints, "endpoints"));
         if (endpoints.isEmpty()) {
@@ -32,6 +33,13 @@ public record EtcdOptions(List<String> endpoints, String namespace, String list,
         sweepInterval = sweepInterval == null || sweepInterval.isZero() || sweepInterval.isNegative()
                 ? Duration.ofSeconds(30) : sweepInterval;
         historySize = historySize <= 0 ? 100_000 : historySize;
+        txnLimits = txnLimits == null ? TxnLimits.DEFAULT : txnLimits;
+    }
+
+    /** With etcd's default request limits. */
+    public EtcdOptions(List<String> endpoints, String namespace, String list, Duration timeout, int maxRetries,
+                       Duration sweepInterval, int historySize) {
+        this(endpoints, namespace, list, timeout, maxRetries, sweepInterval, historySize, null);
     }
 
     /** Defaults for everything but the endpoints. */
@@ -41,17 +49,17 @@ public record EtcdOptions(List<String> endpoints, String namespace, String list,
 
     /** These options with another list name. */
     public EtcdOptions withList(String newList) {
-        return new EtcdOptions(endpoints, namespace, newList, timeout, maxRetries, sweepInterval, historySize);
+        return new EtcdOptions(endpoints, namespace, newList, timeout, maxRetries, sweepInterval, historySize, txnLimits);
     }
 
     /** These options with another call deadline. */
     public EtcdOptions withTimeout(Duration newTimeout) {
-        return new EtcdOptions(endpoints, namespace, list, newTimeout, maxRetries, sweepInterval, historySize);
+        return new EtcdOptions(endpoints, namespace, list, newTimeout, maxRetries, sweepInterval, historySize, txnLimits);
     }
 
     /** These options with another orphan sweep interval. */
     public EtcdOptions withSweepInterval(Duration interval) {
-        return new EtcdOptions(endpoints, namespace, list, timeout, maxRetries, interval, historySize);
+        return new EtcdOptions(endpoints, namespace, list, timeout, maxRetries, interval, historySize, txnLimits);
     }
 
     private static boolean blank(String s) {

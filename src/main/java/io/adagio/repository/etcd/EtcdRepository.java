@@ -74,10 +74,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         GuardedTxns txns = new GuardedTxns(kv, calls, options.maxRetries());
         RunShapes shapes = new RunShapes(kv, keys, codec, calls);
         NodeReader reader = new NodeReader(kv, keys, codec, calls);
-        this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader);
+        this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader, options.txnLimits());
         this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns, clock);
-        this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns);
-        this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock);
+        this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns, options.txnLimits());
+        this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
+                options.txnLimits());
         WatchTranslator translator = new WatchTranslator(keys, shapes);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);

@@ -41,7 +41,8 @@ final class EtcdRuns {
     private final NodeReader reader;
     private final RunStarter starter;
 
-    EtcdRuns(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, RunShapes shapes, NodeReader reader) {
+    EtcdRuns(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, RunShapes shapes, NodeReader reader,
+             TxnLimits limits) {
         this.kv = kv;
         this.keys = keys;
         this.codec = codec;
@@ -49,7 +50,7 @@ final class EtcdRuns {
         this.ranges = ranges;
         this.shapes = shapes;
         this.reader = reader;
-        this.starter = new RunStarter(kv, keys, codec, calls);
+        this.starter = new RunStarter(kv, keys, codec, calls, limits);
     }
 
     RunStarter starter() {

@@ -48,10 +48,6 @@ import java.util.function.Supplier;
  */
 final class EtcdTransitions {
     private static final Logger log = LoggerFactory.getLogger(EtcdTransitions.class);
-    /** The most targets a finish changes in its own transaction: (1 + 15) nodes × 8 compares and operations. */
-    static final int SMALL_FINISH = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE - 1;
-    /** Nodes a batch claim claims in one transaction: 5 compares and 3 operations each, within etcd's 128. */
-    static final int CLAIMS_PER_TXN = Propagator.MAX_TXN_OPS / Propagator.OPS_PER_NODE;
     /**
      * The fewest ready nodes a batch claim chooses among at random: agents claiming one node each at once then
      * rarely want the same one (with only {@code 2 × max} to choose from they kept colliding).
@@ -72,9 +68,17 @@ final class EtcdTransitions {
     private final Propagator propagator;
     private final GuardedTxns txns;
     private final Clock clock;
+    /** The most targets a finish changes in its own transaction (with the finished node: one batch's worth). */
+    private final int smallFinish;
+    /** Nodes a batch claim claims in one transaction (5 compares and 3 operations each). */
+    private final int claimsPerTxn;
+    private final TxnLimits limits;
 
     EtcdTransitions(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdRuns runs,
-                    EtcdAgents agents, Propagator propagator, GuardedTxns txns, Clock clock) {
+                    EtcdAgents agents, Propagator propagator, GuardedTxns txns, Clock clock, TxnLimits limits) {
+        this.limits = limits;
+        this.smallFinish = limits.nodesPerTxn() - 1;
+        this.claimsPerTxn = limits.nodesPerTxn();
         this.keys = keys;
         this.codec = codec;
         this.ranges = ranges;
@@ -128,7 +132,7 @@ final class EtcdTransitions {
      * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@value #CANDIDATES} (or
      * {@code 2 × max}, when more) ready
      * keys (oldest run first), taken in a random order so that concurrent claimers rarely want the same node:
-     * one read of up to {@value #CLAIMS_PER_TXN} nodes and one transaction claiming all of them, guarded by
+     * one read of up to {@value #claimsPerTxn} nodes and one transaction claiming all of them, guarded by
      * everything read; on a conflict the nodes are read again and those still READY claimed.
      */
     List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
@@ -152,7 +156,7 @@ final class EtcdTransitions {
         });
         Collections.shuffle(candidates);
         for (int from = 0; from < candidates.size() && out.size() < max; ) {
-            int n = Math.min(CLAIMS_PER_TXN, Math.min(max - out.size(), candidates.size() - from));
+            int n = Math.min(claimsPerTxn, Math.min(max - out.size(), candidates.size() - from));
             out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
             from += n;
         }
@@ -242,7 +246,7 @@ final class EtcdTransitions {
         List<String> children = topology.children(name);
         List<String> read = new ArrayList<>(1 + children.size());
         read.add(name);
-        if (children.size() <= SMALL_FINISH) {
+        if (children.size() <= smallFinish) {
             read.addAll(children); // a successful finish changes them: read them with the node
         }
         List<ClaimOutcome> dispatched = new ArrayList<>();
@@ -271,7 +275,7 @@ final class EtcdTransitions {
             boolean inSteps = false;
             if (propagation.isPresent()) {
                 List<String> targets = propagation.get().targets(topology);
-                inSteps = attempt >= SINGLE_TXN_ATTEMPTS || targets.size() > SMALL_FINISH
+                inSteps = attempt >= SINGLE_TXN_ATTEMPTS || targets.size() > smallFinish
                         || !step.passOn(propagation.get(), targets.stream()
                         .map(t -> facts.containsKey(t) ? facts.get(t) : null).toList(), targets,
                         next.max() > 0 ? holder : null, next, claimId);
@@ -383,7 +387,7 @@ final class EtcdTransitions {
                 bytes += Propagator.writes(keys, codec, shape.id(), target.node().status(), next2, on, ops);
             }
             bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
-            return guards.size() + ops.size() + 1 <= Propagator.MAX_TXN_OPS && bytes <= Propagator.MAX_BYTES;
+            return guards.size() + ops.size() + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();
         }
 
         /**

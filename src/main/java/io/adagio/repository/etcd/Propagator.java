@@ -34,7 +34,7 @@ import java.util.function.IntConsumer;
  *       transaction, an intent key {@code intents/<run-id>/node/<name>} ({@link #recordIntent});</li>
  *   <li>{@link #complete} applies the engine's {@link Propagation} to the targets in batches of at most
  *       {@value #NODES_PER_BATCH} nodes (5 compares and at most 3 operations each: at most 128 in all) and
- *       {@value #MAX_BYTES} bytes, each batch one transaction guarded by the mod revisions of the nodes it
+ *       {@link TxnLimits#bytes} bytes, each batch one transaction guarded by the mod revisions of the nodes it
  *       changes, re-read and retried on a conflict;</li>
  *   <li>then deletes the intent.</li>
  * </ol>
@@ -44,14 +44,6 @@ import java.util.function.IntConsumer;
  */
 final class Propagator {
     private static final Logger log = LoggerFactory.getLogger(Propagator.class);
-    /** Compares plus operations per transaction: etcd's default limit. */
-    static final int MAX_TXN_OPS = 128;
-    /** Per changed node: 5 compares (node key and the four state keys) and up to 3 operations. */
-    static final int OPS_PER_NODE = 8;
-    /** Targets per batch transaction. */
-    static final int NODES_PER_BATCH = MAX_TXN_OPS / OPS_PER_NODE;
-    /** Bytes of keys and values per batch, well under etcd's default 1.5 MiB request limit. */
-    static final int MAX_BYTES = 1 << 20;
 
     private final KV kv;
     private final Keys keys;
@@ -62,14 +54,16 @@ final class Propagator {
     private final RunShapes shapes;
     private final Clock clock;
     private final GuardedTxns txns;
+    private final TxnLimits limits;
     /** The intents this replica is completing now: its own recovery leaves them alone, however old. */
     private final Set<Keys.NodeRef> inFlight = ConcurrentHashMap.newKeySet();
     /** Told the number of batches applied after each one; a test hook to stop a propagation half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
     Propagator(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, KeyRanges ranges,
-               RunShapes shapes, Clock clock, GuardedTxns txns) {
+               RunShapes shapes, Clock clock, GuardedTxns txns, TxnLimits limits) {
         this.kv = kv;
+        this.limits = limits;
         this.keys = keys;
         this.codec = codec;
         this.calls = calls;
@@ -116,8 +110,9 @@ final class Propagator {
         Topology topology = shape.topology();
         List<String> targets = p.targets(topology);
         int batches = 0;
-        for (int from = 0; from < targets.size(); from += NODES_PER_BATCH) {
-            apply(shape.id(), topology, p, targets.subList(from, Math.min(targets.size(), from + NODES_PER_BATCH)));
+        int perBatch = limits.nodesPerTxn();
+        for (int from = 0; from < targets.size(); from += perBatch) {
+            apply(shape.id(), topology, p, targets.subList(from, Math.min(targets.size(), from + perBatch)));
             afterBatch.accept(++batches);
         }
         calls.await(kv.delete(Keys.bytes(keys.intent(shape.id(), p.from()))), "deleting the intent of "
@@ -144,7 +139,7 @@ final class Propagator {
             if (ops.isEmpty()) {
                 return Optional.of(true);
             }
-            if (bytes > MAX_BYTES && names.size() > 1) {
+            if (bytes > limits.bytes() && names.size() > 1) {
                 int half = names.size() / 2;
                 apply(runId, topology, p, names.subList(0, half));
                 apply(runId, topology, p, names.subList(half, names.size()));

@@ -26,7 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 
 /**
- * Stores a new run of any size on a default-configured etcd (at most 128 operations and 1.5 MiB per request).
+ * Stores a new run of any size within what one etcd request may carry ({@link TxnLimits}; by default 128
+ * operations and 1.5 MiB).
  * A run that fits one transaction is written in one, guarded by "run key absent", as the original does. A larger
  * one is written in batches of node keys with their state keys, then the run key, last, guarded the same way.
  * The run key is what makes a run visible: every reader of ours ignores node and state keys of runs whose run key
@@ -43,10 +44,6 @@ import java.util.function.IntConsumer;
  */
 final class RunStarter {
     private static final Logger log = LoggerFactory.getLogger(RunStarter.class);
-    /** Operations per transaction, under the default 128. */
-    static final int MAX_OPS = 120;
-    /** Bytes of keys and values per transaction, well under the default 1.5 MiB request limit. */
-    static final int MAX_BYTES = 1 << 20;
     /** Operations that make a root READY in the run key's transaction. */
     private static final int FLIP_OPS = 3;
 
@@ -54,11 +51,15 @@ final class RunStarter {
     private final Keys keys;
     private final EtcdCodec codec;
     private final EtcdCalls calls;
+    private final int maxOps;
+    private final int maxBytes;
     /** Told the number of batches written after each one; a test hook to fail a start half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
-    RunStarter(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls) {
+    RunStarter(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, TxnLimits limits) {
         this.kv = kv;
+        this.maxOps = limits.startOps();
+        this.maxBytes = limits.bytes();
         this.keys = keys;
         this.codec = codec;
         this.calls = calls;
@@ -96,12 +97,12 @@ final class RunStarter {
         for (Put p : all) {
             total += p.bytes();
         }
-        if (all.size() + 1 <= MAX_OPS && total <= MAX_BYTES) {
+        if (all.size() + 1 <= maxOps && total <= maxBytes) {
             all.forEach(p -> last.add(p.op()));
             return commitRun(run, topology, runKey, last, false);
         }
         List<Node> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).toList();
-        boolean flip = 1 + FLIP_OPS * roots.size() <= MAX_OPS;
+        boolean flip = 1 + FLIP_OPS * roots.size() <= maxOps;
         try {
             writeBatches(run, flip);
         } catch (RuntimeException e) {
@@ -186,7 +187,7 @@ final class RunStarter {
             Node stored = rootsWaiting && n.status() == NodeStatus.READY ? n.withStatus(NodeStatus.WAITING) : n;
             List<Put> puts = puts(run.id(), stored);
             int size = puts.get(0).bytes() + puts.get(1).bytes();
-            if (!ops.isEmpty() && (ops.size() + 2 > MAX_OPS || bytes + size > MAX_BYTES)) {
+            if (!ops.isEmpty() && (ops.size() + 2 > maxOps || bytes + size > maxBytes)) {
                 commit(run.id(), ops);
                 afterBatch.accept(++batches);
                 ops = new ArrayList<>();

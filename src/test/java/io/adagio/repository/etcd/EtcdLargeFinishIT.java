@@ -210,7 +210,7 @@ class EtcdLargeFinishIT {
         Run half = one.inspectRun(id);
         assertThat(half.node("root").status()).isEqualTo(NodeStatus.COMPLETED);
         long ready = half.nodes().stream().filter(n -> n.status() == NodeStatus.READY).count();
-        assertThat(ready).as("children made READY before the crash").isEqualTo(10L * Propagator.NODES_PER_BATCH);
+        assertThat(ready).as("children made READY before the crash").isEqualTo(10L * TxnLimits.DEFAULT.nodesPerTxn());
         assertThat(intents(options)).isEqualTo(1);
 
         // two replicas race to recover it
