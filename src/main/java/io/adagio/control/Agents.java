@@ -5,15 +5,14 @@ import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
 import io.adagio.repository.AgentLease;
 import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.Recent;
 import io.adagio.repository.Repository;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -29,16 +28,19 @@ public final class Agents {
     private final Duration ttl;
     private final Clock clock;
     private final List<Consumer<String>> onUnregister = new CopyOnWriteArrayList<>();
-    /** The lease each agent's last renewal here answered, and when. */
-    private final Map<String, Renewed> renewed = new ConcurrentHashMap<>();
-
-    private record Renewed(AgentLease lease, Instant at) {
-    }
+    /** The lease each agent's last renewal here answered, and when; forgotten two TTLs after (a dead agent's). */
+    private final Recent<AgentLease> renewed;
 
     public Agents(Repository repository, Duration ttl, Clock clock) {
         this.repository = repository;
         this.ttl = ttl;
         this.clock = clock;
+        this.renewed = new Recent<>(clock, ttl.multipliedBy(2));
+    }
+
+    /** How many agents this process remembers a renewal of (a dead agent's is forgotten two TTLs after it). */
+    int remembered() {
+        return renewed.size();
     }
 
     /** The lease TTL given to agents. */
@@ -67,7 +69,7 @@ public final class Agents {
     /** Registers an agent already validated (as {@link #register(String, List)} made it). */
     public AgentLease register(Agent agent) {
         AgentLease lease = repository.registerAgent(agent, ttl);
-        renewed.put(agent.id(), new Renewed(lease, clock.instant()));
+        renewed.put(agent.id(), lease);
         return lease;
     }
 
@@ -75,7 +77,7 @@ public final class Agents {
     public AgentLease heartbeat(String agentId) {
         try {
             AgentLease lease = repository.heartbeat(agentId);
-            renewed.put(agentId, new Renewed(lease, clock.instant()));
+            renewed.put(agentId, lease);
             return lease;
         } catch (LeaseNotFoundException e) {
             renewed.remove(agentId);
@@ -92,11 +94,7 @@ public final class Agents {
      * @throws LeaseNotFoundException when the lease is gone: the agent must register again
      */
     public AgentLease touch(String agentId) {
-        Renewed last = renewed.get(agentId);
-        if (last != null && clock.instant().isBefore(last.at().plus(ttl.dividedBy(TOUCH_EVERY)))) {
-            return last.lease();
-        }
-        return heartbeat(agentId);
+        return renewed.within(agentId, ttl.dividedBy(TOUCH_EVERY)).orElseGet(() -> heartbeat(agentId));
     }
 
     /** Ends the agent's lease (its RUNNING nodes are orphaned) and tells who asked ({@link #onUnregister}). */

@@ -3,6 +3,7 @@ package io.adagio.repository.etcd;
 import io.adagio.model.Agent;
 import io.adagio.repository.AgentLease;
 import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.Recent;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
@@ -19,15 +20,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Agents and their leases: {@code agents/<id>} is put with the agent's lease, and its value carries the lease
@@ -52,18 +50,20 @@ final class EtcdAgents {
     /** How long what this replica read or wrote of an agent answers {@link #known}. */
     static final Duration CACHE_FOR = Duration.ofSeconds(1);
 
-    /** Lease ids of agents registered through this replica (the agent key holds them for every replica). */
-    private final Map<String, Long> knownLeases = new ConcurrentHashMap<>();
-    /** The agent key's value as this replica last read or wrote it, and when. */
-    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
-    private final Clock clock;
+    /** How long a lease id granted here is remembered (the agent key holds it for every replica meanwhile). */
+    static final Duration KEEP_LEASE_IDS = Duration.ofHours(1);
 
-    private record Seen(EtcdCodec.StoredAgent agent, Instant at) {
-    }
+    /** Lease ids of agents registered through this replica, forgotten an hour after. */
+    private final Recent<Long> knownLeases;
+    /** The agent key's value as this replica last read or wrote it, and when; forgotten once too old to use. */
+    private final Recent<EtcdCodec.StoredAgent> seen;
+    private final Clock clock;
 
     EtcdAgents(KV kv, Lease leases, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, GuardedTxns txns,
                Clock clock) {
         this.clock = clock;
+        this.knownLeases = new Recent<>(clock, KEEP_LEASE_IDS);
+        this.seen = new Recent<>(clock, CACHE_FOR);
         this.kv = kv;
         this.leases = leases;
         this.keys = keys;
@@ -111,7 +111,7 @@ final class EtcdAgents {
                         List.of(Op.put(key, value, PutOption.builder().withLeaseId(leaseId).build())),
                         "registering agent " + agent.id())) {
                     knownLeases.put(agent.id(), leaseId);
-                    seen.put(agent.id(), new Seen(registered, clock.instant()));
+                    seen.put(agent.id(), registered);
                     return Optional.of(new AgentLease(agent, Duration.ofMillis(ttlMillis)));
                 }
             } catch (LeaseGone e) {
@@ -143,12 +143,10 @@ final class EtcdAgents {
     /** Revokes the agent's lease: etcd deletes its agent key and its running keys (they become orphaned). */
     void unregister(String agentId) {
         forget(agentId);
-        Long known = knownLeases.remove(agentId);
+        Optional<Long> known = knownLeases.remove(agentId);
         Set<Long> ids = new HashSet<>();
         stored(agentId).ifPresent(a -> ids.add(a.leaseId()));
-        if (known != null) {
-            ids.add(known);
-        }
+        known.ifPresent(ids::add);
         for (long id : ids) {
             try {
                 calls.await(leases.revoke(id), "revoking the lease of " + agentId);
@@ -172,11 +170,8 @@ final class EtcdAgents {
      * stored now. A caller that finds the lease ended {@link #forget}s it.
      */
     Optional<EtcdCodec.StoredAgent> known(String agentId) {
-        Seen s = seen.get(agentId);
-        if (s != null && clock.instant().isBefore(s.at().plus(CACHE_FOR))) {
-            return Optional.of(s.agent());
-        }
-        return stored(agentId);
+        Optional<EtcdCodec.StoredAgent> recent = seen.within(agentId, CACHE_FOR);
+        return recent.isPresent() ? recent : stored(agentId);
     }
 
     /** Forgets what this replica knew of the agent: the next {@link #known} reads it. */
@@ -192,8 +187,13 @@ final class EtcdAgents {
             return Optional.empty();
         }
         EtcdCodec.StoredAgent agent = codec.agent(got.getKvs().get(0).getValue());
-        seen.put(agentId, new Seen(agent, clock.instant()));
+        seen.put(agentId, agent);
         return Optional.of(agent);
+    }
+
+    /** How many agents this replica remembers something of (their lease ids, their agent keys). */
+    int remembered() {
+        return Math.max(knownLeases.size(), seen.size());
     }
 
     /** The keys attached to a lease (its agent key and the running keys of the nodes it holds); none when gone. */

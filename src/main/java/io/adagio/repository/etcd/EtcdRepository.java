@@ -115,6 +115,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         return options;
     }
 
+    /** How many agents this replica remembers something of (a test shows dead agents are forgotten). */
+    int rememberedAgents() {
+        return agents.remembered();
+    }
+
     /** Test hook: told the count of batches written after each batch of a start; throwing fails the start. */
     void afterStartBatch(IntConsumer hook) {
         runs.starter().afterBatch(hook);

@@ -196,6 +196,23 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         }
     }
 
+    /**
+     * What this repository keeps, counted: per agent (leases, nodes held on them) and per run. For tests that
+     * show memory stays bounded by what lives and what is stored.
+     *
+     * @param leases leases kept (an ended one is dropped when it ends)
+     * @param held   nodes held on leases
+     * @param runs   runs stored
+     */
+    public record Sizes(int leases, int held, int runs) {
+    }
+
+    public Sizes sizes() {
+        synchronized (lock) {
+            return new Sizes(leases.leaseCount(), leases.heldCount(), nodes.runs.size());
+        }
+    }
+
     /** Forgets every retained event, as etcd's compaction does: older cursors then get a reset. */
     public void compactHistory() {
         synchronized (lock) {

@@ -38,6 +38,15 @@ final class MemoryLeases {
         this.orphan = orphan;
     }
 
+    /** Leases kept (live, or ended and not yet swept), and nodes held on them. */
+    int leaseCount() {
+        return leases.size();
+    }
+
+    int heldCount() {
+        return holders.size();
+    }
+
     /** The agents whose leases live now, by id. */
     List<Agent> live() {
         Instant now = clock.instant();
