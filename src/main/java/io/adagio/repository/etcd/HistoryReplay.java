@@ -31,15 +31,23 @@ import java.util.concurrent.TimeoutException;
  * replica's start.
  */
 final class HistoryReplay {
-    private static final int MAX_EVENTS = 1_000_000;
+    /** The most one replay holds of etcd's history (keys and values) before it gives up: the subscriber resets. */
+    static final long MAX_BYTES = 32L << 20;
 
     private final Watch watch;
     private final Keys keys;
     private final WatchTranslator translator;
     private final KV kv;
     private final EtcdCalls calls;
+    private final long maxBytes;
 
     HistoryReplay(Watch watch, KV kv, Keys keys, WatchTranslator translator, EtcdCalls calls) {
+        this(watch, kv, keys, translator, calls, MAX_BYTES);
+    }
+
+    /** @param maxBytes the most one replay holds (keys and values) before the subscriber is reset instead */
+    HistoryReplay(Watch watch, KV kv, Keys keys, WatchTranslator translator, EtcdCalls calls, long maxBytes) {
+        this.maxBytes = maxBytes;
         this.watch = watch;
         this.kv = kv;
         this.keys = keys;
@@ -49,7 +57,8 @@ final class HistoryReplay {
 
     /**
      * The events after {@code after} up to and including {@code upTo}, in order; empty when etcd compacted
-     * that history away (or there is too much of it).
+     * that history away, or when there is more of it than {@code maxBytes} (32 MiB): the subscriber then gets a
+     * reset snapshot, as one that fell behind, instead of the replica holding all of it.
      *
      * @throws BackendUnavailableException when etcd does not answer in time
      */
@@ -59,20 +68,27 @@ final class HistoryReplay {
             return Optional.of(List.of());
         }
         List<WatchEvent> raw = new ArrayList<>();
+        long[] held = {0};
         CompletableFuture<Void> done = new CompletableFuture<>();
         WatchOption options = WatchOption.builder().withRange(Keys.prefixEnd(keys.states())).withRevision(from)
                 .withRequireLeader(true).build();
         Watch.Watcher watcher = watch.watch(Keys.bytes(keys.runs()), options, Watch.listener(response -> {
             synchronized (raw) {
+                if (done.isDone()) {
+                    return;
+                }
                 for (WatchEvent e : response.getEvents()) {
                     if (e.getKeyValue().getModRevision() > upTo.revision()) {
                         done.complete(null);
                         return;
                     }
                     raw.add(e);
-                }
-                if (raw.size() > MAX_EVENTS) {
-                    done.completeExceptionally(new TooMuchHistory());
+                    held[0] += e.getKeyValue().getKey().size() + e.getKeyValue().getValue().size() + 64;
+                    if (held[0] > maxBytes) {
+                        raw.clear(); // let it go now: the subscriber gets a reset snapshot instead
+                        done.completeExceptionally(new TooMuchHistory());
+                        return;
+                    }
                 }
             }
         }, done::completeExceptionally, () -> done.completeExceptionally(new IllegalStateException("watch ended"))));
