@@ -28,7 +28,10 @@ import java.util.concurrent.TimeUnit;
  * <p>A single etcd watch over the key range from {@code runs/} to the end of {@code states/} (run keys and
  * state keys, never node or agent keys), with previous values and "require leader". Its responses are handed
  * from jetcd's threads to one processing thread, which never blocks them. Each revision becomes events
- * ({@link WatchTranslator}) published under {@code Cursor(revision, index)}. When the watch fails or ends (etcd
+ * ({@link WatchTranslator}) published under {@code Cursor(revision, index)}. The hand-off is bounded: when more
+ * than {@code maxPending} responses wait for the processing thread, the watch is paused — closed, what waits is
+ * dropped, and it is opened again from the last processed revision + 1 once the thread is free — so a burst
+ * costs etcd a replay, never this replica unbounded memory. When the watch fails or ends (etcd
  * restart, leader loss, anything), it is opened again from the last processed revision + 1 after a backoff
  * (100 ms doubling to 5 s), so nothing is lost and nothing spins. When that revision was compacted away,
  * events were lost: the fan-out's history restarts at the current revision and every subscriber gets a reset
@@ -43,6 +46,8 @@ final class EtcdWatch implements AutoCloseable {
     static final int SWEEP_INDEX = 1 << 30;
     private static final long INITIAL_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
+    /** Watch responses that may wait for the processing thread before the watch is paused. */
+    static final int MAX_PENDING = 1_000;
 
     private final Watch watch;
     private final Keys keys;
@@ -54,6 +59,12 @@ final class EtcdWatch implements AutoCloseable {
 
     /** The last revision whose events are published; -1 until the watch started. */
     private volatile long processed = -1;
+    private final int maxPending;
+    /** Responses handed off and not processed yet; {@link #mostPending} the most there ever were. */
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger mostPending = new java.util.concurrent.atomic.AtomicInteger();
+    /** Set while a pause is asked for and not done yet (the generation it pauses). */
+    private final java.util.concurrent.atomic.AtomicInteger pausing = new java.util.concurrent.atomic.AtomicInteger(-1);
 
     // processing thread only
     private Watch.Watcher watcher;
@@ -64,6 +75,12 @@ final class EtcdWatch implements AutoCloseable {
 
     EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
               EventFanout fanout, Duration sweepInterval) {
+        this(watch, keys, ranges, translator, claimable, fanout, sweepInterval, MAX_PENDING);
+    }
+
+    EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
+              EventFanout fanout, Duration sweepInterval, int maxPending) {
+        this.maxPending = maxPending;
         this.watch = watch;
         this.keys = keys;
         this.ranges = ranges;
@@ -113,12 +130,52 @@ final class EtcdWatch implements AutoCloseable {
                 .withPrevKV(true).withRequireLeader(true).build();
         try {
             watcher = watch.watch(Keys.bytes(keys.runs()), options, Watch.listener(
-                    response -> submit(() -> onResponse(gen, response)),
+                    response -> handOff(gen, response),
                     error -> submit(() -> onFailure(gen, error)),
                     () -> submit(() -> onFailure(gen, new IllegalStateException("the watch ended")))));
         } catch (RuntimeException e) {
             onFailure(gen, e);
         }
+    }
+
+    /** On jetcd's thread: queues the response, or pauses the watch when too many wait already. */
+    private void handOff(int gen, WatchResponse response) {
+        int waiting = pending.incrementAndGet();
+        mostPending.accumulateAndGet(waiting, Math::max);
+        if (waiting > maxPending) {
+            pending.decrementAndGet();
+            if (pausing.compareAndSet(-1, gen)) {
+                submit(() -> pause(gen));
+            }
+            return; // dropped: the watch opens again from the last processed revision
+        }
+        submit(() -> {
+            pending.decrementAndGet();
+            onResponse(gen, response);
+        });
+    }
+
+    /** Closes a watch whose responses came faster than they were processed, and opens it again after them. */
+    private void pause(int gen) {
+        pausing.set(-1);
+        if (gen != generation || closed) {
+            return;
+        }
+        generation++;
+        closeWatcher();
+        log.warn("event processing fell behind the watch ({} responses waiting); pausing it, to resume from revision {}",
+                maxPending, processed + 1);
+        submit(this::open); // after what is queued (all of it now of an old generation, so skipped)
+    }
+
+    /** The most watch responses that ever waited for the processing thread at once. */
+    int mostPending() {
+        return mostPending.get();
+    }
+
+    /** Test hook: runs {@code task} on the processing thread (e.g. to hold it up). */
+    void onProcessingThread(Runnable task) {
+        submit(task);
     }
 
     private void submit(Runnable task) {
