@@ -94,8 +94,13 @@ public final class AgentPool implements SmartLifecycle {
     private void heartbeatLater(PoolAgent agent) {
         try {
             heartbeats.schedule(() -> {
-                agent.heartbeat();
-                heartbeatLater(agent);
+                try {
+                    agent.heartbeat();
+                } catch (RuntimeException e) {
+                    log.warn("agent {}: heartbeat failed: {}", agent.id(), e.toString());
+                } finally {
+                    heartbeatLater(agent); // whatever happened, the next one comes
+                }
             }, agent.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             log.debug("heartbeats stopped", e);

@@ -115,14 +115,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     /**
      * A start whose write may or may not take effect: repeating it could start a second run, so it is not
-     * retryable; the run id says where to look ({@code GET /v0/runs/{id}}: 200 once it started, 404 if it did not).
+     * retryable; the run id says where to look ({@code GET /v0/runs/{id}}: 200 once it started; a 404 can still turn
+     * into a 200 while the write is in flight in the store).
      */
     @ExceptionHandler(OutcomeUnknownException.class)
     ResponseEntity<Object> unknown(OutcomeUnknownException e) {
         log.error("storage did not answer; outcome unknown: {}", e.getMessage());
         return problem(ProblemType.OUTCOME_UNKNOWN, "The store did not answer, so whether run " + e.runId()
-                + " started is not known; GET /v0/runs/" + e.runId() + " tells (do not repeat the request: it would "
-                + "start another run).", Map.of("retryable", false, "run_id", e.runId()));
+                + " started is not known; GET /v0/runs/" + e.runId() + " tells (a 404 can still turn into a 200 while "
+                + "the write is in flight in the store). Do not repeat the request: it would start another run.", Map.of("retryable", false, "run_id", e.runId()));
     }
 
     /**

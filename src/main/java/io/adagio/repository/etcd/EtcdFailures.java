@@ -43,8 +43,7 @@ final class EtcdFailures {
                 return switch (se.getStatus().getCode()) {
                     case INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, OUT_OF_RANGE, PERMISSION_DENIED,
                          UNAUTHENTICATED, UNIMPLEMENTED -> Kind.PERMANENT;
-                    case UNAVAILABLE -> msg.contains("connection refused") || msg.contains("io exception")
-                            && !msg.contains("reset") ? Kind.SAFE_TO_REDO : Kind.AMBIGUOUS;
+                    case UNAVAILABLE -> neverConnected(se) ? Kind.SAFE_TO_REDO : Kind.AMBIGUOUS;
                     default -> Kind.AMBIGUOUS;
                 };
             }
@@ -61,6 +60,20 @@ final class EtcdFailures {
             }
         }
         return Kind.AMBIGUOUS;
+    }
+
+    /**
+     * Whether an UNAVAILABLE failure came from a connection that was never made (refused, or no route): then the
+     * request was never sent. Any other I/O failure may have come after the request reached etcd.
+     */
+    private static boolean neverConnected(Throwable unavailable) {
+        for (Throwable c = unavailable; c != null; c = c.getCause()) {
+            if (c instanceof java.net.ConnectException || c instanceof java.net.NoRouteToHostException
+                    || String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("connection refused")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why a {@link Kind#PERMANENT} failure was refused. */

@@ -176,14 +176,21 @@ final class EtcdTransitions {
             List<Cmp> guards = new ArrayList<>();
             List<Op> ops = new ArrayList<>();
             List<ClaimOutcome> won = new ArrayList<>();
+            long bytes = 0;
             for (NodeFacts f : reader.read(refs).values()) {
                 if (f.node().status() != NodeStatus.READY) {
                     continue;
                 }
                 Claim claim = claims.get();
                 if (Transitions.claim(f.node(), claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
+                    List<Op> mine = new ArrayList<>();
+                    long size = Propagator.writes(keys, codec, f.runId(), f.node().status(), c.node(), lease, mine);
+                    if (!won.isEmpty() && bytes + size > limits.bytes()) {
+                        break; // the rest stay READY, for the next claim
+                    }
+                    bytes += size;
                     guards.addAll(f.guards(keys));
-                    Propagator.writes(keys, codec, f.runId(), f.node().status(), c.node(), lease, ops);
+                    ops.addAll(mine);
                     won.add(ClaimOutcome.won(f.runId(), claim, c.node()));
                 }
             }

@@ -32,9 +32,11 @@ import java.util.function.IntConsumer;
  * one is written in batches of node keys with their state keys, then the run key, last, guarded the same way.
  * The run key is what makes a run visible: every reader of ours ignores node and state keys of runs whose run key
  * does not exist (or, for the event watch, did not exist yet at that revision). The original's agents read the
- * run key at a READY event's revision, so no READY key may come before it: the batches write the roots WAITING,
- * and the run key's transaction makes them READY (as many as fit in it; a run with more roots than that has the
- * rest written READY in the batches, which our agents claim, and the original's only from its current set).
+ * run key at a READY event's revision, so no READY key may come before it: the batches write the roots' state
+ * keys WAITING (their values READY: the state key decides), and the run key's transaction moves those keys to READY
+ * — when all of them fit in it ({@code (max-txn-ops − 1) / 2} roots, 59 with etcd's defaults); a run with more roots
+ * than that has them written READY in the batches, which our agents claim, and the original's only from its
+ * current set.
  *
  * <p>A start that fails before its run key is sent is invisible, and its batches are removed (best effort,
  * guarded by "run key still absent"): it certainly did not happen. When the run key's transaction gets no
@@ -44,8 +46,6 @@ import java.util.function.IntConsumer;
  */
 final class RunStarter {
     private static final Logger log = LoggerFactory.getLogger(RunStarter.class);
-    /** Operations that make a root READY in the run key's transaction. */
-    private static final int FLIP_OPS = 3;
 
     private final KV kv;
     private final Keys keys;
@@ -102,7 +102,16 @@ final class RunStarter {
             return commitRun(run, topology, runKey, last, false);
         }
         List<Node> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).toList();
-        boolean flip = 1 + FLIP_OPS * roots.size() <= maxOps;
+        List<Op> flips = new ArrayList<>();
+        long flipBytes = runKey.size() + runValue.size();
+        for (Node root : roots) {
+            ByteSequence waiting = Keys.bytes(keys.state(NodeStatus.WAITING, run.id(), root.name()));
+            ByteSequence ready = Keys.bytes(keys.state(NodeStatus.READY, run.id(), root.name()));
+            flips.add(Op.delete(waiting, DeleteOption.DEFAULT));
+            flips.add(Op.put(ready, ByteSequence.EMPTY, PutOption.DEFAULT));
+            flipBytes += waiting.size() + ready.size() + 64;
+        }
+        boolean flip = 1 + flips.size() <= maxOps && flipBytes <= maxBytes;
         try {
             writeBatches(run, flip);
         } catch (RuntimeException e) {
@@ -110,20 +119,21 @@ final class RunStarter {
             throw e;
         }
         if (flip) {
-            for (Node root : roots) {
-                last.add(Op.delete(Keys.bytes(keys.state(NodeStatus.WAITING, run.id(), root.name())), DeleteOption.DEFAULT));
-                last.add(Op.put(Keys.bytes(keys.state(NodeStatus.READY, run.id(), root.name())), ByteSequence.EMPTY, PutOption.DEFAULT));
-                last.add(Op.put(Keys.bytes(keys.node(run.id(), root.name())), codec.node(root), PutOption.DEFAULT));
-            }
+            last.addAll(flips);
         }
         return commitRun(run, topology, runKey, last, true);
     }
 
     /** The node key and its state key of a node as it is stored when its run starts. */
     private List<Put> puts(String runId, Node n) {
+        return puts(runId, n, n.status());
+    }
+
+    /** The node key and a state key of {@code state} (the state key decides a node's status, not its value). */
+    private List<Put> puts(String runId, Node n, NodeStatus state) {
         ByteSequence nodeKey = Keys.bytes(keys.node(runId, n.name()));
         ByteSequence nodeValue = codec.node(n);
-        ByteSequence stateKey = Keys.bytes(keys.state(n.status(), runId, n.name()));
+        ByteSequence stateKey = Keys.bytes(keys.state(state, runId, n.name()));
         return List.of(new Put(Op.put(nodeKey, nodeValue, PutOption.DEFAULT), nodeKey.size() + nodeValue.size() + 32),
                 new Put(Op.put(stateKey, ByteSequence.EMPTY, PutOption.DEFAULT), stateKey.size() + 32));
     }
@@ -178,14 +188,14 @@ final class RunStarter {
         return kv.txn().If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))).Then(ops.toArray(Op[]::new)).commit();
     }
 
-    /** The node and state keys in batches; with {@code rootsWaiting} the roots as WAITING (made READY later). */
+    /** The node and state keys in batches; with {@code rootsWaiting} the roots' state keys WAITING (made READY later). */
     private void writeBatches(Run run, boolean rootsWaiting) {
         List<Op> ops = new ArrayList<>();
         int bytes = 0;
         int batches = 0;
         for (Node n : run.nodes()) {
-            Node stored = rootsWaiting && n.status() == NodeStatus.READY ? n.withStatus(NodeStatus.WAITING) : n;
-            List<Put> puts = puts(run.id(), stored);
+            List<Put> puts = rootsWaiting && n.status() == NodeStatus.READY ? puts(run.id(), n, NodeStatus.WAITING)
+                    : puts(run.id(), n);
             int size = puts.get(0).bytes() + puts.get(1).bytes();
             if (!ops.isEmpty() && (ops.size() + 2 > maxOps || bytes + size > maxBytes)) {
                 commit(run.id(), ops);

@@ -33,12 +33,17 @@ class EtcdFailuresTest {
                 .isEqualTo(EtcdFailures.Kind.AMBIGUOUS);
         assertThat(EtcdFailures.classify(grpc(Status.Code.UNAVAILABLE, "connection reset by peer")))
                 .isEqualTo(EtcdFailures.Kind.AMBIGUOUS);
+        // gRPC's "io exception" may come after the request was sent: only the cause tells
+        assertThat(EtcdFailures.classify(new StatusRuntimeException(Status.UNAVAILABLE.withDescription("io exception")
+                .withCause(new java.io.IOException("Connection reset by peer"))))).isEqualTo(EtcdFailures.Kind.AMBIGUOUS);
     }
 
     @Test
     void aRequestThatNeverReachedEtcdIsSafeToRedo() {
         assertThat(EtcdFailures.classify(grpc(Status.Code.UNAVAILABLE, "io exception: Connection refused")))
                 .isEqualTo(EtcdFailures.Kind.SAFE_TO_REDO);
+        assertThat(EtcdFailures.classify(new StatusRuntimeException(Status.UNAVAILABLE.withDescription("io exception")
+                .withCause(new java.net.ConnectException("Connection refused"))))).isEqualTo(EtcdFailures.Kind.SAFE_TO_REDO);
     }
 
     @Test

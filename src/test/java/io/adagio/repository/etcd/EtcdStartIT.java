@@ -109,6 +109,19 @@ class EtcdStartIT {
     }
 
     @Test
+    void aBatchedRunWhoseRootsCarryLargeMetadataStartsWithItsRootsReady() {
+        List<NodeSpec> nodes = new ArrayList<>();
+        for (int r = 0; r < 25; r++) {
+            nodes.add(new NodeSpec("r" + r, "debug", Map.of("pad", io.adagio.model.MetadataValues.of("x".repeat(32_000))), Map.of()));
+        }
+        try (EtcdRepository repo = EtcdRepositories.open(SharedEtcd.freshOptions("heavy-roots"), Clock.systemUTC())) {
+            Run run = repo.startRun(factory.create(new GraphSpec(nodes, List.of()))); // 1.6 MB: batches
+            assertThat(repo.inspectRun(run.id()).nodes()).hasSize(25)
+                    .allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.READY));
+        }
+    }
+
+    @Test
     void aStartWhoseRunKeyGetsNoAnswerIsOfUnknownOutcomeAndNotRetryable() {
         EtcdProcess etcd = EtcdProcess.start();
         EtcdOptions o = SharedEtcd.optionsOn(etcd, "unknown", 0);

@@ -27,9 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Transactions are sized to what the etcd they talk to takes ({@code adagio.etcd.max-txn-ops}): against an etcd
- * started with {@code --max-txn-ops=32}, a repository told so starts, claims and finishes a 100-node fan-out in
- * transactions that fit, while one sized for etcd's default 128 has its start refused.
+ * Transactions are sized to what the etcd they talk to takes ({@code adagio.etcd.max-txn-ops} and
+ * {@code max-request-bytes}): against an etcd started with {@code --max-txn-ops=32 --max-request-bytes=262144}, a
+ * repository told so starts, claims and finishes a 100-node fan-out in transactions that fit, also when each child
+ * carries a 60 kB input (a batch claim of four is then over the request limit, so it is split), while one sized for
+ * etcd's default 128 operations has its start refused.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class EtcdTxnLimitsIT {
@@ -38,7 +40,7 @@ class EtcdTxnLimitsIT {
 
     @BeforeAll
     static void start() {
-        etcd = EtcdProcess.start("--max-txn-ops=32");
+        etcd = EtcdProcess.start("--max-txn-ops=32", "--max-request-bytes=262144");
     }
 
     @AfterAll
@@ -57,17 +59,18 @@ class EtcdTxnLimitsIT {
             assertThatThrownBy(() -> defaults.startRun(factory.create(Graphs.fanOut(100, "debug"))))
                     .as("a batch of 120 operations").isInstanceOf(BackendRefusedException.class);
         }
-        try (EtcdRepository repo = EtcdRepositories.open(options(new TxnLimits(32, 1_572_864)), Clock.systemUTC())) {
+        try (EtcdRepository repo = EtcdRepositories.open(options(new TxnLimits(32, 262_144)), Clock.systemUTC())) {
             repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
             String run = repo.startRun(factory.create(Graphs.fanOut(100, "debug"))).id();
             AtomicInteger ids = new AtomicInteger();
             List<ClaimOutcome> root = repo.claimReady("agent-1", 1, () -> Claim.of("root-" + ids.incrementAndGet()));
             assertThat(root).hasSize(1);
-            repo.finishNode(run, "root", root.get(0).claim().id(), Result.of(Conclusion.SUCCESS, "r")); // 100 children
+            // 100 children, each given a 60 kB input (80 kB in base64: four are over the request limit)
+            repo.finishNode(run, "root", root.get(0).claim().id(), Result.of(Conclusion.SUCCESS, "r".repeat(60_000)));
             int done = 0;
             while (done < 100) {
                 List<ClaimOutcome> won = repo.claimReady("agent-1", 10, () -> Claim.of("c-" + ids.incrementAndGet()));
-                assertThat(won).as("claims come in transactions of at most 4 nodes, 10 at a time").isNotEmpty();
+                assertThat(won).as("claims come in transactions of at most 4 nodes and 170 kB").isNotEmpty();
                 for (ClaimOutcome c : won) {
                     repo.finishNode(run, c.node().name(), c.claim().id(), Result.of(Conclusion.SUCCESS, "ok"));
                     done++;
