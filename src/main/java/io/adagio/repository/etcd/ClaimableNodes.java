@@ -42,7 +42,34 @@ final class ClaimableNodes {
         return out;
     }
 
-    /** The nodes with no state key at {@code revision} (of any run, visible or not). */
+    /** The claimable nodes at the index's revision, the orphans taken from the index instead of a scan. */
+    Claimable at(OrphanIndex.At index) {
+        List<Event> out = new ArrayList<>();
+        long revision = index.revision();
+        for (KeyValue kv : ranges.all(keys.states(NodeStatus.READY), revision, true)) {
+            keys.parseState(Keys.text(kv.getKey())).flatMap(s -> offer(s.node(), NodeStatus.READY, revision))
+                    .ifPresent(out::add);
+        }
+        for (Keys.NodeRef orphan : index.orphans()) {
+            offer(orphan, NodeStatus.NONE, revision).ifPresent(out::add);
+        }
+        return new Claimable(revision, out);
+    }
+
+    /** The claimable nodes at a revision. */
+    record Claimable(long revision, List<Event> events) {
+    }
+
+    /** How many node keys have no state key at {@code revision}: counts only, so it costs no transfer of keys. */
+    long orphanCount(long revision) {
+        long stateKeys = 0;
+        for (NodeStatus s : Keys.KEYED) {
+            stateKeys += ranges.count(keys.states(s), revision);
+        }
+        return Math.max(0, ranges.count(keys.nodes(), revision) - stateKeys);
+    }
+
+    /** The nodes with no state key at {@code revision} (of any run, visible or not): a scan of every key. */
     Set<Keys.NodeRef> orphans(long revision) {
         long stateKeys = 0;
         for (NodeStatus s : Keys.KEYED) {

@@ -28,8 +28,11 @@ final class EtcdEventSource implements EventSource {
     private final ClaimableNodes claimable;
     private final HistoryReplay replay;
     private final EtcdCalls calls;
+    private final OrphanIndex orphans;
 
-    EtcdEventSource(KV kv, Keys keys, KeyRanges ranges, ClaimableNodes claimable, HistoryReplay replay, EtcdCalls calls) {
+    EtcdEventSource(KV kv, Keys keys, KeyRanges ranges, ClaimableNodes claimable, HistoryReplay replay, EtcdCalls calls,
+                    OrphanIndex orphans) {
+        this.orphans = orphans;
         this.kv = kv;
         this.keys = keys;
         this.ranges = ranges;
@@ -38,8 +41,17 @@ final class EtcdEventSource implements EventSource {
         this.calls = calls;
     }
 
+    /**
+     * The current set at the last revision the watch processed, its orphans from the watch's index (a scan of the
+     * store only before the watch has started): the subscriber then gets the history after that revision.
+     */
     @Override
     public Snapshot snapshot(EventFilter filter) {
+        Optional<OrphanIndex.At> indexed = orphans.now();
+        if (indexed.isPresent()) {
+            ClaimableNodes.Claimable c = claimable.at(indexed.get());
+            return new Snapshot(Cursor.endOf(c.revision()), c.events().stream().filter(filter::matches).toList());
+        }
         long at = ranges.currentRevision(keys.root());
         List<Event> current = claimable.at(at).stream().filter(filter::matches).toList();
         return new Snapshot(Cursor.endOf(at), current);

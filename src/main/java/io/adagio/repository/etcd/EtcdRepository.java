@@ -82,10 +82,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         WatchTranslator translator = new WatchTranslator(keys, shapes);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
-        this.events = new EventFanout(new EtcdEventSource(kv, keys, ranges, claimable, replay, calls),
+        OrphanIndex orphans = new OrphanIndex();
+        this.events = new EventFanout(new EtcdEventSource(kv, keys, ranges, claimable, replay, calls, orphans),
                 options.historySize(), "etcd");
         this.watch = new EtcdWatch(client.getWatchClient(), keys, ranges, translator, claimable, events,
-                options.sweepInterval());
+                options.sweepInterval(), orphans);
         this.recovery = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-etcd-recovery");
             t.setDaemon(true);
@@ -113,6 +114,16 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     /** The options this repository was made with. */
     public EtcdOptions options() {
         return options;
+    }
+
+    /** Test hook: told the prefix of every scan of a key range (to show what a step reads). */
+    void onKeyScan(java.util.function.Consumer<String> hook) {
+        ranges.onScan(hook);
+    }
+
+    /** Test hook: runs the orphan sweep now, on the watch's thread, and waits for it. */
+    void sweepNow() throws Exception {
+        watch.sweepNow();
     }
 
     /** How many agents this replica remembers something of (a test shows dead agents are forgotten). */

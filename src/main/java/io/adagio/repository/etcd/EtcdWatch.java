@@ -37,9 +37,10 @@ import java.util.concurrent.TimeUnit;
  * events were lost: the fan-out's history restarts at the current revision and every subscriber gets a reset
  * snapshot.
  *
- * <p><b>Sweep.</b> Periodically the processing thread looks for orphaned nodes at the last processed revision
- * and announces those not announced yet (a safety net for deletes the watch could not deliver); such events
- * have indexes from {@value #SWEEP_INDEX} and are local to this replica.
+ * <p><b>Orphans.</b> The watch keeps an {@link OrphanIndex} (orphans as of the processed revision), seeded by one
+ * scan when it starts or resynchronises, so a current set costs the orphans, not the store. Periodically the
+ * processing thread compares etcd's counts with it and, when they disagree, scans and announces those not
+ * announced yet (a safety net); such events have indexes from {@value #SWEEP_INDEX} and are local to this replica.
  */
 final class EtcdWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
@@ -70,17 +71,19 @@ final class EtcdWatch implements AutoCloseable {
     private Watch.Watcher watcher;
     private int generation;
     private long backoffMs = INITIAL_BACKOFF_MS;
-    private Set<Keys.NodeRef> announcedOrphans = new HashSet<>();
     private volatile boolean closed;
+    /** The orphans as of {@link #processed}, kept from the watch (seeded by a scan when it starts over). */
+    private final OrphanIndex orphans;
 
     EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
-              EventFanout fanout, Duration sweepInterval) {
-        this(watch, keys, ranges, translator, claimable, fanout, sweepInterval, MAX_PENDING);
+              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans) {
+        this(watch, keys, ranges, translator, claimable, fanout, sweepInterval, orphans, MAX_PENDING);
     }
 
     EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
-              EventFanout fanout, Duration sweepInterval, int maxPending) {
+              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans, int maxPending) {
         this.maxPending = maxPending;
+        this.orphans = orphans;
         this.watch = watch;
         this.keys = keys;
         this.ranges = ranges;
@@ -111,6 +114,7 @@ final class EtcdWatch implements AutoCloseable {
         }
         try {
             long now = ranges.currentRevision(keys.root());
+            orphans.seed(now, claimable.orphans(now)); // the one scan: the watch keeps the index from here
             processed = now;
             fanout.restart(Cursor.endOf(now), eventsLost);
             open();
@@ -173,6 +177,11 @@ final class EtcdWatch implements AutoCloseable {
         return mostPending.get();
     }
 
+    /** Test hook: runs the sweep now on the processing thread and waits for it. */
+    void sweepNow() throws Exception {
+        processor.submit(this::sweep).get(30, TimeUnit.SECONDS);
+    }
+
     /** Test hook: runs {@code task} on the processing thread (e.g. to hold it up). */
     void onProcessingThread(Runnable task) {
         submit(task);
@@ -200,7 +209,7 @@ final class EtcdWatch implements AutoCloseable {
             for (Map.Entry<Long, List<WatchEvent>> rev : byRevision.entrySet()) {
                 long revision = rev.getKey();
                 if (revision > processed) {
-                    append(revision, translator.translate(revision, rev.getValue()), 0);
+                    append(revision, translator.translate(revision, rev.getValue()), 0, keyed(rev.getValue()));
                 }
             }
             backoffMs = INITIAL_BACKOFF_MS;
@@ -248,35 +257,59 @@ final class EtcdWatch implements AutoCloseable {
         }
     }
 
-    /** Publishes the events of one revision (indexes from {@code firstIndex}). On the processing thread. */
-    private void append(long revision, List<Event> events, int firstIndex) {
-        fanout.publish(revision, firstIndex, events);
-        processed = Math.max(processed, revision);
-        for (Event e : events) {
-            if (e.type() == EventType.NODE_ORPHANED) {
-                announcedOrphans.add(new Keys.NodeRef(e.runId(), e.nodeSpec().name()));
+    /** The nodes given a state key by one revision's changes. */
+    private Set<Keys.NodeRef> keyed(List<WatchEvent> changes) {
+        Set<Keys.NodeRef> out = new HashSet<>();
+        for (WatchEvent c : changes) {
+            if (c.getEventType() == WatchEvent.EventType.PUT) {
+                keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(k -> out.add(k.node()));
             }
         }
+        return out;
     }
 
-    /** Announces orphans the watch did not (for instance, deletes lost while it could not reach etcd). */
+    /**
+     * Publishes the events of one revision (indexes from {@code firstIndex}) and applies them, with the nodes it
+     * gave a state key, to the orphan index. On the processing thread.
+     */
+    private void append(long revision, List<Event> events, int firstIndex, Set<Keys.NodeRef> keyed) {
+        fanout.publish(revision, firstIndex, events);
+        processed = Math.max(processed, revision);
+        Set<Keys.NodeRef> orphaned = new HashSet<>();
+        for (Event e : events) {
+            if (e.type() == EventType.NODE_ORPHANED) {
+                orphaned.add(new Keys.NodeRef(e.runId(), e.nodeSpec().name()));
+            }
+        }
+        orphans.apply(revision, keyed, orphaned);
+    }
+
+    /**
+     * A safety net: when etcd's counts of node keys and state keys say there are more (or fewer) orphans than the
+     * index holds, scans, announces the orphans not announced yet, and seeds the index again. Counts cost no
+     * transfer of keys, so with every orphan known the sweep reads none.
+     */
     private void sweep() {
         long at = processed;
         if (closed || at <= 0) {
             return;
         }
         try {
-            Set<Keys.NodeRef> orphans = claimable.orphans(at);
-            announcedOrphans.retainAll(orphans);
+            if (claimable.orphanCount(at) == orphans.size()) {
+                return;
+            }
+            Set<Keys.NodeRef> scanned = claimable.orphans(at);
+            Set<Keys.NodeRef> known = orphans.now().map(OrphanIndex.At::orphans).orElse(Set.of());
             List<Event> missed = new ArrayList<>();
-            for (Keys.NodeRef ref : orphans) {
-                if (!announcedOrphans.contains(ref)) {
+            for (Keys.NodeRef ref : scanned) {
+                if (!known.contains(ref)) {
                     claimable.offer(ref, io.adagio.model.NodeStatus.NONE, at).ifPresent(missed::add);
                 }
             }
+            orphans.seed(at, scanned);
             if (!missed.isEmpty()) {
                 log.info("sweep found {} orphaned node(s) not announced yet", missed.size());
-                append(at, missed, SWEEP_INDEX);
+                append(at, missed, SWEEP_INDEX, Set.of());
             }
         } catch (RuntimeException e) {
             log.debug("orphan sweep failed: {}", e.getMessage());

@@ -61,8 +61,16 @@ final class KeyRanges {
         }
     }
 
+    /** Told the prefix of every scan ({@link #all}); a test hook to show what a step reads. */
+    private volatile java.util.function.Consumer<String> onScan = prefix -> { };
+
+    void onScan(java.util.function.Consumer<String> hook) {
+        this.onScan = hook;
+    }
+
     /** Every key (with its value unless {@code keysOnly}) starting with {@code prefix}, at {@code revision}. */
     List<KeyValue> all(String prefix, long revision, boolean keysOnly) {
+        onScan.accept(prefix);
         List<KeyValue> out = new ArrayList<>();
         ByteSequence from = Keys.bytes(prefix);
         ByteSequence end = Keys.prefixEnd(prefix);

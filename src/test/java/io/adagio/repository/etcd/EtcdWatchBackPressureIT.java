@@ -47,10 +47,11 @@ class EtcdWatchBackPressureIT {
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), client.getKVClient(), keys, translator, calls);
         List<CursoredEvent> seen = Collections.synchronizedList(new ArrayList<>());
-        try (EventFanout fanout = new EventFanout(new EtcdEventSource(client.getKVClient(), keys, ranges, claimable, replay, calls),
-                100_000, "backpressure-test");
+        OrphanIndex orphans = new OrphanIndex();
+        try (EventFanout fanout = new EventFanout(new EtcdEventSource(client.getKVClient(), keys, ranges, claimable, replay, calls,
+                orphans), 100_000, "backpressure-test");
              EtcdWatch watch = new EtcdWatch(client.getWatchClient(), keys, ranges, translator, claimable, fanout,
-                     Duration.ofMinutes(10), MAX_PENDING);
+                     Duration.ofMinutes(10), orphans, MAX_PENDING);
              EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
             CountDownLatch snapshot = new CountDownLatch(1);
             fanout.subscribe(new EventFilter(EnumSet.of(EventType.NODE_READY), Set.of("debug")), null, new EventSink() {
