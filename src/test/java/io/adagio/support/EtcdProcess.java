@@ -44,14 +44,22 @@ public final class EtcdProcess implements AutoCloseable {
     private final Path log;
     private final int clientPort;
     private final int peerPort;
+    /** The member's name and the cluster it belongs to (a cluster of one unless {@link EtcdCluster} made it). */
+    private String name = "test";
+    private String initialCluster;
     private Process process;
 
     private EtcdProcess(Path binary) throws IOException {
+        this(binary, freePort(), freePort());
+    }
+
+    private EtcdProcess(Path binary, int clientPort, int peerPort) throws IOException {
         Path base = Files.createTempDirectory("adagio-etcd-");
         this.dataDir = base.resolve("data");
         this.log = base.resolve("etcd.log");
-        this.clientPort = freePort();
-        this.peerPort = freePort();
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.initialCluster = name + "=" + peerUrl();
         if (binary != null) {
             this.launcher = List.of(binary.toString());
             this.container = null;
@@ -77,6 +85,32 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A member of a cluster ({@link EtcdCluster}): not started yet; {@link #launch(boolean)} starts it.
+     *
+     * @param initialCluster {@code name=peerUrl,…} of every member
+     */
+    static EtcdProcess member(String name, int clientPort, int peerPort, String initialCluster, String... flags) {
+        try {
+            EtcdProcess p = new EtcdProcess(binary(), clientPort, peerPort);
+            p.name = name;
+            p.initialCluster = initialCluster;
+            p.flags = List.of(flags);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This member's name. */
+    public String name() {
+        return name;
+    }
+
+    String peerUrl() {
+        return "http://127.0.0.1:" + peerPort;
     }
 
     /** The etcd shared by every test of this JVM, started on first use, stopped at JVM exit. */
@@ -145,6 +179,12 @@ public final class EtcdProcess implements AutoCloseable {
         launch();
     }
 
+    /** Starts it again after a {@link #kill}, without waiting for it to be healthy (a member waits for a quorum). */
+    public synchronized void restartWithoutWaiting() {
+        end(true);
+        launch(false);
+    }
+
     @Override
     public synchronized void close() {
         end(true);
@@ -156,12 +196,16 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     private synchronized void launch() {
+        launch(true);
+    }
+
+    /** Starts the process; with {@code waitHealthy}, waits until its {@code /health} says so. */
+    synchronized void launch(boolean waitHealthy) {
         List<String> cmd = new ArrayList<>(launcher);
-        cmd.addAll(List.of("--name", "test", "--data-dir", dataDir.toString(),
+        cmd.addAll(List.of("--name", name, "--data-dir", dataDir.toString(),
                 "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
-                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-                "--initial-cluster", "test=http://127.0.0.1:" + peerPort));
+                "--listen-peer-urls", peerUrl(), "--initial-advertise-peer-urls", peerUrl(),
+                "--initial-cluster", initialCluster, "--initial-cluster-token", "adagio-test-" + initialCluster.hashCode()));
         cmd.addAll(flags);
         try {
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -169,6 +213,13 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + launcher, e);
         }
+        if (waitHealthy) {
+            awaitHealthy();
+        }
+    }
+
+    /** Waits until the member answers {@code /health} with true (a cluster member: once it has a leader). */
+    synchronized void awaitHealthy() {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
             if (!process.isAlive()) {
@@ -202,7 +253,7 @@ public final class EtcdProcess implements AutoCloseable {
         process = null;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();

@@ -1,11 +1,13 @@
 package io.adagio.repository.etcd;
 
 import io.adagio.model.Event;
+import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSource;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.options.GetOption;
 
@@ -42,12 +44,24 @@ final class EtcdEventSource implements EventSource {
     }
 
     /**
-     * The current set at the last revision the watch processed, its orphans from the watch's index (a scan of the
-     * store only before the watch has started): the subscriber then gets the history after that revision.
+     * The current set as of now, so a caller sees its own writes: a mark is written in the watched range (the
+     * sentinel key), and once the watch has processed it, the set is read at the watch's revision with the orphans
+     * from its index — the store is scanned only while the watch lags more than the call timeout, has not started,
+     * or the mark cannot be written. The subscriber then gets the history after that revision.
      */
     @Override
     public Snapshot snapshot(EventFilter filter) {
-        Optional<OrphanIndex.At> indexed = orphans.now();
+        Optional<OrphanIndex.At> indexed = Optional.empty();
+        try {
+            long mark = calls.await(kv.put(Keys.bytes(keys.sentinel()), ByteSequence.EMPTY), "marking a snapshot")
+                    .getHeader().getRevision();
+            indexed = orphans.atLeast(mark, calls.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendUnavailableException("interrupted waiting for the event watch", e);
+        } catch (BackendRefusedException e) {
+            // a full store takes no mark: scan
+        }
         if (indexed.isPresent()) {
             ClaimableNodes.Claimable c = claimable.at(indexed.get());
             return new Snapshot(Cursor.endOf(c.revision()), c.events().stream().filter(filter::matches).toList());

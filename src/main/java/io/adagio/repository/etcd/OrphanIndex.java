@@ -24,6 +24,7 @@ final class OrphanIndex {
         orphans.clear();
         orphans.addAll(scanned);
         revision = at;
+        notifyAll();
     }
 
     /**
@@ -37,6 +38,23 @@ final class OrphanIndex {
         orphans.removeAll(keyed);
         orphans.addAll(orphaned);
         revision = Math.max(revision, at);
+        notifyAll();
+    }
+
+    /**
+     * The orphans once the index has reached {@code at} (waiting at most {@code within} for the watch to get
+     * there); empty when it is not seeded or did not get there in time (then only a scan tells).
+     */
+    synchronized java.util.Optional<At> atLeast(long at, java.time.Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (revision >= 0 && revision < at) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return java.util.Optional.empty();
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return now();
     }
 
     /** The orphans and the revision they are at; empty when not seeded yet (then only a scan tells). */

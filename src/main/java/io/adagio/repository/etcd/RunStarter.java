@@ -154,6 +154,20 @@ final class RunStarter {
                 throw e;
             }
             return resolve(run, topology, runKey, ops, e);
+        } catch (BackendRefusedException e) {
+            // etcd applies the write that takes it over its quota and answers that one NO_SPACE too (the alarm
+            // then refuses every later write before applying it): read back whether this one was that write
+            if (e.reason() == BackendRefusedException.Reason.NO_SPACE) {
+                GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
+                if (!back.getKvs().isEmpty()) {
+                    log.warn("run {} was written by the write that filled etcd; it started", run.id());
+                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision());
+                }
+            }
+            if (batched) {
+                removeDebris(run.id());
+            }
+            throw e;
         } catch (RuntimeException e) {
             if (batched) {
                 removeDebris(run.id());
