@@ -44,17 +44,18 @@ final class EtcdEventSource implements EventSource {
     }
 
     /**
-     * The current set as of now, so a caller sees its own writes: a mark is written in the watched range (the
-     * sentinel key), and once the watch has processed it, the set is read at the watch's revision with the orphans
-     * from its index — the store is scanned only while the watch lags more than the call timeout, has not started,
-     * or the mark cannot be written. The subscriber then gets the history after that revision.
+     * The current set as of now, so a caller sees its own writes: a mark is made in the watched range (the
+     * sentinel key put and deleted, so no key is left), and once the watch has processed it, the set is read at
+     * the watch's revision with the orphans from its index — the store is scanned only while the watch lags more
+     * than the call timeout, has not started, or the mark cannot be written. The subscriber then gets the history after that revision.
      */
     @Override
     public Snapshot snapshot(EventFilter filter) {
         Optional<OrphanIndex.At> indexed = Optional.empty();
         try {
-            long mark = calls.await(kv.put(Keys.bytes(keys.sentinel()), ByteSequence.EMPTY), "marking a snapshot")
-                    .getHeader().getRevision();
+            ByteSequence sentinel = Keys.bytes(keys.sentinel());
+            calls.await(kv.put(sentinel, ByteSequence.EMPTY), "marking a snapshot");
+            long mark = calls.await(kv.delete(sentinel), "marking a snapshot").getHeader().getRevision();
             indexed = orphans.atLeast(mark, calls.timeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
