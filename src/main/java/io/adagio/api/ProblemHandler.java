@@ -10,6 +10,7 @@ import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NotFoundException;
 import io.adagio.repository.StaleClaimException;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -104,10 +105,22 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(ProblemType.AGENT_NOT_REGISTERED, e.getMessage(), Map.of("agent_id", e.agentId()));
     }
 
+    /**
+     * The store could not be reached or did not answer: repeating is safe (every call answered so is a read, or a
+     * write that is idempotent or guarded), so retryable with {@code Retry-After}. A write's answer also says
+     * whether it may have happened nevertheless ({@code may_have_happened}: a claim may then hold the node — ask
+     * with its request id; a finish sent again records nothing more).
+     */
     @ExceptionHandler(BackendUnavailableException.class)
-    ResponseEntity<Object> unavailable(BackendUnavailableException e) {
+    ResponseEntity<Object> unavailable(BackendUnavailableException e, HttpServletRequest request) {
         log.error("storage unavailable: {}", e.getMessage());
-        ProblemDetail p = detail(ProblemType.BACKEND_UNAVAILABLE, e.getMessage(), Map.of("retryable", true));
+        Map<String, Object> facts = new java.util.LinkedHashMap<>();
+        facts.put("retryable", true);
+        String method = request == null ? "GET" : request.getMethod();
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            facts.put("may_have_happened", e.mayHaveApplied());
+        }
+        ProblemDetail p = detail(ProblemType.BACKEND_UNAVAILABLE, e.getMessage(), facts);
         HttpHeaders h = new HttpHeaders();
         h.set(HttpHeaders.RETRY_AFTER, "1");
         return respond(p, h);

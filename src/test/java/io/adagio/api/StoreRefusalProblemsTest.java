@@ -61,4 +61,20 @@ class StoreRefusalProblemsTest {
         assertThat(body(r).getDetail()).contains("GET /v0/runs/01M8RZX35XYAFXSJJH45YCS9PH");
         assertThat(r.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).as("nothing to repeat").isNull();
     }
+
+    @Test
+    void anUnavailableWriteSaysWhetherItMayHaveHappenedAndAReadDoesNot() {
+        org.springframework.mock.web.MockHttpServletRequest post = new org.springframework.mock.web.MockHttpServletRequest("POST", "/v0/agents/a/claims");
+        ResponseEntity<Object> lost = handler.unavailable(new io.adagio.repository.BackendUnavailableException(
+                "etcd did not answer claiming within 5s", null), post);
+        assertThat(lost.getStatusCode().value()).isEqualTo(503);
+        assertThat(body(lost).getProperties()).containsEntry("retryable", true).containsEntry("may_have_happened", true);
+        assertThat(lost.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
+        ResponseEntity<Object> refused = handler.unavailable(io.adagio.repository.BackendUnavailableException.notApplied(
+                "etcd refused the connection", null), post);
+        assertThat(body(refused).getProperties()).containsEntry("may_have_happened", false);
+        ResponseEntity<Object> read = handler.unavailable(new io.adagio.repository.BackendUnavailableException(
+                "etcd did not answer reading", null), new org.springframework.mock.web.MockHttpServletRequest("GET", "/v0/runs"));
+        assertThat(body(read).getProperties()).containsEntry("retryable", true).doesNotContainKey("may_have_happened");
+    }
 }
