@@ -4,7 +4,6 @@ import io.adagio.model.Node;
 import io.adagio.model.NodeStatus;
 
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,16 +15,18 @@ import java.util.Optional;
  * idempotent and commutes with the propagations of other parents, so replaying it after a crash, or two
  * replicas applying it at once, leaves the same result as changing every target in the finished node's own step.
  *
- * @param from   the finished node
- * @param kind   {@link Kind#OUTPUT} after a SUCCESS, {@link Kind#SKIP} after a final FAIL or ERROR
- * @param output the finished node's output (OUTPUT only; may be null)
- * @param at     when the node finished: the {@code finished_at} of skipped nodes
+ * <p>An output is not copied into the children: it stays with the attempt that made it, and a child records only
+ * that it has received it ({@link Node#inputsFrom}); its inputs are filled in when it is read ({@link Inputs}).
+ *
+ * @param from the finished node
+ * @param kind {@link Kind#OUTPUT} after a SUCCESS, {@link Kind#SKIP} after a final FAIL or ERROR
+ * @param at   when the node finished: the {@code finished_at} of skipped nodes
  */
-public record Propagation(String from, Kind kind, byte[] output, Instant at) {
+public record Propagation(String from, Kind kind, Instant at) {
 
     /** What is passed on. */
     public enum Kind {
-        /** The output becomes an input of every child; a child with all its parents' inputs becomes READY. */
+        /** The output reaches every child; a child that has every parent's becomes READY. */
         OUTPUT,
         /** Every node downstream that has not completed is completed as skipped. */
         SKIP
@@ -48,8 +49,8 @@ public record Propagation(String from, Kind kind, byte[] output, Instant at) {
      * The target's next value, or empty when it already has everything this propagation gives (so applying it
      * again changes nothing).
      * <ul>
-     *   <li>OUTPUT: the target gets {@code from}'s output as an input (whatever its state); a WAITING target holding the inputs of all its parents becomes
-     *       READY.</li>
+     *   <li>OUTPUT: the target records that it has {@code from}'s output (whatever its state); a WAITING target
+     *       that has the outputs of all its parents becomes READY.</li>
      *   <li>SKIP: a target not COMPLETED becomes COMPLETED, skipped, finished at {@link #at}.</li>
      * </ul>
      */
@@ -57,27 +58,15 @@ public record Propagation(String from, Kind kind, byte[] output, Instant at) {
         if (kind == Kind.SKIP) {
             return target.status() == NodeStatus.COMPLETED ? Optional.empty() : Optional.of(target.asSkipped(at));
         }
-        boolean has = target.inputs().containsKey(from) && Arrays.equals(target.inputs().get(from), output);
-        Node next = has ? target : target.withInput(from, output);
-        if (next.status() == NodeStatus.WAITING && next.inputs().keySet().containsAll(topology.parents(target.name()))) {
+        Node next = target.withInputFrom(from);
+        if (next.status() == NodeStatus.WAITING && next.inputsFrom().containsAll(topology.parents(target.name()))) {
             next = next.withStatus(NodeStatus.READY);
         }
         return next == target ? Optional.empty() : Optional.of(next);
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof Propagation p && from.equals(p.from) && kind == p.kind && Arrays.equals(output, p.output)
-                && Objects.equals(at, p.at);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(from, kind, at) * 31 + Arrays.hashCode(output);
-    }
-
-    @Override
     public String toString() {
-        return "Propagation[" + kind + " from " + from + (output == null ? "" : ", " + output.length + " bytes") + "]";
+        return "Propagation[" + kind + " from " + from + "]";
     }
 }

@@ -68,11 +68,10 @@ public final class Transitions {
         if (last.conclusion() == Conclusion.SUCCESS) {
             return topology.children(finished.name()).isEmpty() ? Optional.empty()
                     // an empty output is still an input (the child must see that this parent completed)
-                    : Optional.of(new Propagation(finished.name(), Propagation.Kind.OUTPUT,
-                    last.output() == null ? new byte[0] : last.output(), finished.finishedAt()));
+                    : Optional.of(new Propagation(finished.name(), Propagation.Kind.OUTPUT, finished.finishedAt()));
         }
         return topology.downstream(finished.name()).isEmpty() ? Optional.empty()
-                : Optional.of(new Propagation(finished.name(), Propagation.Kind.SKIP, null, finished.finishedAt()));
+                : Optional.of(new Propagation(finished.name(), Propagation.Kind.SKIP, finished.finishedAt()));
     }
 
     /** A RUNNING node whose lease expired: it is in no state (NONE) and agents are told it is orphaned. */

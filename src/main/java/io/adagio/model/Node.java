@@ -1,10 +1,12 @@
 package io.adagio.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,32 +14,40 @@ import java.util.Map;
 /**
  * A node inside a run: its spec and everything that happened to it. Immutable; transitions make new values.
  *
+ * <p>An output is stored once, with the attempt that made it. A node records only which parents it has received
+ * an output from ({@link #inputsFrom}); its {@link #inputs} are filled in when it is read ({@code
+ * io.adagio.engine.Inputs}), from those parents' latest successful attempts, and are null in a node as stored
+ * (and in a finish's answer, which does not repeat them).
+ *
  * @param spec       the node's spec, as submitted
  * @param status     its state
  * @param attempts   the results of its attempts, oldest first
  * @param startedAt  when its latest claim began
  * @param finishedAt when it completed
- * @param inputs     upstream node name → that node's successful output
+ * @param inputs     upstream node name → that node's successful output, as read; null when not filled in
  * @param claim      the claim that holds it (or held it last)
  * @param skipped    true when it completed without running because something upstream failed for good
+ * @param inputsFrom the parents whose outputs it has received, in the order received (stored, not shown)
  */
 public record Node(NodeSpec spec,
                    NodeStatus status,
                    List<Result> attempts,
                    @JsonProperty("started_at") Instant startedAt,
                    @JsonProperty("finished_at") Instant finishedAt,
-                   Map<String, byte[]> inputs,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, byte[]> inputs,
                    Claim claim,
-                   @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped) {
+                   @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped,
+                   @JsonIgnore List<String> inputsFrom) {
 
     public Node {
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
-        inputs = inputs == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        inputs = inputs == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        inputsFrom = inputsFrom == null ? List.of() : List.copyOf(inputsFrom);
     }
 
     /** A fresh node in the given state. */
     public static Node initial(NodeSpec spec, NodeStatus status) {
-        return new Node(spec, status, List.of(), null, null, Map.of(), null, false);
+        return new Node(spec, status, List.of(), null, null, null, null, false, List.of());
     }
 
     /** The node's name. */
@@ -50,28 +60,53 @@ public record Node(NodeSpec spec,
         return attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
     }
 
+    /** The output of its latest successful attempt (empty when that had none), or null when none succeeded. */
+    public byte[] successfulOutput() {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            Result r = attempts.get(i);
+            if (r.conclusion() == Conclusion.SUCCESS) {
+                return r.output() == null ? new byte[0] : r.output();
+            }
+        }
+        return null;
+    }
+
     public Node withStatus(NodeStatus s) {
-        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped);
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, inputsFrom);
     }
 
     public Node claimedBy(Claim c, Instant now) {
-        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false);
+        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, inputsFrom);
     }
 
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
     public Node withAttempt(Result r, NodeStatus s, Instant now) {
         List<Result> a = new ArrayList<>(attempts);
         a.add(r);
-        return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false);
+        return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false, inputsFrom);
     }
 
-    public Node withInput(String upstream, byte[] output) {
-        Map<String, byte[]> in = new LinkedHashMap<>(inputs);
-        in.put(upstream, output);
-        return new Node(spec, status, attempts, startedAt, finishedAt, in, claim, skipped);
+    /** This node having received {@code parent}'s output (unchanged when it had). */
+    public Node withInputFrom(String parent) {
+        if (inputsFrom.contains(parent)) {
+            return this;
+        }
+        List<String> from = new ArrayList<>(inputsFrom);
+        from.add(parent);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, from);
+    }
+
+    /** This node as read, with its inputs filled in. */
+    public Node withInputs(Map<String, byte[]> filled) {
+        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, inputsFrom);
+    }
+
+    /** This node as stored: without filled-in inputs. */
+    public Node stored() {
+        return inputs == null ? this : withInputs(null);
     }
 
     public Node asSkipped(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, inputsFrom);
     }
 }

@@ -61,7 +61,7 @@ class RunFactoryTest {
         Run run = factory.create(Graphs.seven());
         assertThat(run.nodes()).allSatisfy(n -> {
             assertThat(n.attempts()).isEmpty();
-            assertThat(n.inputs()).isEmpty();
+            assertThat(n.inputsFrom()).isEmpty();
             assertThat(n.claim()).isNull();
             assertThat(n.startedAt()).isNull();
             assertThat(n.finishedAt()).isNull();

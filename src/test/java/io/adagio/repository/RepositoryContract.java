@@ -6,6 +6,7 @@ import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
 import io.adagio.model.Claim;
 import io.adagio.model.Conclusion;
+import io.adagio.model.Edge;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.GraphSpec;
@@ -656,6 +657,43 @@ public abstract class RepositoryContract {
         assertThat(again.next()).as("the answer of a lost first try").extracting(c -> c.claim().id())
                 .containsExactlyElementsOf(first.next().stream().map(c -> c.claim().id()).toList());
         assertThat(repo.inspectNode(id, "n1").claim().id()).isEqualTo(first.next().get(0).claim().id());
+    }
+
+    /**
+     * Outputs are stored once and filled in when read: a child of two parents gets both outputs on every path it
+     * is handed out or shown (a finish's dispatch, a batch claim, a claim asked for again by request id, the node,
+     * the run, the list), while a finish's own answer does not repeat its node's inputs.
+     */
+    @Test
+    void aChildGetsEveryParentsOutputOnEveryPathItIsReadBy() throws Exception {
+        agent("agent-1");
+        GraphSpec fanIn = new GraphSpec(List.of(NodeSpec.of("p0", "debug"), NodeSpec.of("p1", "debug"),
+                NodeSpec.of("c", "debug"), NodeSpec.of("d", "debug")),
+                List.of(new Edge("p0", "c"), new Edge("p1", "c"), new Edge("p0", "d"), new Edge("p1", "d")));
+        String id = start(fanIn).id();
+        Node p0 = claimWinner(id, "p0");
+        Finished first = repo.finishNode(id, "p0", p0.claim().id(), Result.of(Conclusion.SUCCESS, "zero"), to("agent-1", 2));
+        assertThat(first.next()).as("c and d still wait for p1").isEmpty();
+        assertThat(first.node().inputs()).as("a finish does not repeat its node's inputs").isNull();
+        Node p1 = claimWinner(id, "p1");
+        Finished second = repo.finishNode(id, "p1", p1.claim().id(), Result.of(Conclusion.SUCCESS, "one"), to("agent-1", 1));
+        Map<String, String> both = Map.of("p0", "zero", "p1", "one");
+        assertThat(second.next()).singleElement().satisfies(c -> assertThat(text(c.node().inputs())).isEqualTo(both));
+        String dispatched = second.next().get(0).node().name();
+        String other = dispatched.equals("c") ? "d" : "c";
+        assertThat(text(repo.inspectNode(id, other).inputs())).as("READY, shown on its own").isEqualTo(both);
+
+        Supplier<Claim> forRequest = () -> new Claim(claimId(), Map.of(Claim.REQUEST_ID, MetadataValues.of("req-in")));
+        assertThat(repo.claimReady("agent-1", 5, forRequest)).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isEqualTo(other);
+            assertThat(text(c.node().inputs())).isEqualTo(both);
+        });
+        assertThat(repo.heldFor("agent-1", "req-in")).singleElement()
+                .satisfies(c -> assertThat(text(c.node().inputs())).isEqualTo(both));
+        assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(text(n.inputs()))
+                .isEqualTo(n.name().startsWith("p") ? Map.of() : both));
+        assertThat(repo.listRuns(RunQuery.all())).filteredOn(r -> r.id().equals(id)).singleElement()
+                .satisfies(r -> assertThat(text(r.node("c").inputs())).isEqualTo(both));
     }
 
     @Test

@@ -29,8 +29,11 @@ import java.util.Map;
 /**
  * The stored values, encoded as the original does (Go {@code encoding/json} over its protobuf structs):
  * snake_case names, enums as numbers, bytes as base64, zero values left out, times as RFC 3339 with
- * nanoseconds. Fields we add ({@code skipped} on a node, {@code lease_id}/{@code ttl_ms} on an agent) are
- * ignored by readers that do not know them; unknown fields are ignored here too.
+ * nanoseconds. Fields we add ({@code skipped} and {@code inputs_from} on a node, {@code lease_id}/{@code ttl_ms}
+ * on an agent) are ignored by readers that do not know them; unknown fields are ignored here too. A node's
+ * {@code inputs} are never written: an output is stored once, in its node's attempts, and the children name the
+ * parents they have received from ({@code inputs_from}); the original fills its inputs in from the parents when
+ * it reads a node, so it needs no copy either.
  */
 final class EtcdCodec {
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
@@ -63,7 +66,7 @@ final class EtcdCodec {
     ByteSequence node(Node n) {
         return write(new NodeValue(spec(n.spec()), number(n.status().ordinal()),
                 n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
-                n.inputs(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
+                null, n.inputsFrom(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
                 n.skipped() ? Boolean.TRUE : null));
     }
 
@@ -72,19 +75,23 @@ final class EtcdCodec {
         NodeValue v = read(value, NodeValue.class);
         return new Node(spec(v.spec()), enumOf(NodeStatus.values(), v.status()),
                 list(v.attempts()).stream().map(EtcdCodec::result).toList(),
-                instant(v.startedAt()), instant(v.finishedAt()), inputs(v.inputs()),
+                instant(v.startedAt()), instant(v.finishedAt()), null,
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
-                Boolean.TRUE.equals(v.skipped()));
+                Boolean.TRUE.equals(v.skipped()), inputsFrom(v));
     }
 
-    /** The inputs as stored; an input the original wrote as {@code null} (a parent's empty output) is empty. */
-    private static Map<String, byte[]> inputs(Map<String, byte[]> stored) {
-        if (stored == null || !stored.containsValue(null)) {
-            return stored;
+    /**
+     * The parents a stored node has received outputs from: those we record ({@code inputs_from}), and those whose
+     * outputs the original (or an earlier version of ours) copied into its {@code inputs} (their bytes are not
+     * used: inputs are filled in from the parents when read, as the original does).
+     */
+    private static List<String> inputsFrom(NodeValue v) {
+        if (v.inputs() == null || v.inputs().isEmpty()) {
+            return v.inputsFrom();
         }
-        Map<String, byte[]> out = new java.util.LinkedHashMap<>();
-        stored.forEach((k, v) -> out.put(k, v == null ? new byte[0] : v));
-        return out;
+        java.util.LinkedHashSet<String> from = new java.util.LinkedHashSet<>(list(v.inputsFrom()));
+        from.addAll(v.inputs().keySet());
+        return List.copyOf(from);
     }
 
     // ---- agents -------------------------------------------------------------------------------------------
@@ -232,6 +239,7 @@ final class EtcdCodec {
                              @JsonProperty("started_at") String startedAt,
                              @JsonProperty("finished_at") String finishedAt,
                              @JsonProperty("inputs") Map<String, byte[]> inputs,
+                             @JsonProperty("inputs_from") List<String> inputsFrom,
                              @JsonProperty("claim") ClaimValue claim,
                              @JsonProperty("skipped") Boolean skipped) {
     }

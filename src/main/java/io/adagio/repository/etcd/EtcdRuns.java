@@ -1,6 +1,7 @@
 package io.adagio.repository.etcd;
 
 import com.github.f4b6a3.ulid.Ulid;
+import io.adagio.engine.Inputs;
 import io.adagio.engine.RunVerdict;
 import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
@@ -39,6 +40,7 @@ final class EtcdRuns {
     private final KeyRanges ranges;
     private final RunShapes shapes;
     private final NodeReader reader;
+    private final EtcdInputs inputs;
     private final RunStarter starter;
 
     EtcdRuns(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, RunShapes shapes, NodeReader reader,
@@ -50,6 +52,7 @@ final class EtcdRuns {
         this.ranges = ranges;
         this.shapes = shapes;
         this.reader = reader;
+        this.inputs = new EtcdInputs(reader);
         this.starter = new RunStarter(kv, keys, codec, calls, limits);
     }
 
@@ -61,7 +64,7 @@ final class EtcdRuns {
         RunShape shape = starter.start(run);
         shapes.remember(shape);
         return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
-                run.nodes(), run.edges());
+                Inputs.filled(run.nodes()), run.edges());
     }
 
     Run inspectRun(String runId) {
@@ -71,7 +74,7 @@ final class EtcdRuns {
     Node inspectNode(String runId, String name) {
         RunShape shape = shape(runId);
         requireNode(shape, name);
-        return reader.read(runId, name).node();
+        return inputs.filled(runId, reader.read(runId, name).node());
     }
 
     List<Run> listRuns(RunQuery query) {
@@ -210,7 +213,7 @@ final class EtcdRuns {
             }
             nodes.add(n);
         }
-        return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes), nodes,
-                shape.topology().edges());
+        return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes),
+                Inputs.filled(nodes), shape.topology().edges());
     }
 }

@@ -63,6 +63,7 @@ final class EtcdTransitions {
     private final KeyRanges ranges;
     private final RunShapes shapes;
     private final NodeReader reader;
+    private final EtcdInputs inputs;
     private final EtcdRuns runs;
     private final EtcdAgents agents;
     private final Propagator propagator;
@@ -84,6 +85,7 @@ final class EtcdTransitions {
         this.ranges = ranges;
         this.shapes = shapes;
         this.reader = reader;
+        this.inputs = new EtcdInputs(reader);
         this.runs = runs;
         this.agents = agents;
         this.propagator = propagator;
@@ -93,7 +95,7 @@ final class EtcdTransitions {
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
         EtcdRuns.requireNode(runs.shape(runId), name);
-        return claim(runId, name, agentId, claim, new Holder(agentId));
+        return inputs.filled(claim(runId, name, agentId, claim, new Holder(agentId)));
     }
 
     /** A claim on the agent's lease, as {@code holder} knows it (read again when it turns out to have ended). */
@@ -160,7 +162,7 @@ final class EtcdTransitions {
             out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
             from += n;
         }
-        return out;
+        return inputs.filled(out);
     }
 
     /** Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left. */
@@ -220,7 +222,7 @@ final class EtcdTransitions {
                 out = heldOn(now, requestId);
             }
         }
-        return out;
+        return inputs.filled(out);
     }
 
     private List<ClaimOutcome> heldOn(long lease, String requestId) {
@@ -311,11 +313,12 @@ final class EtcdTransitions {
             }
             return Optional.of(finished);
         });
+        Map<Keys.NodeRef, Node> inHand = Map.of(new Keys.NodeRef(runId, name), node);
         if (repeat[0]) {
-            return new Finished(node, next.max() > 0 ? dispatchedBefore(shape, node, claimId, holder) : List.of(),
-                    false, true);
+            return new Finished(node, next.max() > 0
+                    ? inputs.filled(dispatchedBefore(shape, node, claimId, holder), inHand) : List.of(), false, true);
         }
-        return new Finished(node, dispatched, completed[0], false);
+        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */

@@ -23,6 +23,8 @@ import java.util.Map;
 final class NodeReader {
     /** Nodes per read transaction: 5 gets each, under etcd's default limit of 128 operations. */
     private static final int PER_TXN = 25;
+    /** Node values per read transaction (one get each), under etcd's default limit of 128 operations. */
+    private static final int VALUES_PER_TXN = 125;
 
     private final KV kv;
     private final Keys keys;
@@ -68,6 +70,28 @@ final class NodeReader {
             for (int i = 0; i < chunk.size(); i++) {
                 Keys.NodeRef ref = chunk.get(i);
                 out.put(ref, facts(ref.runId(), ref.name(), got.subList(i * 5, i * 5 + 5)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The stored values of the named nodes (without their state keys), of any runs, by reference; a node whose key
+     * does not exist is left out. One get per node, {@value #VALUES_PER_TXN} to a read-only transaction.
+     */
+    Map<Keys.NodeRef, Node> values(Collection<Keys.NodeRef> refs) {
+        List<Keys.NodeRef> all = List.copyOf(refs);
+        Map<Keys.NodeRef, Node> out = new LinkedHashMap<>();
+        for (int from = 0; from < all.size(); from += VALUES_PER_TXN) {
+            List<Keys.NodeRef> chunk = all.subList(from, Math.min(all.size(), from + VALUES_PER_TXN));
+            List<Op> gets = new ArrayList<>(chunk.size());
+            chunk.forEach(ref -> gets.add(Op.get(Keys.bytes(keys.node(ref.runId(), ref.name())), GetOption.DEFAULT)));
+            List<GetResponse> got = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(),
+                    "reading nodes of " + chunk.get(0).runId()).getGetResponses();
+            for (int i = 0; i < chunk.size(); i++) {
+                if (!got.get(i).getKvs().isEmpty()) {
+                    out.put(chunk.get(i), codec.node(got.get(i).getKvs().get(0).getValue()));
+                }
             }
         }
         return out;

@@ -45,7 +45,9 @@
  * </ul>
  *
  * <h2>Finishes that change many nodes</h2>
- * A finish changes the node and, on a SUCCESS, its children (their inputs, maybe READY) or, on a final failure,
+ * A finish changes the node and, on a SUCCESS, its children (each records that it has the parent's output in
+ * {@code inputs_from}, maybe becoming READY; the output itself stays in the parent's attempts and is read into a
+ * child's {@code inputs} when the child is claimed or read, {@code EtcdInputs}) or, on a final failure,
  * its whole downstream (skipped). When that fits one transaction (at most 15 neighbours: 5 compares and up to 3
  * operations per node, 128 in all, and under 1 MiB) it is one transaction guarded by everything read, as in the
  * original. Otherwise, or when that transaction keeps conflicting, it is done in steps ({@code Propagator}):
@@ -56,10 +58,10 @@
  *       identical finish answers the node as it is (and completes its intent if one is left);</li>
  *   <li>the engine's {@code Propagation} is applied to the children (or the downstream) in batches of 16 nodes,
  *       each batch one transaction guarded by the mod revisions of the nodes it changes, re-read and retried
- *       when it conflicts. Each change is idempotent: an input already there is not added again, a node is
- *       promoted WAITING → READY only when every parent's input is there, only nodes not COMPLETED are
+ *       when it conflicts. Each change is idempotent: a parent already recorded is not added again, a node is
+ *       promoted WAITING → READY only when every parent is recorded, only nodes not COMPLETED are
  *       skipped. Two parents passing on to the same children at once therefore end with every child READY
- *       once, with both inputs;</li>
+ *       once, with both parents recorded;</li>
  *   <li>the intent key is deleted.</li>
  * </ol>
  * If the process dies (or loses etcd) between the steps, the intent stays. Every replica looks for intents

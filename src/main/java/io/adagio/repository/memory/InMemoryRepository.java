@@ -88,7 +88,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             }
             StoredRun stored = new StoredRun(run.id(), run.createdAt(),
                     Topology.of(run.nodes().stream().map(Node::spec).toList(), run.edges()),
-                    run.nodes().toArray(Node[]::new));
+                    run.nodes().stream().map(Node::stored).toArray(Node[]::new));
             nodes.add(run, stored);
             nodes.commit(events);
             return stored.view();
@@ -106,7 +106,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     public Node inspectNode(String runId, String name) {
         synchronized (lock) {
             StoredRun r = nodes.run(runId);
-            return r.nodes[r.index(name)];
+            return r.view(r.nodes[r.index(name)]);
         }
     }
 

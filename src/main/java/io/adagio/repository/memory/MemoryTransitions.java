@@ -50,7 +50,7 @@ final class MemoryTransitions {
         leases.requireLive(agentId);
         if (node.status() == NodeStatus.RUNNING && claim.sameRequestAs(node.claim())
                 && agentId.equals(leases.holder(new NodeRef(runId, name)))) {
-            return ClaimOutcome.won(runId, node.claim(), node);
+            return ClaimOutcome.won(runId, node.claim(), r.view(node));
         }
         ClaimDecision d = Transitions.claim(node, claim, clock.instant());
         if (d instanceof ClaimDecision.NotReady) {
@@ -60,7 +60,7 @@ final class MemoryTransitions {
             nodes.set(r, c.node());
             leases.hold(new NodeRef(runId, name), agentId);
             nodes.commit(events);
-            return ClaimOutcome.won(runId, claim, c.node());
+            return ClaimOutcome.won(runId, claim, r.view(c.node()));
         }
         return ClaimOutcome.notClaimed();
     }
@@ -84,7 +84,7 @@ final class MemoryTransitions {
                     instanceof ClaimDecision.Claimed c) {
                 nodes.set(r, c.node());
                 leases.hold(ref, agentId);
-                out.add(ClaimOutcome.won(ref.runId(), c.node().claim(), c.node()));
+                out.add(ClaimOutcome.won(ref.runId(), c.node().claim(), r.view(c.node())));
             }
         }
         if (!out.isEmpty()) {
@@ -101,7 +101,7 @@ final class MemoryTransitions {
             Node n = r == null ? null : r.nodes[r.index(ref.name())];
             if (n != null && n.status() == NodeStatus.RUNNING && n.claim() != null
                     && requestId.equals(n.claim().requestId())) {
-                out.add(ClaimOutcome.won(ref.runId(), n.claim(), n));
+                out.add(ClaimOutcome.won(ref.runId(), n.claim(), r.view(n)));
             }
         }
         return out;
@@ -150,7 +150,7 @@ final class MemoryTransitions {
                     Node n = r.nodes[r.index(target)];
                     if (n.status() == NodeStatus.RUNNING && Dispatch.madeBy(n.claim(), finishing)
                             && next.agentId().equals(leases.holder(new NodeRef(r.id, target)))) {
-                        out.add(ClaimOutcome.won(r.id, n.claim(), n));
+                        out.add(ClaimOutcome.won(r.id, n.claim(), r.view(n)));
                     }
                 }
             });
@@ -171,7 +171,7 @@ final class MemoryTransitions {
                     && Transitions.claim(node, next.claimFor(finishing), clock.instant()) instanceof ClaimDecision.Claimed c) {
                 nodes.set(r, c.node());
                 leases.hold(new NodeRef(r.id, name), next.agentId());
-                out.add(ClaimOutcome.won(r.id, c.node().claim(), c.node()));
+                out.add(ClaimOutcome.won(r.id, c.node().claim(), r.view(c.node())));
             }
         }
         return out;

@@ -1,5 +1,6 @@
 package io.adagio.repository.memory;
 
+import io.adagio.engine.Inputs;
 import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.model.Node;
@@ -40,10 +41,19 @@ final class StoredRun {
         return prev;
     }
 
-    /** The run as readers see it: every node as it is now, status and outcome derived from them. */
+    /**
+     * The run as readers see it: every node as it is now, with its inputs ({@link Inputs}), status and outcome
+     * derived from them.
+     */
     Run view() {
         List<Node> current = Arrays.asList(nodes.clone());
-        return new Run(id, createdAt, RunVerdict.status(current), RunVerdict.outcome(current), current, topology.edges());
+        return new Run(id, createdAt, RunVerdict.status(current), RunVerdict.outcome(current), Inputs.filled(current),
+                topology.edges());
+    }
+
+    /** A node of this run as readers see it: with its inputs filled in from its parents as they are now. */
+    Node view(Node node) {
+        return Inputs.filled(node, parent -> topology.contains(parent) ? nodes[topology.indexOf(parent)] : null);
     }
 
     /** @throws NotFoundException when the run has no such node */

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,6 +97,12 @@ class EtcdStepCostIT {
         return List.copyOf(calls); // only this thread added to it
     }
 
+    private static Map<String, String> text(Map<String, byte[]> inputs) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        inputs.forEach((k, v) -> out.put(k, new String(v, java.nio.charset.StandardCharsets.UTF_8)));
+        return out;
+    }
+
     private String start(io.adagio.model.GraphSpec graph) {
         return repo.startRun(new RunFactory(clock).create(graph)).id();
     }
@@ -122,7 +129,10 @@ class EtcdStepCostIT {
         List<ClaimOutcome> won = new ArrayList<>();
         List<String> cost = counted(() -> won.addAll(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))));
         assertThat(won).hasSize(12).allSatisfy(c -> assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING));
-        assertThat(cost).as("the ready keys, the nodes, one claim transaction").containsExactly("get", "txn", "txn");
+        assertThat(cost).as("the ready keys, the nodes, one claim transaction, then their parent's output (read once"
+                + " for all twelve: outputs are stored once)").containsExactly("get", "txn", "txn", "txn");
+        assertThat(won).allSatisfy(c -> assertThat(text(c.node().inputs()))
+                .isEqualTo(c.node().name().equals("root") ? Map.of() : Map.of("root", "r")));
         assertThat(won.stream().map(c -> c.runId() + "/" + c.node().name()).distinct()).hasSize(12);
 
         List<ClaimOutcome> rest = new ArrayList<>();

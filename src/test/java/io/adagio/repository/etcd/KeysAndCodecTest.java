@@ -76,33 +76,38 @@ class KeysAndCodecTest {
     }
 
     @Test
-    void nodesEncodeEnumsAsNumbersAndBytesAsBase64() {
+    void nodesEncodeEnumsAsNumbersAndBytesAsBase64AndNeverCopyTheirInputs() {
         NodeSpec spec = new NodeSpec("a", "debug", Map.of("k", MetadataValues.of("v")), Map.of("fail", new RetryRule(3)));
         Node node = new Node(spec, NodeStatus.RUNNING, List.of(Result.of(Conclusion.FAIL, "out")),
                 Instant.parse("2026-01-02T03:04:05.120Z"), null, Map.of("up", "in".getBytes(StandardCharsets.UTF_8)),
-                Claim.of("c1"), false);
+                Claim.of("c1"), false, List.of("up"));
         String json = codec.node(node).toString(StandardCharsets.UTF_8);
-        assertThat(json).contains("\"status\":3", "\"conclusion\":2", "\"output\":\"b3V0\"", "\"inputs\":{\"up\":\"aW4=\"}",
+        assertThat(json).contains("\"status\":3", "\"conclusion\":2", "\"output\":\"b3V0\"", "\"inputs_from\":[\"up\"]",
                 "\"started_at\":\"2026-01-02T03:04:05.12Z\"", "\"max_attempts\":3", "\"metadata\":{\"k\":{\"values\":[\"v\"]}}",
                 "\"claim\":{\"id\":\"c1\"}");
+        assertThat(json).as("an output is stored once, with its parent's attempt").doesNotContain("\"inputs\"", "aW4=");
         assertThat(json).doesNotContain("finished_at", "skipped");
         Node back = codec.node(codec.node(node));
         assertThat(back.spec()).isEqualTo(spec);
         assertThat(back.attempts()).containsExactly(Result.of(Conclusion.FAIL, "out"));
         assertThat(back.startedAt()).isEqualTo(node.startedAt());
-        assertThat(new String(back.inputs().get("up"), StandardCharsets.UTF_8)).isEqualTo("in");
+        assertThat(back.inputsFrom()).containsExactly("up");
+        assertThat(back.inputs()).as("filled in when read, from the parents").isNull();
         assertThat(codec.node(Node.initial(NodeSpec.of("b", "debug"), NodeStatus.WAITING).asSkipped(Instant.EPOCH))
                 .toString(StandardCharsets.UTF_8)).contains("\"skipped\":true");
     }
 
     @Test
-    void anEmptyInputAsTheOriginalWritesItIsAnEmptyInputAndIsWrittenBackAsOne() {
-        // the original writes a parent's empty output into the child as null (Go's nil []byte)
+    void inputsTheOriginalCopiedIntoANodeNameItsParentsAndAreNotWrittenBack() {
+        // the original writes its parents' outputs into the child, a parent's empty output as null (Go's nil []byte)
         String theOriginals = "{\"spec\":{\"name\":\"b\",\"runtime\":\"debug\"},\"status\":2,\"inputs\":{\"a\":null,\"c\":\"aW4=\"}}";
         Node b = codec.node(io.etcd.jetcd.ByteSequence.from(theOriginals, StandardCharsets.UTF_8));
-        assertThat(b.inputs()).containsOnlyKeys("a", "c");
-        assertThat(b.inputs().get("a")).as("an empty input, not a missing one").isEmpty();
-        assertThat(codec.node(b).toString(StandardCharsets.UTF_8)).contains("\"inputs\":{\"a\":\"\",\"c\":\"aW4=\"}");
+        assertThat(b.inputsFrom()).containsExactly("a", "c");
+        String back = codec.node(b).toString(StandardCharsets.UTF_8);
+        assertThat(back).contains("\"inputs_from\":[\"a\",\"c\"]").doesNotContain("\"inputs\"", "aW4=");
+        String both = "{\"spec\":{\"name\":\"b\",\"runtime\":\"debug\"},\"inputs_from\":[\"c\"],\"inputs\":{\"a\":\"eA==\",\"c\":\"aW4=\"}}";
+        assertThat(codec.node(io.etcd.jetcd.ByteSequence.from(both, StandardCharsets.UTF_8)).inputsFrom())
+                .as("ours first, then the original's, once each").containsExactly("c", "a");
     }
 
     @Test
