@@ -130,6 +130,16 @@ final class EtcdCodec {
                 instant(v.createdAt()));
     }
 
+    /** A start intent value ({@link RootRelease}): {@code {"kind": "start", "created_at": …}}. */
+    ByteSequence startIntent(Instant createdAt) {
+        return write(new IntentValue("start", time(createdAt)));
+    }
+
+    /** When a start intent was recorded (null when it does not say). */
+    Instant startIntent(ByteSequence value) {
+        return instant(read(value, IntentValue.class).createdAt());
+    }
+
     /** A decoded intent value. */
     record StoredIntent(io.adagio.engine.Propagation.Kind kind, Instant createdAt) {
     }

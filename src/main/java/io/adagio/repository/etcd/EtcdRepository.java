@@ -57,6 +57,8 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final EventFanout events;
     private final EtcdWatch watch;
     private final ScheduledExecutorService recovery;
+    private final RootRelease roots;
+    private final RunShapes shapes;
     private volatile Duration intentGrace = Duration.ofSeconds(5);
 
     /**
@@ -74,7 +76,9 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         GuardedTxns txns = new GuardedTxns(kv, calls, options.maxRetries());
         RunShapes shapes = new RunShapes(kv, keys, codec, calls);
         NodeReader reader = new NodeReader(kv, keys, codec, calls);
-        this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader, options.txnLimits());
+        this.roots = new RootRelease(kv, keys, codec, calls, ranges, options.txnLimits(), clock);
+        this.shapes = shapes;
+        this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader, options.txnLimits(), roots);
         this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns, clock);
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns, options.txnLimits());
         this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
@@ -129,6 +133,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     /** How many agents this replica remembers something of (a test shows dead agents are forgotten). */
     int rememberedAgents() {
         return agents.remembered();
+    }
+
+    /** Test hook: told the number of each batch of roots a start releases after its run key; throwing stops it. */
+    void beforeRootRelease(IntConsumer hook) {
+        roots.beforeBatch(hook);
     }
 
     /** Test hook: told the count of batches written after each batch of a start; throwing fails the start. */
@@ -214,13 +223,14 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     // ---- pending finishes ---------------------------------------------------------------------------------
 
     /**
-     * Completes the finishes recorded at least the grace period ago and not passed on yet (their process died
-     * or lost etcd half-way). Runs periodically on every replica; racing replicas are harmless.
+     * Completes the finishes recorded at least the grace period ago and not passed on yet, and the starts whose
+     * roots were not all released (their process died or lost etcd half-way). Runs periodically on every
+     * replica; racing replicas are harmless.
      *
      * @return how many were completed
      */
     int recoverPendingFinishes() {
-        return propagator.recover(intentGrace);
+        return propagator.recover(intentGrace) + roots.recover(intentGrace, shapes::find);
     }
 
     /** Test hook: how old a pending finish must be before the recovery completes it (default 5 s). */

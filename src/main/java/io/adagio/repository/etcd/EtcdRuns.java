@@ -44,7 +44,7 @@ final class EtcdRuns {
     private final RunStarter starter;
 
     EtcdRuns(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, KeyRanges ranges, RunShapes shapes, NodeReader reader,
-             TxnLimits limits) {
+             TxnLimits limits, RootRelease roots) {
         this.kv = kv;
         this.keys = keys;
         this.codec = codec;
@@ -53,7 +53,7 @@ final class EtcdRuns {
         this.shapes = shapes;
         this.reader = reader;
         this.inputs = new EtcdInputs(reader);
-        this.starter = new RunStarter(kv, keys, codec, calls, limits);
+        this.starter = new RunStarter(kv, keys, codec, calls, limits, roots);
     }
 
     RunStarter starter() {

@@ -94,6 +94,23 @@ final class Keys {
     }
 
     /**
+     * The start intent of a run whose roots are not all READY yet (too many to release in the run key's own
+     * transaction: {@link RootRelease}); under the intents prefix, so no reader of the original sees it.
+     */
+    String startIntent(String runId) {
+        return intents() + runId + "/start";
+    }
+
+    /** The run id of a start intent key, if it is one. */
+    Optional<String> parseStartIntent(String key) {
+        if (!key.startsWith(intents()) || !key.endsWith("/start")) {
+            return Optional.empty();
+        }
+        String runId = key.substring(intents().length(), key.length() - "/start".length());
+        return runId.isEmpty() || runId.contains("/") ? Optional.empty() : Optional.of(runId);
+    }
+
+    /**
      * A key that is put and deleted at once to mark a point in the watched range ({@code runs/} to
      * {@code states/}); it sorts between them and matches no documented prefix, so watchers ignore it.
      */

@@ -33,10 +33,9 @@ import java.util.function.IntConsumer;
  * The run key is what makes a run visible: every reader of ours ignores node and state keys of runs whose run key
  * does not exist (or, for the event watch, did not exist yet at that revision). The original's agents read the
  * run key at a READY event's revision, so no READY key may come before it: the batches write the roots' state
- * keys WAITING (their values READY: the state key decides), and the run key's transaction moves those keys to READY
- * — when all of them fit in it ({@code (max-txn-ops − 1) / 2} roots, 59 with etcd's defaults); a run with more roots
- * than that has them written READY in the batches, which our agents claim, and the original's only from its
- * current set.
+ * keys WAITING (their values READY: the state key decides), and the run key's transaction moves as many of those
+ * keys to READY as fit in it (about 60 with etcd's defaults); the rest follow it under a start intent
+ * ({@link RootRelease}), which any replica completes if this one dies half-way.
  *
  * <p>A start that fails before its run key is sent is invisible, and its batches are removed (best effort,
  * guarded by "run key still absent"): it certainly did not happen. When the run key's transaction gets no
@@ -53,11 +52,13 @@ final class RunStarter {
     private final EtcdCalls calls;
     private final int maxOps;
     private final int maxBytes;
+    private final RootRelease release;
     /** Told the number of batches written after each one; a test hook to fail a start half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
-    RunStarter(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, TxnLimits limits) {
+    RunStarter(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, TxnLimits limits, RootRelease release) {
         this.kv = kv;
+        this.release = release;
         this.maxOps = limits.startOps();
         this.maxBytes = limits.bytes();
         this.keys = keys;
@@ -101,27 +102,35 @@ final class RunStarter {
             all.forEach(p -> last.add(p.op()));
             return commitRun(run, topology, runKey, last, false);
         }
-        List<Node> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).toList();
-        List<Op> flips = new ArrayList<>();
-        long flipBytes = runKey.size() + runValue.size();
-        for (Node root : roots) {
-            ByteSequence waiting = Keys.bytes(keys.state(NodeStatus.WAITING, run.id(), root.name()));
-            ByteSequence ready = Keys.bytes(keys.state(NodeStatus.READY, run.id(), root.name()));
-            flips.add(Op.delete(waiting, DeleteOption.DEFAULT));
-            flips.add(Op.put(ready, ByteSequence.EMPTY, PutOption.DEFAULT));
-            flipBytes += waiting.size() + ready.size() + 64;
+        List<String> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).map(Node::name).toList();
+        // the run key's transaction releases the roots that fit in it; the rest follow it, under a start intent
+        long bytes = runKey.size() + runValue.size() + 128;
+        int released = 0;
+        while (released < roots.size() && last.size() + 2 + 1 <= maxOps
+                && bytes + release.moveBytes(run.id(), roots.get(released)) <= maxBytes) {
+            bytes += release.moveBytes(run.id(), roots.get(released));
+            last.addAll(release.move(run.id(), roots.get(released++)));
         }
-        boolean flip = 1 + flips.size() <= maxOps && flipBytes <= maxBytes;
+        List<String> later = roots.subList(released, roots.size());
+        if (!later.isEmpty()) {
+            last.add(release.recordIntent(run.id()));
+        }
         try {
-            writeBatches(run, flip);
+            writeBatches(run);
         } catch (RuntimeException e) {
             removeDebris(run.id());
             throw e;
         }
-        if (flip) {
-            last.addAll(flips);
+        RunShape shape = commitRun(run, topology, runKey, last, true);
+        if (!later.isEmpty()) {
+            try {
+                release.release(run.id(), later);
+            } catch (BackendUnavailableException | BackendRefusedException e) {
+                log.warn("run {} started; {} of its roots are released by the recovery ({})", run.id(), later.size(),
+                        e.getMessage());
+            }
         }
-        return commitRun(run, topology, runKey, last, true);
+        return shape;
     }
 
     /** The node key and its state key of a node as it is stored when its run starts. */
@@ -202,14 +211,13 @@ final class RunStarter {
         return kv.txn().If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))).Then(ops.toArray(Op[]::new)).commit();
     }
 
-    /** The node and state keys in batches; with {@code rootsWaiting} the roots' state keys WAITING (made READY later). */
-    private void writeBatches(Run run, boolean rootsWaiting) {
+    /** The node and state keys in batches, the roots' state keys WAITING (made READY with or after the run key). */
+    private void writeBatches(Run run) {
         List<Op> ops = new ArrayList<>();
         int bytes = 0;
         int batches = 0;
         for (Node n : run.nodes()) {
-            List<Put> puts = rootsWaiting && n.status() == NodeStatus.READY ? puts(run.id(), n, NodeStatus.WAITING)
-                    : puts(run.id(), n);
+            List<Put> puts = n.status() == NodeStatus.READY ? puts(run.id(), n, NodeStatus.WAITING) : puts(run.id(), n);
             int size = puts.get(0).bytes() + puts.get(1).bytes();
             if (!ops.isEmpty() && (ops.size() + 2 > maxOps || bytes + size > maxBytes)) {
                 commit(run.id(), ops);

@@ -13,18 +13,24 @@
  * put with the claiming agent's lease. Values are encoded as the original's Go {@code encoding/json} over its
  * protobuf structs ({@code EtcdCodec}): snake_case, enums as numbers (node status
  * NONE 0 … COMPLETED 4, conclusion NONE 0, SUCCESS 1, FAIL 2, ERROR 3), bytes base64, zero values omitted.
- * We add {@code "skipped": true} on skipped nodes and {@code "lease_id"}/{@code "ttl_ms"} on agents.
+ * We add {@code "skipped": true} on skipped nodes, {@code "inputs_from"} (the parents whose outputs a node has
+ * received: an output is stored once, in its node's attempts, and a node's inputs are read from its parents,
+ * as the original reads them) and {@code "lease_id"}/{@code "ttl_ms"} on agents.
  * Keys are parsed by prefix and structure ({@code Keys}); node names may not contain {@code /} at the API, but
  * the parser takes everything after {@code /node/} as the name anyway. One more key, {@code sentinel}, is put
  * and deleted at once when a subscriber is replayed from etcd's history (it marks the end of the replay); it
  * never stays. And one prefix of our own, outside the original's: {@code intents/<run-id>/node/<name>} (value
  * {@code {"kind": "output"|"skip", "created_at": …}}) marks a finish not yet passed on to the nodes it changes
- * (below). It sorts before {@code nodes/}, so neither the original's readers (agents/, runs/, nodes/, states/)
+ * (below), and {@code intents/<run-id>/start} ({@code {"kind": "start", …}}) a start whose roots are not all
+ * READY yet. It sorts before {@code nodes/}, so neither the original's readers (agents/, runs/, nodes/, states/)
  * nor our watch ({@code runs/ … states/}) ever see it.
  *
  * <h2>Visibility of a run</h2>
  * The run key is written last, after the node and state keys (in batches that fit etcd's default 128
- * operations and 1.5 MiB per request). Every reader ignores node and state keys of runs without a run key;
+ * operations and 1.5 MiB per request), the roots' state keys WAITING: the original's agents read the run key at
+ * a READY key's revision, so no READY key comes before it. The run key's transaction makes as many roots READY as
+ * fit in it; more follow it in guarded batches under a start intent, which any replica completes if the start
+ * stops half-way ({@code RootRelease}). Every reader ignores node and state keys of runs without a run key;
  * the event watch ignores state changes of a run at or before the revision its run key was created, and
  * announces its roots at that revision instead. Stats counts state keys directly, so the nodes of a start in
  * flight are counted until it finishes; a failed start deletes its keys again.

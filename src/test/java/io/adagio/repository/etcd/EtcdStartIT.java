@@ -90,9 +90,11 @@ class EtcdStartIT {
             runs.add(repo.startRun(factory.create(Graphs.seven())));               // one transaction, two roots
             runs.add(repo.startRun(factory.create(Graphs.chain(200, "debug")))); // batches, one root
             runs.add(repo.startRun(factory.create(forest(30, 4))));                // batches, 30 roots
-            Set<String> roots = runs.stream().flatMap(r -> r.nodes().stream().filter(n -> n.status() == NodeStatus.READY)
+            runs.add(repo.startRun(factory.create(forest(250, 1))));               // batches, more roots than
+            Set<String> roots = runs.stream().flatMap(r -> r.nodes().stream()  // the run key's txn can release
+                    .filter(n -> n.status() == NodeStatus.READY)
                     .map(n -> r.id() + "/" + n.name())).collect(Collectors.toSet());
-            assertThat(roots).hasSize(1 + 2 + 1 + 30);
+            assertThat(roots).hasSize(1 + 2 + 1 + 30 + 250);
 
             await().atMost(Duration.ofSeconds(20)).until(() -> seen.keySet().containsAll(roots));
             assertThat(seen).as("each READY key's run was there at its revision").containsOnlyKeys(roots)
@@ -106,6 +108,46 @@ class EtcdStartIT {
         } finally {
             watcher.close();
         }
+    }
+
+    /**
+     * A start with more roots than its run key's transaction can release, stopped right after that transaction
+     * (as if its process died): the run is visible with the rest of its roots WAITING under a start intent, and
+     * another replica's recovery makes every root READY, each with exactly one state key, and leaves no intent.
+     */
+    @Test
+    void aStartStoppedAfterItsRunKeyHasItsRootsReleasedByAnotherReplica() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("release");
+        Run run;
+        try (EtcdRepository first = EtcdRepositories.open(options, Clock.systemUTC())) {
+            first.beforeRootRelease(n -> {
+                throw new IllegalStateException("killed before releasing batch " + n);
+            });
+            Run started = factory.create(forest(200, 0));
+            assertThatThrownBy(() -> first.startRun(started)).hasMessageContaining("killed");
+            run = started;
+            Map<NodeStatus, Long> states = first.inspectRun(run.id()).nodes().stream()
+                    .collect(Collectors.groupingBy(Node::status, Collectors.counting()));
+            assertThat(states.get(NodeStatus.READY)).as("released with the run key").isBetween(1L, 100L);
+            assertThat(states.get(NodeStatus.WAITING)).as("left to release").isEqualTo(200 - states.get(NodeStatus.READY));
+        }
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        assertThat(count(prefix + "intents/")).as("the start intent").isEqualTo(1);
+        try (EtcdRepository second = EtcdRepositories.open(options, Clock.systemUTC())) {
+            second.intentGrace(Duration.ZERO);
+            assertThat(second.recoverPendingFinishes()).isEqualTo(1);
+            assertThat(second.inspectRun(run.id()).nodes()).hasSize(200)
+                    .allSatisfy(n -> assertThat(n.status()).as(n.name()).isEqualTo(NodeStatus.READY));
+            assertThat(second.recoverPendingFinishes()).as("nothing left").isZero();
+        }
+        assertThat(count(prefix + "intents/")).isZero();
+        assertThat(count(prefix + "states/ready/run/" + run.id() + "/")).isEqualTo(200);
+        assertThat(count(prefix + "states/")).as("one state key per node").isEqualTo(200);
+    }
+
+    private static long count(String prefix) throws Exception {
+        return SharedEtcd.admin().getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
+                GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
     }
 
     @Test

@@ -56,6 +56,11 @@ class KeysAndCodecTest {
         assertThat(keys.intent(RUN, "a")).isEqualTo("v0/default/intents/" + RUN + "/node/a");
         assertThat(keys.parseIntent(keys.intent(RUN, odd))).contains(new Keys.NodeRef(RUN, odd));
         assertThat(keys.parseIntent(keys.node(RUN, "a"))).isEmpty();
+        assertThat(keys.startIntent(RUN)).isEqualTo("v0/default/intents/" + RUN + "/start");
+        assertThat(keys.parseStartIntent(keys.startIntent(RUN))).contains(RUN);
+        assertThat(keys.parseIntent(keys.startIntent(RUN))).as("not a finish's intent").isEmpty();
+        assertThat(keys.parseStartIntent(keys.intent(RUN, "start"))).as("a node named start").isEmpty();
+        assertThat(keys.startIntent(RUN)).startsWith(keys.intents());
         String intent = keys.intent(RUN, "a");
         for (String prefix : List.of(keys.agents(), keys.runs(), keys.nodes(), keys.states())) {
             assertThat(intent).doesNotStartWith(prefix);
