@@ -52,7 +52,7 @@ final class EtcdRuns {
         this.ranges = ranges;
         this.shapes = shapes;
         this.reader = reader;
-        this.inputs = new EtcdInputs(reader);
+        this.inputs = new EtcdInputs(reader, keys, codec);
         this.starter = new RunStarter(kv, keys, codec, calls, limits, roots);
     }
 

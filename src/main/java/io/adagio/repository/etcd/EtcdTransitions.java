@@ -85,7 +85,7 @@ final class EtcdTransitions {
         this.ranges = ranges;
         this.shapes = shapes;
         this.reader = reader;
-        this.inputs = new EtcdInputs(reader);
+        this.inputs = new EtcdInputs(reader, keys, codec);
         this.runs = runs;
         this.agents = agents;
         this.propagator = propagator;
@@ -95,7 +95,7 @@ final class EtcdTransitions {
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
         EtcdRuns.requireNode(runs.shape(runId), name);
-        return inputs.filled(claim(runId, name, agentId, claim, new Holder(agentId)));
+        return claim(runId, name, agentId, claim, new Holder(agentId));
     }
 
     /** A claim on the agent's lease, as {@code holder} knows it (read again when it turns out to have ended). */
@@ -109,7 +109,7 @@ final class EtcdTransitions {
             NodeFacts facts = reader.read(runId, name);
             if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
                     && holder.holds(facts.runningLease())) {
-                return Optional.of(ClaimOutcome.won(runId, facts.node().claim(), facts.node()));
+                return Optional.of(inputs.filled(ClaimOutcome.won(runId, facts.node().claim(), facts.node())));
             }
             ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
             if (d instanceof ClaimDecision.NotReady) {
@@ -120,9 +120,12 @@ final class EtcdTransitions {
             }
             List<Op> ops = new ArrayList<>();
             Propagator.writes(keys, codec, runId, facts.node().status(), claimed.node(), leaseId, ops);
+            List<ClaimOutcome> won = List.of(ClaimOutcome.won(runId, claim, claimed.node()));
+            EtcdInputs.Prefetch parents = inputs.prefetch(won);
+            ops.addAll(parents.gets());
             try {
-                return txns.commit(facts.guards(keys), ops, what)
-                        ? Optional.of(ClaimOutcome.won(runId, claim, claimed.node())) : Optional.empty();
+                return txns.apply(facts.guards(keys), ops, what)
+                        .map(r -> inputs.filled(won, parents.read(r)).get(0));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
@@ -162,7 +165,7 @@ final class EtcdTransitions {
             out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
             from += n;
         }
-        return inputs.filled(out);
+        return out;
     }
 
     /** Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left. */
@@ -199,8 +202,11 @@ final class EtcdTransitions {
             if (won.isEmpty()) {
                 return Optional.of(won);
             }
+            EtcdInputs.Prefetch parents = inputs.prefetch(won);
+            ops.addAll(parents.gets());
             try {
-                return txns.commit(guards, ops, "claiming " + won.size() + " nodes") ? Optional.of(won) : Optional.empty();
+                return txns.apply(guards, ops, "claiming " + won.size() + " nodes")
+                        .map(r -> inputs.filled(won, parents.read(r)));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
