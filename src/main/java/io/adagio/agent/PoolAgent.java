@@ -592,7 +592,7 @@ final class PoolAgent {
             return Result.of(Conclusion.ERROR, "runtime " + c.node().spec().runtime() + " is not offered by agent " + id);
         }
         try {
-            Result r = runtime.run(Task.of(c.runId(), c.node().spec(), c.node().inputs(), c.node().attempts()));
+            Result r = runtime.run(Task.of(c.runId(), c.node().spec(), c.node().inputs(), c.node().attempts(), id));
             return r == null ? Result.of(Conclusion.ERROR, "runtime " + runtime.name() + " returned no result") : r;
         } catch (InterruptedException e) {
             if (!running || abandoned) {

@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A TCP proxy on loopback for fault tests, between clients (agents) and a server: it forwards bytes both ways, and
  * can {@link #silenceOpen silence} the connections open now — they stop forwarding in both directions but stay
  * open, as a connection whose peer vanished without a reset (a half-open connection) — while new connections are
- * forwarded as before. It records the first line each new connection sent (an HTTP request line) and when.
+ * forwarded as before — or {@link #cut} the path (every connection closed, new ones refused) until
+ * {@link #restore}. It records the first line each new connection sent (an HTTP request line) and when.
  */
 public final class TcpProxy implements AutoCloseable {
     /** A connection's first line and when it was accepted ({@link System#nanoTime}). */
@@ -27,6 +28,8 @@ public final class TcpProxy implements AutoCloseable {
     private final List<Pair> pairs = new CopyOnWriteArrayList<>();
     private final List<Opened> opened = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /** While cut, every connection is closed and new ones are closed as soon as they are accepted. */
+    private volatile boolean cut;
 
     private final class Pair {
         final Socket client;
@@ -94,6 +97,10 @@ public final class TcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
+                if (cut) {
+                    closeQuietly(client); // refused, as by a peer that is gone
+                    continue;
+                }
                 Socket upstream = new Socket();
                 upstream.connect(target, 5_000);
                 Pair p = new Pair(client, upstream);
@@ -130,6 +137,23 @@ public final class TcpProxy implements AutoCloseable {
         for (Pair p : pairs) {
             p.silenced = true;
         }
+    }
+
+    /**
+     * The path is cut: the connections open now are closed (both sides) and new ones are closed as soon as they
+     * are accepted, until {@link #restore}.
+     */
+    public void cut() {
+        cut = true;
+        for (Pair p : pairs) {
+            closeQuietly(p.client);
+            closeQuietly(p.upstream);
+        }
+    }
+
+    /** New connections are forwarded again. */
+    public void restore() {
+        cut = false;
     }
 
     /** The connections accepted so far, oldest first, with their first line. */
