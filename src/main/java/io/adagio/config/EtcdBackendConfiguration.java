@@ -29,7 +29,7 @@ class EtcdBackendConfiguration {
     @Bean(destroyMethod = "close")
     EtcdRepository etcdRepository(EtcdProperties etcd, Clock clock, MeterRegistry registry) {
         EtcdRepository repository = new EtcdRepository(EtcdClients.of(etcd), new EtcdOptions(etcd.endpoints(),
-                etcd.namespace(), etcd.list(), etcd.timeout(), 0, null, 0,
+                etcd.namespace(), etcd.list(), etcd.timeout(), 0, null, etcd.history(),
                 new TxnLimits(etcd.maxTxnOps(), etcd.maxRequestBytes().toBytes())), clock);
         Counter conflicts = Counter.builder("adagio.etcd.txn.conflicts")
                 .description("etcd transactions whose compares failed (re-read and retried)").register(registry);

@@ -17,6 +17,8 @@ import java.util.List;
  * @param timeout         the deadline of every etcd call
  * @param maxTxnOps       the etcd cluster's {@code --max-txn-ops} (etcd's default 128): transactions are sized to it
  * @param maxRequestBytes the etcd cluster's {@code --max-request-bytes} (etcd's default 1.5 MiB)
+ * @param history         how many events each replica keeps in memory for agents that reconnect with
+ *                        Last-Event-ID (older ones are replayed from etcd's history while it has them)
  */
 @ConfigurationProperties("adagio.etcd")
 public record EtcdProperties(@DefaultValue("http://127.0.0.1:2379") List<String> endpoints,
@@ -24,5 +26,6 @@ public record EtcdProperties(@DefaultValue("http://127.0.0.1:2379") List<String>
                              @DefaultValue("default") String list,
                              @DefaultValue("5s") Duration timeout,
                              @DefaultValue("128") int maxTxnOps,
-                             @DefaultValue("1572864B") DataSize maxRequestBytes) {
+                             @DefaultValue("1572864B") DataSize maxRequestBytes,
+                             @DefaultValue("100000") int history) {
 }
