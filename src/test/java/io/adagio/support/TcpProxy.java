@@ -24,7 +24,7 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     private final ServerSocket server;
-    private final InetSocketAddress target;
+    private volatile InetSocketAddress target;
     private final List<Pair> pairs = new CopyOnWriteArrayList<>();
     private final List<Opened> opened = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -102,7 +102,12 @@ public final class TcpProxy implements AutoCloseable {
                     continue;
                 }
                 Socket upstream = new Socket();
-                upstream.connect(target, 5_000);
+                try {
+                    upstream.connect(target, 5_000);
+                } catch (IOException e) {
+                    closeQuietly(client); // the server is not there: refused, as it would be
+                    continue;
+                }
                 Pair p = new Pair(client, upstream);
                 pairs.add(p);
                 start(() -> p.pump(client.getInputStream(), upstream.getOutputStream(), true));
@@ -145,6 +150,18 @@ public final class TcpProxy implements AutoCloseable {
      */
     public void cut() {
         cut = true;
+        for (Pair p : pairs) {
+            closeQuietly(p.client);
+            closeQuietly(p.upstream);
+        }
+    }
+
+    /**
+     * New connections go to {@code port} from now on (as a load balancer moves to the replica left); the open ones
+     * are closed, as when the replica they went to died.
+     */
+    public void retarget(int port) {
+        this.target = new InetSocketAddress("127.0.0.1", port);
         for (Pair p : pairs) {
             closeQuietly(p.client);
             closeQuietly(p.upstream);
