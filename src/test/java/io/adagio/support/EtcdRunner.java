@@ -1,0 +1,276 @@
+package io.adagio.support;
+
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.startupcheck.IsRunningStartupCheckStrategy;
+import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
+import org.testcontainers.utility.DockerImageName;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a test etcd member runs: the local {@code etcd} binary as a child process, or — where a Docker engine
+ * answers — a Testcontainers container of {@value #IMAGE} on the host network with its data directory
+ * bind-mounted, so ports, kills, pauses and restarts mean the same either way (a container is killed with
+ * {@code docker kill}, paused with {@code docker pause}). Which one: {@code -Dadagio.test.etcd} or
+ * {@code ADAGIO_TEST_ETCD} = {@code binary}, {@code container} or {@code auto} (the default: the binary when there
+ * is one — on the PATH, {@code /usr/bin/etcd}, or installed now with apt as root on Debian/Ubuntu — else a
+ * container). With neither the test fails with what to install, also (especially) when {@code CI=true}: never a
+ * skip.
+ */
+abstract class EtcdRunner {
+    /** The image of the container path. */
+    static final String IMAGE = "quay.io/coreos/etcd:v3.5.21";
+
+    /** Starts the member with these etcd arguments (without the program name). */
+    abstract void launch(List<String> args);
+
+    abstract boolean alive();
+
+    /** SIGKILL: a crash. */
+    abstract void kill();
+
+    /** SIGTERM: a clean stop. */
+    abstract void stop();
+
+    /** SIGSTOP: alive, answering nothing. */
+    abstract void pause();
+
+    /** SIGCONT after {@link #pause}. */
+    abstract void resume();
+
+    /** A runner by the rules above; {@code dataDir}'s parent is bind-mounted for a container. */
+    static EtcdRunner choose(Path base, Path log) {
+        String mode = System.getProperty("adagio.test.etcd",
+                System.getenv().getOrDefault("ADAGIO_TEST_ETCD", "auto")).toLowerCase(Locale.ROOT);
+        switch (mode) {
+            case "binary" -> {
+                Path binary = binary();
+                if (binary == null) {
+                    throw missing("adagio.test.etcd=binary but no etcd binary was found");
+                }
+                return new Binary(binary, log);
+            }
+            case "container" -> {
+                if (!docker()) {
+                    throw missing("adagio.test.etcd=container but no Docker engine answers");
+                }
+                return new Container(base);
+            }
+            case "auto" -> {
+                Path binary = binary();
+                if (binary != null) {
+                    return new Binary(binary, log);
+                }
+                if (docker()) {
+                    return new Container(base);
+                }
+                throw missing("No etcd binary found and no Docker engine answers");
+            }
+            default -> throw new IllegalArgumentException("adagio.test.etcd must be binary, container or auto, not " + mode);
+        }
+    }
+
+    private static IllegalStateException missing(String what) {
+        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+        return new IllegalStateException((ci ? "CI=true: " : "") + what + ". Install etcd 3.4+ on the PATH "
+                + "(Debian/Ubuntu: apt-get install -y etcd-server; others: https://github.com/etcd-io/etcd/releases), "
+                + "or run a Docker engine. The etcd tests never skip.");
+    }
+
+    private static boolean docker() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The etcd binary: on the PATH, in /usr/bin, or installed now (root on Debian/Ubuntu); else null. */
+    static Path binary() {
+        Path found = lookup();
+        if (found == null && isRoot() && Files.exists(Path.of("/etc/debian_version"))) {
+            try {
+                new ProcessBuilder("apt-get", "install", "-y", "etcd-server").inheritIO().start().waitFor(300, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // not installed: the caller decides
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            found = lookup();
+        }
+        return found;
+    }
+
+    private static Path lookup() {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "etcd");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        Path usr = Path.of("/usr/bin/etcd");
+        return Files.isExecutable(usr) ? usr : null;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name", "").toLowerCase(Locale.ROOT));
+    }
+
+    /** The local binary as a child process. */
+    static final class Binary extends EtcdRunner {
+        private final Path binary;
+        private final Path log;
+        private Process process;
+
+        Binary(Path binary, Path log) {
+            this.binary = binary;
+            this.log = log;
+        }
+
+        @Override
+        void launch(List<String> args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(binary.toString());
+            cmd.addAll(args);
+            try {
+                process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot run " + binary, e);
+            }
+        }
+
+        @Override
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        @Override
+        void kill() {
+            end(true);
+        }
+
+        @Override
+        void stop() {
+            end(false);
+        }
+
+        private void end(boolean kill) {
+            if (process == null) {
+                return;
+            }
+            if (kill) {
+                process.destroyForcibly();
+            } else {
+                process.destroy();
+            }
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+
+        @Override
+        void pause() {
+            signal("STOP");
+        }
+
+        @Override
+        void resume() {
+            signal("CONT");
+        }
+
+        private void signal(String signal) {
+            try {
+                int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+                if (rc != 0) {
+                    throw new IllegalStateException("kill -" + signal + " " + process.pid() + " exited " + rc);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** A Testcontainers container on the host network, its data directory bind-mounted from {@code base}. */
+    static final class Container extends EtcdRunner {
+        private final Path base;
+        private GenericContainer<?> container;
+
+        Container(Path base) {
+            this.base = base;
+        }
+
+        @Override
+        void launch(List<String> args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add("etcd");
+            cmd.addAll(args);
+            GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
+                    .withNetworkMode("host")
+                    .withFileSystemBind(base.toString(), base.toString(), BindMode.READ_WRITE)
+                    .withCommand(cmd.toArray(String[]::new))
+                    .withStartupCheckStrategy(new IsRunningStartupCheckStrategy())
+                    .waitingFor(new AbstractWaitStrategy() {
+                        @Override
+                        protected void waitUntilReady() {
+                            // the caller waits for /health itself (a cluster member waits for its quorum)
+                        }
+                    });
+            c.start();
+            container = c;
+        }
+
+        @Override
+        boolean alive() {
+            return container != null && container.isRunning();
+        }
+
+        @Override
+        void kill() {
+            if (container != null) {
+                if (container.isRunning()) {
+                    container.getDockerClient().killContainerCmd(container.getContainerId()).exec();
+                }
+                container.stop();
+                container = null;
+            }
+        }
+
+        @Override
+        void stop() {
+            if (container != null) {
+                container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
+                container.stop();
+                container = null;
+            }
+        }
+
+        @Override
+        void pause() {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+        }
+
+        @Override
+        void resume() {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+        }
+    }
+}
