@@ -74,6 +74,9 @@ class FrozenAgentIT {
                 assertThat(node.path("attempts")).as("only the new holder's result").hasSize(1);
                 assertThat(node.path("attempts").get(0).path("conclusion").asString()).isEqualTo("SUCCESS");
                 assertThat(took).as("orphaned within TTL + 2 s of the freeze").isLessThanOrEqualTo(Duration.ofSeconds(4));
+                io.adagio.faults.Faults.report("F2 zombie agent", java.util.Map.of("ttl_ms", 2000,
+                        "orphaned_after_freeze_ms", took.toMillis(), "zombie_finish", "409 stale-claim",
+                        "zombie_writes_landed", 0));
             } finally {
                 orphans.close();
                 signal(agent.process(), "CONT");

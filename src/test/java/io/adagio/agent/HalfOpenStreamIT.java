@@ -54,6 +54,8 @@ class HalfOpenStreamIT {
                     .isLessThanOrEqualTo(Duration.ofSeconds(3)); // twice the 500 ms keep-alive, a check period, a backoff
 
             awaitCompleted(http, run, Duration.ofSeconds(60));
+            io.adagio.faults.Faults.report("F8 half-open connection", java.util.Map.of("keep_alive_ms", 500,
+                    "stream_followed_again_after_ms", Duration.ofNanos(reconnectedAt - silencedAt).toMillis()));
             for (JsonNode n : http.get("/v0/runs/" + run).json().path("run").path("nodes")) {
                 assertThat(n.path("attempts")).as("%s attempted once", n.path("spec").path("name")).hasSize(1);
                 assertThat(n.path("attempts").get(0).path("conclusion").asString()).isEqualTo("SUCCESS");

@@ -15,22 +15,22 @@ import java.util.TreeMap;
  * with {@code -Pfaults}, which sets {@code adagio.faults=full}), and its figures, printed and appended to
  * {@code target/faults-report.txt} for docs/reliability.md.
  */
-final class Faults {
+public final class Faults {
     private Faults() {
     }
 
     /** Whether this is the full suite ({@code -Pfaults}). */
-    static boolean full() {
+    public static boolean full() {
         return "full".equals(System.getProperty("adagio.faults"));
     }
 
     /** The repetitions of a scenario: {@code quick} in verify, {@code full} with {@code -Pfaults}. */
-    static int repeat(int quick, int full) {
+    public static int repeat(int quick, int full) {
         return full() ? full : quick;
     }
 
     /** Prints a scenario's figures and appends them to {@code target/faults-report.txt}. */
-    static void report(String scenario, Map<String, ?> figures) {
+    public static void report(String scenario, Map<String, ?> figures) {
         String line = Instant.now() + " " + scenario + (full() ? " [full]" : " [quick]") + ": " + new TreeMap<>(figures)
                 + System.lineSeparator();
         System.out.print("FAULTS " + line);

@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * F4 of the fault suite: the replica that agents stream from is SIGKILLed mid-run. Two API replicas share one
- * etcd; a pool (its own JVM) and an observing agent reach them through a proxy standing in for a load balancer,
+ * etcd, with a pool on each (their own JVMs); one pool and an observing agent reach theirs through a proxy standing
+ * in for a load balancer,
  * which sends new connections to the replica left once the first is gone. The pool keeps its lease (its calls
  * reach the other replica within the TTL), so nothing is orphaned and every node runs once; the observer follows
  * its stream again on the other replica with its Last-Event-ID and has seen every NODE_READY exactly once —
@@ -70,10 +71,13 @@ class ReplicaKillIT {
              TcpProxy balancer = new TcpProxy(a.port());
              ServiceProcess pool = ServiceProcess.start("--adagio.mode=agent",
                      "--adagio.agent.server-url=http://127.0.0.1:" + balancer.port(), "--adagio.agent.concurrency=3",
-                     "--adagio.agent.id-prefix=moving", "--adagio.agent.backoff-max=500ms")) {
+                     "--adagio.agent.id-prefix=moving", "--adagio.agent.backoff-max=500ms");
+             ServiceProcess staying = ServiceProcess.start("--adagio.mode=agent",
+                     "--adagio.agent.server-url=http://127.0.0.1:" + b.port(), "--adagio.agent.concurrency=2",
+                     "--adagio.agent.id-prefix=staying", "--adagio.agent.backoff-max=500ms")) {
             Http viaBalancer = new Http(balancer.port());
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                    b.http().get("/v0/agents").json().path("agents").findValuesAsString("id").contains("moving-0"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.http().get("/v0/agents").json().path("agents")
+                    .findValuesAsString("id").containsAll(List.of("moving-0", "staying-0")));
             assertThat(viaBalancer.put("/v0/agents/observer", "{\"runtimes\":[{\"name\":\"debug\"}]}").status()).isEqualTo(200);
             SseClient observer = SseClient.open(viaBalancer, "/v0/agents/observer/events?type=NODE_READY,NODE_ORPHANED", null);
             List<SseClient.Message> seen = new ArrayList<>();
