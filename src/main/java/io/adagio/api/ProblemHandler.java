@@ -5,6 +5,7 @@ import io.adagio.control.InvalidRequestException;
 import io.adagio.control.TooLargeException;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.IdempotencyConflictException;
 import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -98,6 +99,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> stale(StaleClaimException e) {
         return problem(ProblemType.STALE_CLAIM, e.getMessage(),
                 Map.of("run_id", e.runId(), "node", e.node(), "claim_id", e.claimId()));
+    }
+
+    @ExceptionHandler(IdempotencyConflictException.class)
+    ResponseEntity<Object> keyReused(IdempotencyConflictException e) {
+        return problem(ProblemType.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key started run " + e.runId()
+                + " with another graph; nothing was started. Use a new key for a new graph.", Map.of("run_id", e.runId()));
     }
 
     @ExceptionHandler(LeaseNotFoundException.class)

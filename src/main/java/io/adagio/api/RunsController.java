@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -29,18 +30,39 @@ class RunsController {
         this.runs = runs;
     }
 
-    /** The original's start call: 200 with the new run. */
+    /** The header naming a start, so that repeating it answers the same run. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Set on an answer that is a run started earlier with the same idempotency key. */
+    static final String REPLAYED = "Idempotent-Replayed";
+
+    /** The original's start call: 200 with the new run (or, for a repeated idempotency key, the earlier one). */
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    Envelopes.RunBody start(@RequestBody Envelopes.StartRun request) {
-        return body(runs.start(request == null ? null : request.graph()));
+    ResponseEntity<Envelopes.RunBody> start(@RequestBody Envelopes.StartRun request,
+                                            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
+        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key));
+        return (started.replayed() ? ResponseEntity.ok().header(REPLAYED, "true") : ResponseEntity.ok()).body(body(started));
     }
 
-    /** The REST way to start: 201 with a Location. */
+    /** The REST way to start: 201 with a Location (200 for a repeated idempotency key, with the earlier run). */
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Envelopes.RunBody> post(@RequestBody Envelopes.StartRun request) {
-        Runs.View started = runs.start(request == null ? null : request.graph());
-        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequestUri().path("/{id}")
-                .build(started.run().id())).body(body(started));
+    ResponseEntity<Envelopes.RunBody> post(@RequestBody Envelopes.StartRun request,
+                                           @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
+        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key));
+        java.net.URI location = ServletUriComponentsBuilder.fromCurrentRequestUri().path("/{id}").build(started.run().id());
+        return (started.replayed() ? ResponseEntity.ok().header(REPLAYED, "true").location(location)
+                : ResponseEntity.created(location)).body(body(started));
+    }
+
+    /** The key as sent: 1 to 255 visible ASCII characters, or absent. */
+    private static String idempotencyKey(String key) {
+        if (key == null) {
+            return null;
+        }
+        if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "The Idempotency-Key header must be 1 to 255 visible "
+                    + "ASCII characters (no spaces).", Map.of("parameter", IDEMPOTENCY_KEY));
+        }
+        return key;
     }
 
     private static Envelopes.RunBody body(Runs.View view) {

@@ -8,7 +8,12 @@ import io.adagio.model.GraphSpec;
 import io.adagio.model.Node;
 import io.adagio.model.Run;
 import io.adagio.model.Stats;
+import io.adagio.engine.GraphFingerprint;
+import io.adagio.repository.BackendUnavailableException;
+import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.Repository;
+import io.adagio.repository.StartKey;
+import io.adagio.repository.Started;
 import io.adagio.repository.RunQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +39,14 @@ public final class Runs {
         this.metrics = metrics;
     }
 
-    /** A run and what a user should know about it (runtimes no live agent offers). */
-    public record View(Run run, List<String> warnings) {
+    /**
+     * A run and what a user should know about it (runtimes no live agent offers); {@code replayed} when a start
+     * answered a run started earlier with the same idempotency key.
+     */
+    public record View(Run run, List<String> warnings, boolean replayed) {
+        public View(Run run, List<String> warnings) {
+            this(run, warnings, false);
+        }
     }
 
     /**
@@ -45,16 +56,49 @@ public final class Runs {
      * @throws TooLargeException     when a node's metadata or the run is over its size limit; nothing is stored
      */
     public View start(GraphSpec graph) {
+        return start(graph, null);
+    }
+
+    /**
+     * Validates the graph and starts a run of it; with an idempotency key, a start repeated with the same key and
+     * graph answers the run the first one started (replayed), and nothing more is stored.
+     *
+     * @param idempotencyKey the client's key, or null
+     * @throws io.adagio.repository.IdempotencyConflictException when the key started a run of another graph
+     * @throws BackendUnavailableException with a key, when the store did not answer whether the run started
+     *                                     (repeating with the key is then safe: it answers the run or starts it)
+     */
+    public View start(GraphSpec graph, String idempotencyKey) {
         if (graph == null) {
             throw new InvalidGraphException(GraphViolation.EMPTY_GRAPH,
                     "The request has no spec: send {\"spec\": {\"nodes\": […], \"edges\": […]}}.", Map.of());
         }
         validator.validate(graph);
         limits.check(graph);
-        Run run = repository.startRun(factory.create(graph));
+        Run created = factory.create(graph);
+        if (idempotencyKey == null) {
+            Run run = repository.startRun(created);
+            started(run);
+            return view(run);
+        }
+        Started s;
+        try {
+            s = repository.startRun(created, new StartKey(idempotencyKey, GraphFingerprint.of(graph)));
+        } catch (OutcomeUnknownException e) {
+            throw new BackendUnavailableException(e.getMessage() + "; repeat the request with the same "
+                    + "Idempotency-Key: it answers run " + e.runId() + " if that started, or starts it once", e);
+        }
+        if (s.replayed()) {
+            log.info("run {} answered again for its idempotency key", s.run().id());
+        } else {
+            started(s.run());
+        }
+        return new View(s.run(), RuntimeCoverage.warnings(s.run(), repository.listAgents()), s.replayed());
+    }
+
+    private void started(Run run) {
         metrics.runStarted();
         log.info("run {} started with {} nodes", run.id(), run.nodes().size());
-        return view(run);
     }
 
     /** @throws io.adagio.repository.NotFoundException when no such run exists */

@@ -29,6 +29,15 @@ public interface Repository {
     Run startRun(Run run);
 
     /**
+     * {@link #startRun(Run)}, unless a run was started with the same key: then, when it was the same graph, that
+     * run, and nothing is stored. Of any number of concurrent starts with one key (on any replica) exactly one
+     * stores its run; the others answer it.
+     *
+     * @throws IdempotencyConflictException when the key started a run of another graph; nothing is stored
+     */
+    Started startRun(Run run, StartKey key);
+
+    /**
      * The run with every node in its current state; status and outcome derived from the nodes.
      *
      * @throws NotFoundException when no such run exists

@@ -392,6 +392,16 @@ class OpenApiConformanceTest {
         assertThat(location).endsWith("/v0/runs/" + created.json().path("run").path("id").asString());
         get(Req.VALID, URI.create(location).getRawPath());
 
+        String once = "{\"spec\": " + example("example.json") + "}";
+        String key = "conformance-" + System.nanoTime();
+        expect(call(Req.VALID, "POST", "/v0/runs", "application/json", once, "Idempotency-Key", key), 201, null, "keyed POST");
+        expect(call(Req.VALID, "POST", "/v0/runs", "application/json", once, "Idempotency-Key", key), 200, null, "repeated POST");
+        expect(call(Req.VALID, "PUT", "/v0/runs", "application/json", once, "Idempotency-Key", key), 200, null, "repeated PUT");
+        expect(call(Req.VALID, "PUT", "/v0/runs", "application/json", graph("[{\"name\":\"z\",\"runtime\":\"debug\"}]", "[]"),
+                "Idempotency-Key", key), 409, "idempotency-key-reused", "key with another graph");
+        expect(call(Req.INVALID, "PUT", "/v0/runs", "application/json", once, "Idempotency-Key", "has space"), 400,
+                "invalid-request", "a key with a space");
+
         get(Req.VALID, "/v0/runs");
         get(Req.VALID, "/v0/runs?limit=2");
         get(Req.VALID, "/v0/runs?limit=0");

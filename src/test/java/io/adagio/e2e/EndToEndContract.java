@@ -241,6 +241,43 @@ public abstract class EndToEndContract {
         }
     }
 
+    private Http.Reply startWithKey(String method, String key, String body) {
+        return http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs")).header("Content-Type", "application/json")
+                .header("Idempotency-Key", key).method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** A start repeated with its Idempotency-Key answers the same run; the key with another graph is a 409. */
+    @Test
+    void aStartRepeatedWithItsIdempotencyKeyAnswersTheSameRun() {
+        String key = "e2e-" + System.nanoTime();
+        String body = "{\"spec\":{\"nodes\":[{\"name\":\"only\",\"runtime\":\"debug\"}]}}";
+        Http.Reply first = startWithKey("POST", key, body);
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(first.header("Idempotent-Replayed")).isNull();
+        String id = first.json().path("run").path("id").asString();
+        long runs = http.get("/v0/stats").json().path("stats").path("run_count").asLong();
+
+        Http.Reply again = startWithKey("POST", key, body);
+        assertThat(again.status()).as("not created again").isEqualTo(200);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.header("Location")).endsWith("/v0/runs/" + id);
+        assertThat(again.json().path("run").path("id").asString()).isEqualTo(id);
+        Http.Reply put = startWithKey("PUT", key, body);
+        assertThat(put.status()).isEqualTo(200);
+        assertThat(put.json().path("run").path("id").asString()).isEqualTo(id);
+
+        Http.Reply other = startWithKey("POST", key, "{\"spec\":{\"nodes\":[{\"name\":\"else\",\"runtime\":\"debug\"}]}}");
+        assertThat(other.status()).isEqualTo(409);
+        assertThat(other.json().path("type").asString()).endsWith("/idempotency-key-reused");
+        assertThat(other.json().path("run_id").asString()).isEqualTo(id);
+        Http.Reply bad = startWithKey("POST", "two words", body);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("type").asString()).endsWith("/invalid-request");
+        assertThat(bad.json().path("parameter").asString()).isEqualTo("Idempotency-Key");
+        assertThat(http.get("/v0/stats").json().path("stats").path("run_count").asLong())
+                .as("nothing more started").isEqualTo(runs);
+    }
+
     private static String padded(int nodes, int metadataBytes, String runtime) {
         String pad = "x".repeat(metadataBytes);
         StringBuilder b = new StringBuilder("{\"spec\":{\"nodes\":[");

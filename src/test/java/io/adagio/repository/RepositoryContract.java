@@ -1,6 +1,7 @@
 package io.adagio.repository;
 
 import io.adagio.Graphs;
+import io.adagio.engine.GraphFingerprint;
 import io.adagio.engine.RunFactory;
 import io.adagio.model.Agent;
 import io.adagio.model.AgentRuntime;
@@ -994,6 +995,61 @@ public abstract class RepositoryContract {
         assertThat(reclaimed.attempts()).isEmpty();
         finish(id, "a", reclaimed.claim().id(), Result.of(Conclusion.ERROR, "node was orphaned"));
         return id;
+    }
+
+    // ---- idempotent starts ---------------------------------------------------------------------------------
+
+    @Test
+    void aStartRepeatedWithItsKeyAnswersTheSameRunAndAnotherGraphWithItIsAConflict() {
+        GraphSpec seven = Graphs.seven();
+        StartKey key = new StartKey("order-4711", GraphFingerprint.of(seven));
+        Started first = repo.startRun(runs.create(seven), key);
+        assertThat(first.replayed()).isFalse();
+        Started again = repo.startRun(runs.create(seven), key);
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.run().id()).isEqualTo(first.run().id());
+        assertThat(again.run().nodes()).hasSize(7);
+        GraphSpec other = Graphs.chain(2, "debug");
+        assertThatThrownBy(() -> repo.startRun(runs.create(other), new StartKey("order-4711", GraphFingerprint.of(other))))
+                .isInstanceOf(IdempotencyConflictException.class)
+                .satisfies(e -> assertThat(((IdempotencyConflictException) e).runId()).isEqualTo(first.run().id()));
+        assertThat(repo.stats().runCount()).as("one run: nothing stored for the repeat or the conflict").isEqualTo(1);
+        assertThat(repo.startRun(runs.create(seven), new StartKey("order-4712", key.graphSha256())).replayed())
+                .as("another key is another run").isFalse();
+        assertThat(repo.stats().runCount()).isEqualTo(2);
+    }
+
+    /** Twenty starts with one key at once, of a run large enough to be written in batches: one run, no debris. */
+    @Test
+    void concurrentStartsWithOneKeyMakeOneRun() throws Exception {
+        GraphSpec big = Graphs.chain(300, "debug");
+        StartKey key = new StartKey("batch-" + System.nanoTime(), GraphFingerprint.of(big));
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Started>> starts = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Run run = runs.create(big);
+                starts.add(pool.submit(() -> {
+                    go.await();
+                    return repo.startRun(run, key);
+                }));
+            }
+            go.countDown();
+            List<Started> answers = new ArrayList<>();
+            for (Future<Started> f : starts) {
+                answers.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(answers).filteredOn(a -> !a.replayed()).as("exactly one stored its run").hasSize(1);
+            assertThat(answers).extracting(a -> a.run().id()).as("all answer it").containsOnly(answers.stream()
+                    .filter(a -> !a.replayed()).findFirst().orElseThrow().run().id());
+            Stats stats = repo.stats();
+            assertThat(stats.runCount()).isEqualTo(1);
+            assertThat(stats.nodeCounts().ready() + stats.nodeCounts().waiting())
+                    .as("the losers' nodes removed").isEqualTo(300);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

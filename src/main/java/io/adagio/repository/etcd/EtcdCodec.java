@@ -144,6 +144,22 @@ final class EtcdCodec {
     record StoredIntent(io.adagio.engine.Propagation.Kind kind, Instant createdAt) {
     }
 
+    // ---- idempotency keys ---------------------------------------------------------------------------------
+
+    /** An idempotency key's record: the run it started, the fingerprint of that run's graph, when. */
+    ByteSequence keyedStart(KeyedStart k) {
+        return write(new KeyedStartValue(k.runId(), k.graphSha256(), time(k.createdAt())));
+    }
+
+    KeyedStart keyedStart(ByteSequence value) {
+        KeyedStartValue v = read(value, KeyedStartValue.class);
+        return new KeyedStart(v.runId(), v.graphSha256(), instant(v.createdAt()));
+    }
+
+    /** A decoded idempotency key record. */
+    record KeyedStart(String runId, String graphSha256, Instant createdAt) {
+    }
+
     // ---- mapping ------------------------------------------------------------------------------------------
 
     private static SpecValue spec(NodeSpec s) {
@@ -213,6 +229,13 @@ final class EtcdCodec {
     }
 
     // ---- the stored shapes --------------------------------------------------------------------------------
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record KeyedStartValue(@JsonProperty("run_id") String runId,
+                                   @JsonProperty("graph_sha256") String graphSha256,
+                                   @JsonProperty("created_at") String createdAt) {
+    }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -18,6 +18,8 @@ import io.adagio.repository.EventSink;
 import io.adagio.repository.Repository;
 import io.adagio.repository.RunQuery;
 import io.adagio.repository.Subscription;
+import io.adagio.repository.StartKey;
+import io.adagio.repository.Started;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import org.slf4j.Logger;
@@ -148,6 +150,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public Run startRun(Run run) {
         return runs.startRun(run);
+    }
+
+    @Override
+    public Started startRun(Run run, StartKey key) {
+        return runs.startRun(run, key);
     }
 
     @Override

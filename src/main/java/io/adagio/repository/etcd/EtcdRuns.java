@@ -2,6 +2,9 @@ package io.adagio.repository.etcd;
 
 import com.github.f4b6a3.ulid.Ulid;
 import io.adagio.engine.Inputs;
+import io.adagio.repository.IdempotencyConflictException;
+import io.adagio.repository.StartKey;
+import io.adagio.repository.Started;
 import io.adagio.engine.RunVerdict;
 import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
@@ -65,6 +68,21 @@ final class EtcdRuns {
         shapes.remember(shape);
         return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
                 Inputs.filled(run.nodes()), run.edges());
+    }
+
+    /** See {@link io.adagio.repository.Repository#startRun(Run, StartKey)}. */
+    Started startRun(Run run, StartKey key) {
+        try {
+            RunShape shape = starter.start(run, key);
+            shapes.remember(shape);
+            return new Started(new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()),
+                    RunVerdict.outcome(run.nodes()), Inputs.filled(run.nodes()), run.edges()), false);
+        } catch (RunStarter.KeyTaken taken) {
+            if (!taken.record().graphSha256().equals(key.graphSha256())) {
+                throw new IdempotencyConflictException(taken.record().runId());
+            }
+            return new Started(inspectRun(taken.record().runId()), true);
+        }
     }
 
     Run inspectRun(String runId) {

@@ -94,6 +94,21 @@ final class Keys {
     }
 
     /**
+     * The record of an idempotency key: the run it started and that run's graph fingerprint. The client's key is
+     * hashed (SHA-256, hex), so any key makes a short key of fixed shape; the prefix sorts before the watched
+     * range and is none of the original's.
+     */
+    String idempotency(String clientKey) {
+        try {
+            byte[] sha = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(clientKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return root + "idempotency/" + java.util.HexFormat.of().formatHex(sha);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
+    }
+
+    /**
      * The start intent of a run whose roots are not all READY yet (too many to release in the run key's own
      * transaction: {@link RootRelease}); under the intents prefix, so no reader of the original sees it.
      */

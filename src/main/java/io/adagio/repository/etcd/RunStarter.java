@@ -8,6 +8,7 @@ import io.adagio.model.Run;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.OutcomeUnknownException;
+import io.adagio.repository.StartKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.kv.GetResponse;
@@ -81,6 +82,16 @@ final class RunStarter {
      * @throws OutcomeUnknownException when etcd did not answer the run key's transaction, even sent again
      */
     RunShape start(Run run) {
+        return start(run, null);
+    }
+
+    /**
+     * Writes the run, with its idempotency key's record in the run key's transaction when {@code key} is given
+     * (guarded by "no such record"), so of concurrent starts with one key exactly one commits.
+     *
+     * @throws KeyTaken when the key's record exists: another start with it committed (this one's keys are removed)
+     */
+    RunShape start(Run run, StartKey key) {
         List<NodeSpec> specs = run.nodes().stream().map(Node::spec).toList();
         Topology topology = Topology.of(specs, run.edges());
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
@@ -91,6 +102,11 @@ final class RunStarter {
         List<Op> last = new ArrayList<>();
         last.add(Op.put(runKey, runValue, PutOption.DEFAULT));
         int total = runKey.size() + runValue.size();
+        if (key != null) {
+            ByteSequence record = codec.keyedStart(new EtcdCodec.KeyedStart(run.id(), key.graphSha256(), run.createdAt()));
+            last.add(Op.put(Keys.bytes(keys.idempotency(key.key())), record, PutOption.DEFAULT));
+            total += record.size() + 100;
+        }
         List<Put> all = new ArrayList<>();
         for (Node n : run.nodes()) {
             all.addAll(puts(run.id(), n));
@@ -100,7 +116,7 @@ final class RunStarter {
         }
         if (all.size() + 1 <= maxOps && total <= maxBytes) {
             all.forEach(p -> last.add(p.op()));
-            return commitRun(run, topology, runKey, last, false);
+            return commitRun(run, topology, runKey, key, last, false);
         }
         List<String> roots = run.nodes().stream().filter(n -> n.status() == NodeStatus.READY).map(Node::name).toList();
         // the run key's transaction releases the roots that fit in it; the rest follow it, under a start intent
@@ -121,7 +137,7 @@ final class RunStarter {
             removeDebris(run.id());
             throw e;
         }
-        RunShape shape = commitRun(run, topology, runKey, last, true);
+        RunShape shape = commitRun(run, topology, runKey, key, last, true);
         if (!later.isEmpty()) {
             try {
                 release.release(run.id(), later);
@@ -148,10 +164,14 @@ final class RunStarter {
     }
 
     /** The run key's transaction, with what else must come with it; see the class comment for a lost answer. */
-    private RunShape commitRun(Run run, Topology topology, ByteSequence runKey, List<Op> ops, boolean batched) {
+    private RunShape commitRun(Run run, Topology topology, ByteSequence runKey, StartKey key, List<Op> ops,
+                               boolean batched) {
         try {
-            TxnResponse r = calls.await(guarded(runKey, ops), "writing run " + run.id());
+            TxnResponse r = calls.await(guarded(runKey, key, ops), "writing run " + run.id());
             if (!r.isSucceeded()) {
+                if (key != null) {
+                    throwIfTaken(run, key, batched);
+                }
                 throw new IllegalStateException("run " + run.id() + " exists");
             }
             return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision());
@@ -162,7 +182,9 @@ final class RunStarter {
                 }
                 throw e;
             }
-            return resolve(run, topology, runKey, ops, e);
+            return resolve(run, topology, runKey, key, ops, e, batched);
+        } catch (KeyTaken e) {
+            throw e;
         } catch (BackendRefusedException e) {
             // etcd applies the write that takes it over its quota and answers that one NO_SPACE too (the alarm
             // then refuses every later write before applying it): read back whether this one was that write
@@ -186,7 +208,8 @@ final class RunStarter {
     }
 
     /** The run key's transaction got no answer: it is read back, and sent again (guarded) when absent. */
-    private RunShape resolve(Run run, Topology topology, ByteSequence runKey, List<Op> ops, BackendUnavailableException lost) {
+    private RunShape resolve(Run run, Topology topology, ByteSequence runKey, StartKey key, List<Op> ops,
+                             BackendUnavailableException lost, boolean batched) {
         log.warn("no answer writing run {} ({}); reading it back", run.id(), lost.getMessage());
         try {
             for (int attempt = 0; attempt < 2; attempt++) {
@@ -194,7 +217,10 @@ final class RunStarter {
                 if (!back.getKvs().isEmpty()) {
                     return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision());
                 }
-                TxnResponse again = calls.await(guarded(runKey, ops), "writing run " + run.id() + " again");
+                if (key != null) {
+                    throwIfTaken(run, key, batched);
+                }
+                TxnResponse again = calls.await(guarded(runKey, key, ops), "writing run " + run.id() + " again");
                 if (again.isSucceeded()) {
                     return new RunShape(run.id(), run.createdAt(), topology, again.getHeader().getRevision());
                 }
@@ -207,8 +233,43 @@ final class RunStarter {
         }
     }
 
-    private CompletableFuture<TxnResponse> guarded(ByteSequence runKey, List<Op> ops) {
-        return kv.txn().If(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))).Then(ops.toArray(Op[]::new)).commit();
+    private CompletableFuture<TxnResponse> guarded(ByteSequence runKey, StartKey key, List<Op> ops) {
+        List<Cmp> guards = new ArrayList<>(2);
+        guards.add(new Cmp(runKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+        if (key != null) {
+            guards.add(new Cmp(Keys.bytes(keys.idempotency(key.key())), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+        }
+        return kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit();
+    }
+
+    /** When the key's record names another run, that start won: this one's keys are removed and KeyTaken thrown. */
+    private void throwIfTaken(Run run, StartKey key, boolean batched) {
+        GetResponse got = calls.await(kv.get(Keys.bytes(keys.idempotency(key.key()))), "reading idempotency key of " + run.id());
+        if (got.getKvs().isEmpty()) {
+            return;
+        }
+        EtcdCodec.KeyedStart taken = codec.keyedStart(got.getKvs().get(0).getValue());
+        if (taken.runId().equals(run.id())) {
+            return;
+        }
+        if (batched) {
+            removeDebris(run.id());
+        }
+        throw new KeyTaken(taken);
+    }
+
+    /** A start's idempotency key was taken by another start, which committed its run. */
+    static final class KeyTaken extends RuntimeException {
+        private final EtcdCodec.KeyedStart record;
+
+        KeyTaken(EtcdCodec.KeyedStart record) {
+            super("idempotency key taken by run " + record.runId(), null, false, false);
+            this.record = record;
+        }
+
+        EtcdCodec.KeyedStart record() {
+            return record;
+        }
     }
 
     /** The node and state keys in batches, the roots' state keys WAITING (made READY with or after the run key). */

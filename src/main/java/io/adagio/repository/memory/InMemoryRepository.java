@@ -17,6 +17,9 @@ import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
+import io.adagio.repository.IdempotencyConflictException;
+import io.adagio.repository.StartKey;
+import io.adagio.repository.Started;
 import io.adagio.repository.Repository;
 import io.adagio.repository.RunQuery;
 import io.adagio.repository.Subscription;
@@ -92,6 +95,22 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             nodes.add(run, stored);
             nodes.commit(events);
             return stored.view();
+        }
+    }
+
+    @Override
+    public Started startRun(Run run, StartKey key) {
+        synchronized (lock) {
+            MemoryNodes.KeyedStart earlier = nodes.keys.get(key.key());
+            if (earlier != null) {
+                if (!earlier.graphSha256().equals(key.graphSha256())) {
+                    throw new IdempotencyConflictException(earlier.runId());
+                }
+                return new Started(nodes.run(earlier.runId()).view(), true);
+            }
+            Run started = startRun(run);
+            nodes.keys.put(key.key(), new MemoryNodes.KeyedStart(started.id(), key.graphSha256()));
+            return new Started(started, false);
         }
     }
 

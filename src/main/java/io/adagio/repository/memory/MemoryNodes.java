@@ -16,6 +16,12 @@ final class MemoryNodes {
     final TreeMap<String, StoredRun> runs = new TreeMap<>();
     final StatusIndex byStatus = new StatusIndex();
     final Steps steps = new Steps();
+    /** Idempotency key → the run it started and that run's graph (kept as long as its run). */
+    final java.util.Map<String, KeyedStart> keys = new java.util.HashMap<>();
+
+    /** The run an idempotency key started, and the fingerprint of its graph. */
+    record KeyedStart(String runId, String graphSha256) {
+    }
 
     /** Stores a new run (its nodes in their first states) in the current step. */
     void add(Run run, StoredRun stored) {
