@@ -7,10 +7,14 @@ import io.adagio.model.Claim;
 import io.adagio.model.GraphSpec;
 import io.adagio.model.MetadataValues;
 import io.adagio.model.Node;
+import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
+import io.adagio.model.RunOutcome;
+import io.adagio.model.RunStatus;
 import io.adagio.model.Stats;
 import io.adagio.repository.ClaimOutcome;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -37,7 +41,26 @@ final class Envelopes {
     record RunBody(Run run, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> warnings) {
     }
 
-    record RunsBody(List<Run> runs) {
+    /**
+     * A listing: full runs or {@link RunSummary summaries}; {@code next_page_token} when paging (page_size,
+     * page_token or a filter was given) and runs may be left.
+     */
+    record RunsBody(List<Object> runs,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("next_page_token") String nextPageToken) {
+    }
+
+    /** A run without its nodes: what a list of many runs needs. */
+    record RunSummary(String id, @JsonProperty("created_at") Instant createdAt, RunStatus status,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) RunOutcome outcome,
+                      @JsonProperty("node_counts") Stats.NodeCounts nodeCounts) {
+        static RunSummary of(Run run) {
+            long[] by = new long[NodeStatus.values().length];
+            run.nodes().forEach(n -> by[n.status().ordinal()]++);
+            return new RunSummary(run.id(), run.createdAt(), run.status(), run.outcome(), new Stats.NodeCounts(
+                    by[NodeStatus.WAITING.ordinal()], by[NodeStatus.READY.ordinal()],
+                    by[NodeStatus.RUNNING.ordinal()], by[NodeStatus.COMPLETED.ordinal()],
+                    by[NodeStatus.NONE.ordinal()]));
+        }
     }
 
     record NodeBody(Node node) {

@@ -2,6 +2,9 @@ package io.adagio.api;
 
 import io.adagio.config.ServesApi;
 import io.adagio.control.Runs;
+import io.adagio.model.RunOutcome;
+import io.adagio.model.RunStatus;
+import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -17,6 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Runs: start, list, inspect, one node, and the run as a Graphviz graph. */
@@ -69,22 +74,76 @@ class RunsController {
         return new Envelopes.RunBody(view.run(), view.warnings());
     }
 
+    /** Most runs a page holds; the default with {@code page_token} or a filter. */
+    static final int MAX_PAGE_SIZE = 1000;
+    static final int DEFAULT_PAGE_SIZE = 100;
+
+    /**
+     * The original's listing (time window and {@code limit}), with our filters ({@code status}, {@code outcome}),
+     * cursor paging ({@code page_size}, {@code page_token} → {@code next_page_token}) and {@code view=summary}.
+     */
     @GetMapping
     Envelopes.RunsBody list(@RequestParam(name = "start_ns", required = false) String startNs,
                             @RequestParam(name = "finish_ns", required = false) String finishNs,
-                            @RequestParam(name = "limit", required = false) String limit) {
+                            @RequestParam(name = "limit", required = false) String limit,
+                            @RequestParam(name = "status", required = false) String status,
+                            @RequestParam(name = "outcome", required = false) String outcome,
+                            @RequestParam(name = "page_size", required = false) String pageSize,
+                            @RequestParam(name = "page_token", required = false) String pageToken,
+                            @RequestParam(name = "view", required = false) String view) {
         RunQuery all = RunQuery.all();
         Instant newest = startNs == null || startNs.isBlank() ? all.newest() : nanos("start_ns", startNs);
         Instant oldest = finishNs == null || finishNs.isBlank() ? all.oldest() : nanos("finish_ns", finishNs);
-        int max = all.limit();
+        boolean paged = pageSize != null || pageToken != null || status != null || outcome != null;
+        if (limit != null && !limit.isBlank() && pageSize != null) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "Give limit (the original's) or page_size, not both.",
+                    Map.of("parameter", "page_size"));
+        }
+        int max = paged ? DEFAULT_PAGE_SIZE : all.limit();
         if (limit != null && !limit.isBlank()) {
             long l = number("limit", limit);
             if (l < 0) {
                 throw new ApiException(ProblemType.INVALID_REQUEST, "limit must not be negative.", Map.of("parameter", "limit"));
             }
-            max = l == 0 ? max : (int) Math.min(l, Integer.MAX_VALUE);
+            max = l == 0 ? all.limit() : (int) Math.min(l, Integer.MAX_VALUE);
         }
-        return new Envelopes.RunsBody(runs.list(new RunQuery(newest, oldest, max)));
+        if (pageSize != null) {
+            long size = number("page_size", pageSize);
+            if (size < 1 || size > MAX_PAGE_SIZE) {
+                throw new ApiException(ProblemType.INVALID_REQUEST, "page_size must be 1 to " + MAX_PAGE_SIZE + ".",
+                        Map.of("parameter", "page_size"));
+            }
+            max = (int) size;
+        }
+        if (pageToken != null && !ULID.matcher(pageToken).matches()) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "page_token is not one this service gave out.",
+                    Map.of("parameter", "page_token"));
+        }
+        boolean summary = view != null && switch (view) {
+            case "summary" -> true;
+            case "full" -> false;
+            default -> throw new ApiException(ProblemType.INVALID_REQUEST, "view must be full or summary.",
+                    Map.of("parameter", "view"));
+        };
+        RunPage page = runs.find(new RunQuery(newest, oldest, max, pageToken,
+                value("status", status, RunStatus.class), value("outcome", outcome, RunOutcome.class)));
+        List<Object> listed = new ArrayList<>(page.runs().size());
+        page.runs().forEach(r -> listed.add(summary ? Envelopes.RunSummary.of(r) : r));
+        return new Envelopes.RunsBody(listed, paged ? page.next() : null);
+    }
+
+    private static final java.util.regex.Pattern ULID = java.util.regex.Pattern.compile("[0-9A-HJKMNP-TV-Z]{26}");
+
+    private static <E extends Enum<E>> E value(String name, String value, Class<E> type) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, name + " must be one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()) + ", not '" + value + "'.", Map.of("parameter", name));
+        }
     }
 
     @GetMapping("/{runId}")

@@ -14,6 +14,7 @@ import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.Repository;
 import io.adagio.repository.StartKey;
 import io.adagio.repository.Started;
+import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,6 +110,11 @@ public final class Runs {
     /** Runs of the query's range, newest first. */
     public List<Run> list(RunQuery query) {
         return repository.listRuns(query);
+    }
+
+    /** A page of the query's runs, newest first, and where the next begins. */
+    public RunPage find(RunQuery query) {
+        return repository.findRuns(query);
     }
 
     /** @throws io.adagio.repository.NotFoundException when the run or the node does not exist */

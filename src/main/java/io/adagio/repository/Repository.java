@@ -59,7 +59,16 @@ public interface Repository {
     boolean isRunCompleted(String runId);
 
     /** Runs created within the query's time range, newest first (descending id), at most {@code limit}. */
-    List<Run> listRuns(RunQuery query);
+    default List<Run> listRuns(RunQuery query) {
+        return findRuns(query).runs();
+    }
+
+    /**
+     * The runs of the query, newest first (descending id), at most {@code limit}, passing its filters; with a
+     * filter, at most {@link RunQuery#SCAN_BUDGET} runs are looked at per call. {@link RunPage#next} says where
+     * the next page begins whenever runs may be left (the page is full, or the budget was used up).
+     */
+    RunPage findRuns(RunQuery query);
 
     /** The run count and node counts by state, read at one point in time. */
     Stats stats();

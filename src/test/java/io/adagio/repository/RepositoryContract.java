@@ -262,6 +262,65 @@ public abstract class RepositoryContract {
         assertThat(repo.listRuns(new RunQuery(Instant.EPOCH.plusSeconds(1), Instant.EPOCH, 10))).isEmpty();
     }
 
+    @Test
+    void runsAreFoundByStatusAndOutcomeAndPagedWithACursor() throws Exception {
+        agent("agent-1");
+        List<String> started = new ArrayList<>(); // oldest first
+        for (int i = 0; i < 5; i++) {
+            started.add(start(Graphs.single("a")).id());
+        }
+        Node failing = claimWinner(started.get(1), "a");
+        finish(started.get(1), "a", failing.claim().id(), Result.of(Conclusion.FAIL, "no"));
+        Node passing = claimWinner(started.get(3), "a");
+        finish(started.get(3), "a", passing.claim().id(), Result.of(Conclusion.SUCCESS, "yes"));
+        claimWinner(started.get(4), "a"); // RUNNING
+        Instant now = Instant.now().plusSeconds(1);
+
+        RunPage completed = repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, null, RunStatus.COMPLETED, null));
+        assertThat(ids(completed.runs())).containsExactly(started.get(3), started.get(1));
+        assertThat(completed.next()).as("nothing left").isNull();
+        assertThat(ids(repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, null, null, RunOutcome.FAILED)).runs()))
+                .containsExactly(started.get(1));
+        assertThat(ids(repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, null, RunStatus.RUNNING, null)).runs()))
+                .containsExactly(started.get(4));
+        assertThat(ids(repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, null, RunStatus.WAITING, null)).runs()))
+                .containsExactly(started.get(2), started.get(0));
+
+        List<String> paged = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            RunPage page = repo.findRuns(new RunQuery(now, Instant.EPOCH, 2, token, null, null));
+            assertThat(page.runs()).hasSizeLessThanOrEqualTo(2);
+            paged.addAll(ids(page.runs()));
+            token = page.next();
+            pages++;
+        } while (token != null && pages < 10);
+        List<String> newestFirst = new ArrayList<>(started);
+        Collections.reverse(newestFirst);
+        assertThat(paged).as("every run once, newest first").containsExactlyElementsOf(newestFirst);
+        RunPage failedPage = repo.findRuns(new RunQuery(now, Instant.EPOCH, 1, started.get(3), RunStatus.COMPLETED, null));
+        assertThat(ids(failedPage.runs())).as("after the token only").containsExactly(started.get(1));
+    }
+
+    /** A filter nothing matches looks at a bounded number of runs per call and says where to go on. */
+    @Test
+    void aSelectiveFilterLooksAtABoundedNumberOfRunsPerCall() {
+        int total = RunQuery.SCAN_BUDGET + 5;
+        for (int i = 0; i < total; i++) {
+            start(Graphs.single("a"));
+        }
+        Instant now = Instant.now().plusSeconds(1);
+        RunPage first = repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, null, RunStatus.COMPLETED, null));
+        assertThat(first.runs()).isEmpty();
+        assertThat(first.next()).as("the budget ran out: where to go on").isNotNull();
+        RunPage second = repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, first.next(), RunStatus.COMPLETED, null));
+        assertThat(second.runs()).isEmpty();
+        assertThat(second.next()).as("the last five looked at: nothing left").isNull();
+        assertThat(repo.findRuns(new RunQuery(now, Instant.EPOCH, 10, first.next(), RunStatus.WAITING, null)).runs())
+                .hasSize(5);
+    }
+
     // ---- claims --------------------------------------------------------------------------------------------
 
     @Test

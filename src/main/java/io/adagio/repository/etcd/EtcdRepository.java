@@ -16,6 +16,7 @@ import io.adagio.repository.EventFanout;
 import io.adagio.repository.EventFilter;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.Repository;
+import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import io.adagio.repository.Subscription;
 import io.adagio.repository.StartKey;
@@ -173,8 +174,8 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public List<Run> listRuns(RunQuery query) {
-        return runs.listRuns(query);
+    public RunPage findRuns(RunQuery query) {
+        return runs.findRuns(query);
     }
 
     @Override

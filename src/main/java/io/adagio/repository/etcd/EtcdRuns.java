@@ -12,6 +12,7 @@ import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
 import io.adagio.model.Stats;
 import io.adagio.repository.NotFoundException;
+import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
@@ -95,35 +96,58 @@ final class EtcdRuns {
         return inputs.filled(runId, reader.read(runId, name).node());
     }
 
-    List<Run> listRuns(RunQuery query) {
+    /** See {@link io.adagio.repository.Repository#findRuns}: run keys newest first, read in pages, viewed in groups. */
+    RunPage findRuns(RunQuery query) {
         List<Run> out = new ArrayList<>();
         if (query.limit() <= 0 || query.newest().isBefore(query.oldest())) {
-            return out;
+            return new RunPage(out, null);
         }
         ByteSequence from = Keys.bytes(keys.run(Ulid.min(Math.max(0, query.oldest().toEpochMilli())).toString()));
         ByteSequence end = Keys.after(Keys.bytes(keys.run(Ulid.max(query.newest().toEpochMilli()).toString())));
-        while (out.size() < query.limit()) {
-            List<RunShape> selected = new ArrayList<>();
+        if (query.before() != null) {
+            ByteSequence before = Keys.bytes(keys.run(query.before()));
+            if (Keys.text(before).compareTo(Keys.text(end)) < 0) {
+                end = before; // a range's end is exclusive
+            }
+        }
+        int looked = 0;
+        String last = null;
+        while (true) {
             GetResponse page = calls.await(kv.get(from, GetOption.builder().withRange(end)
                     .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND)
                     .withLimit(LIST_PAGE).build()), "listing runs");
+            List<RunShape> candidates = new ArrayList<>();
             for (KeyValue runKey : page.getKvs()) {
-                Optional<String> id = keys.parseRun(Keys.text(runKey.getKey()));
-                if (id.isEmpty()) {
-                    continue;
-                }
-                RunShape shape = shapes.remember(id.get(), runKey);
-                if (query.includes(shape.createdAt()) && out.size() + selected.size() < query.limit()) {
-                    selected.add(shape);
-                }
+                keys.parseRun(Keys.text(runKey.getKey())).ifPresent(id -> candidates.add(shapes.remember(id, runKey)));
             }
-            out.addAll(views(selected));
+            for (int at = 0; at < candidates.size(); ) {
+                if (out.size() >= query.limit() || query.filters() && looked >= RunQuery.SCAN_BUDGET) {
+                    return new RunPage(out, last);
+                }
+                int room = query.filters() ? RunQuery.SCAN_BUDGET - looked : query.limit() - out.size();
+                List<RunShape> group = candidates.subList(at, Math.min(candidates.size(), at + Math.min(VIEWS_PER_TXN, room)));
+                List<RunShape> inRange = group.stream().filter(g -> query.includes(g.createdAt())).toList();
+                java.util.Iterator<Run> viewed = views(inRange).iterator();
+                for (RunShape shape : group) {
+                    looked++;
+                    last = shape.id();
+                    if (query.includes(shape.createdAt())) {
+                        Run run = viewed.next();
+                        if (query.matches(run)) {
+                            out.add(run);
+                            if (out.size() >= query.limit()) {
+                                return new RunPage(out, last);
+                            }
+                        }
+                    }
+                }
+                at += group.size();
+            }
             if (!page.isMore() || page.getKvs().isEmpty()) {
-                break;
+                return new RunPage(out, null);
             }
             end = page.getKvs().get(page.getKvs().size() - 1).getKey();
         }
-        return out;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.adagio.repository.memory;
 
 import com.github.f4b6a3.ulid.Ulid;
 import io.adagio.engine.NodeEvents;
+import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.model.Agent;
 import io.adagio.model.Claim;
@@ -21,6 +22,7 @@ import io.adagio.repository.IdempotencyConflictException;
 import io.adagio.repository.StartKey;
 import io.adagio.repository.Started;
 import io.adagio.repository.Repository;
+import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import io.adagio.repository.Subscription;
 import org.slf4j.Logger;
@@ -137,21 +139,35 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public List<Run> listRuns(RunQuery query) {
+    public RunPage findRuns(RunQuery query) {
         synchronized (lock) {
             NavigableMap<String, StoredRun> range = nodes.runs.subMap(
                     Ulid.min(query.oldest().toEpochMilli()).toString(), true,
                     Ulid.max(query.newest().toEpochMilli()).toString(), true).descendingMap();
-            List<Run> out = new ArrayList<>();
-            for (StoredRun r : range.values()) {
-                if (out.size() >= query.limit()) {
-                    break;
-                }
-                if (query.includes(r.createdAt)) {
-                    out.add(r.view());
-                }
+            if (query.before() != null) {
+                range = range.tailMap(query.before(), false);
             }
-            return out;
+            List<Run> out = new ArrayList<>();
+            int looked = 0;
+            String last = null;
+            for (StoredRun r : range.values()) {
+                if (out.size() >= query.limit() || query.filters() && looked >= RunQuery.SCAN_BUDGET) {
+                    return new RunPage(out, last);
+                }
+                looked++;
+                last = r.id;
+                if (!query.includes(r.createdAt)) {
+                    continue;
+                }
+                if (query.filters()) {
+                    List<Node> current = java.util.Arrays.asList(r.nodes);
+                    if (!query.matches(RunVerdict.status(current), RunVerdict.outcome(current))) {
+                        continue;
+                    }
+                }
+                out.add(r.view());
+            }
+            return new RunPage(out, null);
         }
     }
 
