@@ -180,6 +180,10 @@ Agent-pool settings, for the agents Deployment and for a control plane in mode "
   value: {{ .Values.config.maxMetadataSize | quote }}
 - name: ADAGIO_LIMITS_MAXRUNSIZE
   value: {{ .Values.config.maxRunSize | quote }}
+{{- with .Values.config.retentionFinished }}
+- name: ADAGIO_RETENTION_FINISHED
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/*

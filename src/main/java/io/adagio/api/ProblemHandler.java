@@ -6,6 +6,7 @@ import io.adagio.control.TooLargeException;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.IdempotencyConflictException;
+import io.adagio.repository.RunNotFinishedException;
 import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
@@ -99,6 +100,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> stale(StaleClaimException e) {
         return problem(ProblemType.STALE_CLAIM, e.getMessage(),
                 Map.of("run_id", e.runId(), "node", e.node(), "claim_id", e.claimId()));
+    }
+
+    @ExceptionHandler(RunNotFinishedException.class)
+    ResponseEntity<Object> notFinished(RunNotFinishedException e) {
+        return problem(ProblemType.RUN_NOT_FINISHED, "Run " + e.runId() + " has not completed; only a completed run "
+                + "can be deleted. Nothing changed.", Map.of("run_id", e.runId()));
     }
 
     @ExceptionHandler(IdempotencyConflictException.class)

@@ -20,6 +20,7 @@ public enum ProblemType {
     NODE_NOT_READY("node-not-ready", HttpStatus.CONFLICT, "Node not ready"),
     STALE_CLAIM("stale-claim", HttpStatus.CONFLICT, "Stale claim"),
     AGENT_NOT_REGISTERED("agent-not-registered", HttpStatus.CONFLICT, "Agent not registered"),
+    RUN_NOT_FINISHED("run-not-finished", HttpStatus.CONFLICT, "Run not finished"),
     IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", HttpStatus.CONFLICT, "Idempotency key reused"),
     PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
     BACKEND_FULL("backend-full", HttpStatus.INSUFFICIENT_STORAGE, "Store full"),

@@ -151,6 +151,13 @@ class RunsController {
         return body(runs.inspect(runId));
     }
 
+    /** Deletes a completed run: 204; 409 {@code run-not-finished} while it runs. */
+    @org.springframework.web.bind.annotation.DeleteMapping("/{runId}")
+    ResponseEntity<Void> delete(@PathVariable String runId) {
+        runs.delete(runId);
+        return ResponseEntity.noContent().build();
+    }
+
     @GetMapping("/{runId}/nodes/{name}")
     Envelopes.NodeBody node(@PathVariable String runId, @PathVariable String name) {
         return new Envelopes.NodeBody(runs.node(runId, name));

@@ -7,6 +7,7 @@ import io.adagio.control.ControlMetrics;
 import io.adagio.control.LocalControlPlane;
 import io.adagio.control.Nodes;
 import io.adagio.control.ReadyClaims;
+import io.adagio.control.Retention;
 import io.adagio.control.Runs;
 import io.adagio.engine.GraphValidator;
 import io.adagio.engine.RunFactory;
@@ -56,6 +57,29 @@ class ControlConfiguration {
     LocalControlPlane localControlPlane(Agents agents, Nodes nodes, AgentStreams streams, ReadyClaims readyClaims,
                                         BatchFinishes batchFinishes) {
         return new LocalControlPlane(agents, nodes, streams, readyClaims, batchFinishes);
+    }
+
+    /** Deletes finished runs after {@code adagio.retention.finished}; none when it is not set. */
+    @Bean(destroyMethod = "shutdownNow")
+    java.util.concurrent.ScheduledExecutorService retentionSweeps(Repository repository, RetentionProperties retention,
+                                                                 Clock clock) {
+        java.util.concurrent.ScheduledExecutorService sweeps = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        if (retention.finished() != null) {
+            Retention sweeper = new Retention(repository, retention.finished(), clock);
+            long every = Math.max(1, retention.interval().toMillis());
+            sweeps.scheduleWithFixedDelay(() -> {
+                try {
+                    sweeper.sweep();
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Retention.class).warn("retention sweep failed: {}", e.toString());
+                }
+            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return sweeps;
     }
 
     @Bean

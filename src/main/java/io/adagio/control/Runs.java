@@ -102,6 +102,17 @@ public final class Runs {
         log.info("run {} started with {} nodes", run.id(), run.nodes().size());
     }
 
+    /**
+     * Deletes a completed run with everything stored for it.
+     *
+     * @throws io.adagio.repository.NotFoundException       when no such run exists
+     * @throws io.adagio.repository.RunNotFinishedException when it has not completed
+     */
+    public void delete(String runId) {
+        repository.deleteRun(runId);
+        log.info("run {} deleted", runId);
+    }
+
     /** @throws io.adagio.repository.NotFoundException when no such run exists */
     public View inspect(String runId) {
         return view(repository.inspectRun(runId));

@@ -45,6 +45,16 @@ public interface Repository {
     Run inspectRun(String runId);
 
     /**
+     * Deletes a completed run with everything stored for it (its nodes, their states, its idempotency key, which
+     * may then start a new run): it is no longer found, listed or counted. Other readers see it whole or not at all.
+     *
+     * @throws NotFoundException       when no such run exists (also when it was just deleted: deleting is idempotent
+     *                                 in effect)
+     * @throws RunNotFinishedException when the run has not completed; nothing changes
+     */
+    void deleteRun(String runId);
+
+    /**
      * One node of a run in its current state.
      *
      * @throws NotFoundException when the run or the node does not exist

@@ -408,6 +408,11 @@ class OpenApiConformanceTest {
         Http.Reply window = get(Req.VALID, "/v0/runs?start_ns=" + createdNs + "&finish_ns=" + createdNs + "&limit=100");
         assertThat(window.json().path("runs").findValuesAsString("id")).containsExactly(id);
         get(Req.VALID, "/v0/runs?start_ns=0&finish_ns=0");
+        String stuck = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"s\",\"runtime\":\"nobody-offers-it\"}]", "[]"))
+                .json().path("run").path("id").asString();
+        expect(call(Req.VALID, "DELETE", "/v0/runs/" + stuck, null, null), 409, "run-not-finished", "delete a run not done");
+        expect(call(Req.VALID, "DELETE", "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB", null, null), 404, "run-not-found",
+                "delete an unknown run");
         Http.Reply firstPage = get(Req.VALID, "/v0/runs?page_size=2&view=summary");
         expect(firstPage, 200, null, "a page of summaries");
         assertThat(firstPage.json().path("runs").get(0).has("node_counts")).isTrue();

@@ -241,6 +241,24 @@ public abstract class EndToEndContract {
         }
     }
 
+    @Test
+    void aCompletedRunIsDeletedAndARunningOneIsNot() {
+        String done = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"}]}}");
+        awaitCompleted(done, Duration.ofSeconds(30));
+        String slow = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\",\"metadata\":"
+                + "{\"adagio.arguments.debug.sleep\":{\"values\":[\"3s\"]}}}]}}");
+        Http.Reply refused = http.delete("/v0/runs/" + slow);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().path("type").asString()).endsWith("/run-not-finished");
+        assertThat(http.get("/v0/runs/" + slow).status()).isEqualTo(200);
+
+        assertThat(http.delete("/v0/runs/" + done).status()).isEqualTo(204);
+        assertThat(http.get("/v0/runs/" + done).status()).isEqualTo(404);
+        assertThat(http.get("/v0/runs/" + done + "/nodes/a").status()).isEqualTo(404);
+        assertThat(http.delete("/v0/runs/" + done).status()).as("gone already").isEqualTo(404);
+        assertThat(http.get("/v0/runs?limit=1000").json().path("runs").findValuesAsString("id")).doesNotContain(done);
+    }
+
     private Http.Reply startWithKey(String method, String key, String body) {
         return http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs")).header("Content-Type", "application/json")
                 .header("Idempotency-Key", key).method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)));

@@ -1056,6 +1056,35 @@ public abstract class RepositoryContract {
         return id;
     }
 
+    // ---- deleting runs --------------------------------------------------------------------------------------
+
+    @Test
+    void aCompletedRunIsDeletedWithEverythingItHadAndARunningOneIsNot() throws Exception {
+        agent("agent-1");
+        GraphSpec one = Graphs.single("a");
+        StartKey key = new StartKey("delete-me", GraphFingerprint.of(one));
+        String done = repo.startRun(runs.create(one), key).run().id();
+        String running = start(Graphs.chain(2, "debug")).id();
+        Node a = claimWinner(done, "a");
+        finish(done, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        claimWinner(running, "n0");
+
+        assertThatThrownBy(() -> repo.deleteRun(running)).isInstanceOf(RunNotFinishedException.class);
+        assertThat(repo.inspectRun(running).nodes()).as("nothing changed").hasSize(2);
+
+        repo.deleteRun(done);
+        assertThatThrownBy(() -> repo.inspectRun(done)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> repo.inspectNode(done, "a")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> repo.deleteRun(done)).as("deleted already").isInstanceOf(NotFoundException.class);
+        assertThat(ids(repo.listRuns(RunQuery.all()))).containsExactly(running);
+        Stats stats = repo.stats();
+        assertThat(stats.runCount()).isEqualTo(1);
+        assertThat(stats.nodeCounts()).as("only the running run's nodes").isEqualTo(new Stats.NodeCounts(1, 0, 1, 0, 0));
+        Started again = repo.startRun(runs.create(one), key);
+        assertThat(again.replayed()).as("its idempotency key went with it").isFalse();
+        assertThat(again.run().id()).isNotEqualTo(done);
+    }
+
     // ---- idempotent starts ---------------------------------------------------------------------------------
 
     @Test

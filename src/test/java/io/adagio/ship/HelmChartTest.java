@@ -80,6 +80,17 @@ class HelmChartTest {
     }
 
     @Test
+    void finishedRunsAreKeptThirtyDaysByDefaultOrForeverWhenRetentionIsEmpty() {
+        assertThat(env(render(t -> t).get("Deployment", "prod-adagio"))).containsEntry("ADAGIO_RETENTION_FINISHED", "30d");
+        assertThat(env(render(t -> t.set("config.retentionFinished", "7d")).get("Deployment", "prod-adagio")))
+                .containsEntry("ADAGIO_RETENTION_FINISHED", "7d");
+        assertThat(env(render(t -> t.set("config.retentionFinished", "")).get("Deployment", "prod-adagio")))
+                .as("empty: the service's default, keep forever").doesNotContainKey("ADAGIO_RETENTION_FINISHED");
+        assertThatThrownBy(() -> render(t -> t.set("config.retentionFinished", "a month")))
+                .as("a duration Spring reads").isNotNull();
+    }
+
+    @Test
     void imageDefaultsToTheChartAppVersionAndFollowsValues() throws IOException {
         String appVersion = String.valueOf(loadYaml(CHART.resolve("Chart.yaml")).get("appVersion"));
         assertThat(appVersion).isEqualTo("0.1.0");

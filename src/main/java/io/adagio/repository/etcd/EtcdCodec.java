@@ -47,18 +47,23 @@ final class EtcdCodec {
 
     /** The run value: creation time, specs and edges (node state lives in the node keys). */
     ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
+        return run(createdAt, specs, edges, null);
+    }
+
+    /** @param idempotencyKey the hashed idempotency key that started it ({@link Keys#idempotencyHash}), or null */
+    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey) {
         return write(new RunValue(time(createdAt), specs.stream().map(EtcdCodec::spec).toList(),
-                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList()));
+                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList(), idempotencyKey));
     }
 
     StoredRun run(ByteSequence value) {
         RunValue v = read(value, RunValue.class);
         return new StoredRun(instant(v.createdAt()), list(v.specs()).stream().map(EtcdCodec::spec).toList(),
-                list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList());
+                list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList(), v.idempotencyKey());
     }
 
-    /** A decoded run value. */
-    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
+    /** A decoded run value; {@code idempotencyKey} is the hashed key that started it, or null. */
+    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey) {
     }
 
     // ---- nodes --------------------------------------------------------------------------------------------
@@ -247,7 +252,8 @@ final class EtcdCodec {
     @JsonIgnoreProperties(ignoreUnknown = true)
     private record RunValue(@JsonProperty("created_at") String createdAt,
                             @JsonProperty("specs") List<SpecValue> specs,
-                            @JsonProperty("edges") List<EdgeValue> edges) {
+                            @JsonProperty("edges") List<EdgeValue> edges,
+                            @JsonProperty("idempotency_key") String idempotencyKey) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)

@@ -164,6 +164,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public void deleteRun(String runId) {
+        runs.deleteRun(runId);
+    }
+
+    @Override
     public Node inspectNode(String runId, String name) {
         return runs.inspectNode(runId, name);
     }

@@ -10,8 +10,10 @@ import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
+import io.adagio.model.RunStatus;
 import io.adagio.model.Stats;
 import io.adagio.repository.NotFoundException;
+import io.adagio.repository.RunNotFinishedException;
 import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import io.etcd.jetcd.ByteSequence;
@@ -83,6 +85,42 @@ final class EtcdRuns {
                 throw new IdempotencyConflictException(taken.record().runId());
             }
             return new Started(inspectRun(taken.record().runId()), true);
+        }
+    }
+
+    /**
+     * Deletes a completed run in one transaction, guarded by its run key as read: the run key, every node and
+     * state key of the run, its intents and its idempotency key's record. Readers see it whole or not at all (the
+     * run key goes with the rest); the original's readers list runs by their run keys, so they never see a part.
+     */
+    void deleteRun(String runId) {
+        Run run = view(shape(runId));
+        if (run.status() != RunStatus.COMPLETED) {
+            throw new RunNotFinishedException(runId);
+        }
+        ByteSequence runKey = Keys.bytes(keys.run(runId));
+        GetResponse got = calls.await(kv.get(runKey), "reading run " + runId);
+        if (got.getKvs().isEmpty()) {
+            shapes.forget(runId);
+            throw new NotFoundException("run", runId);
+        }
+        String idempotency = codec.run(got.getKvs().get(0).getValue()).idempotencyKey();
+        List<Op> ops = new ArrayList<>();
+        ops.add(Op.delete(runKey, io.etcd.jetcd.options.DeleteOption.DEFAULT));
+        ops.add(RunStarter.deletePrefix(keys.nodesOf(runId)));
+        for (NodeStatus s : Keys.KEYED) {
+            ops.add(RunStarter.deletePrefix(keys.statesOf(s, runId)));
+        }
+        ops.add(RunStarter.deletePrefix(keys.intentsOf(runId)));
+        if (idempotency != null) {
+            ops.add(Op.delete(Keys.bytes(keys.idempotencyOfHash(idempotency)), io.etcd.jetcd.options.DeleteOption.DEFAULT));
+        }
+        boolean deleted = calls.await(kv.txn().If(new io.etcd.jetcd.op.Cmp(runKey, io.etcd.jetcd.op.Cmp.Op.EQUAL,
+                        io.etcd.jetcd.op.CmpTarget.modRevision(got.getKvs().get(0).getModRevision())))
+                .Then(ops.toArray(Op[]::new)).commit(), "deleting run " + runId).isSucceeded();
+        shapes.forget(runId);
+        if (!deleted) {
+            throw new NotFoundException("run", runId); // deleted meanwhile (a run key is never rewritten)
         }
     }
 
@@ -246,12 +284,13 @@ final class EtcdRuns {
         return out;
     }
 
-    private static Run assemble(RunShape shape, Map<String, Node> byName) {
+    private Run assemble(RunShape shape, Map<String, Node> byName) {
         List<Node> nodes = new ArrayList<>(shape.topology().size());
         for (NodeSpec spec : shape.topology().specs()) {
             Node n = byName.get(spec.name());
-            if (n == null) {
-                throw new IllegalStateException("node key of " + shape.id() + "/" + spec.name() + " is missing");
+            if (n == null) { // deleted since this replica cached its shape
+                shapes.forget(shape.id());
+                throw new NotFoundException("run", shape.id());
             }
             nodes.add(n);
         }

@@ -99,13 +99,28 @@ final class Keys {
      * range and is none of the original's.
      */
     String idempotency(String clientKey) {
+        return idempotencyOfHash(idempotencyHash(clientKey));
+    }
+
+    /** The record of an idempotency key by its hash ({@link #idempotencyHash}, as a run value keeps it). */
+    String idempotencyOfHash(String hash) {
+        return root + "idempotency/" + hash;
+    }
+
+    /** SHA-256 (hex) of a client's idempotency key. */
+    static String idempotencyHash(String clientKey) {
         try {
             byte[] sha = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(clientKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return root + "idempotency/" + java.util.HexFormat.of().formatHex(sha);
+            return java.util.HexFormat.of().formatHex(sha);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }
+    }
+
+    /** The prefix of everything recorded for a run's finishes and start under {@code intents/}. */
+    String intentsOf(String runId) {
+        return intents() + runId + "/";
     }
 
     /**

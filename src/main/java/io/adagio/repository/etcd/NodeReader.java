@@ -98,8 +98,8 @@ final class NodeReader {
     }
 
     private NodeFacts facts(String runId, String name, List<GetResponse> got) {
-        if (got.get(0).getKvs().isEmpty()) {
-            throw new IllegalStateException("node key of " + runId + "/" + name + " is missing");
+        if (got.get(0).getKvs().isEmpty()) { // node keys go only with their run: it was deleted
+            throw new io.adagio.repository.NotFoundException("run", runId);
         }
         KeyValue nodeKey = got.get(0).getKvs().get(0);
         Map<NodeStatus, Long> states = new EnumMap<>(NodeStatus.class);

@@ -42,6 +42,13 @@ final class RunShapes {
         this.calls = calls;
     }
 
+    /** Forgets a run that was deleted. */
+    void forget(String runId) {
+        synchronized (cache) {
+            cache.remove(runId);
+        }
+    }
+
     /** The run's shape, from the cache or its run key; empty when the run key does not exist (now). */
     Optional<RunShape> find(String runId) {
         synchronized (cache) {

@@ -95,7 +95,8 @@ final class RunStarter {
         List<NodeSpec> specs = run.nodes().stream().map(Node::spec).toList();
         Topology topology = Topology.of(specs, run.edges());
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
-        ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges());
+        ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges(),
+                key == null ? null : Keys.idempotencyHash(key.key()));
         if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
             throw new IllegalStateException("run " + run.id() + " exists");
         }
@@ -317,7 +318,7 @@ final class RunStarter {
         }
     }
 
-    private static Op deletePrefix(String prefix) {
+    static Op deletePrefix(String prefix) {
         return Op.delete(Keys.bytes(prefix), DeleteOption.builder().withRange(Keys.prefixEnd(prefix)).build());
     }
 }

@@ -52,6 +52,9 @@ final class WatchTranslator {
         for (WatchEvent c : changes) {
             KeyValue kv = c.getKeyValue();
             String key = Keys.text(kv.getKey());
+            if (c.getEventType() == WatchEvent.EventType.DELETE) {
+                keys.parseRun(key).ifPresent(shapes::forget); // a deleted run: no replica keeps its shape
+            }
             Optional<String> runId = c.getEventType() == WatchEvent.EventType.PUT ? keys.parseRun(key) : Optional.empty();
             if (runId.isPresent()) {
                 if (kv.getVersion() == 1) {

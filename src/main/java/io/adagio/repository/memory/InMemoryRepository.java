@@ -22,6 +22,7 @@ import io.adagio.repository.IdempotencyConflictException;
 import io.adagio.repository.StartKey;
 import io.adagio.repository.Started;
 import io.adagio.repository.Repository;
+import io.adagio.repository.RunNotFinishedException;
 import io.adagio.repository.RunPage;
 import io.adagio.repository.RunQuery;
 import io.adagio.repository.Subscription;
@@ -112,6 +113,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             }
             Run started = startRun(run);
             nodes.keys.put(key.key(), new MemoryNodes.KeyedStart(started.id(), key.graphSha256()));
+            nodes.run(started.id()).idempotencyKey = key.key();
             return new Started(started, false);
         }
     }
@@ -120,6 +122,17 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     public Run inspectRun(String runId) {
         synchronized (lock) {
             return nodes.run(runId).view();
+        }
+    }
+
+    @Override
+    public void deleteRun(String runId) {
+        synchronized (lock) {
+            StoredRun r = nodes.run(runId);
+            if (r.unfinished > 0) {
+                throw new RunNotFinishedException(runId);
+            }
+            nodes.remove(r);
         }
     }
 

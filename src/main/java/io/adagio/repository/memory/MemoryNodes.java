@@ -35,6 +35,17 @@ final class MemoryNodes {
         }
     }
 
+    /** Forgets a run: its nodes leave the state index, its idempotency key is free again. */
+    void remove(StoredRun r) {
+        runs.remove(r.id);
+        for (Node n : r.nodes) {
+            byStatus.remove(new NodeRef(r.id, n.name()), n.status());
+        }
+        if (r.idempotencyKey != null) {
+            keys.remove(r.idempotencyKey);
+        }
+    }
+
     /** Ends the current step, publishing its events to {@code events}. */
     void commit(EventFanout events) {
         steps.commit(events);

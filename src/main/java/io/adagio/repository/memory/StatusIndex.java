@@ -22,6 +22,10 @@ final class StatusIndex {
         byStatus.get(status).add(node);
     }
 
+    void remove(NodeRef node, NodeStatus status) {
+        byStatus.get(status).remove(node);
+    }
+
     void move(NodeRef node, NodeStatus from, NodeStatus to) {
         if (from != to) {
             byStatus.get(from).remove(node);

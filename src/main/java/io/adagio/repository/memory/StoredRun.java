@@ -20,6 +20,8 @@ final class StoredRun {
     final Node[] nodes;
     /** Nodes not COMPLETED. */
     int unfinished;
+    /** The idempotency key that started it, or null. */
+    String idempotencyKey;
 
     StoredRun(String id, Instant createdAt, Topology topology, Node[] nodes) {
         this.id = id;
