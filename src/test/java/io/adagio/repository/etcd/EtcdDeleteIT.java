@@ -12,12 +12,9 @@ import io.adagio.model.Result;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.NotFoundException;
 import io.adagio.repository.StartKey;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -33,10 +30,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EtcdDeleteIT {
-    private static long count(String prefix) throws Exception {
-        return SharedEtcd.admin().getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
-    }
 
     @Test
     void aDeletedRunLeavesNoKeyAndIsNotFoundOnAReplicaThatHadItCached() throws Exception {
@@ -59,7 +52,7 @@ class EtcdDeleteIT {
             a.deleteRun(id);
             for (String p : List.of("runs/" + id, "nodes/" + id + "/", "states/completed/run/" + id + "/",
                     "intents/" + id + "/", "idempotency/")) {
-                assertThat(count(prefix + p)).as(p).isZero();
+                assertThat(SharedEtcd.count(prefix + p)).as(p).isZero();
             }
             assertThatThrownBy(() -> b.inspectRun(id)).isInstanceOf(NotFoundException.class);
             assertThatThrownBy(() -> b.inspectNode(id, "leaf-3")).isInstanceOf(NotFoundException.class);

@@ -6,12 +6,9 @@ import io.adagio.engine.RunFactory;
 import io.adagio.model.GraphSpec;
 import io.adagio.repository.StartKey;
 import io.adagio.repository.Started;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdIdempotencyIT {
-    private static long count(String prefix) throws Exception {
-        return SharedEtcd.admin().getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
-    }
 
     @Test
     void twentyStartsWithOneKeyOnTwoReplicasMakeOneRun() throws Exception {
@@ -65,10 +58,10 @@ class EtcdIdempotencyIT {
             assertThat(stored).as("starts that stored a run").isEqualTo(1);
             assertThat(ids).as("every start answers that run").containsOnly(ids.get(0));
             String prefix = options.namespace() + "/" + options.list() + "/";
-            assertThat(count(prefix + "runs/")).isEqualTo(1);
-            assertThat(count(prefix + "nodes/")).as("no batches of the losers left").isEqualTo(300);
-            assertThat(count(prefix + "states/")).isEqualTo(300);
-            assertThat(count(prefix + "idempotency/")).isEqualTo(1);
+            assertThat(SharedEtcd.count(prefix + "runs/")).isEqualTo(1);
+            assertThat(SharedEtcd.count(prefix + "nodes/")).as("no batches of the losers left").isEqualTo(300);
+            assertThat(SharedEtcd.count(prefix + "states/")).isEqualTo(300);
+            assertThat(SharedEtcd.count(prefix + "idempotency/")).isEqualTo(1);
             assertThat(b.inspectRun(ids.get(0)).nodes()).hasSize(300);
         } finally {
             pool.shutdownNow();

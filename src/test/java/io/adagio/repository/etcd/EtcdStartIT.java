@@ -132,7 +132,7 @@ class EtcdStartIT {
             assertThat(states.get(NodeStatus.WAITING)).as("left to release").isEqualTo(200 - states.get(NodeStatus.READY));
         }
         String prefix = options.namespace() + "/" + options.list() + "/";
-        assertThat(count(prefix + "intents/")).as("the start intent").isEqualTo(1);
+        assertThat(SharedEtcd.count(prefix + "intents/")).as("the start intent").isEqualTo(1);
         try (EtcdRepository second = EtcdRepositories.open(options, Clock.systemUTC())) {
             second.intentGrace(Duration.ZERO);
             assertThat(second.recoverPendingFinishes()).isEqualTo(1);
@@ -140,15 +140,11 @@ class EtcdStartIT {
                     .allSatisfy(n -> assertThat(n.status()).as(n.name()).isEqualTo(NodeStatus.READY));
             assertThat(second.recoverPendingFinishes()).as("nothing left").isZero();
         }
-        assertThat(count(prefix + "intents/")).isZero();
-        assertThat(count(prefix + "states/ready/run/" + run.id() + "/")).isEqualTo(200);
-        assertThat(count(prefix + "states/")).as("one state key per node").isEqualTo(200);
+        assertThat(SharedEtcd.count(prefix + "intents/")).isZero();
+        assertThat(SharedEtcd.count(prefix + "states/ready/run/" + run.id() + "/")).isEqualTo(200);
+        assertThat(SharedEtcd.count(prefix + "states/")).as("one state key per node").isEqualTo(200);
     }
 
-    private static long count(String prefix) throws Exception {
-        return SharedEtcd.admin().getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
-    }
 
     @Test
     void aBatchedRunWhoseRootsCarryLargeMetadataStartsWithItsRootsReady() {

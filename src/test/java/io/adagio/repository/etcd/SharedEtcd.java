@@ -28,6 +28,13 @@ final class SharedEtcd {
         return admin;
     }
 
+    /** How many keys of the shared etcd start with {@code prefix}. */
+    static long count(String prefix) throws Exception {
+        return admin().getKVClient().get(io.etcd.jetcd.ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8),
+                io.etcd.jetcd.options.GetOption.builder().isPrefix(true).withCountOnly(true).build())
+                .get(5, java.util.concurrent.TimeUnit.SECONDS).getCount();
+    }
+
     /** Options for a fresh list on the shared etcd. */
     static EtcdOptions freshOptions(String what) {
         return optionsOn(EtcdProcess.shared(), what, 0);
