@@ -34,6 +34,10 @@ public final class GraphFingerprint {
             field(sha, "node");
             field(sha, n.name());
             field(sha, n.runtime());
+            if (n.runsWhateverHappened()) { // all_success and none are the same rule
+                field(sha, "trigger");
+                field(sha, NodeSpec.ALL_DONE);
+            }
             for (Map.Entry<String, MetadataValues> m : new TreeMap<>(n.metadata()).entrySet()) {
                 field(sha, "meta");
                 field(sha, m.getKey());

@@ -55,6 +55,7 @@ public final class GraphValidator {
         List<Map<String, Object>> badNames = new ArrayList<>();
         List<String> noRuntime = new ArrayList<>();
         List<Map<String, Object>> badRetry = new ArrayList<>();
+        List<Map<String, Object>> badTrigger = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             NodeSpec n = nodes.get(i);
             if (n == null || n.name() == null) {
@@ -65,6 +66,9 @@ public final class GraphValidator {
             NodeNames.problem(n.name()).ifPresent(p -> badNames.add(Map.of("index", at, "name", n.name(), "reason", p)));
             if (n.runtime() == null || n.runtime().isBlank()) {
                 noRuntime.add(n.name());
+            }
+            if (n.trigger() != null && !NodeSpec.ALL_SUCCESS.equals(n.trigger()) && !NodeSpec.ALL_DONE.equals(n.trigger())) {
+                badTrigger.add(Map.of("node", n.name(), "trigger", n.trigger()));
             }
             for (Map.Entry<String, RetryRule> r : n.retry().entrySet()) {
                 if (!RETRY_CONDITIONS.contains(r.getKey())) {
@@ -85,6 +89,11 @@ public final class GraphValidator {
         if (!noRuntime.isEmpty()) {
             throw new InvalidGraphException(GraphViolation.MISSING_RUNTIME,
                     "Nodes without a runtime: " + abbreviate(noRuntime) + ".", Map.of("nodes", noRuntime));
+        }
+        if (!badTrigger.isEmpty()) {
+            throw new InvalidGraphException(GraphViolation.INVALID_TRIGGER, "Node " + badTrigger.get(0).get("node")
+                    + " has trigger '" + badTrigger.get(0).get("trigger") + "'; use all_success (the default) or all_done.",
+                    Map.of("nodes", badTrigger));
         }
         if (!badRetry.isEmpty()) {
             throw new InvalidGraphException(GraphViolation.INVALID_RETRY,

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a node's final finish passes on to other nodes, applicable one target node at a time. A backend that
@@ -28,7 +29,10 @@ public record Propagation(String from, Kind kind, Instant at) {
     public enum Kind {
         /** The output reaches every child; a child that has every parent's becomes READY. */
         OUTPUT,
-        /** Every node downstream that has not completed is completed as skipped. */
+        /**
+         * Every node downstream that has not completed is completed as skipped, up to (not through) the nodes that
+         * run whatever happened upstream ({@link Topology#reachedByFailure}).
+         */
         SKIP
     }
 
@@ -42,7 +46,7 @@ public record Propagation(String from, Kind kind, Instant at) {
      * {@link Kind#SKIP}.
      */
     public List<String> targets(Topology topology) {
-        return kind == Kind.OUTPUT ? topology.children(from) : List.copyOf(topology.downstream(from));
+        return kind == Kind.OUTPUT ? topology.children(from) : List.copyOf(topology.reachedByFailure(from));
     }
 
     /**
@@ -51,14 +55,28 @@ public record Propagation(String from, Kind kind, Instant at) {
      * <ul>
      *   <li>OUTPUT: the target records that it has {@code from}'s output (whatever its state); a WAITING target
      *       that has the outputs of all its parents becomes READY.</li>
-     *   <li>SKIP: a target not COMPLETED becomes COMPLETED, skipped, finished at {@link #at}.</li>
+     *   <li>SKIP: a target not COMPLETED becomes COMPLETED, skipped, finished at {@link #at} — but one that runs
+     *       whatever happened upstream records that its parents on the failure's way finished, and becomes READY
+     *       once it has heard from all its parents.</li>
      * </ul>
      */
     public Optional<Node> apply(Topology topology, Node target) {
-        if (kind == Kind.SKIP) {
+        Node next;
+        if (kind == Kind.SKIP && target.spec().runsWhateverHappened()) {
+            // it hears that its parents on the failure's way finished (they bring no input: none succeeded)
+            Set<String> failedOrSkipped = topology.reachedByFailure(from);
+            next = target;
+            for (String parent : topology.parents(target.name())) {
+                if (parent.equals(from) || failedOrSkipped.contains(parent)
+                        && !topology.spec(parent).runsWhateverHappened()) {
+                    next = next.withInputFrom(parent);
+                }
+            }
+        } else if (kind == Kind.SKIP) {
             return target.status() == NodeStatus.COMPLETED ? Optional.empty() : Optional.of(target.asSkipped(at));
+        } else {
+            next = target.withInputFrom(from);
         }
-        Node next = target.withInputFrom(from);
         if (next.status() == NodeStatus.WAITING && next.inputsFrom().containsAll(topology.parents(target.name()))) {
             next = next.withStatus(NodeStatus.READY);
         }

@@ -122,6 +122,30 @@ public final class Topology {
         return Collections.unmodifiableSet(out);
     }
 
+    /**
+     * What a final failure of {@code failed} reaches: every node downstream of it, breadth first, except past a
+     * node that runs whatever happened upstream ({@link NodeSpec#runsWhateverHappened}): such a node is reached
+     * (it hears that its parent finished) but the failure goes no further through it.
+     */
+    public Set<String> reachedByFailure(String failed) {
+        boolean[] seen = new boolean[specs.size()];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        queue.add(indexOf(failed));
+        Set<String> out = new LinkedHashSet<>();
+        while (!queue.isEmpty()) {
+            for (int c : children[queue.poll()]) {
+                if (!seen[c]) {
+                    seen[c] = true;
+                    out.add(specs.get(c).name());
+                    if (!specs.get(c).runsWhateverHappened()) {
+                        queue.add(c);
+                    }
+                }
+            }
+        }
+        return Collections.unmodifiableSet(out);
+    }
+
     private List<String> names(int[] idx) {
         List<String> out = new ArrayList<>(idx.length);
         for (int i : idx) {

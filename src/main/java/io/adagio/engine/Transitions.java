@@ -70,7 +70,7 @@ public final class Transitions {
                     // an empty output is still an input (the child must see that this parent completed)
                     : Optional.of(new Propagation(finished.name(), Propagation.Kind.OUTPUT, finished.finishedAt()));
         }
-        return topology.downstream(finished.name()).isEmpty() ? Optional.empty()
+        return topology.reachedByFailure(finished.name()).isEmpty() ? Optional.empty()
                 : Optional.of(new Propagation(finished.name(), Propagation.Kind.SKIP, finished.finishedAt()));
     }
 

@@ -475,6 +475,8 @@ class OpenApiConformanceTest {
                         graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"retry\":{\"panic\":{\"max_attempts\":2}}}]", "[]"), "invalid-retry"),
                 new Bad("max_attempts below one", Req.INVALID,
                         graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"retry\":{\"fail\":{\"max_attempts\":0}}}]", "[]"), "invalid-retry"),
+                new Bad("unknown trigger", Req.INVALID,
+                        graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"trigger\":\"sometimes\"}]", "[]"), "invalid-trigger"),
                 new Bad("unparsable JSON", Req.INVALID, "{\"spec\": {\"nodes\": [", "malformed-request"),
                 new Bad("nodes of the wrong type", Req.INVALID, "{\"spec\": {\"nodes\": \"a\"}}", "malformed-request"),
                 new Bad("runtime of the wrong type", Req.INVALID, graph("[{\"name\":\"a\",\"runtime\":5}]", "[]"), "malformed-request"),

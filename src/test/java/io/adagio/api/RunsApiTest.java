@@ -172,6 +172,7 @@ class RunsApiTest {
                 Arguments.of("name with a bidi override", graph("[" + node("a\\u202e") + "]", "[]"), 400, "invalid-name"),
                 Arguments.of("unknown retry condition", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"retry\":{\"panic\":{\"max_attempts\":2}}}]", "[]"), 400, "invalid-retry"),
                 Arguments.of("max_attempts below one", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"retry\":{\"fail\":{\"max_attempts\":0}}}]", "[]"), 400, "invalid-retry"),
+                Arguments.of("unknown trigger", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"trigger\":\"one_failed\"}]", "[]"), 400, "invalid-trigger"),
                 Arguments.of("unparsable JSON", "{\"spec\": {\"nodes\": [", 400, "malformed-request"),
                 Arguments.of("nodes of the wrong type", "{\"spec\": {\"nodes\": \"a\"}}", 400, "malformed-request"),
                 Arguments.of("runtime of the wrong type", graph("[{\"name\":\"a\",\"runtime\":5}]", "[]"), 400, "malformed-request"),

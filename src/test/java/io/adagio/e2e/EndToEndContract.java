@@ -241,6 +241,24 @@ public abstract class EndToEndContract {
         }
     }
 
+    /** Through the pool: a failing node's clean-up (trigger all_done) still runs, and the run ends FAILED. */
+    @Test
+    void aCleanUpNodeRunsAfterItsUpstreamFailed() {
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"work\",\"runtime\":\"debug\",\"metadata\":"
+                + "{\"adagio.arguments.debug.conclusion\":{\"values\":[\"fail\"]}}},"
+                + "{\"name\":\"skipped\",\"runtime\":\"debug\"},"
+                + "{\"name\":\"cleanup\",\"runtime\":\"debug\",\"trigger\":\"all_done\"}],"
+                + "\"edges\":[{\"source\":\"work\",\"destination\":\"skipped\"},"
+                + "{\"source\":\"work\",\"destination\":\"cleanup\"}]}}");
+        JsonNode run = awaitCompleted(id, Duration.ofSeconds(30));
+        assertThat(run.path("outcome").asString()).isEqualTo("FAILED");
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(nodes.get("skipped").path("skipped").asBoolean()).isTrue();
+        assertThat(conclusions(nodes.get("cleanup"))).containsExactly("SUCCESS");
+        assertThat(nodes.get("cleanup").path("spec").path("trigger").asString()).isEqualTo("all_done");
+        assertThat(nodes.get("work").path("spec").has("trigger")).as("the default is not written out").isFalse();
+    }
+
     @Test
     void aCompletedRunIsDeletedAndARunningOneIsNot() {
         String done = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"}]}}");

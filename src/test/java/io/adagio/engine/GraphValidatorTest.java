@@ -215,6 +215,21 @@ class GraphValidatorTest {
     }
 
     @Nested
+    class Triggers {
+        @Test
+        void allSuccessAndAllDoneAreAcceptedAndAnythingElseIsAnInvalidTrigger() {
+            for (String ok : new String[]{null, NodeSpec.ALL_SUCCESS, NodeSpec.ALL_DONE}) {
+                validator.validate(graph(List.of(NodeSpec.of("a", "debug"), new NodeSpec("x", "debug", Map.of(), Map.of(), ok)), "a>x"));
+            }
+            InvalidGraphException e = rejection(graph(List.of(NodeSpec.of("a", "debug"),
+                    new NodeSpec("x", "debug", Map.of(), Map.of(), "one_failed")), "a>x"));
+            assertThat(e.violation()).isEqualTo(GraphViolation.INVALID_TRIGGER);
+            assertThat(e.violation().slug()).isEqualTo("invalid-trigger");
+            assertThat(e.facts().get("nodes")).isEqualTo(List.of(Map.of("node", "x", "trigger", "one_failed")));
+        }
+    }
+
+    @Nested
     class InvalidRetry {
         private InvalidGraphException rejectRetry(Map<String, RetryRule> retry) {
             NodeSpec x = new NodeSpec("x", "debug", Map.of(), retry);

@@ -97,6 +97,52 @@ class PropagationTest {
         assertThat(p.apply(t, e)).isEmpty();
     }
 
+    /** a → b → c(all_done) → d, x → c, a → v → d: a's final failure skips b, v and d, not c, which waits for x. */
+    @Test
+    void aFailureStopsAtANodeThatRunsWhateverHappenedWhichHearsItsParentsFinished() {
+        NodeSpec cleanup = new NodeSpec("c", "debug", Map.of(), Map.of(), NodeSpec.ALL_DONE);
+        GraphSpec g = new GraphSpec(List.of(NodeSpec.of("a", "debug"), NodeSpec.of("b", "debug"), cleanup,
+                NodeSpec.of("d", "debug"), NodeSpec.of("x", "debug"), NodeSpec.of("v", "debug")),
+                List.of(new Edge("a", "b"), new Edge("b", "c"), new Edge("c", "d"), new Edge("x", "c"),
+                        new Edge("a", "v"), new Edge("v", "d")));
+        Topology t = Topology.of(g.nodes(), g.edges());
+        Map<String, Node> nodes = initial(t);
+        Node a = running(nodes.get("a"), "c-a");
+        Node failed = ((FinishDecision.Applied) Transitions.settle(a, "c-a", Result.of(Conclusion.FAIL, "x"), T1)).finished();
+        Propagation p = Transitions.propagation(t, failed).orElseThrow();
+        assertThat(p.targets(t)).containsExactlyInAnyOrder("b", "v", "c", "d");
+        for (String target : p.targets(t)) {
+            p.apply(t, nodes.get(target)).ifPresent(n -> nodes.put(target, n));
+        }
+        assertThat(nodes.get("b").skipped()).isTrue();
+        assertThat(nodes.get("v").skipped()).isTrue();
+        assertThat(nodes.get("d").skipped()).as("also downstream of a through v").isTrue();
+        assertThat(nodes.get("c").skipped()).isFalse();
+        assertThat(nodes.get("c").status()).as("waits for x").isEqualTo(NodeStatus.WAITING);
+        assertThat(nodes.get("c").inputsFrom()).containsExactly("b");
+        assertThat(p.apply(t, nodes.get("c"))).as("applied twice").isEmpty();
+
+        Node x = running(nodes.get("x"), "c-x");
+        Node done = ((FinishDecision.Applied) Transitions.settle(x, "c-x", Result.of(Conclusion.SUCCESS, "X"), T1)).finished();
+        Node c = Transitions.propagation(t, done).orElseThrow().apply(t, nodes.get("c")).orElseThrow();
+        assertThat(c.status()).isEqualTo(NodeStatus.READY);
+        assertThat(Inputs.filled(c, Map.of("b", nodes.get("b"), "x", done)::get).inputs())
+                .as("only the succeeded parent brings an input").containsOnlyKeys("x");
+    }
+
+    @Test
+    void aNodeThatRunsWhateverHappenedRunsAfterItsOnlyParentFailed() {
+        GraphSpec g = new GraphSpec(List.of(NodeSpec.of("work", "debug"),
+                new NodeSpec("cleanup", "debug", Map.of(), Map.of(), NodeSpec.ALL_DONE)), List.of(new Edge("work", "cleanup")));
+        Topology t = Topology.of(g.nodes(), g.edges());
+        Node work = running(Node.initial(t.spec("work"), NodeStatus.READY), "c-w");
+        Node failed = ((FinishDecision.Applied) Transitions.settle(work, "c-w", Result.of(Conclusion.ERROR, "boom"), T1)).finished();
+        Node cleanup = Transitions.propagation(t, failed).orElseThrow()
+                .apply(t, Node.initial(t.spec("cleanup"), NodeStatus.WAITING)).orElseThrow();
+        assertThat(cleanup.status()).isEqualTo(NodeStatus.READY);
+        assertThat(cleanup.skipped()).isFalse();
+    }
+
     @Test
     void aRetryOrALeafPassesNothingOn() {
         GraphSpec g = Graphs.retrying("h", "error", 2);

@@ -1056,6 +1056,39 @@ public abstract class RepositoryContract {
         return id;
     }
 
+    // ---- a node that runs whatever happened upstream ---------------------------------------------------------
+
+    /**
+     * work → mid → cleanup (all_done) → after: work fails for good; mid is skipped, cleanup runs anyway (without
+     * an input: nothing upstream succeeded) and after follows it; the run still FAILED.
+     */
+    @Test
+    void aCleanUpNodeRunsAfterAFailureUpstreamAndItsDependentsFollowIt() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        GraphSpec g = new GraphSpec(List.of(NodeSpec.of("work", "debug"), NodeSpec.of("mid", "debug"),
+                new NodeSpec("cleanup", "debug", Map.of(), Map.of(), NodeSpec.ALL_DONE), NodeSpec.of("after", "debug")),
+                List.of(new Edge("work", "mid"), new Edge("mid", "cleanup"), new Edge("cleanup", "after")));
+        String id = start(g).id();
+        Node work = claimWinner(id, "work");
+        finish(id, "work", work.claim().id(), Result.of(Conclusion.FAIL, "broken"));
+        assertThat(repo.inspectNode(id, "mid").skipped()).isTrue();
+        Node cleanupReady = repo.inspectNode(id, "cleanup");
+        assertThat(cleanupReady.status()).isEqualTo(NodeStatus.READY);
+        assertThat(cleanupReady.inputs()).as("nothing upstream succeeded").isEmpty();
+        awaitReady(events, id, "work", "cleanup");
+        Node cleanup = claimWinner(id, "cleanup");
+        finish(id, "cleanup", cleanup.claim().id(), Result.of(Conclusion.SUCCESS, "tidied"));
+        Node after = claimWinner(id, "after");
+        assertThat(text(after.inputs())).isEqualTo(Map.of("cleanup", "tidied"));
+        finish(id, "after", after.claim().id(), Result.of(Conclusion.SUCCESS, "after"));
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).as("a node failed for good").isEqualTo(RunOutcome.FAILED);
+        assertThat(run.node("cleanup").spec().trigger()).isEqualTo(NodeSpec.ALL_DONE);
+        assertThat(run.node("cleanup").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
+    }
+
     // ---- deleting runs --------------------------------------------------------------------------------------
 
     @Test

@@ -168,11 +168,11 @@ final class EtcdCodec {
     // ---- mapping ------------------------------------------------------------------------------------------
 
     private static SpecValue spec(NodeSpec s) {
-        return new SpecValue(s.name(), s.runtime(), s.metadata(), s.retry());
+        return new SpecValue(s.name(), s.runtime(), s.metadata(), s.retry(), s.trigger());
     }
 
     private static NodeSpec spec(SpecValue v) {
-        return new NodeSpec(v.name(), v.runtime(), v.metadata(), v.retry());
+        return new NodeSpec(v.name(), v.runtime(), v.metadata(), v.retry(), v.trigger());
     }
 
     private static ResultValue result(Result r) {
@@ -267,7 +267,8 @@ final class EtcdCodec {
     private record SpecValue(@JsonProperty("name") String name,
                              @JsonProperty("runtime") String runtime,
                              @JsonProperty("metadata") Map<String, MetadataValues> metadata,
-                             @JsonProperty("retry") Map<String, RetryRule> retry) {
+                             @JsonProperty("retry") Map<String, RetryRule> retry,
+                             @JsonProperty("trigger") String trigger) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
