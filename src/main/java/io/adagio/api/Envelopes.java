@@ -149,4 +149,8 @@ final class Envelopes {
     record ResultBody(String conclusion, byte[] output, @JsonProperty("output_text") String outputText,
                       Map<String, MetadataValues> metadata) {
     }
+
+    /** A node completed by a person: its output (base64, or as text), both optional. */
+    record CompleteByHandRequest(byte[] output, @JsonProperty("output_text") String outputText) {
+    }
 }

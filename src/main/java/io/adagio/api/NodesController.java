@@ -50,6 +50,18 @@ class NodesController {
                 : finished.next().stream().map(Envelopes.ClaimBody::of).toList());
     }
 
+    /**
+     * A person completes a node no agent holds (WAITING, READY or orphaned) in its agents' place: a SUCCESS
+     * attempt marked {@code adagio.completed_by_hand}, with the output given; its dependents proceed.
+     */
+    @PostMapping("/skip")
+    Envelopes.FinishBody skip(@PathVariable String runId, @PathVariable String name,
+                              @RequestBody(required = false) Envelopes.CompleteByHandRequest request) {
+        byte[] output = request == null ? null : request.output() != null ? request.output()
+                : request.outputText() != null ? request.outputText().getBytes(StandardCharsets.UTF_8) : null;
+        return new Envelopes.FinishBody(nodes.completeByHand(runId, name, output), null);
+    }
+
     private static Result result(Envelopes.FinishRequest request) {
         return result(request == null ? null : request.result());
     }

@@ -6,6 +6,7 @@ import io.adagio.control.TooLargeException;
 import io.adagio.repository.BackendRefusedException;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.IdempotencyConflictException;
+import io.adagio.repository.NodeNotSkippableException;
 import io.adagio.repository.RunNotFinishedException;
 import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.LeaseNotFoundException;
@@ -100,6 +101,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> stale(StaleClaimException e) {
         return problem(ProblemType.STALE_CLAIM, e.getMessage(),
                 Map.of("run_id", e.runId(), "node", e.node(), "claim_id", e.claimId()));
+    }
+
+    @ExceptionHandler(NodeNotSkippableException.class)
+    ResponseEntity<Object> notSkippable(NodeNotSkippableException e) {
+        return problem(ProblemType.NODE_NOT_SKIPPABLE, "Node " + e.node() + " of run " + e.runId() + " is " + e.status()
+                + ": only a node no agent holds and not completed yet can be completed by hand. Nothing changed.",
+                Map.of("run_id", e.runId(), "node", e.node(), "node_status", e.status().name()));
     }
 
     @ExceptionHandler(RunNotFinishedException.class)

@@ -19,6 +19,7 @@ public enum ProblemType {
     NOT_ACCEPTABLE("not-acceptable", HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),
     NODE_NOT_READY("node-not-ready", HttpStatus.CONFLICT, "Node not ready"),
     STALE_CLAIM("stale-claim", HttpStatus.CONFLICT, "Stale claim"),
+    NODE_NOT_SKIPPABLE("node-not-skippable", HttpStatus.CONFLICT, "Node not skippable"),
     AGENT_NOT_REGISTERED("agent-not-registered", HttpStatus.CONFLICT, "Agent not registered"),
     RUN_NOT_FINISHED("run-not-finished", HttpStatus.CONFLICT, "Run not finished"),
     IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", HttpStatus.CONFLICT, "Idempotency key reused"),

@@ -46,6 +46,24 @@ public final class Nodes {
     }
 
     /**
+     * A person completes a node no agent holds, with {@code output} (may be null: empty); its dependents proceed.
+     * See {@link Repository#completeByHand}. When it was the run's last node, the run's completion is counted.
+     *
+     * @throws TooLargeException when the output is larger than its limit; nothing changes
+     */
+    public Node completeByHand(String runId, String name, byte[] output) {
+        limits.check(new Result(io.adagio.model.Conclusion.SUCCESS, Map.of(), output));
+        Node done = repository.completeByHand(runId, name, output);
+        log.info("run {} node {} completed by hand", runId, name);
+        if (repository.isRunCompleted(runId)) {
+            Run run = repository.inspectRun(runId);
+            log.info("run {} completed: {}", runId, run.outcome());
+            metrics.runFinished(run.outcome());
+        }
+        return done;
+    }
+
+    /**
      * Claims a node for an agent; see {@link Repository#claimNode}.
      *
      * @param requested what the agent asks for: its metadata, and an id naming this request (a retry with the

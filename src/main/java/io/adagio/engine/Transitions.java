@@ -30,6 +30,24 @@ public final class Transitions {
         };
     }
 
+    /** The attempt metadata key that marks a node completed by a person ({@link #completeByHand}). */
+    public static final String BY_HAND = "adagio.completed_by_hand";
+
+    /**
+     * A person completes a node not claimed now (WAITING, READY or orphaned) in its agents' place: it gets a
+     * SUCCESS attempt with {@code output}, marked {@value #BY_HAND} in its metadata (distinct from the
+     * {@code skipped} of a failed upstream), and its {@link #propagation} lets its dependents proceed. Empty when
+     * the node is RUNNING (an agent holds it) or COMPLETED.
+     */
+    public static Optional<Node> completeByHand(Node node, byte[] output, Instant now) {
+        if (node.status() == NodeStatus.RUNNING || node.status() == NodeStatus.COMPLETED) {
+            return Optional.empty();
+        }
+        Result byHand = new Result(Conclusion.SUCCESS, java.util.Map.of(BY_HAND, io.adagio.model.MetadataValues.of("true")),
+                output == null ? new byte[0] : output);
+        return Optional.of(node.withAttempt(byHand, NodeStatus.COMPLETED, now));
+    }
+
     /** Whether a finish with this result would leave the node for good (no retry allowance left). */
     public static boolean isFinal(Node node, Result result) {
         return result.conclusion() == Conclusion.SUCCESS || !retries(node, result.conclusion());

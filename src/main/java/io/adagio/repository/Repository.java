@@ -155,6 +155,17 @@ public interface Repository {
      */
     Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next);
 
+    /**
+     * A person completes a node no agent holds (WAITING, READY or orphaned) with {@code output}: it gets a SUCCESS
+     * attempt marked by hand and its dependents proceed, as after a finish. Races with claims as a claim does: of
+     * a claim and this, exactly one wins.
+     *
+     * @return the completed node (without inputs, as a finish answers it)
+     * @throws NodeNotSkippableException when an agent holds the node or it has completed; nothing changes
+     * @throws NotFoundException         when the run or node does not exist
+     */
+    Node completeByHand(String runId, String name, byte[] output);
+
     /** {@link #finishNode(String, String, String, Result, Dispatch)} without eager dispatch; answers the node. */
     default Node finishNode(String runId, String name, String claimId, Result result) {
         return finishNode(runId, name, claimId, result, Dispatch.NONE).node();

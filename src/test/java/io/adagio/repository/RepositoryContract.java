@@ -1089,6 +1089,79 @@ public abstract class RepositoryContract {
         assertThat(run.node("cleanup").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
     }
 
+    // ---- completing a node by hand ---------------------------------------------------------------------------
+
+    @Test
+    void aPersonCompletesANodeNoAgentHoldsAndItsDependentsProceed() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = start(Graphs.chain(3, "debug")).id();
+        Node n1 = repo.completeByHand(id, "n1", "by hand".getBytes(StandardCharsets.UTF_8));
+        assertThat(n1.status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(n1.skipped()).as("not the skip of a failed upstream").isFalse();
+        assertThat(n1.lastAttempt().conclusion()).isEqualTo(Conclusion.SUCCESS);
+        assertThat(n1.lastAttempt().metadata()).containsKey("adagio.completed_by_hand");
+        awaitReady(events, id, "n0", "n2");
+        Node n2 = claimWinner(id, "n2");
+        assertThat(text(n2.inputs())).isEqualTo(Map.of("n1", "by hand"));
+        assertThatThrownBy(() -> repo.completeByHand(id, "n2", null)).as("an agent holds it")
+                .isInstanceOf(NodeNotSkippableException.class);
+        assertThatThrownBy(() -> repo.completeByHand(id, "n1", null)).as("completed")
+                .isInstanceOf(NodeNotSkippableException.class);
+        Node n0 = claimWinner(id, "n0");
+        finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "late"));
+        assertThat(repo.inspectNode(id, "n1").attempts()).as("n0's output reaches a completed node: no change")
+                .hasSize(1);
+        finish(id, "n2", n2.claim().id(), Result.of(Conclusion.SUCCESS, "n2"));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void anOrphanedNodeCanBeCompletedByHand() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.single("a")).id();
+        claimWinner(id, "a");
+        forceLeaseExpiry("agent-1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.inspectNode(id, "a").status() == NodeStatus.NONE);
+        assertThat(repo.completeByHand(id, "a", null).status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(repo.isRunCompleted(id)).isTrue();
+    }
+
+    /** A claim and a completion by hand at once on a READY node, twenty times: exactly one of them wins each time. */
+    @Test
+    void aClaimAndACompletionByHandRacingLeaveOneWinner() throws Exception {
+        agent("agent-1");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String id = start(Graphs.single("a")).id();
+                CountDownLatch go = new CountDownLatch(1);
+                Future<Boolean> claimed = pool.submit(() -> {
+                    go.await();
+                    return claim(id, "a", "agent-1").claimed();
+                });
+                Future<Boolean> byHand = pool.submit(() -> {
+                    go.await();
+                    try {
+                        repo.completeByHand(id, "a", null);
+                        return true;
+                    } catch (NodeNotSkippableException e) {
+                        return false;
+                    }
+                });
+                go.countDown();
+                boolean c = claimed.get(30, TimeUnit.SECONDS);
+                boolean h = byHand.get(30, TimeUnit.SECONDS);
+                assertThat(c ^ h).as("run %d: claimed %s, completed by hand %s", i, c, h).isTrue();
+                Node a = repo.inspectNode(id, "a");
+                assertThat(a.status()).isEqualTo(c ? NodeStatus.RUNNING : NodeStatus.COMPLETED);
+                assertThat(a.attempts()).hasSize(c ? 0 : 1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ---- deleting runs --------------------------------------------------------------------------------------
 
     @Test

@@ -229,6 +229,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public Node completeByHand(String runId, String name, byte[] output) {
+        return transitions.completeByHand(runId, name, output);
+    }
+
+    @Override
     public Subscription subscribe(EventFilter filter, Cursor after, EventSink sink) {
         return events.subscribe(filter, after, sink);
     }

@@ -15,6 +15,7 @@ import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
 import io.adagio.repository.LeaseNotFoundException;
 import io.adagio.repository.NodeNotReadyException;
+import io.adagio.repository.NodeNotSkippableException;
 import io.adagio.repository.StaleClaimException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.op.Cmp;
@@ -254,10 +255,37 @@ final class EtcdTransitions {
      * finishing agent (eager dispatch) and counts whether the run is complete.
      */
     Finished finish(String runId, String name, String claimId, Result result, Dispatch next) {
+        Holder holder = next.agentId() == null ? null : new Holder(next.agentId());
+        return settle(runId, name, claimId, holder, next, own -> {
+            FinishDecision d = Transitions.settle(own.node(), claimId, result, clock.instant());
+            if (d instanceof FinishDecision.Stale
+                    || d instanceof FinishDecision.Applied && holder != null && !holder.holds(own.runningLease())) {
+                throw new StaleClaimException(runId, name, claimId);
+            }
+            return d;
+        });
+    }
+
+    /**
+     * A person completes a node no agent holds: the finish's one read and transaction (or steps), with the
+     * decision of {@link Transitions#completeByHand}, guarded by everything read, so a claim racing it loses or
+     * wins whole.
+     */
+    Node completeByHand(String runId, String name, byte[] output) {
+        return settle(runId, name, null, null, Dispatch.NONE, own -> new FinishDecision.Applied(
+                Transitions.completeByHand(own.node(), output, clock.instant())
+                        .orElseThrow(() -> new NodeNotSkippableException(runId, name, own.node().status())))).node();
+    }
+
+    /** How a node read is finished: the engine's decision, or an exception that changes nothing. */
+    private interface Decider {
+        FinishDecision decide(NodeFacts own);
+    }
+
+    private Finished settle(String runId, String name, String claimId, Holder holder, Dispatch next, Decider decider) {
         RunShape shape = runs.shape(runId);
         EtcdRuns.requireNode(shape, name);
         Topology topology = shape.topology();
-        Holder holder = next.agentId() == null ? null : new Holder(next.agentId());
         List<String> children = topology.children(name);
         List<String> read = new ArrayList<>(1 + children.size());
         read.add(name);
@@ -271,11 +299,7 @@ final class EtcdTransitions {
             dispatched.clear();
             Map<String, NodeFacts> facts = reader.read(runId, read);
             NodeFacts own = facts.get(name);
-            FinishDecision d = Transitions.settle(own.node(), claimId, result, clock.instant());
-            if (d instanceof FinishDecision.Stale
-                    || d instanceof FinishDecision.Applied && holder != null && !holder.holds(own.runningLease())) {
-                throw new StaleClaimException(runId, name, claimId);
-            }
+            FinishDecision d = decider.decide(own);
             if (d instanceof FinishDecision.Repeated repeated) {
                 repeat[0] = true;
                 if (propagator.pending(runId, name)) {

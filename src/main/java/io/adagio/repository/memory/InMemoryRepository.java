@@ -298,6 +298,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         }
     }
 
+    @Override
+    public Node completeByHand(String runId, String name, byte[] output) {
+        synchronized (lock) {
+            return transitions.completeByHand(runId, name, output);
+        }
+    }
+
     // ---- events -------------------------------------------------------------------------------------------
 
     @Override

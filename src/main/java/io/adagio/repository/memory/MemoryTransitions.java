@@ -14,6 +14,7 @@ import io.adagio.repository.Dispatch;
 import io.adagio.repository.EventFanout;
 import io.adagio.repository.Finished;
 import io.adagio.repository.NodeNotReadyException;
+import io.adagio.repository.NodeNotSkippableException;
 import io.adagio.repository.StaleClaimException;
 
 import java.time.Clock;
@@ -121,6 +122,26 @@ final class MemoryTransitions {
             return new Finished(rep.node(), dispatchedBefore(r, rep.node(), claimId, next), false, true);
         }
         Node finished = ((FinishDecision.Applied) d).finished();
+        List<String> readied = settle(r, finished);
+        leases.release(ref);
+        List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
+        nodes.commit(events);
+        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false);
+    }
+
+    /** See {@link io.adagio.repository.Repository#completeByHand}. Under the lock. */
+    Node completeByHand(String runId, String name, byte[] output) {
+        StoredRun r = nodes.run(runId);
+        Node node = r.nodes[r.index(name)];
+        Node done = Transitions.completeByHand(node, output, clock.instant())
+                .orElseThrow(() -> new NodeNotSkippableException(runId, name, node.status()));
+        settle(r, done);
+        nodes.commit(events);
+        return done;
+    }
+
+    /** Stores a finished node and applies what it passes on; answers the nodes that became READY. */
+    private List<String> settle(StoredRun r, Node finished) {
         nodes.set(r, finished);
         List<String> readied = new ArrayList<>();
         Optional<Propagation> propagation = Transitions.propagation(r.topology, finished);
@@ -135,10 +156,7 @@ final class MemoryTransitions {
                 });
             }
         }
-        leases.release(ref);
-        List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
-        nodes.commit(events);
-        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false);
+        return readied;
     }
 
     /** The claims an earlier, identical finish dispatched to the agent that still hold their nodes. Under the lock. */
