@@ -151,6 +151,14 @@ class RunsController {
         return body(runs.inspect(runId));
     }
 
+    /** A new run of the same graph, recorded as a rerun: 201 with its Location. */
+    @PostMapping("/{runId}/rerun")
+    ResponseEntity<Envelopes.RunBody> rerun(@PathVariable String runId) {
+        Runs.View started = runs.rerun(runId);
+        return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentContextPath().path("/v0/runs/{id}")
+                .build(started.run().id())).body(body(started));
+    }
+
     /** Deletes a completed run: 204; 409 {@code run-not-finished} while it runs. */
     @org.springframework.web.bind.annotation.DeleteMapping("/{runId}")
     ResponseEntity<Void> delete(@PathVariable String runId) {

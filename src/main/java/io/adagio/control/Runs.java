@@ -103,6 +103,21 @@ public final class Runs {
     }
 
     /**
+     * Starts a new run of the same graph as {@code runId}, recorded as its rerun ({@code rerun_of}); the run it
+     * reruns may be in any state.
+     *
+     * @throws io.adagio.repository.NotFoundException when no such run exists
+     */
+    public View rerun(String runId) {
+        Run of = repository.inspectRun(runId);
+        GraphSpec graph = new GraphSpec(of.nodes().stream().map(Node::spec).toList(), of.edges());
+        Run run = repository.startRun(factory.create(graph).asRerunOf(runId));
+        metrics.runStarted();
+        log.info("run {} started as a rerun of {}", run.id(), runId);
+        return view(run);
+    }
+
+    /**
      * Deletes a completed run with everything stored for it.
      *
      * @throws io.adagio.repository.NotFoundException       when no such run exists

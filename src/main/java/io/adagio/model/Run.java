@@ -1,5 +1,6 @@
 package io.adagio.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.time.Instant;
@@ -14,16 +15,28 @@ import java.util.List;
  * @param outcome   SUCCEEDED or FAILED once decided, else null
  * @param nodes     the nodes in submission order
  * @param edges     the edges as submitted
+ * @param rerunOf   the run this one reruns ({@code POST /v0/runs/{id}/rerun}), or null
  */
 public record Run(String id,
                   @JsonProperty("created_at") Instant createdAt,
                   RunStatus status,
                   RunOutcome outcome,
                   List<Node> nodes,
-                  List<Edge> edges) {
+                  List<Edge> edges,
+                  @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("rerun_of") String rerunOf) {
     public Run {
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
         edges = edges == null ? List.of() : List.copyOf(edges);
+    }
+
+    /** A run that reruns none. */
+    public Run(String id, Instant createdAt, RunStatus status, RunOutcome outcome, List<Node> nodes, List<Edge> edges) {
+        this(id, createdAt, status, outcome, nodes, edges, null);
+    }
+
+    /** This run, recorded as a rerun of {@code runId}. */
+    public Run asRerunOf(String runId) {
+        return new Run(id, createdAt, status, outcome, nodes, edges, runId);
     }
 
     /** The node with that name, or null. */

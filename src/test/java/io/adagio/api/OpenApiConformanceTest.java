@@ -413,7 +413,11 @@ class OpenApiConformanceTest {
         expect(call(Req.VALID, "DELETE", "/v0/runs/" + stuck, null, null), 409, "run-not-finished", "delete a run not done");
         expect(post(Req.VALID, "/v0/runs/" + stuck + "/nodes/s/skip", "{\"output_text\":\"by hand\"}"), 200, null, "complete by hand");
         expect(post(Req.VALID, "/v0/runs/" + stuck + "/nodes/s/skip", "{}"), 409, "node-not-skippable", "complete twice");
+        Http.Reply rerun = post(Req.VALID, "/v0/runs/" + stuck + "/rerun", null);
+        expect(rerun, 201, null, "rerun");
+        assertThat(rerun.json().path("run").path("rerun_of").asString()).isEqualTo(stuck);
         expect(call(Req.VALID, "DELETE", "/v0/runs/" + stuck, null, null), 204, null, "delete a completed run");
+        expect(post(Req.VALID, "/v0/runs/" + stuck + "/rerun", null), 404, "run-not-found", "rerun a deleted run");
         expect(call(Req.VALID, "DELETE", "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB", null, null), 404, "run-not-found",
                 "delete an unknown run");
         Http.Reply firstPage = get(Req.VALID, "/v0/runs?page_size=2&view=summary");

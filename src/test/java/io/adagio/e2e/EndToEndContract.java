@@ -260,6 +260,23 @@ public abstract class EndToEndContract {
     }
 
     @Test
+    void aRerunIsANewRunOfTheSameGraphThatSaysWhichItReruns() {
+        String first = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"},"
+                + "{\"name\":\"b\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"b\"}]}}");
+        awaitCompleted(first, Duration.ofSeconds(30));
+        Http.Reply rerun = http.post("/v0/runs/" + first + "/rerun", "{}");
+        assertThat(rerun.status()).as(rerun.body()).isEqualTo(201);
+        String again = rerun.json().path("run").path("id").asString();
+        assertThat(again).isNotEqualTo(first);
+        assertThat(rerun.header("Location")).endsWith("/v0/runs/" + again);
+        assertThat(rerun.json().path("run").path("rerun_of").asString()).isEqualTo(first);
+        JsonNode done = awaitCompleted(again, Duration.ofSeconds(30));
+        assertThat(done.path("rerun_of").asString()).isEqualTo(first);
+        assertThat(done.path("edges")).isEqualTo(http.get("/v0/runs/" + first).json().path("run").path("edges"));
+        assertThat(http.post("/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB/rerun", "{}").status()).isEqualTo(404);
+    }
+
+    @Test
     void aCompletedRunIsDeletedAndARunningOneIsNot() {
         String done = start("{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"}]}}");
         awaitCompleted(done, Duration.ofSeconds(30));

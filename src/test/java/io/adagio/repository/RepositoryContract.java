@@ -1162,6 +1162,19 @@ public abstract class RepositoryContract {
         }
     }
 
+    // ---- reruns -----------------------------------------------------------------------------------------------
+
+    @Test
+    void aRerunRecordsTheRunItRerunsOnEveryRead() {
+        String first = start(Graphs.seven()).id();
+        Run again = repo.startRun(runs.create(Graphs.seven()).asRerunOf(first));
+        assertThat(again.rerunOf()).isEqualTo(first);
+        assertThat(repo.inspectRun(again.id()).rerunOf()).isEqualTo(first);
+        assertThat(repo.inspectRun(first).rerunOf()).isNull();
+        assertThat(repo.listRuns(RunQuery.all())).filteredOn(r -> r.id().equals(again.id())).singleElement()
+                .satisfies(r -> assertThat(r.rerunOf()).isEqualTo(first));
+    }
+
     // ---- deleting runs --------------------------------------------------------------------------------------
 
     @Test

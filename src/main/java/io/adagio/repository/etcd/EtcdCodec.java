@@ -47,23 +47,27 @@ final class EtcdCodec {
 
     /** The run value: creation time, specs and edges (node state lives in the node keys). */
     ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
-        return run(createdAt, specs, edges, null);
+        return run(createdAt, specs, edges, null, null);
     }
 
-    /** @param idempotencyKey the hashed idempotency key that started it ({@link Keys#idempotencyHash}), or null */
-    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey) {
+    /**
+     * @param idempotencyKey the hashed idempotency key that started it ({@link Keys#idempotencyHash}), or null
+     * @param rerunOf        the run it reruns, or null
+     */
+    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf) {
         return write(new RunValue(time(createdAt), specs.stream().map(EtcdCodec::spec).toList(),
-                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList(), idempotencyKey));
+                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList(), idempotencyKey, rerunOf));
     }
 
     StoredRun run(ByteSequence value) {
         RunValue v = read(value, RunValue.class);
         return new StoredRun(instant(v.createdAt()), list(v.specs()).stream().map(EtcdCodec::spec).toList(),
-                list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList(), v.idempotencyKey());
+                list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList(), v.idempotencyKey(),
+                v.rerunOf());
     }
 
     /** A decoded run value; {@code idempotencyKey} is the hashed key that started it, or null. */
-    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey) {
+    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf) {
     }
 
     // ---- nodes --------------------------------------------------------------------------------------------
@@ -253,7 +257,8 @@ final class EtcdCodec {
     private record RunValue(@JsonProperty("created_at") String createdAt,
                             @JsonProperty("specs") List<SpecValue> specs,
                             @JsonProperty("edges") List<EdgeValue> edges,
-                            @JsonProperty("idempotency_key") String idempotencyKey) {
+                            @JsonProperty("idempotency_key") String idempotencyKey,
+                            @JsonProperty("rerun_of") String rerunOf) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)

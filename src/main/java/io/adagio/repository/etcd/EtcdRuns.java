@@ -70,7 +70,7 @@ final class EtcdRuns {
         RunShape shape = starter.start(run);
         shapes.remember(shape);
         return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
-                Inputs.filled(run.nodes()), run.edges());
+                Inputs.filled(run.nodes()), run.edges(), run.rerunOf());
     }
 
     /** See {@link io.adagio.repository.Repository#startRun(Run, StartKey)}. */
@@ -79,7 +79,7 @@ final class EtcdRuns {
             RunShape shape = starter.start(run, key);
             shapes.remember(shape);
             return new Started(new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()),
-                    RunVerdict.outcome(run.nodes()), Inputs.filled(run.nodes()), run.edges()), false);
+                    RunVerdict.outcome(run.nodes()), Inputs.filled(run.nodes()), run.edges(), run.rerunOf()), false);
         } catch (RunStarter.KeyTaken taken) {
             if (!taken.record().graphSha256().equals(key.graphSha256())) {
                 throw new IdempotencyConflictException(taken.record().runId());
@@ -295,6 +295,6 @@ final class EtcdRuns {
             nodes.add(n);
         }
         return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes),
-                Inputs.filled(nodes), shape.topology().edges());
+                Inputs.filled(nodes), shape.topology().edges(), shape.rerunOf());
     }
 }

@@ -12,8 +12,9 @@ import java.time.Instant;
  * @param createdAt creation time
  * @param topology the run's graph
  * @param revision the create revision of the run key; state changes at or before it belong to the start
+ * @param rerunOf  the run it reruns, or null
  */
-record RunShape(String id, Instant createdAt, Topology topology, long revision) {
+record RunShape(String id, Instant createdAt, Topology topology, long revision, String rerunOf) {
     /** Whether the run was visible at {@code atRevision}. */
     boolean visibleAt(long atRevision) {
         return revision <= atRevision;

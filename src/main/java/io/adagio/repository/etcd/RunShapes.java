@@ -92,7 +92,7 @@ final class RunShapes {
     RunShape remember(String runId, KeyValue runKey) {
         EtcdCodec.StoredRun stored = codec.run(runKey.getValue());
         RunShape shape = new RunShape(runId, stored.createdAt(), Topology.of(stored.specs(), stored.edges()),
-                runKey.getCreateRevision());
+                runKey.getCreateRevision(), stored.rerunOf());
         synchronized (cache) {
             cache.put(runId, shape);
             absent.remove(runId);

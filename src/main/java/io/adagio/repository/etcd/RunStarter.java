@@ -96,7 +96,7 @@ final class RunStarter {
         Topology topology = Topology.of(specs, run.edges());
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
         ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges(),
-                key == null ? null : Keys.idempotencyHash(key.key()));
+                key == null ? null : Keys.idempotencyHash(key.key()), run.rerunOf());
         if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
             throw new IllegalStateException("run " + run.id() + " exists");
         }
@@ -175,7 +175,7 @@ final class RunStarter {
                 }
                 throw new IllegalStateException("run " + run.id() + " exists");
             }
-            return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision());
+            return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision(), run.rerunOf());
         } catch (BackendUnavailableException e) {
             if (!e.mayHaveApplied()) {
                 if (batched) {
@@ -193,7 +193,7 @@ final class RunStarter {
                 GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
                 if (!back.getKvs().isEmpty()) {
                     log.warn("run {} was written by the write that filled etcd; it started", run.id());
-                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision());
+                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision(), run.rerunOf());
                 }
             }
             if (batched) {
@@ -216,14 +216,14 @@ final class RunStarter {
             for (int attempt = 0; attempt < 2; attempt++) {
                 GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
                 if (!back.getKvs().isEmpty()) {
-                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision());
+                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision(), run.rerunOf());
                 }
                 if (key != null) {
                     throwIfTaken(run, key, batched);
                 }
                 TxnResponse again = calls.await(guarded(runKey, key, ops), "writing run " + run.id() + " again");
                 if (again.isSucceeded()) {
-                    return new RunShape(run.id(), run.createdAt(), topology, again.getHeader().getRevision());
+                    return new RunShape(run.id(), run.createdAt(), topology, again.getHeader().getRevision(), run.rerunOf());
                 }
                 // the guard failed: the first transaction took effect meanwhile; read it back
             }

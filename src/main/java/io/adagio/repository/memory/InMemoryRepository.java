@@ -95,6 +95,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
             StoredRun stored = new StoredRun(run.id(), run.createdAt(),
                     Topology.of(run.nodes().stream().map(Node::spec).toList(), run.edges()),
                     run.nodes().stream().map(Node::stored).toArray(Node[]::new));
+            stored.rerunOf = run.rerunOf();
             nodes.add(run, stored);
             nodes.commit(events);
             return stored.view();

@@ -22,6 +22,8 @@ final class StoredRun {
     int unfinished;
     /** The idempotency key that started it, or null. */
     String idempotencyKey;
+    /** The run it reruns, or null. */
+    String rerunOf;
 
     StoredRun(String id, Instant createdAt, Topology topology, Node[] nodes) {
         this.id = id;
@@ -50,7 +52,7 @@ final class StoredRun {
     Run view() {
         List<Node> current = Arrays.asList(nodes.clone());
         return new Run(id, createdAt, RunVerdict.status(current), RunVerdict.outcome(current), Inputs.filled(current),
-                topology.edges());
+                topology.edges(), rerunOf);
     }
 
     /** A node of this run as readers see it: with its inputs filled in from its parents as they are now. */
