@@ -179,7 +179,8 @@ public final class EtcdProcess implements AutoCloseable {
     /** Waits until the member answers {@code /health} with true (a cluster member: once it has a leader). */
     synchronized void awaitHealthy() {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsInstanceOf(IOException.class).until(() -> { // not yet listening; an exit fails at once
             if (!runner.alive()) {
                 throw new IllegalStateException("etcd exited; see " + log);
             }

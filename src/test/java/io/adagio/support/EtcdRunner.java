@@ -3,7 +3,6 @@ package io.adagio.support;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.startupcheck.IsRunningStartupCheckStrategy;
 import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
 import org.testcontainers.utility.DockerImageName;
 
@@ -63,7 +62,7 @@ abstract class EtcdRunner {
                 if (!docker()) {
                     throw missing("adagio.test.etcd=container but no Docker engine answers");
                 }
-                return new Container(base);
+                return new Container(base, log);
             }
             case "auto" -> {
                 Path binary = binary();
@@ -71,7 +70,7 @@ abstract class EtcdRunner {
                     return new Binary(binary, log);
                 }
                 if (docker()) {
-                    return new Container(base);
+                    return new Container(base, log);
                 }
                 throw missing("No etcd binary found and no Docker engine answers");
             }
@@ -209,25 +208,34 @@ abstract class EtcdRunner {
         }
     }
 
-    /** A Testcontainers container on the host network, its data directory bind-mounted from {@code base}. */
+    /**
+     * A Testcontainers container on the host network, its data directory bind-mounted from {@code base} and run as
+     * this JVM's user (so the files can be removed afterwards), its output appended to the member's log. Host
+     * networking shares the JVM's loopback only with a native Linux Docker engine (not Docker Desktop without its
+     * host networking, rootless Docker, a remote {@code DOCKER_HOST} or a JVM in a container).
+     */
     static final class Container extends EtcdRunner {
         private final Path base;
+        private final Path log;
         private GenericContainer<?> container;
 
-        Container(Path base) {
+        Container(Path base, Path log) {
             this.base = base;
+            this.log = log;
         }
 
         @Override
         void launch(List<String> args) {
             List<String> cmd = new ArrayList<>();
-            cmd.add("etcd");
+            cmd.add("/usr/local/bin/etcd");
             cmd.addAll(args);
+            String user = owner();
             GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
                     .withNetworkMode("host")
                     .withFileSystemBind(base.toString(), base.toString(), BindMode.READ_WRITE)
+                    .withCreateContainerCmdModifier(create -> create.withUser(user))
                     .withCommand(cmd.toArray(String[]::new))
-                    .withStartupCheckStrategy(new IsRunningStartupCheckStrategy())
+                    .withLogConsumer(frame -> append(frame.getUtf8String()))
                     .waitingFor(new AbstractWaitStrategy() {
                         @Override
                         protected void waitUntilReady() {
@@ -238,6 +246,24 @@ abstract class EtcdRunner {
             container = c;
         }
 
+        /** {@code uid:gid} of the data directory's owner: this JVM's user. */
+        private String owner() {
+            try {
+                return Files.getAttribute(base, "unix:uid") + ":" + Files.getAttribute(base, "unix:gid");
+            } catch (IOException | UnsupportedOperationException e) {
+                return "0:0";
+            }
+        }
+
+        private void append(String text) {
+            try {
+                Files.writeString(log, text, java.nio.charset.StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                // the log is for people; the member runs on
+            }
+        }
+
         @Override
         boolean alive() {
             return container != null && container.isRunning();
@@ -245,31 +271,47 @@ abstract class EtcdRunner {
 
         @Override
         void kill() {
-            if (container != null) {
-                if (container.isRunning()) {
-                    container.getDockerClient().killContainerCmd(container.getContainerId()).exec();
-                }
-                container.stop();
-                container = null;
-            }
+            end(true);
         }
 
         @Override
         void stop() {
-            if (container != null) {
-                container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
-                container.stop();
+            end(false);
+        }
+
+        private void end(boolean kill) {
+            if (container == null) {
+                return;
+            }
+            try {
+                if (container.isRunning()) {
+                    if (kill) {
+                        container.getDockerClient().killContainerCmd(container.getContainerId()).exec();
+                    } else {
+                        container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
+                    }
+                }
+            } catch (RuntimeException e) {
+                // it exited meanwhile (304 or 409 from Docker): removing it below is all that is left
+            } finally {
+                container.stop(); // removes it; tolerates a container already gone
                 container = null;
             }
         }
 
         @Override
         void pause() {
+            if (container == null) {
+                throw new IllegalStateException("no etcd container to pause");
+            }
             container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
         }
 
         @Override
         void resume() {
+            if (container == null) {
+                throw new IllegalStateException("no etcd container to resume");
+            }
             container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
         }
     }
