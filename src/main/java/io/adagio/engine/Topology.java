@@ -106,20 +106,7 @@ public final class Topology {
 
     /** Every node reachable from {@code name} (excluding it), breadth first. */
     public Set<String> downstream(String name) {
-        boolean[] seen = new boolean[specs.size()];
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
-        queue.add(indexOf(name));
-        Set<String> out = new LinkedHashSet<>();
-        while (!queue.isEmpty()) {
-            for (int c : children[queue.poll()]) {
-                if (!seen[c]) {
-                    seen[c] = true;
-                    out.add(specs.get(c).name());
-                    queue.add(c);
-                }
-            }
-        }
-        return Collections.unmodifiableSet(out);
+        return reach(name, c -> true);
     }
 
     /**
@@ -128,16 +115,21 @@ public final class Topology {
      * (it hears that its parent finished) but the failure goes no further through it.
      */
     public Set<String> reachedByFailure(String failed) {
+        return reach(failed, c -> !specs.get(c).runsWhateverHappened());
+    }
+
+    /** The nodes reachable from {@code from} (excluding it), breadth first, going on only through those {@code through} lets. */
+    private Set<String> reach(String from, java.util.function.IntPredicate through) {
         boolean[] seen = new boolean[specs.size()];
         ArrayDeque<Integer> queue = new ArrayDeque<>();
-        queue.add(indexOf(failed));
+        queue.add(indexOf(from));
         Set<String> out = new LinkedHashSet<>();
         while (!queue.isEmpty()) {
             for (int c : children[queue.poll()]) {
                 if (!seen[c]) {
                     seen[c] = true;
                     out.add(specs.get(c).name());
-                    if (!specs.get(c).runsWhateverHappened()) {
+                    if (through.test(c)) {
                         queue.add(c);
                     }
                 }
