@@ -55,7 +55,7 @@ public record Propagation(String from, Kind kind, Instant at) {
      * <ul>
      *   <li>OUTPUT: the target records that it has {@code from}'s output (whatever its state); a WAITING target
      *       that has the outputs of all its parents becomes READY.</li>
-     *   <li>SKIP: a target not COMPLETED becomes COMPLETED, skipped, finished at {@link #at} — but one that runs
+     *   <li>SKIP: a target not COMPLETED (nor RUNNING) becomes COMPLETED, skipped, finished at {@link #at} — but one that runs
      *       whatever happened upstream records that its parents on the failure's way finished, and becomes READY
      *       once it has heard from all its parents.</li>
      * </ul>
@@ -73,7 +73,10 @@ public record Propagation(String from, Kind kind, Instant at) {
                 }
             }
         } else if (kind == Kind.SKIP) {
-            return target.status() == NodeStatus.COMPLETED ? Optional.empty() : Optional.of(target.asSkipped(at));
+            // a node past the failure is RUNNING only when someone completed a node between by hand: its agent's
+            // work stands (its finish is not fenced off)
+            boolean leave = target.status() == NodeStatus.COMPLETED || target.status() == NodeStatus.RUNNING;
+            return leave ? Optional.empty() : Optional.of(target.asSkipped(at));
         } else {
             next = target.withInputFrom(from);
         }

@@ -299,6 +299,8 @@ public abstract class RepositoryContract {
         List<String> newestFirst = new ArrayList<>(started);
         Collections.reverse(newestFirst);
         assertThat(paged).as("every run once, newest first").containsExactlyElementsOf(newestFirst);
+        assertThat(repo.findRuns(new RunQuery(Instant.EPOCH, now, 10, null, null, null)).runs())
+                .as("a window whose newest end is before its oldest").isEmpty();
         RunPage failedPage = repo.findRuns(new RunQuery(now, Instant.EPOCH, 1, started.get(3), RunStatus.COMPLETED, null));
         assertThat(ids(failedPage.runs())).as("after the token only").containsExactly(started.get(1));
     }
@@ -1114,6 +1116,23 @@ public abstract class RepositoryContract {
                 .hasSize(1);
         finish(id, "n2", n2.claim().id(), Result.of(Conclusion.SUCCESS, "n2"));
         assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    /** n0 → n1 → n2: n1 completed by hand, n2 claimed; then n0 fails for good: n2's agent keeps its work. */
+    @Test
+    void aFailureUpstreamOfANodeCompletedByHandLeavesTheWorkAfterItToItsAgent() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(3, "debug")).id();
+        repo.completeByHand(id, "n1", "fixed".getBytes(StandardCharsets.UTF_8));
+        Node n2 = claimWinner(id, "n2");
+        Node n0 = claimWinner(id, "n0");
+        finish(id, "n0", n0.claim().id(), Result.of(Conclusion.FAIL, "broken"));
+        assertThat(repo.inspectNode(id, "n2").status()).as("not skipped under its agent").isEqualTo(NodeStatus.RUNNING);
+        finish(id, "n2", n2.claim().id(), Result.of(Conclusion.SUCCESS, "n2"));
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.FAILED);
+        assertThat(run.node("n2").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
     }
 
     @Test

@@ -171,7 +171,7 @@ final class EtcdRuns {
                     last = shape.id();
                     if (query.includes(shape.createdAt())) {
                         Run run = viewed.next();
-                        if (query.matches(run)) {
+                        if (run != null && query.matches(run)) { // null: deleted since the page was read
                             out.add(run);
                             if (out.size() >= query.limit()) {
                                 return new RunPage(out, last);
@@ -240,13 +240,22 @@ final class EtcdRuns {
         }
     }
 
-    /** The run with every node, read at one revision in one transaction of prefix reads. */
+    /**
+     * The run with every node, read at one revision in one transaction of prefix reads.
+     *
+     * @throws NotFoundException when it was deleted since its shape was read
+     */
     private Run view(RunShape shape) {
-        return views(List.of(shape)).get(0);
+        Run run = views(List.of(shape)).get(0);
+        if (run == null) {
+            throw new NotFoundException("run", shape.id());
+        }
+        return run;
     }
 
     /**
-     * The runs with every node. Each run costs five prefix reads (its four state prefixes and its node prefix),
+     * The runs with every node, in the order given (null for one deleted since its shape was read). Each run costs
+     * five prefix reads (its four state prefixes and its node prefix),
      * and the reads of up to {@link #VIEWS_PER_TXN} runs go in one read-only transaction, so a page of runs is a
      * handful of round trips, each at one revision.
      */
@@ -284,13 +293,14 @@ final class EtcdRuns {
         return out;
     }
 
+    /** The run from its nodes as read; null when they are gone (the run was deleted since its shape was read). */
     private Run assemble(RunShape shape, Map<String, Node> byName) {
         List<Node> nodes = new ArrayList<>(shape.topology().size());
         for (NodeSpec spec : shape.topology().specs()) {
             Node n = byName.get(spec.name());
-            if (n == null) { // deleted since this replica cached its shape
+            if (n == null) {
                 shapes.forget(shape.id());
-                throw new NotFoundException("run", shape.id());
+                return null;
             }
             nodes.add(n);
         }

@@ -43,16 +43,27 @@ final class NodeReader {
         return read(runId, List.of(name)).get(name);
     }
 
-    /** The facts of each named node, by name. */
+    /**
+     * The facts of each named node, by name.
+     *
+     * @throws io.adagio.repository.NotFoundException when a node key is missing: node keys go only with their run,
+     *                                                 so the run was deleted
+     */
     Map<String, NodeFacts> read(String runId, Collection<String> names) {
         List<Keys.NodeRef> refs = new ArrayList<>(names.size());
         names.forEach(n -> refs.add(new Keys.NodeRef(runId, n)));
         Map<String, NodeFacts> out = new LinkedHashMap<>();
         read(refs).forEach((ref, facts) -> out.put(ref.name(), facts));
+        if (out.size() < refs.size()) {
+            throw new io.adagio.repository.NotFoundException("run", runId);
+        }
         return out;
     }
 
-    /** The facts of each node, of any runs, in the order given. */
+    /**
+     * The facts of each node, of any runs, in the order given; a node whose key is missing (its run was deleted
+     * since it was listed) is left out, so one deleted run does not fail a read of others.
+     */
     Map<Keys.NodeRef, NodeFacts> read(List<Keys.NodeRef> refs) {
         Map<Keys.NodeRef, NodeFacts> out = new LinkedHashMap<>();
         for (int from = 0; from < refs.size(); from += PER_TXN) {
@@ -69,7 +80,10 @@ final class NodeReader {
             List<GetResponse> got = r.getGetResponses();
             for (int i = 0; i < chunk.size(); i++) {
                 Keys.NodeRef ref = chunk.get(i);
-                out.put(ref, facts(ref.runId(), ref.name(), got.subList(i * 5, i * 5 + 5)));
+                NodeFacts facts = facts(ref.runId(), ref.name(), got.subList(i * 5, i * 5 + 5));
+                if (facts != null) {
+                    out.put(ref, facts);
+                }
             }
         }
         return out;
@@ -99,7 +113,7 @@ final class NodeReader {
 
     private NodeFacts facts(String runId, String name, List<GetResponse> got) {
         if (got.get(0).getKvs().isEmpty()) { // node keys go only with their run: it was deleted
-            throw new io.adagio.repository.NotFoundException("run", runId);
+            return null;
         }
         KeyValue nodeKey = got.get(0).getKvs().get(0);
         Map<NodeStatus, Long> states = new EnumMap<>(NodeStatus.class);

@@ -116,19 +116,23 @@ final class RootRelease {
             if (runId.isEmpty()) {
                 continue;
             }
-            Instant at = codec.startIntent(intent.getValue());
-            if (at != null && at.plus(grace).isAfter(now)) {
-                continue;
+            try {
+                Instant at = codec.startIntent(intent.getValue());
+                if (at != null && at.plus(grace).isAfter(now)) {
+                    continue;
+                }
+                Optional<RunShape> shape = shapes.apply(runId.get());
+                if (shape.isEmpty()) {
+                    log.warn("start intent of {} names no visible run; left alone", runId.get());
+                    continue;
+                }
+                log.info("releasing the roots of run {}, whose start did not get to its end", runId.get());
+                release(runId.get(), shape.get().topology().specs().stream().map(s -> s.name())
+                        .filter(shape.get().topology()::isRoot).toList());
+                done++;
+            } catch (RuntimeException e) {
+                log.warn("could not release the roots of run {}: {}", runId.get(), e.toString());
             }
-            Optional<RunShape> shape = shapes.apply(runId.get());
-            if (shape.isEmpty()) {
-                log.warn("start intent of {} names no visible run; left alone", runId.get());
-                continue;
-            }
-            log.info("releasing the roots of run {}, whose start did not get to its end", runId.get());
-            release(runId.get(), shape.get().topology().specs().stream().map(s -> s.name())
-                    .filter(shape.get().topology()::isRoot).toList());
-            done++;
         }
         return done;
     }

@@ -77,15 +77,31 @@ final class RunShapes {
                 return Optional.empty();
             }
         }
-        GetResponse r = calls.await(kv.get(Keys.bytes(keys.run(runId))), "reading run " + runId);
+        // read at the revision asked about: a run deleted since was visible then (replays stay deterministic)
+        GetResponse r = atRevision(runId, revision);
         if (r.getKvs().isEmpty()) {
             synchronized (cache) {
-                absent.put(runId, r.getHeader().getRevision());
+                absent.merge(runId, Math.min(revision, r.getHeader().getRevision()), Math::max);
             }
             return Optional.empty();
         }
         RunShape shape = remember(runId, r.getKvs().get(0));
         return shape.visibleAt(revision) ? Optional.of(shape) : Optional.empty();
+    }
+
+    /** The run key as it was at {@code revision}; as it is now when that revision is compacted away (or ahead). */
+    private GetResponse atRevision(String runId, long revision) {
+        String what = "reading run " + runId;
+        if (revision > 0) {
+            try {
+                return calls.await(kv.get(Keys.bytes(keys.run(runId)),
+                        io.etcd.jetcd.options.GetOption.builder().withRevision(revision).build()), what);
+            } catch (RuntimeException e) {
+                // compacted (or a future revision; or etcd away, which the read below reports): the run key now
+                // says as much as can be known
+            }
+        }
+        return calls.await(kv.get(Keys.bytes(keys.run(runId))), what);
     }
 
     /** Caches the shape a run key holds, and answers it. */

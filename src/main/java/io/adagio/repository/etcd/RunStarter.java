@@ -132,6 +132,9 @@ final class RunStarter {
         if (!later.isEmpty()) {
             last.add(release.recordIntent(run.id()));
         }
+        if (key != null) {
+            throwIfTaken(run, key, false); // a repeated keyed start need not write its batches to find out
+        }
         try {
             writeBatches(run);
         } catch (RuntimeException e) {

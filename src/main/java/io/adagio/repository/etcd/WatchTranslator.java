@@ -21,8 +21,9 @@ import java.util.Set;
  * engine's {@link NodeEvents}, as the memory backend hands it each change it applies.
  * <ul>
  *   <li>the creation of a run key (a run becoming visible) is every node's change from nothing to its initial
- *       state (NODE_READY for its roots, in spec order; the state keys written by the start's batches, before
- *       the run was visible, are ignored);</li>
+ *       state (NODE_READY for its roots whose READY keys come in that revision, in spec order; the state keys
+ *       written by the start's batches, before the run was visible, are ignored; roots released after the run
+ *       key are announced by their own READY keys);</li>
  *   <li>the state keys of a node deleted and put in one revision are its change from the deleted key's state
  *       (none when only a key was put) to the put key's state (none when only a key was deleted: a lease
  *       expired or was revoked), for runs visible before that revision.</li>
@@ -60,8 +61,12 @@ final class WatchTranslator {
                 if (kv.getVersion() == 1) {
                     RunShape shape = shapes.remember(runId.get(), kv);
                     for (NodeSpec spec : shape.topology().specs()) {
-                        NodeStatus initial = shape.topology().isRoot(spec.name()) ? NodeStatus.READY : NodeStatus.WAITING;
-                        NodeEvents.of(shape.id(), spec, null, initial).ifPresent(out::add);
+                        // a root is READY with its run only when its READY key comes in the same revision: the
+                        // roots of a large start released after the run key are announced when their keys come
+                        boolean ready = shape.topology().isRoot(spec.name())
+                                && after.get(new Keys.NodeRef(shape.id(), spec.name())) == NodeStatus.READY;
+                        NodeEvents.of(shape.id(), spec, null, ready ? NodeStatus.READY : NodeStatus.WAITING)
+                                .ifPresent(out::add);
                     }
                 }
                 continue;

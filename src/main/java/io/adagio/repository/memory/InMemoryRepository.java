@@ -154,6 +154,9 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
 
     @Override
     public RunPage findRuns(RunQuery query) {
+        if (query.limit() <= 0 || query.newest().isBefore(query.oldest())) {
+            return new RunPage(List.of(), null);
+        }
         synchronized (lock) {
             NavigableMap<String, StoredRun> range = nodes.runs.subMap(
                     Ulid.min(query.oldest().toEpochMilli()).toString(), true,

@@ -62,4 +62,43 @@ class EtcdDeleteIT {
             assertThat(b.stats().runCount()).isZero();
         }
     }
+
+    /**
+     * Readers racing a delete: a listed run whose nodes are gone when its view is read is left out of the listing
+     * (not a 404 for the whole page); a read of nodes of several runs leaves out those of a deleted run; and the
+     * event translation still sees a deleted run as visible at the revisions it was (replays stay deterministic).
+     */
+    @Test
+    void readersRacingADeleteLeaveTheDeletedRunOutAndHistoryStaysAsItWas() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("delete-race");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            RunFactory factory = new RunFactory(Clock.systemUTC());
+            String kept = repo.startRun(factory.create(Graphs.single("a"))).id();
+            String going = repo.startRun(factory.create(Graphs.single("a"))).id();
+            long visible = SharedEtcd.admin().getKVClient().get(io.etcd.jetcd.ByteSequence.from(prefix + "runs/" + going,
+                    java.nio.charset.StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS).getHeader().getRevision();
+            // as between a listing's page of run keys and its views: the run's nodes are gone, its run key not yet
+            SharedEtcd.admin().getKVClient().delete(io.etcd.jetcd.ByteSequence.from(prefix + "nodes/" + going + "/",
+                    java.nio.charset.StandardCharsets.UTF_8), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
+                    .get(5, TimeUnit.SECONDS);
+            assertThat(repo.listRuns(io.adagio.repository.RunQuery.all())).extracting(io.adagio.model.Run::id)
+                    .containsExactly(kept);
+
+            Keys keys = new Keys(options.namespace(), options.list());
+            EtcdCalls calls = new EtcdCalls(Duration.ofSeconds(5));
+            NodeReader reader = new NodeReader(SharedEtcd.admin().getKVClient(), keys, new EtcdCodec(), calls);
+            assertThat(reader.read(List.of(new Keys.NodeRef(going, "a"), new Keys.NodeRef(kept, "a"))).keySet())
+                    .as("one deleted run does not fail the read of others").containsExactly(new Keys.NodeRef(kept, "a"));
+            assertThatThrownBy(() -> reader.read(going, List.of("a"))).isInstanceOf(NotFoundException.class);
+
+            SharedEtcd.admin().getKVClient().delete(io.etcd.jetcd.ByteSequence.from(prefix + "runs/" + going,
+                    java.nio.charset.StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+            RunShapes fresh = new RunShapes(SharedEtcd.admin().getKVClient(), keys, new EtcdCodec(), calls);
+            long created = fresh.visibleAt(going, visible).orElseThrow(() ->
+                    new AssertionError("a deleted run is visible at the revisions it was")).revision();
+            RunShapes another = new RunShapes(SharedEtcd.admin().getKVClient(), keys, new EtcdCodec(), calls);
+            assertThat(another.visibleAt(going, created - 1)).as("and not before it was created").isEmpty();
+        }
+    }
 }

@@ -85,6 +85,9 @@ class EtcdStartIT {
             }
         });
         try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            EventLog ours = new EventLog();
+            repo.subscribe(io.adagio.repository.EventFilter.all(), null, ours);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ours.snapshots.isEmpty());
             List<Run> runs = new ArrayList<>();
             runs.add(repo.startRun(factory.create(Graphs.single("only"))));        // one transaction
             runs.add(repo.startRun(factory.create(Graphs.seven())));               // one transaction, two roots
@@ -99,6 +102,16 @@ class EtcdStartIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> seen.keySet().containsAll(roots));
             assertThat(seen).as("each READY key's run was there at its revision").containsOnlyKeys(roots)
                     .allSatisfy((node, found) -> assertThat(found).as(node).isTrue());
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                Map<String, Long> readyEvents;
+                synchronized (ours.live) {
+                    readyEvents = ours.live.stream().filter(e -> e.event().type() == io.adagio.model.EventType.NODE_READY)
+                            .collect(Collectors.groupingBy(e -> e.event().runId() + "/" + e.event().nodeSpec().name(),
+                                    Collectors.counting()));
+                }
+                assertThat(readyEvents).as("our own stream: one NODE_READY per root, also for roots released after"
+                        + " the run key").containsOnlyKeys(roots).allSatisfy((node, n) -> assertThat(n).as(node).isOne());
+            });
             for (Run r : runs) {
                 Run stored = repo.inspectRun(r.id());
                 assertThat(stored.nodes()).extracting(Node::status)
