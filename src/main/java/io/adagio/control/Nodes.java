@@ -53,14 +53,16 @@ public final class Nodes {
      */
     public Node completeByHand(String runId, String name, byte[] output) {
         limits.check(new Result(io.adagio.model.Conclusion.SUCCESS, Map.of(), output));
-        Node done = repository.completeByHand(runId, name, output);
-        log.info("run {} node {} completed by hand", runId, name);
-        if (repository.isRunCompleted(runId)) {
+        Finished done = repository.completeByHand(runId, name, output);
+        if (!done.repeated()) {
+            log.info("run {} node {} completed by hand", runId, name);
+        }
+        if (done.runCompleted()) {
             Run run = repository.inspectRun(runId);
             log.info("run {} completed: {}", runId, run.outcome());
             metrics.runFinished(run.outcome());
         }
-        return done;
+        return done.node();
     }
 
     /**

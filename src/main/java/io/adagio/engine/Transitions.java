@@ -36,16 +36,20 @@ public final class Transitions {
     /**
      * A person completes a node not claimed now (WAITING, READY or orphaned) in its agents' place: it gets a
      * SUCCESS attempt with {@code output}, marked {@value #BY_HAND} in its metadata (distinct from the
-     * {@code skipped} of a failed upstream), and its {@link #propagation} lets its dependents proceed. Empty when
-     * the node is RUNNING (an agent holds it) or COMPLETED.
+     * {@code skipped} of a failed upstream), and its {@link #propagation} lets its dependents proceed. The same
+     * completion again (a retry whose answer was lost) is {@link FinishDecision.Repeated}; a node RUNNING (an agent
+     * holds it) or COMPLETED otherwise is {@link FinishDecision.Stale}: not completed by hand.
      */
-    public static Optional<Node> completeByHand(Node node, byte[] output, Instant now) {
-        if (node.status() == NodeStatus.RUNNING || node.status() == NodeStatus.COMPLETED) {
-            return Optional.empty();
-        }
+    public static FinishDecision completeByHand(Node node, byte[] output, Instant now) {
         Result byHand = new Result(Conclusion.SUCCESS, java.util.Map.of(BY_HAND, io.adagio.model.MetadataValues.of("true")),
                 output == null ? new byte[0] : output);
-        return Optional.of(node.withAttempt(byHand, NodeStatus.COMPLETED, now));
+        if (node.status() == NodeStatus.COMPLETED && byHand.sameAs(node.lastAttempt())) {
+            return new FinishDecision.Repeated(node);
+        }
+        if (node.status() == NodeStatus.RUNNING || node.status() == NodeStatus.COMPLETED) {
+            return new FinishDecision.Stale(node);
+        }
+        return new FinishDecision.Applied(node.withAttempt(byHand, NodeStatus.COMPLETED, now));
     }
 
     /** Whether a finish with this result would leave the node for good (no retry allowance left). */

@@ -158,13 +158,14 @@ public interface Repository {
     /**
      * A person completes a node no agent holds (WAITING, READY or orphaned) with {@code output}: it gets a SUCCESS
      * attempt marked by hand and its dependents proceed, as after a finish. Races with claims as a claim does: of
-     * a claim and this, exactly one wins.
+     * a claim and this, exactly one wins. The same completion again (same output) answers the node as it is.
      *
-     * @return the completed node (without inputs, as a finish answers it)
+     * @return as a finish: the completed node (without inputs), whether this completed the run (true for exactly
+     *         one of its finishes), whether it repeated an earlier identical completion
      * @throws NodeNotSkippableException when an agent holds the node or it has completed; nothing changes
      * @throws NotFoundException         when the run or node does not exist
      */
-    Node completeByHand(String runId, String name, byte[] output);
+    Finished completeByHand(String runId, String name, byte[] output);
 
     /** {@link #finishNode(String, String, String, Result, Dispatch)} without eager dispatch; answers the node. */
     default Node finishNode(String runId, String name, String claimId, Result result) {

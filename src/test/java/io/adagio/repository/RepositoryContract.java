@@ -1098,7 +1098,13 @@ public abstract class RepositoryContract {
         agent("agent-1");
         Recorder events = subscribe(EventFilter.all(), null);
         String id = start(Graphs.chain(3, "debug")).id();
-        Node n1 = repo.completeByHand(id, "n1", "by hand".getBytes(StandardCharsets.UTF_8));
+        Finished byHand = repo.completeByHand(id, "n1", "by hand".getBytes(StandardCharsets.UTF_8));
+        assertThat(byHand.repeated()).isFalse();
+        assertThat(byHand.runCompleted()).isFalse();
+        Node n1 = byHand.node();
+        Finished again = repo.completeByHand(id, "n1", "by hand".getBytes(StandardCharsets.UTF_8));
+        assertThat(again.repeated()).as("the same completion again: its answer had been lost").isTrue();
+        assertThat(again.node().attempts()).isEqualTo(n1.attempts());
         assertThat(n1.status()).isEqualTo(NodeStatus.COMPLETED);
         assertThat(n1.skipped()).as("not the skip of a failed upstream").isFalse();
         assertThat(n1.lastAttempt().conclusion()).isEqualTo(Conclusion.SUCCESS);
@@ -1108,7 +1114,7 @@ public abstract class RepositoryContract {
         assertThat(text(n2.inputs())).isEqualTo(Map.of("n1", "by hand"));
         assertThatThrownBy(() -> repo.completeByHand(id, "n2", null)).as("an agent holds it")
                 .isInstanceOf(NodeNotSkippableException.class);
-        assertThatThrownBy(() -> repo.completeByHand(id, "n1", null)).as("completed")
+        assertThatThrownBy(() -> repo.completeByHand(id, "n1", null)).as("completed, with another output")
                 .isInstanceOf(NodeNotSkippableException.class);
         Node n0 = claimWinner(id, "n0");
         finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "late"));
@@ -1142,7 +1148,9 @@ public abstract class RepositoryContract {
         claimWinner(id, "a");
         forceLeaseExpiry("agent-1");
         await().atMost(Duration.ofSeconds(10)).until(() -> repo.inspectNode(id, "a").status() == NodeStatus.NONE);
-        assertThat(repo.completeByHand(id, "a", null).status()).isEqualTo(NodeStatus.COMPLETED);
+        Finished done = repo.completeByHand(id, "a", null);
+        assertThat(done.node().status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(done.runCompleted()).as("its last node").isTrue();
         assertThat(repo.isRunCompleted(id)).isTrue();
     }
 

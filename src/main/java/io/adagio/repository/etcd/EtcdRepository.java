@@ -229,7 +229,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public Node completeByHand(String runId, String name, byte[] output) {
+    public Finished completeByHand(String runId, String name, byte[] output) {
         return transitions.completeByHand(runId, name, output);
     }
 

@@ -271,10 +271,14 @@ final class EtcdTransitions {
      * decision of {@link Transitions#completeByHand}, guarded by everything read, so a claim racing it loses or
      * wins whole.
      */
-    Node completeByHand(String runId, String name, byte[] output) {
-        return settle(runId, name, null, null, Dispatch.NONE, own -> new FinishDecision.Applied(
-                Transitions.completeByHand(own.node(), output, clock.instant())
-                        .orElseThrow(() -> new NodeNotSkippableException(runId, name, own.node().status())))).node();
+    Finished completeByHand(String runId, String name, byte[] output) {
+        return settle(runId, name, null, null, Dispatch.NONE, own -> {
+            FinishDecision d = Transitions.completeByHand(own.node(), output, clock.instant());
+            if (d instanceof FinishDecision.Stale) {
+                throw new NodeNotSkippableException(runId, name, own.node().status());
+            }
+            return d;
+        });
     }
 
     /** How a node read is finished: the engine's decision, or an exception that changes nothing. */

@@ -303,7 +303,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
-    public Node completeByHand(String runId, String name, byte[] output) {
+    public Finished completeByHand(String runId, String name, byte[] output) {
         synchronized (lock) {
             return transitions.completeByHand(runId, name, output);
         }

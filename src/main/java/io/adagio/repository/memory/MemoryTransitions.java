@@ -130,14 +130,19 @@ final class MemoryTransitions {
     }
 
     /** See {@link io.adagio.repository.Repository#completeByHand}. Under the lock. */
-    Node completeByHand(String runId, String name, byte[] output) {
+    Finished completeByHand(String runId, String name, byte[] output) {
         StoredRun r = nodes.run(runId);
         Node node = r.nodes[r.index(name)];
-        Node done = Transitions.completeByHand(node, output, clock.instant())
-                .orElseThrow(() -> new NodeNotSkippableException(runId, name, node.status()));
-        settle(r, done);
+        FinishDecision d = Transitions.completeByHand(node, output, clock.instant());
+        if (d instanceof FinishDecision.Repeated repeated) {
+            return new Finished(repeated.node(), List.of(), false, true);
+        }
+        if (!(d instanceof FinishDecision.Applied applied)) {
+            throw new NodeNotSkippableException(runId, name, node.status());
+        }
+        settle(r, applied.finished());
         nodes.commit(events);
-        return done;
+        return new Finished(applied.finished(), List.of(), r.unfinished == 0, false);
     }
 
     /** Stores a finished node and applies what it passes on; answers the nodes that became READY. */
