@@ -19,6 +19,11 @@ import java.time.Duration;
  *     {@code adagio.sse.write-timeout}: a client that stops reading its event stream holds a thread at most that
  *     long. Idle keep-alive connections keep Tomcat's own default (60 s) unless
  *     {@code server.tomcat.keep-alive-timeout} says otherwise.</li>
+ * <li>A body over {@code adagio.limits.max-request-size} is answered 413 before it is read. Tomcat then reads and
+ *     discards the rest of it, up to its swallow limit, so that the client (still sending) gets to read that
+ *     answer; past the limit it closes the connection and the client sees a reset instead of the problem. The
+ *     limit is twice the largest body taken (Tomcat's own, 2 MB, is less than our default largest body): a body a
+ *     little too large gets its 413, a much larger one still costs the server at most that much reading.</li>
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -28,6 +33,16 @@ class WebServerConfiguration {
     @Bean
     TomcatConnectorCustomizer decodeEncodedSlashes() {
         return connector -> connector.setEncodedSolidusHandling("decode");
+    }
+
+    @Bean
+    TomcatConnectorCustomizer swallowOversizedBodies(LimitsProperties limits) {
+        long swallow = Math.min(Integer.MAX_VALUE, 2 * limits.maxRequestSize().toBytes());
+        return connector -> {
+            if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                http.setMaxSwallowSize((int) swallow);
+            }
+        };
     }
 
     @Bean
