@@ -37,8 +37,8 @@ class AgentKillIT {
     private static final List<String> QUICK = List.of("q0", "q1", "q2");
 
     private static String run(int i) {
-        String slow = "{\"name\":\"slow\",\"runtime\":\"record\",\"metadata\":{\"adagio.arguments.record.first-sleep\":"
-                + "{\"values\":[\"10m\"]}},\"retry\":{\"error\":{\"max_attempts\":2}}}";
+        String slow = "{\"name\":\"slow\",\"runtime\":\"record\",\"metadata\":{\"adagio.arguments.record.hold-first\":"
+                + "{\"values\":[\"true\"]}},\"retry\":{\"error\":{\"max_attempts\":2}}}";
         String quick = QUICK.stream().map(q -> "{\"name\":\"" + q + "\",\"runtime\":\"record\"}")
                 .collect(Collectors.joining(","));
         return "{\"spec\":{\"nodes\":[" + slow + "," + quick + "]}}";

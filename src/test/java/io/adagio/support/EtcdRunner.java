@@ -35,10 +35,17 @@ abstract class EtcdRunner {
     abstract boolean alive();
 
     /** SIGKILL: a crash. */
-    abstract void kill();
+    final void kill() {
+        end(true);
+    }
 
     /** SIGTERM: a clean stop. */
-    abstract void stop();
+    final void stop() {
+        end(false);
+    }
+
+    /** Ends the member: killed, or stopped cleanly; nothing when it does not run. */
+    abstract void end(boolean kill);
 
     /** SIGSTOP: alive, answering nothing. */
     abstract void pause();
@@ -155,16 +162,7 @@ abstract class EtcdRunner {
         }
 
         @Override
-        void kill() {
-            end(true);
-        }
-
-        @Override
-        void stop() {
-            end(false);
-        }
-
-        private void end(boolean kill) {
+        void end(boolean kill) {
             if (process == null) {
                 return;
             }
@@ -270,16 +268,7 @@ abstract class EtcdRunner {
         }
 
         @Override
-        void kill() {
-            end(true);
-        }
-
-        @Override
-        void stop() {
-            end(false);
-        }
-
-        private void end(boolean kill) {
+        void end(boolean kill) {
             if (container == null) {
                 return;
             }

@@ -1,7 +1,6 @@
 package io.adagio.support;
 
 import io.adagio.agent.runtime.DebugRuntime;
-import io.adagio.agent.runtime.Durations;
 import io.adagio.agent.runtime.NodeRuntime;
 import io.adagio.agent.runtime.Task;
 import io.adagio.model.Result;
@@ -13,19 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The runtime of the fault tests, {@code record}: before it runs a node it appends one line — run, node,
  * attempt, agent, wall-clock time in ms — to the file {@code adagio.test.executions} names, so a test counts the
  * executions that really started from the work itself, never from what the store says. Each line is one
  * {@code O_APPEND} write of well under {@code PIPE_BUF}, so the lines of several agent processes sharing the file
- * never interleave. Then it sleeps for {@code first-sleep} on a node's first attempt only (so a node killed
- * mid-run runs quickly when it runs again) and behaves as {@code debug} (its {@code sleep}, {@code conclusion},
- * {@code chances}, read from {@code adagio.arguments.record.*}).
+ * never interleave. With {@code hold-first} a node's first attempt is held until its agent stops (a node to kill
+ * its agent under; when it runs again it runs at once); otherwise, and then, it behaves as {@code debug} (its
+ * {@code sleep}, {@code conclusion}, {@code chances}, read from {@code adagio.arguments.record.*}).
  *
  * <p>Not a bean of the service's own: a service process started by a test offers it with
  * {@code --spring.main.sources=io.adagio.support.RecordingRuntime --adagio.agent.runtimes=record}.
@@ -34,6 +31,8 @@ public final class RecordingRuntime implements NodeRuntime {
     public static final String NAME = "record";
     private final Path file;
     private final DebugRuntime debug = new DebugRuntime();
+    /** What a held first attempt waits on: nothing ever releases it. */
+    private static final java.util.concurrent.CountDownLatch HELD = new java.util.concurrent.CountDownLatch(1);
 
     public RecordingRuntime(Environment env) {
         this.file = Path.of(env.getRequiredProperty("adagio.test.executions"));
@@ -51,10 +50,8 @@ public final class RecordingRuntime implements NodeRuntime {
                 + System.currentTimeMillis() + "\n";
         Files.write(file, line.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                 StandardOpenOption.WRITE);
-        Optional<String> firstSleep = task.arguments().one("first-sleep");
-        if (firstSleep.isPresent() && task.attempts().isEmpty()) {
-            Duration d = Durations.parse(firstSleep.get());
-            Thread.sleep(d.toMillis());
+        if (task.arguments().one("hold-first").isPresent() && task.attempts().isEmpty()) {
+            HELD.await(); // never counted down: until the agent stops (interrupted) or is killed
         }
         return debug.run(task);
     }
