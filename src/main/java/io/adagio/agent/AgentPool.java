@@ -73,7 +73,7 @@ public final class AgentPool implements SmartLifecycle {
         }
         List<PoolAgent> woken = List.copyOf(agents);
         feed = new EventFeed(prefix + "-0", List.copyOf(runtimes.keySet()), connect.apply(prefix + "-0"), hints,
-                () -> woken.forEach(PoolAgent::wake), props.backoffMin(), props.backoffMax(), RELIST);
+                () -> woken.forEach(PoolAgent::wake), e -> cancel(woken, e), props.backoffMin(), props.backoffMax(), RELIST);
         feed.start();
         AtomicInteger n = new AtomicInteger();
         heartbeats = Executors.newScheduledThreadPool(agents.size(), r -> {
@@ -104,6 +104,15 @@ public final class AgentPool implements SmartLifecycle {
             }, agent.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             log.debug("heartbeats stopped", e);
+        }
+    }
+
+    /** A NODE_CANCELLED: the pool's agent it names stops that node, if it runs it. */
+    private static void cancel(List<PoolAgent> agents, io.adagio.model.Event e) {
+        for (PoolAgent a : agents) {
+            if (a.id().equals(e.agentId())) {
+                a.cancel(e.runId(), e.nodeSpec().name());
+            }
         }
     }
 

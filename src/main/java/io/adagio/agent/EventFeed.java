@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A pool's event stream: followed as one of its agents, it turns NODE_ORPHANED events into {@link Hints} and
- * every event into a wake-up of the pool's agents (a NODE_READY names no node to claim: an agent woken claims a
+ * A pool's event stream: followed as one of its agents, it turns NODE_ORPHANED events into {@link Hints},
+ * NODE_CANCELLED into a word to the agent it names, and the others into a wake-up of the pool's agents (a NODE_READY names no node to claim: an agent woken claims a
  * batch of whatever is ready). When the stream ends or fails it follows again with jittered backoff from the
  * last position, so nothing is missed while the server's history allows; a reset clears the hints (the current
  * set follows). While no event has come for the re-list interval, it follows again from the current set, so a
@@ -25,6 +25,7 @@ final class EventFeed {
     private final ControlPlane controlPlane;
     private final Hints hints;
     private final Runnable wake;
+    private final java.util.function.Consumer<Event> cancelled;
     private final Backoff backoff;
     private volatile boolean running;
     private volatile String position;
@@ -37,11 +38,13 @@ final class EventFeed {
     private java.util.concurrent.ScheduledExecutorService timer;
 
     /**
-     * @param wake   wakes the pool's agents: something may be claimable
-     * @param relist how long without an event before the feed follows again from the current set
+     * @param wake      wakes the pool's agents: something may be claimable
+     * @param cancelled told each NODE_CANCELLED: the agent it names should stop that node
+     * @param relist    how long without an event before the feed follows again from the current set
      */
     EventFeed(String agentId, List<String> runtimes, ControlPlane controlPlane, Hints hints, Runnable wake,
-              Duration backoffMin, Duration backoffMax, Duration relist) {
+              java.util.function.Consumer<Event> cancelled, Duration backoffMin, Duration backoffMax, Duration relist) {
+        this.cancelled = cancelled;
         this.relist = relist;
         this.agentId = agentId;
         this.runtimes = List.copyOf(runtimes);
@@ -90,6 +93,11 @@ final class EventFeed {
                 moved(at);
                 backoff.reset();
                 if (!runtimes.contains(e.nodeSpec().runtime())) {
+                    return;
+                }
+                if (e.type() == EventType.NODE_CANCELLED) {
+                    hints.forget(e.runId(), e.nodeSpec().name());
+                    cancelled.accept(e);
                     return;
                 }
                 if (e.type() == EventType.NODE_ORPHANED) {

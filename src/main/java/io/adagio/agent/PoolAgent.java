@@ -100,6 +100,10 @@ final class PoolAgent {
 
     private Thread control;
     private ExecutorService slotThreads;
+    /** The nodes running in slots now ({@link #key}) → the slot thread running each; guards its own changes. */
+    private final Map<String, Thread> inSlots = new java.util.HashMap<>();
+    /** The nodes of {@link #inSlots} whose run was cancelled: their slot thread was interrupted for it. */
+    private final java.util.Set<String> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A node this agent holds, being run in a slot. */
     private record Work(long epoch, ControlPlane.ClaimReply.Claimed claimed) {
@@ -175,6 +179,26 @@ final class PoolAgent {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The node's run was cancelled (a NODE_CANCELLED naming this agent): if it runs in a slot, its runtime is
+     * interrupted (an {@code exec} process is killed), and its finish says it was cancelled. A node not (or no
+     * longer) running here is left alone.
+     */
+    void cancel(String runId, String node) {
+        String key = key(runId, node);
+        synchronized (inSlots) {
+            Thread slot = inSlots.get(key);
+            if (slot != null && cancelled.add(key)) {
+                log.info("agent {}: node {} of run {} was cancelled; stopping it", id, node, runId);
+                slot.interrupt();
+            }
+        }
+    }
+
+    private static String key(String runId, String node) {
+        return runId + '\n' + node;
     }
 
     /**
@@ -566,12 +590,22 @@ final class PoolAgent {
         MDC.put("run_id", c.runId());
         MDC.put("node", c.node().name());
         Result r;
+        String key = key(c.runId(), c.node().name());
+        synchronized (inSlots) {
+            inSlots.put(key, Thread.currentThread());
+        }
         try {
-            r = run(c);
+            r = run(c, key);
         } catch (Throwable t) {
             log.error("agent {}: node {} of run {} failed in its slot", id, c.node().name(), c.runId(), t);
             r = Result.of(Conclusion.ERROR, String.valueOf(t));
         } finally {
+            synchronized (inSlots) {
+                inSlots.remove(key);
+                if (cancelled.remove(key)) {
+                    Thread.interrupted(); // the cancel's interrupt is for this node only, not the slot's next one
+                }
+            }
             MDC.remove("agent_id");
             MDC.remove("run_id");
             MDC.remove("node");
@@ -585,8 +619,11 @@ final class PoolAgent {
         }
     }
 
+    /** A cancelled node's result, when its runtime stopped on the interrupt. */
+    static final String CANCELLED = "cancelled: its run was cancelled";
+
     /** Runs the node; null when interrupted by shutdown. */
-    private Result run(ControlPlane.ClaimReply.Claimed c) {
+    private Result run(ControlPlane.ClaimReply.Claimed c, String key) {
         NodeRuntime runtime = runtimes.get(c.node().spec().runtime());
         if (runtime == null) {
             return Result.of(Conclusion.ERROR, "runtime " + c.node().spec().runtime() + " is not offered by agent " + id);
@@ -595,6 +632,9 @@ final class PoolAgent {
             Result r = runtime.run(Task.of(c.runId(), c.node().spec(), c.node().inputs(), c.node().attempts(), id));
             return r == null ? Result.of(Conclusion.ERROR, "runtime " + runtime.name() + " returned no result") : r;
         } catch (InterruptedException e) {
+            if (cancelled.contains(key)) {
+                return Result.of(Conclusion.ERROR, CANCELLED);
+            }
             if (!running || abandoned) {
                 return null;
             }

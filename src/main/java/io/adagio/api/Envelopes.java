@@ -151,6 +151,10 @@ final class Envelopes {
     }
 
     /** A node completed by a person: its output (base64, or as text), both optional. */
+    /** The body of a cancel: how long running nodes may go on (a duration such as "30s"); optional. */
+    record CancelRequest(String grace) {
+    }
+
     record CompleteByHandRequest(byte[] output, @JsonProperty("output_text") String outputText) {
     }
 }

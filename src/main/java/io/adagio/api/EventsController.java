@@ -100,7 +100,7 @@ class EventsController {
                     out.add(EventType.valueOf(one.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new ApiException(ProblemType.INVALID_REQUEST,
-                            "Unknown event type '" + one + "'; use NODE_READY or NODE_ORPHANED.", Map.of("parameter", "type"));
+                            "Unknown event type '" + one + "'; use NODE_READY, NODE_ORPHANED or NODE_CANCELLED.", Map.of("parameter", "type"));
                 }
             }
         }

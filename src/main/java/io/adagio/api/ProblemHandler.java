@@ -116,6 +116,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 + "can be deleted. Nothing changed.", Map.of("run_id", e.runId()));
     }
 
+    @ExceptionHandler(io.adagio.repository.RunEndedException.class)
+    ResponseEntity<Object> ended(io.adagio.repository.RunEndedException e) {
+        return problem(ProblemType.RUN_ENDED, "Run " + e.runId() + " has ended " + e.outcome() + "; only a run not "
+                + "completed can be cancelled. Nothing changed.", Map.of("run_id", e.runId(), "outcome", e.outcome().name()));
+    }
+
     @ExceptionHandler(IdempotencyConflictException.class)
     ResponseEntity<Object> keyReused(IdempotencyConflictException e) {
         return problem(ProblemType.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key started run " + e.runId()

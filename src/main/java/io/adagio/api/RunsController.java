@@ -159,11 +159,36 @@ class RunsController {
                 .build(started.run().id())).body(body(started));
     }
 
-    /** Deletes a completed run: 204; 409 {@code run-not-finished} while it runs. */
+    /**
+     * Cancels a run: 200 with it (outcome CANCELLED), also when it was cancelled already; 409 {@code run-ended}
+     * when it ended otherwise.
+     */
+    @PostMapping("/{runId}/cancel")
+    Envelopes.RunBody cancel(@PathVariable String runId,
+                             @RequestBody(required = false) Envelopes.CancelRequest request) {
+        return body(runs.cancel(runId, request == null ? null : request.grace()));
+    }
+
+    /**
+     * Deletes a completed run: 204; 409 {@code run-not-finished} while it runs, unless {@code force=true}, which
+     * cancels it at once first.
+     */
     @org.springframework.web.bind.annotation.DeleteMapping("/{runId}")
-    ResponseEntity<Void> delete(@PathVariable String runId) {
-        runs.delete(runId);
+    ResponseEntity<Void> delete(@PathVariable String runId,
+                                @RequestParam(name = "force", required = false) String force) {
+        runs.delete(runId, flag("force", force));
         return ResponseEntity.noContent().build();
+    }
+
+    private static boolean flag(String name, String value) {
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.isEmpty() || value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new ApiException(ProblemType.INVALID_REQUEST, name + " must be true or false, not '" + value + "'.",
+                Map.of("parameter", name));
     }
 
     @GetMapping("/{runId}/nodes/{name}")

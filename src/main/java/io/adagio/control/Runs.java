@@ -1,5 +1,6 @@
 package io.adagio.control;
 
+import io.adagio.engine.Durations;
 import io.adagio.engine.GraphValidator;
 import io.adagio.engine.GraphViolation;
 import io.adagio.engine.InvalidGraphException;
@@ -12,6 +13,7 @@ import io.adagio.engine.GraphFingerprint;
 import io.adagio.repository.BackendUnavailableException;
 import io.adagio.repository.OutcomeUnknownException;
 import io.adagio.repository.Repository;
+import io.adagio.repository.RunEndedException;
 import io.adagio.repository.StartKey;
 import io.adagio.repository.Started;
 import io.adagio.repository.RunPage;
@@ -19,6 +21,7 @@ import io.adagio.repository.RunQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -117,15 +120,59 @@ public final class Runs {
         return view(run);
     }
 
+    /** How long a cancel lets running nodes finish when it does not say. */
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    /** The longest grace a cancel may give. */
+    public static final Duration MAX_GRACE = Duration.ofHours(24);
+
     /**
-     * Deletes a completed run with everything stored for it.
+     * Cancels a run ({@link Repository#cancelRun}), letting its running nodes finish for {@code grace} (a
+     * duration such as {@code "30s"} or {@code "1.5s"}; {@link #DEFAULT_GRACE} when null; {@code "0s"} terminates).
+     *
+     * @throws InvalidRequestException                   when the grace is not a duration of at most {@link #MAX_GRACE}
+     * @throws io.adagio.repository.RunEndedException    when the run ended otherwise (SUCCEEDED, FAILED)
+     * @throws io.adagio.repository.NotFoundException    when no such run exists
+     */
+    public View cancel(String runId, String grace) {
+        Duration g = grace(grace);
+        Run run = repository.cancelRun(runId, g);
+        log.info("run {} cancelled (grace {})", runId, g);
+        return view(run);
+    }
+
+    private static Duration grace(String text) {
+        if (text == null) {
+            return DEFAULT_GRACE;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.compareTo(MAX_GRACE) <= 0) {
+                return d;
+            }
+        } catch (IllegalArgumentException e) {
+            // answered below
+        }
+        throw new InvalidRequestException("grace must be a duration such as \"30s\", \"1.5s\" or \"0s\", at most "
+                + MAX_GRACE.toHours() + "h, not '" + text + "'.", Map.of("field", "grace"));
+    }
+
+    /**
+     * Deletes a completed run with everything stored for it; with {@code force}, a run not completed is
+     * cancelled at once (grace zero) first.
      *
      * @throws io.adagio.repository.NotFoundException       when no such run exists
-     * @throws io.adagio.repository.RunNotFinishedException when it has not completed
+     * @throws io.adagio.repository.RunNotFinishedException when it has not completed (and not forced)
      */
-    public void delete(String runId) {
+    public void delete(String runId, boolean force) {
+        if (force && !repository.isRunCompleted(runId)) {
+            try {
+                repository.cancelRun(runId, Duration.ZERO);
+            } catch (RunEndedException e) {
+                // it completed meanwhile: delete it as it is
+            }
+        }
         repository.deleteRun(runId);
-        log.info("run {} deleted", runId);
+        log.info("run {} deleted{}", runId, force ? " (forced)" : "");
     }
 
     /** @throws io.adagio.repository.NotFoundException when no such run exists */

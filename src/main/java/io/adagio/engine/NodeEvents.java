@@ -43,6 +43,14 @@ public final class NodeEvents {
     }
 
     /**
+     * The event that tells {@code holder} to stop a RUNNING node its run's cancel reached
+     * ({@link Cancellation#tellsHolder}); it goes to every agent stream of the node's runtime, naming the holder.
+     */
+    public static Event cancelled(String runId, NodeSpec spec, String holder) {
+        return new Event(EventType.NODE_CANCELLED, runId, spec, holder);
+    }
+
+    /**
      * The event that offers a node in a current set: NODE_READY for a READY node, NODE_ORPHANED for one in no
      * state (orphaned); none for a node that cannot be claimed.
      */

@@ -31,8 +31,16 @@ public final class RunVerdict {
         return untouched ? RunStatus.WAITING : RunStatus.RUNNING;
     }
 
-    /** FAILED once some node failed for good; SUCCEEDED when all completed with SUCCESS; else null (undecided). */
+    /**
+     * CANCELLED once its cancel reached a node; else FAILED once some node failed for good; SUCCEEDED when all
+     * completed with SUCCESS; else null (undecided).
+     */
     public static RunOutcome outcome(Collection<Node> nodes) {
+        for (Node n : nodes) {
+            if (n.cancelled()) {
+                return RunOutcome.CANCELLED;
+            }
+        }
         boolean allDone = true;
         for (Node n : nodes) {
             if (n.status() == NodeStatus.COMPLETED && !n.skipped()

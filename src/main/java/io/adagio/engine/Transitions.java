@@ -21,8 +21,14 @@ public final class Transitions {
     private Transitions() {
     }
 
-    /** READY or NONE (orphaned) → RUNNING; WAITING → not ready; RUNNING or COMPLETED → not claimed. */
+    /**
+     * READY or NONE (orphaned) → RUNNING; WAITING → not ready; RUNNING or COMPLETED → not claimed; a node its
+     * run's cancel reached is never claimed again.
+     */
     public static ClaimDecision claim(Node node, Claim claim, Instant now) {
+        if (node.cancelled()) {
+            return new ClaimDecision.NotClaimed();
+        }
         return switch (node.status()) {
             case READY, NONE -> new ClaimDecision.Claimed(node.claimedBy(claim, now));
             case WAITING -> new ClaimDecision.NotReady();
@@ -46,7 +52,7 @@ public final class Transitions {
         if (node.status() == NodeStatus.COMPLETED && byHand.sameAs(node.lastAttempt())) {
             return new FinishDecision.Repeated(node);
         }
-        if (node.status() == NodeStatus.RUNNING || node.status() == NodeStatus.COMPLETED) {
+        if (node.status() == NodeStatus.RUNNING || node.status() == NodeStatus.COMPLETED || node.cancelled()) {
             return new FinishDecision.Stale(node);
         }
         return new FinishDecision.Applied(node.withAttempt(byHand, NodeStatus.COMPLETED, now));
@@ -61,7 +67,7 @@ public final class Transitions {
      * Decides the finish of a node: the one finish rule. A finish is this settle of the node, fenced by its
      * claim, followed by its {@link #propagation} to each target ({@link Propagation#apply}), always; how many
      * atomic steps that takes is a storage strategy of the backend. The node goes COMPLETED, or back to READY
-     * when its retry rules allow another attempt.
+     * when its retry rules allow another attempt — never once its run's cancel reached it.
      */
     public static FinishDecision settle(Node node, String claimId, Result result, Instant now) {
         boolean holds = node.claim() != null && node.claim().id().equals(claimId);
@@ -70,7 +76,7 @@ public final class Transitions {
             return repeated ? new FinishDecision.Repeated(node) : new FinishDecision.Stale(node);
         }
         Conclusion c = result.conclusion();
-        if (c != Conclusion.SUCCESS && retries(node, c)) {
+        if (c != Conclusion.SUCCESS && !node.cancelled() && retries(node, c)) {
             return new FinishDecision.Applied(node.withAttempt(result, NodeStatus.READY, now));
         }
         return new FinishDecision.Applied(node.withAttempt(result, NodeStatus.COMPLETED, now));
@@ -80,11 +86,11 @@ public final class Transitions {
      * What a finished node passes on, judged from the node as it is after its finish: a COMPLETED node whose
      * latest attempt succeeded passes its output to its children; one that failed for good (and was not itself
      * skipped) skips its downstream. Empty when there is nothing to pass on (a retry, a node without children,
-     * a node not completed).
+     * a node not completed, a node its run's cancel reached: its dependents are cancelled too).
      */
     public static Optional<Propagation> propagation(Topology topology, Node finished) {
         Result last = finished.lastAttempt();
-        if (finished.status() != NodeStatus.COMPLETED || finished.skipped() || last == null) {
+        if (finished.status() != NodeStatus.COMPLETED || finished.skipped() || finished.cancelled() || last == null) {
             return Optional.empty();
         }
         if (last.conclusion() == Conclusion.SUCCESS) {

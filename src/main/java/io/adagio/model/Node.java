@@ -27,6 +27,9 @@ import java.util.Map;
  * @param inputs     upstream node name → that node's successful output, as read; null when not filled in
  * @param claim      the claim that holds it (or held it last)
  * @param skipped    true when it completed without running because something upstream failed for good
+ * @param cancelled  true once its run's cancel reached it: a node not RUNNING then completed without running; a
+ *                   RUNNING one stays RUNNING while its agent is told to stop (and completes as it finishes, or as
+ *                   cancelled when the cancel's grace ends); never claimed or retried again
  * @param inputsFrom the parents whose outputs it has received, in the order received (stored, not shown)
  */
 public record Node(NodeSpec spec,
@@ -37,6 +40,7 @@ public record Node(NodeSpec spec,
                    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, byte[]> inputs,
                    Claim claim,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped,
+                   @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean cancelled,
                    @JsonIgnore List<String> inputsFrom) {
 
     public Node {
@@ -47,7 +51,7 @@ public record Node(NodeSpec spec,
 
     /** A fresh node in the given state. */
     public static Node initial(NodeSpec spec, NodeStatus status) {
-        return new Node(spec, status, List.of(), null, null, null, null, false, List.of());
+        return new Node(spec, status, List.of(), null, null, null, null, false, false, List.of());
     }
 
     /** The node's name. */
@@ -72,18 +76,19 @@ public record Node(NodeSpec spec,
     }
 
     public Node withStatus(NodeStatus s) {
-        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, inputsFrom);
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, inputsFrom);
     }
 
     public Node claimedBy(Claim c, Instant now) {
-        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, inputsFrom);
+        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, inputsFrom);
     }
 
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
     public Node withAttempt(Result r, NodeStatus s, Instant now) {
         List<Result> a = new ArrayList<>(attempts);
         a.add(r);
-        return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false, inputsFrom);
+        return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false, cancelled,
+                inputsFrom);
     }
 
     /** This node having received {@code parent}'s output (unchanged when it had). */
@@ -93,12 +98,12 @@ public record Node(NodeSpec spec,
         }
         List<String> from = new ArrayList<>(inputsFrom);
         from.add(parent);
-        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, from);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, from);
     }
 
     /** This node as read, with its inputs filled in. */
     public Node withInputs(Map<String, byte[]> filled) {
-        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, inputsFrom);
+        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, inputsFrom);
     }
 
     /** This node as stored: without filled-in inputs. */
@@ -107,6 +112,16 @@ public record Node(NodeSpec spec,
     }
 
     public Node asSkipped(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, inputsFrom);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, inputsFrom);
+    }
+
+    /** This node reached by its run's cancel, in the same state (a RUNNING node whose agent is told to stop). */
+    public Node asCancelling() {
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, inputsFrom);
+    }
+
+    /** This node completed by its run's cancel at {@code now}, without a result of its own. */
+    public Node asCancelled(Instant now) {
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, inputsFrom);
     }
 }

@@ -55,6 +55,20 @@ public interface Repository {
     void deleteRun(String runId);
 
     /**
+     * Cancels a run: nothing of it is claimed from then on; its WAITING, READY and orphaned nodes complete at once,
+     * marked cancelled ({@link io.adagio.engine.Cancellation}); each RUNNING node is marked, and its holder told
+     * (a NODE_CANCELLED event naming it); what is still RUNNING after {@code grace} is completed cancelled by the
+     * backend itself, its claim fenced off (any replica, idempotently; {@code grace} zero: at once, before this
+     * returns). The run's outcome is CANCELLED from this call on. Cancelling a cancelled run again changes
+     * nothing but may shorten its grace.
+     *
+     * @return the run after the cancel reached every node
+     * @throws RunEndedException when the run had completed otherwise (SUCCEEDED or FAILED); nothing changes
+     * @throws NotFoundException when no such run exists
+     */
+    Run cancelRun(String runId, Duration grace);
+
+    /**
      * One node of a run in its current state.
      *
      * @throws NotFoundException when the run or the node does not exist

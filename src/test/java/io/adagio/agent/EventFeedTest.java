@@ -109,7 +109,7 @@ class EventFeedTest {
     void aFeedWithoutEventsForTheRelistIntervalFollowsAgainFromTheCurrentSetAndRelearnsItsHints() throws Exception {
         QuietPlane plane = new QuietPlane();
         Hints hints = new Hints(4);
-        EventFeed feed = new EventFeed("a", List.of("debug"), plane, hints, () -> { }, Duration.ofMillis(10),
+        EventFeed feed = new EventFeed("a", List.of("debug"), plane, hints, () -> { }, e -> { }, Duration.ofMillis(10),
                 Duration.ofMillis(50), Duration.ofMillis(300));
         feed.start();
         try {
@@ -130,7 +130,7 @@ class EventFeedTest {
     void aStreamThatEndsIsFollowedAgainFromItsPosition() {
         QuietPlane plane = new QuietPlane();
         plane.endAfterEvent = true;
-        EventFeed feed = new EventFeed("a", List.of("debug"), plane, new Hints(4), () -> { }, Duration.ofMillis(10),
+        EventFeed feed = new EventFeed("a", List.of("debug"), plane, new Hints(4), () -> { }, e -> { }, Duration.ofMillis(10),
                 Duration.ofMillis(50), Duration.ofSeconds(60));
         feed.start();
         try {

@@ -420,6 +420,23 @@ class OpenApiConformanceTest {
         expect(post(Req.VALID, "/v0/runs/" + stuck + "/rerun", null), 404, "run-not-found", "rerun a deleted run");
         expect(call(Req.VALID, "DELETE", "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB", null, null), 404, "run-not-found",
                 "delete an unknown run");
+        String toCancel = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"w\",\"runtime\":\"nobody-offers-it\"}]", "[]"))
+                .json().path("run").path("id").asString();
+        expect(post(Req.INVALID, "/v0/runs/" + toCancel + "/cancel", "{\"grace\":\"later\"}"), 400, "invalid-request",
+                "a grace that is no duration");
+        Http.Reply cancelled = post(Req.VALID, "/v0/runs/" + toCancel + "/cancel", "{\"grace\":\"0s\"}");
+        expect(cancelled, 200, null, "cancel");
+        assertThat(cancelled.json().path("run").path("outcome").asString()).isEqualTo("CANCELLED");
+        expect(post(Req.VALID, "/v0/runs/" + toCancel + "/cancel", null), 200, null, "cancel again");
+        String ended = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"w\",\"runtime\":\"nobody-offers-it\"}]", "[]"))
+                .json().path("run").path("id").asString();
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/nodes/w/skip", "{}"), 200, null, "complete by hand");
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/cancel", "{}"), 409, "run-ended", "cancel an ended run");
+        expect(post(Req.VALID, "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB/cancel", "{}"), 404, "run-not-found",
+                "cancel an unknown run");
+        String forced = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"w\",\"runtime\":\"nobody-offers-it\"}]", "[]"))
+                .json().path("run").path("id").asString();
+        expect(call(Req.VALID, "DELETE", "/v0/runs/" + forced + "?force=true", null, null), 204, null, "forced delete");
         Http.Reply firstPage = get(Req.VALID, "/v0/runs?page_size=2&view=summary");
         expect(firstPage, 200, null, "a page of summaries");
         assertThat(firstPage.json().path("runs").get(0).has("node_counts")).isTrue();

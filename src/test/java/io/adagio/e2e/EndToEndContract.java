@@ -294,6 +294,71 @@ public abstract class EndToEndContract {
         assertThat(http.get("/v0/runs?limit=1000").json().path("runs").findValuesAsString("id")).doesNotContain(done);
     }
 
+    /**
+     * A cancel reaches the node an agent runs: its {@code exec} process ({@code sleep 60}) is gone within a second,
+     * and the run ends CANCELLED; the node's finish in the grace says so. A cancel of an ended run is a 409 problem.
+     */
+    @Test
+    void aCancelStopsTheRunningExecProcessAndEndsTheRunCancelled() throws Exception {
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"sleeper\",\"runtime\":\"exec\",\"metadata\":{"
+                + "\"adagio.arguments.exec.command\":{\"values\":[\"sleep\"]},"
+                + "\"adagio.arguments.exec.args\":{\"values\":[\"60\"]}}},"
+                + "{\"name\":\"after\",\"runtime\":\"debug\"}],"
+                + "\"edges\":[{\"source\":\"sleeper\",\"destination\":\"after\"}]}}");
+        ProcessHandle sleep = await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").matches(".*sleep 60")).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+
+        Http.Reply cancelled = http.post("/v0/runs/" + id + "/cancel", "{\"grace\":\"30s\"}");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().path("run").path("outcome").asString()).isEqualTo("CANCELLED");
+        long told = System.nanoTime();
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> !sleep.isAlive());
+        Duration gone = Duration.ofNanos(System.nanoTime() - told);
+
+        JsonNode run = awaitCompleted(id, Duration.ofSeconds(10));
+        assertThat(run.path("outcome").asString()).isEqualTo("CANCELLED");
+        Map<String, JsonNode> nodes = byName(run);
+        assertThat(nodes.get("sleeper").path("cancelled").asBoolean()).isTrue();
+        assertThat(conclusions(nodes.get("sleeper"))).as("stopped, once, not retried (killed in %s)", gone)
+                .containsExactly("ERROR");
+        assertThat(text(nodes.get("sleeper").path("attempts").get(0).path("output"))).contains("cancelled");
+        assertThat(nodes.get("after").path("cancelled").asBoolean()).isTrue();
+        assertThat(nodes.get("after").path("attempts")).isEmpty();
+
+        Http.Reply again = http.post("/v0/runs/" + id + "/cancel", "");
+        assertThat(again.status()).as("cancelled again: the run, unchanged").isEqualTo(200);
+        String done = start(Graphs.single("a"));
+        awaitCompleted(done, Duration.ofSeconds(20));
+        Http.Reply ended = http.post("/v0/runs/" + done + "/cancel", "{}");
+        assertThat(ended.status()).isEqualTo(409);
+        assertThat(ended.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(ended.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/run-ended");
+        assertThat(ended.json().path("outcome").asString()).isEqualTo("SUCCEEDED");
+        Http.Reply badGrace = http.post("/v0/runs/" + done + "/cancel", "{\"grace\":\"soon\"}");
+        assertThat(badGrace.status()).isEqualTo(400);
+        assertThat(badGrace.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/invalid-request");
+        assertThat(badGrace.json().path("field").asString()).isEqualTo("grace");
+    }
+
+    @Test
+    void aForcedDeleteCancelsARunningRunFirst() throws Exception {
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"sleeper\",\"runtime\":\"exec\",\"metadata\":{"
+                + "\"adagio.arguments.exec.command\":{\"values\":[\"sleep\"]},"
+                + "\"adagio.arguments.exec.args\":{\"values\":[\"60\"]}}}],\"edges\":[]}}");
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                "RUNNING".equals(http.get("/v0/runs/" + id).json().path("run").path("status").asString()));
+        Http.Reply refused = http.delete("/v0/runs/" + id);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/run-not-finished");
+        assertThat(http.delete("/v0/runs/" + id + "?force=yes").status()).isEqualTo(400);
+        Http.Reply forced = http.delete("/v0/runs/" + id + "?force=true");
+        assertThat(forced.status()).as(forced.body()).isEqualTo(204);
+        assertThat(http.get("/v0/runs/" + id).status()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.current().descendants()
+                .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 60")));
+    }
+
     private Http.Reply startWithKey(String method, String key, String body) {
         return http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs")).header("Content-Type", "application/json")
                 .header("Idempotency-Key", key).method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)));

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
+import io.adagio.repository.RunEndedException;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.CursoredEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,6 +95,12 @@ public abstract class RepositoryContract {
 
     /** Drops the retained event history (compaction), so older cursors can no longer resume. */
     protected abstract void forgetHistory() throws Exception;
+
+    /**
+     * Lets {@code grace} pass on the repository's clock and has it do what is due then (fence off what a cancel
+     * left running), as its own periodic check would.
+     */
+    protected abstract void letGracePass(Duration grace) throws Exception;
 
     /** Releases what {@link #createRepository} made. */
     protected void closeRepository(Repository repository) throws Exception {
@@ -1184,6 +1193,178 @@ public abstract class RepositoryContract {
                 assertThat(a.status()).isEqualTo(c ? NodeStatus.RUNNING : NodeStatus.COMPLETED);
                 assertThat(a.attempts()).hasSize(c ? 0 : 1);
             }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- cancelling runs ------------------------------------------------------------------------------------
+
+    /**
+     * a → c, b: a RUNNING, b READY, c WAITING. The cancel completes b and c as cancelled at once and tells a's
+     * holder (NODE_CANCELLED naming it); a's finish in the grace counts, passes nothing on, ends the run CANCELLED.
+     */
+    @Test
+    void aCancelEndsWhatIsNotRunningAndTellsTheHolderOfWhatIs() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        GraphSpec graph = new GraphSpec(List.of(NodeSpec.of("a", "debug"), NodeSpec.of("b", "debug"),
+                NodeSpec.of("c", "debug")), List.of(new io.adagio.model.Edge("a", "c")));
+        String id = start(graph).id();
+        Node a = claimWinner(id, "a");
+
+        Run cancelled = repo.cancelRun(id, Duration.ofSeconds(30));
+        assertThat(cancelled.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(cancelled.status()).as("a still runs").isEqualTo(RunStatus.RUNNING);
+        for (String name : List.of("b", "c")) {
+            Node n = cancelled.node(name);
+            assertThat(n.status()).as(name).isEqualTo(NodeStatus.COMPLETED);
+            assertThat(n.cancelled()).as(name).isTrue();
+            assertThat(n.skipped()).as("not the skip of a failure").isFalse();
+            assertThat(n.attempts()).as(name).isEmpty();
+            assertThat(n.finishedAt()).isNotNull();
+        }
+        assertThat(cancelled.node("a").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(cancelled.node("a").cancelled()).isTrue();
+        CursoredEvent told = awaitEvent(events, EventType.NODE_CANCELLED, id, "a");
+        assertThat(told.event().agentId()).as("names the holder").isEqualTo("agent-1");
+        assertThat(claim(id, "b", "agent-1").claimed()).as("nothing is claimed any more").isFalse();
+        assertThat(repo.claimReady("agent-1", 10, () -> Claim.of(claimId()))).isEmpty();
+        assertThatThrownBy(() -> repo.completeByHand(id, "c", null)).isInstanceOf(NodeNotSkippableException.class);
+
+        Finished done = repo.finishNode(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"), Dispatch.NONE);
+        assertThat(done.runCompleted()).as("its last node").isTrue();
+        Run after = repo.inspectRun(id);
+        assertThat(after.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(after.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(after.node("a").lastAttempt().conclusion()).as("its work counted").isEqualTo(Conclusion.SUCCESS);
+        assertThat(after.node("c").status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(after.node("c").attempts()).isEmpty();
+        assertThat(events.all()).filteredOn(e -> e.type() == EventType.NODE_CANCELLED).as("told once").hasSize(1);
+        assertThat(readyEvents(events, id)).as("nothing offered after the cancel").containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void aFailureInTheGraceIsNotRetried() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.retrying("x", "error", 5)).id();
+        Node a = claimWinner(id, "a");
+        finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        Node x = claimWinner(id, "x");
+        repo.cancelRun(id, Duration.ofSeconds(30));
+        Node after = finish(id, "x", x.claim().id(), Result.of(Conclusion.ERROR, "stopped"));
+        assertThat(after.status()).as("not READY again: the run is cancelled").isEqualTo(NodeStatus.COMPLETED);
+        assertThat(after.cancelled()).isTrue();
+        Run run = repo.inspectRun(id);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).as("cancelled, not failed").isEqualTo(RunOutcome.CANCELLED);
+        assertThat(run.node("c").skipped()).isFalse();
+        assertThat(run.node("c").cancelled()).isTrue();
+    }
+
+    @Test
+    void whatStillRunsWhenTheGraceEndsIsFencedOff() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        repo.cancelRun(id, Duration.ofSeconds(10));
+        assertThat(repo.inspectNode(id, "n0").status()).isEqualTo(NodeStatus.RUNNING);
+        letGracePass(Duration.ofSeconds(10).plusMillis(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.isRunCompleted(id));
+        Node fenced = repo.inspectNode(id, "n0");
+        assertThat(fenced.status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(fenced.cancelled()).isTrue();
+        assertThat(fenced.attempts()).as("recorded cancelled, not as a failure").isEmpty();
+        assertThatThrownBy(() -> finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "too late")))
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(repo.stats().nodeCounts().running()).isZero();
+    }
+
+    @Test
+    void aCancelWithoutGraceTerminatesAtOnce() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.seven()).id();
+        Node a = claimWinner(id, "a");
+        Run run = repo.cancelRun(id, Duration.ZERO);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(run.nodes()).allSatisfy(n -> {
+            assertThat(n.cancelled()).as(n.name()).isTrue();
+            assertThat(n.attempts()).as(n.name()).isEmpty();
+        });
+        assertThat(repo.isRunCompleted(id)).isTrue();
+        assertThatThrownBy(() -> finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a")))
+                .isInstanceOf(StaleClaimException.class);
+        repo.deleteRun(id);
+        assertThatThrownBy(() -> repo.inspectRun(id)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void cancellingAgainAnswersTheRunAndARunThatEndedOtherwiseIsNotCancelled() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        claimWinner(id, "n0");
+        repo.cancelRun(id, Duration.ofSeconds(30));
+        Run again = repo.cancelRun(id, Duration.ofSeconds(30));
+        assertThat(again.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(again.node("n0").status()).isEqualTo(NodeStatus.RUNNING);
+        Run terminated = repo.cancelRun(id, Duration.ZERO);
+        assertThat(terminated.status()).as("a shorter grace given again applies").isEqualTo(RunStatus.COMPLETED);
+        assertThat(repo.cancelRun(id, Duration.ZERO).outcome()).as("a cancelled run, cancelled again")
+                .isEqualTo(RunOutcome.CANCELLED);
+
+        String succeeded = start(Graphs.single("a")).id();
+        Node a = claimWinner(succeeded, "a");
+        finish(succeeded, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        assertThatThrownBy(() -> repo.cancelRun(succeeded, Duration.ZERO)).isInstanceOf(RunEndedException.class)
+                .satisfies(e -> assertThat(((RunEndedException) e).outcome()).isEqualTo(RunOutcome.SUCCEEDED));
+        String failed = failedRun();
+        assertThatThrownBy(() -> repo.cancelRun(failed, Duration.ZERO)).isInstanceOf(RunEndedException.class)
+                .satisfies(e -> assertThat(((RunEndedException) e).outcome()).isEqualTo(RunOutcome.FAILED));
+        assertThat(repo.inspectRun(succeeded).outcome()).as("nothing changed").isEqualTo(RunOutcome.SUCCEEDED);
+        assertThatThrownBy(() -> repo.cancelRun("01ARZ3NDEKTSV4RRFFQ69G5FAV", Duration.ZERO))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    /**
+     * A finish and a terminating cancel at once, twenty times: the finish counts whole or is fenced off whole, the
+     * child is never offered or claimed, and the run ends CANCELLED with nothing left RUNNING.
+     */
+    @Test
+    void aCancelRacingAFinishLosesNothingAndRunsNothingTwice() throws Exception {
+        agent("agent-1");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String id = start(Graphs.chain(2, "debug")).id();
+                Node n0 = claimWinner(id, "n0");
+                CountDownLatch go = new CountDownLatch(1);
+                Future<Boolean> finished = pool.submit(() -> {
+                    go.await();
+                    try {
+                        repo.finishNode(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "n0"), Dispatch.NONE);
+                        return true;
+                    } catch (StaleClaimException e) {
+                        return false;
+                    }
+                });
+                Future<Run> cancelled = pool.submit(() -> {
+                    go.await();
+                    return repo.cancelRun(id, Duration.ZERO);
+                });
+                go.countDown();
+                boolean f = finished.get(30, TimeUnit.SECONDS);
+                cancelled.get(30, TimeUnit.SECONDS);
+                Run run = repo.inspectRun(id);
+                assertThat(run.status()).as("run %d", i).isEqualTo(RunStatus.COMPLETED);
+                assertThat(run.outcome()).as("run %d", i).isEqualTo(RunOutcome.CANCELLED);
+                assertThat(run.node("n0").attempts()).as("run %d: finished %s", i, f).hasSize(f ? 1 : 0);
+                assertThat(run.node("n1").attempts()).as("run %d: never run", i).isEmpty();
+                assertThat(run.node("n1").cancelled()).isTrue();
+            }
+            assertThat(repo.claimReady("agent-1", 100, () -> Claim.of(claimId()))).isEmpty();
+            assertThat(repo.stats().nodeCounts().running()).isZero();
         } finally {
             pool.shutdownNow();
         }

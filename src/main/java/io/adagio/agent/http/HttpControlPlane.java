@@ -348,10 +348,10 @@ public final class HttpControlPlane implements ControlPlane {
     private void deliver(SseParser.Message m, Listener listener) {
         switch (m.event()) {
             case "RESET" -> listener.onReset(m.lastEventId());
-            case "NODE_READY", "NODE_ORPHANED" -> {
+            case "NODE_READY", "NODE_ORPHANED", "NODE_CANCELLED" -> {
                 Event e = json.readValue(m.data(), Event.class);
-                listener.onEvent(e.type() != null ? e : new Event(EventType.valueOf(m.event()), e.runId(), e.nodeSpec()),
-                        m.lastEventId());
+                listener.onEvent(e.type() != null ? e
+                        : new Event(EventType.valueOf(m.event()), e.runId(), e.nodeSpec(), e.agentId()), m.lastEventId());
             }
             default -> {
                 if (m.lastEventId() != null) {

@@ -1,5 +1,6 @@
 package io.adagio.agent.runtime;
 
+import io.adagio.engine.Durations;
 import io.adagio.model.Conclusion;
 import io.adagio.model.Result;
 

@@ -82,6 +82,8 @@ public final class ExecRuntime implements NodeRuntime {
                 return Result.of(Conclusion.ERROR, command + " timed out after " + timeout);
             }
         } catch (InterruptedException e) {
+            // stopped (a cancel, a shutdown): the command goes, with whatever it started
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             throw e;
         }

@@ -82,6 +82,15 @@ final class EtcdAgents {
         return out;
     }
 
+    /** The live agents by the id of their lease (read now: one range). */
+    java.util.Map<Long, String> byLease() {
+        java.util.Map<Long, String> out = new java.util.HashMap<>();
+        for (KeyValue agentKey : ranges.all(keys.agents(), 0, false)) {
+            keys.parseAgent(Keys.text(agentKey.getKey())).ifPresent(id -> out.put(agentKey.getLease(), id));
+        }
+        return out;
+    }
+
     /** Puts the agent key with its live lease (renewed), or with a new lease when it has none. */
     AgentLease register(Agent agent, Duration ttl) {
         ByteSequence key = Keys.bytes(keys.agent(agent.id()));

@@ -76,7 +76,7 @@ final class EtcdCodec {
         return write(new NodeValue(spec(n.spec()), number(n.status().ordinal()),
                 n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
                 null, n.inputsFrom(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
-                n.skipped() ? Boolean.TRUE : null));
+                n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null));
     }
 
     /** The node as stored; its status is the one written in the value (the state key decides the real one). */
@@ -86,7 +86,7 @@ final class EtcdCodec {
                 list(v.attempts()).stream().map(EtcdCodec::result).toList(),
                 instant(v.startedAt()), instant(v.finishedAt()), null,
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
-                Boolean.TRUE.equals(v.skipped()), inputsFrom(v));
+                Boolean.TRUE.equals(v.skipped()), Boolean.TRUE.equals(v.cancelled()), inputsFrom(v));
     }
 
     /**
@@ -130,7 +130,7 @@ final class EtcdCodec {
      * attempt, which never changes once the node is COMPLETED.
      */
     ByteSequence intent(StoredIntent i) {
-        return write(new IntentValue(i.kind().name().toLowerCase(java.util.Locale.ROOT), time(i.createdAt())));
+        return write(new IntentValue(i.kind().name().toLowerCase(java.util.Locale.ROOT), time(i.createdAt()), null));
     }
 
     StoredIntent intent(ByteSequence value) {
@@ -141,12 +141,39 @@ final class EtcdCodec {
 
     /** A start intent value ({@link RootRelease}): {@code {"kind": "start", "created_at": …}}. */
     ByteSequence startIntent(Instant createdAt) {
-        return write(new IntentValue("start", time(createdAt)));
+        return write(new IntentValue("start", time(createdAt), null));
     }
 
     /** When a start intent was recorded (null when it does not say). */
     Instant startIntent(ByteSequence value) {
         return instant(read(value, IntentValue.class).createdAt());
+    }
+
+    /**
+     * A cancel intent value ({@link EtcdCancels}): {@code {"kind": "cancel", "created_at": …, "fence_at": …}}, when
+     * the cancel was recorded and when its grace ends.
+     */
+    ByteSequence cancelIntent(CancelIntent c) {
+        return write(new IntentValue("cancel", time(c.createdAt()), time(c.fenceAt())));
+    }
+
+    CancelIntent cancelIntent(ByteSequence value) {
+        IntentValue v = read(value, IntentValue.class);
+        return new CancelIntent(instant(v.createdAt()), instant(v.fenceAt()));
+    }
+
+    /** A decoded cancel intent. */
+    record CancelIntent(Instant createdAt, Instant fenceAt) {
+    }
+
+    /** A signal value: {@code {"kind": "cancel", "agent_id": …}}, the word and the agent it is for. */
+    ByteSequence signal(String agentId) {
+        return write(new SignalValue("cancel", agentId));
+    }
+
+    /** The agent a signal is for (null when it does not say). */
+    String signalFor(ByteSequence value) {
+        return read(value, SignalValue.class).agentId();
     }
 
     /** A decoded intent value. */
@@ -249,7 +276,14 @@ final class EtcdCodec {
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)
     private record IntentValue(@JsonProperty("kind") String kind,
-                               @JsonProperty("created_at") String createdAt) {
+                               @JsonProperty("created_at") String createdAt,
+                               @JsonProperty("fence_at") String fenceAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record SignalValue(@JsonProperty("kind") String kind,
+                               @JsonProperty("agent_id") String agentId) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -286,7 +320,8 @@ final class EtcdCodec {
                              @JsonProperty("inputs") Map<String, byte[]> inputs,
                              @JsonProperty("inputs_from") List<String> inputsFrom,
                              @JsonProperty("claim") ClaimValue claim,
-                             @JsonProperty("skipped") Boolean skipped) {
+                             @JsonProperty("skipped") Boolean skipped,
+                             @JsonProperty("cancelled") Boolean cancelled) {
     }
 
     /** An empty output is written as {@code ""} (not left out) so a repeated finish compares equal. */

@@ -62,6 +62,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final ScheduledExecutorService recovery;
     private final RootRelease roots;
     private final RunShapes shapes;
+    private final EtcdCancels cancels;
     private volatile Duration intentGrace = Duration.ofSeconds(5);
 
     /**
@@ -83,10 +84,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.shapes = shapes;
         this.runs = new EtcdRuns(kv, keys, codec, calls, ranges, shapes, reader, options.txnLimits(), roots);
         this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns, clock);
-        this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, txns, options.txnLimits());
+        NodeBatches batches = new NodeBatches(keys, reader, txns, options.txnLimits());
+        this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, batches);
         this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
                 options.txnLimits());
-        WatchTranslator translator = new WatchTranslator(keys, shapes);
+        WatchTranslator translator = new WatchTranslator(keys, shapes, codec);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
         OrphanIndex orphans = new OrphanIndex();
@@ -99,6 +101,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
         long every = Math.max(100, Math.min(options.sweepInterval().toMillis(), MAX_RECOVERY_INTERVAL.toMillis()));
         recovery.scheduleWithFixedDelay(this::recoverQuietly, every, every, TimeUnit.MILLISECONDS);
     }
@@ -166,6 +169,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public void deleteRun(String runId) {
         runs.deleteRun(runId);
+    }
+
+    @Override
+    public Run cancelRun(String runId, Duration grace) {
+        return cancels.cancel(runId, grace);
     }
 
     @Override
@@ -241,14 +249,14 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     // ---- pending finishes ---------------------------------------------------------------------------------
 
     /**
-     * Completes the finishes recorded at least the grace period ago and not passed on yet, and the starts whose
-     * roots were not all released (their process died or lost etcd half-way). Runs periodically on every
-     * replica; racing replicas are harmless.
+     * Completes the finishes recorded at least the grace period ago and not passed on yet, the starts whose
+     * roots were not all released (their process died or lost etcd half-way), and the cancels whose grace is over
+     * (or whose canceller died half-way). Runs periodically on every replica; racing replicas are harmless.
      *
      * @return how many were completed
      */
     int recoverPendingFinishes() {
-        return propagator.recover(intentGrace) + roots.recover(intentGrace, shapes::find);
+        return propagator.recover(intentGrace) + roots.recover(intentGrace, shapes::find) + cancels.recover(intentGrace);
     }
 
     /** Test hook: how old a pending finish must be before the recovery completes it (default 5 s). */

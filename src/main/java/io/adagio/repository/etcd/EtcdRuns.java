@@ -112,6 +112,7 @@ final class EtcdRuns {
             ops.add(RunStarter.deletePrefix(keys.statesOf(s, runId)));
         }
         ops.add(RunStarter.deletePrefix(keys.intentsOf(runId)));
+        ops.add(RunStarter.deletePrefix(keys.signalsOf(runId)));
         if (idempotency != null) {
             ops.add(Op.delete(Keys.bytes(keys.idempotencyOfHash(idempotency)), io.etcd.jetcd.options.DeleteOption.DEFAULT));
         }

@@ -390,6 +390,11 @@ final class EtcdTransitions {
         void settle(NodeFacts own) {
             guards.addAll(own.guards(keys));
             bytes += Propagator.writes(keys, codec, shape.id(), own.node().status(), finished, 0, ops);
+            if (own.node().cancelled()) {
+                // finished in its cancel's grace: the word to its holder has been heard
+                ops.add(Op.delete(Keys.bytes(keys.signal(shape.id(), finished.name())),
+                        io.etcd.jetcd.options.DeleteOption.DEFAULT));
+            }
         }
 
         /**

@@ -131,6 +131,49 @@ final class Keys {
         return intents() + runId + "/start";
     }
 
+    /**
+     * The cancel intent of a run: a cancel records it before it reaches the run's nodes, with the time its grace
+     * ends; any replica completes the cancel from it ({@link EtcdCancels}). Under the intents prefix, so no reader
+     * of the original sees it.
+     */
+    String cancelIntent(String runId) {
+        return intents() + runId + "/cancel";
+    }
+
+    /** The run id of a cancel intent key, if it is one. */
+    Optional<String> parseCancelIntent(String key) {
+        if (!key.startsWith(intents()) || !key.endsWith("/cancel")) {
+            return Optional.empty();
+        }
+        String runId = key.substring(intents().length(), key.length() - "/cancel".length());
+        return runId.isEmpty() || runId.contains("/") ? Optional.empty() : Optional.of(runId);
+    }
+
+    /**
+     * The prefix of the signal keys: a word to the agent holding a node, put with that agent's lease (so it goes
+     * when the agent does). It sorts between {@code sentinel} and {@code states/}, inside the watched range, so
+     * every replica's watch turns it into an event (a cancel's NODE_CANCELLED); it matches none of the original's
+     * prefixes.
+     */
+    String signals() {
+        return root + "signals/";
+    }
+
+    /** The prefix of every signal key of one run. */
+    String signalsOf(String runId) {
+        return signals() + runId + NODE_PART;
+    }
+
+    /** The signal key of one node. */
+    String signal(String runId, String name) {
+        return signalsOf(runId) + name;
+    }
+
+    /** The node a signal key names, if it is one. */
+    Optional<NodeRef> parseSignal(String key) {
+        return key.startsWith(signals()) ? runAndName(key.substring(signals().length())) : Optional.empty();
+    }
+
     /** The run id of a start intent key, if it is one. */
     Optional<String> parseStartIntent(String key) {
         if (!key.startsWith(intents()) || !key.endsWith("/start")) {

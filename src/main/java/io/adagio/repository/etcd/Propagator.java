@@ -9,7 +9,6 @@ import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
@@ -19,9 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,10 +29,9 @@ import java.util.function.IntConsumer;
  * <ol>
  *   <li>the finish itself, fenced by what was read of the finished node, writes the node and, in the same
  *       transaction, an intent key {@code intents/<run-id>/node/<name>} ({@link #recordIntent});</li>
- *   <li>{@link #complete} applies the engine's {@link Propagation} to the targets in batches of at most
- *       {@value #NODES_PER_BATCH} nodes (5 compares and at most 3 operations each: at most 128 in all) and
- *       {@link TxnLimits#bytes} bytes, each batch one transaction guarded by the mod revisions of the nodes it
- *       changes, re-read and retried on a conflict;</li>
+ *   <li>{@link #complete} applies the engine's {@link Propagation} to the targets in batches
+ *       ({@link NodeBatches}), each batch one transaction guarded by the mod revisions of the nodes it changes,
+ *       re-read and retried on a conflict;</li>
  *   <li>then deletes the intent.</li>
  * </ol>
  * Every step is idempotent (a target that already has what the propagation gives is left alone), so a
@@ -53,17 +49,16 @@ final class Propagator {
     private final KeyRanges ranges;
     private final RunShapes shapes;
     private final Clock clock;
-    private final GuardedTxns txns;
-    private final TxnLimits limits;
+    private final NodeBatches batches;
     /** The intents this replica is completing now: its own recovery leaves them alone, however old. */
     private final Set<Keys.NodeRef> inFlight = ConcurrentHashMap.newKeySet();
     /** Told the number of batches applied after each one; a test hook to stop a propagation half-way. */
     private volatile IntConsumer afterBatch = n -> { };
 
     Propagator(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, KeyRanges ranges,
-               RunShapes shapes, Clock clock, GuardedTxns txns, TxnLimits limits) {
+               RunShapes shapes, Clock clock, NodeBatches batches) {
         this.kv = kv;
-        this.limits = limits;
+        this.batches = batches;
         this.keys = keys;
         this.codec = codec;
         this.calls = calls;
@@ -71,7 +66,6 @@ final class Propagator {
         this.ranges = ranges;
         this.shapes = shapes;
         this.clock = clock;
-        this.txns = txns;
     }
 
     void afterBatch(IntConsumer hook) {
@@ -108,45 +102,12 @@ final class Propagator {
 
     private void passOn(RunShape shape, Propagation p) {
         Topology topology = shape.topology();
-        List<String> targets = p.targets(topology);
-        int batches = 0;
-        int perBatch = limits.nodesPerTxn();
-        for (int from = 0; from < targets.size(); from += perBatch) {
-            apply(shape.id(), topology, p, targets.subList(from, Math.min(targets.size(), from + perBatch)));
-            afterBatch.accept(++batches);
-        }
-        calls.await(kv.delete(Keys.bytes(keys.intent(shape.id(), p.from()))), "deleting the intent of "
-                + shape.id() + "/" + p.from());
-    }
-
-    /** Applies the propagation to some targets in one transaction (or two halves when too many bytes). */
-    private void apply(String runId, Topology topology, Propagation p, List<String> names) {
-        String what = "passing on the finish of " + runId + "/" + p.from();
-        txns.retry(what, attempt -> {
-            Map<String, NodeFacts> facts = reader.read(runId, names);
-            List<Cmp> guards = new ArrayList<>();
-            List<Op> ops = new ArrayList<>();
-            long bytes = 0;
-            for (NodeFacts f : facts.values()) {
-                Optional<Node> next = p.apply(topology, f.node());
-                if (next.isEmpty()) {
-                    continue;
-                }
-                guards.addAll(f.guards(keys));
-                bytes += writes(keys, codec, runId, f.node().status(), next.get(), 0, ops);
-                bytes += 5L * (keys.node(runId, f.node().name()).length() + 24);
-            }
-            if (ops.isEmpty()) {
-                return Optional.of(true);
-            }
-            if (bytes > limits.bytes() && names.size() > 1) {
-                int half = names.size() / 2;
-                apply(runId, topology, p, names.subList(0, half));
-                apply(runId, topology, p, names.subList(half, names.size()));
-                return Optional.of(true);
-            }
-            return txns.commit(guards, ops, what) ? Optional.of(true) : Optional.empty();
-        });
+        String runId = shape.id();
+        batches.applyAll(runId, p.targets(topology), (f, ops) -> p.apply(topology, f.node())
+                        .map(next -> writes(keys, codec, runId, f.node().status(), next, 0, ops)).orElse(0L),
+                "passing on the finish of " + runId + "/" + p.from(), n -> afterBatch.accept(n));
+        calls.await(kv.delete(Keys.bytes(keys.intent(runId, p.from()))), "deleting the intent of "
+                + runId + "/" + p.from());
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.Set;
  *       state (NODE_READY for its roots whose READY keys come in that revision, in spec order; the state keys
  *       written by the start's batches, before the run was visible, are ignored; roots released after the run
  *       key are announced by their own READY keys);</li>
+ *   <li>a signal key put ({@link EtcdCancels}) is the NODE_CANCELLED of its node, naming the agent the signal is
+ *       for;</li>
  *   <li>the state keys of a node deleted and put in one revision are its change from the deleted key's state
  *       (none when only a key was put) to the put key's state (none when only a key was deleted: a lease
  *       expired or was revoked), for runs visible before that revision.</li>
@@ -34,10 +36,12 @@ import java.util.Set;
 final class WatchTranslator {
     private final Keys keys;
     private final RunShapes shapes;
+    private final EtcdCodec codec;
 
-    WatchTranslator(Keys keys, RunShapes shapes) {
+    WatchTranslator(Keys keys, RunShapes shapes, EtcdCodec codec) {
         this.keys = keys;
         this.shapes = shapes;
+        this.codec = codec;
     }
 
     /** The events of one revision; {@code changes} are all of that revision's watched changes. */
@@ -69,6 +73,16 @@ final class WatchTranslator {
                                 .ifPresent(out::add);
                     }
                 }
+                continue;
+            }
+            Optional<Keys.NodeRef> signalled = c.getEventType() == WatchEvent.EventType.PUT ? keys.parseSignal(key)
+                    : Optional.empty();
+            if (signalled.isPresent()) {
+                String holder = codec.signalFor(kv.getValue());
+                shapes.visibleAt(signalled.get().runId(), revision - 1)
+                        .filter(shape -> shape.topology().contains(signalled.get().name()))
+                        .map(shape -> NodeEvents.cancelled(shape.id(), shape.topology().spec(signalled.get().name()), holder))
+                        .ifPresent(out::add);
                 continue;
             }
             keys.parseState(key).map(Keys.StateKey::node).filter(seen::add).ifPresent(ref ->

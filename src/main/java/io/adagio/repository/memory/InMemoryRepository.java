@@ -138,6 +138,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public Run cancelRun(String runId, Duration grace) {
+        synchronized (lock) {
+            return transitions.cancelRun(runId, grace);
+        }
+    }
+
+    @Override
     public Node inspectNode(String runId, String name) {
         synchronized (lock) {
             StoredRun r = nodes.run(runId);
@@ -237,11 +244,15 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         }
     }
 
-    /** Ends every lease whose time is up on the injected clock. Runs periodically; safe to call any time. */
+    /**
+     * Ends every lease whose time is up on the injected clock, and fences off the claims of cancelled runs whose
+     * grace is over. Runs periodically; safe to call any time.
+     */
     public void expireLeases() {
         try {
             synchronized (lock) {
                 leases.expire();
+                transitions.fenceDue();
             }
         } catch (RuntimeException e) {
             log.error("lease expiry check failed", e);

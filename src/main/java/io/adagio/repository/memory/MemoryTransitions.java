@@ -1,25 +1,36 @@
 package io.adagio.repository.memory;
 
+import io.adagio.engine.Cancellation;
 import io.adagio.engine.ClaimDecision;
 import io.adagio.engine.FinishDecision;
+import io.adagio.engine.NodeEvents;
 import io.adagio.engine.Propagation;
+import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Transitions;
 import io.adagio.model.Agent;
 import io.adagio.model.Claim;
 import io.adagio.model.Node;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
+import io.adagio.model.Run;
+import io.adagio.model.RunOutcome;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.EventFanout;
 import io.adagio.repository.Finished;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NodeNotSkippableException;
+import io.adagio.repository.RunEndedException;
 import io.adagio.repository.StaleClaimException;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -32,6 +43,8 @@ final class MemoryTransitions {
     private final Clock clock;
     private final EventFanout events;
     private final MemoryLeases leases;
+    /** Runs being cancelled → when their grace ends (what is still RUNNING then is fenced off). */
+    private final Map<String, Instant> fences = new HashMap<>();
 
     MemoryTransitions(MemoryNodes nodes, Clock clock, EventFanout events) {
         this.nodes = nodes;
@@ -143,6 +156,69 @@ final class MemoryTransitions {
         settle(r, applied.finished());
         nodes.commit(events);
         return new Finished(applied.finished(), List.of(), r.unfinished == 0, false);
+    }
+
+    /**
+     * See {@link io.adagio.repository.Repository#cancelRun}: the cancel reaches every node in one step (a RUNNING
+     * node's holder is told by a NODE_CANCELLED event); the fence comes with {@link #fenceDue} once the grace is
+     * over, at once when it is zero. Under the lock.
+     */
+    Run cancelRun(String runId, Duration grace) {
+        StoredRun r = nodes.run(runId);
+        RunOutcome outcome = RunVerdict.outcome(java.util.Arrays.asList(r.nodes));
+        if (r.unfinished == 0 && outcome != RunOutcome.CANCELLED) {
+            throw new RunEndedException(runId, outcome);
+        }
+        Instant now = clock.instant();
+        for (Node before : r.nodes.clone()) {
+            Optional<Node> after = Cancellation.reach(before, now);
+            if (after.isPresent()) {
+                nodes.set(r, after.get());
+                String holder = leases.holder(new NodeRef(runId, before.name()));
+                if (Cancellation.tellsHolder(before, after.get()) && holder != null) {
+                    nodes.steps.signal(NodeEvents.cancelled(runId, before.spec(), holder));
+                }
+            }
+        }
+        if (r.unfinished > 0) {
+            fences.merge(runId, now.plus(grace), (a, b) -> a.isBefore(b) ? a : b);
+        }
+        nodes.commit(events);
+        if (grace.isZero() || grace.isNegative()) {
+            fenceDue();
+        }
+        return r.view();
+    }
+
+    /**
+     * Completes as cancelled what is still not completed in the runs whose cancel's grace is over, fencing off
+     * their claims. Runs periodically; under the lock.
+     */
+    void fenceDue() {
+        Instant now = clock.instant();
+        boolean changed = false;
+        for (Iterator<Map.Entry<String, Instant>> it = fences.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Instant> due = it.next();
+            StoredRun r = nodes.runs.get(due.getKey());
+            if (r != null && r.unfinished > 0 && due.getValue().isAfter(now)) {
+                continue;
+            }
+            it.remove();
+            if (r == null) {
+                continue;
+            }
+            for (Node before : r.nodes.clone()) {
+                Optional<Node> after = Cancellation.fence(before, now);
+                if (after.isPresent()) {
+                    nodes.set(r, after.get());
+                    leases.release(new NodeRef(r.id, before.name()));
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            nodes.commit(events);
+        }
     }
 
     /** Stores a finished node and applies what it passes on; answers the nodes that became READY. */

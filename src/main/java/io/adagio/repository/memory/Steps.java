@@ -23,6 +23,8 @@ final class Steps {
 
     private Map<NodeRef, Changed> changed = new LinkedHashMap<>();
     private final List<Event> started = new ArrayList<>();
+    /** Events of this step that no change of state says (a cancel's word to a node's holder). */
+    private final List<Event> signals = new ArrayList<>();
     private long revision;
 
     /** The last revision taken. */
@@ -40,6 +42,11 @@ final class Steps {
         changed.putIfAbsent(new NodeRef(run.id, name), new Changed(run, before));
     }
 
+    /** An event this step sends beside the ones its changes of state cause (after them). */
+    void signal(Event e) {
+        signals.add(e);
+    }
+
     /** Ends the step: takes a new revision and publishes the step's events under it to {@code events}. */
     void commit(EventFanout events) {
         revision++;
@@ -48,7 +55,9 @@ final class Steps {
             Node now = c.getValue().run().nodes[c.getValue().run().index(c.getKey().name())];
             NodeEvents.of(c.getKey().runId(), now.spec(), c.getValue().before(), now.status()).ifPresent(out::add);
         }
+        out.addAll(signals);
         started.clear();
+        signals.clear();
         if (changed.size() > SMALL) {
             changed = new LinkedHashMap<>();
         } else {

@@ -27,6 +27,8 @@ class EtcdRepositoryIT extends RepositoryContract {
     private static Client admin;
 
     private EtcdOptions options;
+    private final io.adagio.support.MovableClock clock = new io.adagio.support.MovableClock();
+    private EtcdRepository etcdRepo;
 
     @BeforeAll
     static void startEtcd() {
@@ -46,7 +48,11 @@ class EtcdRepositoryIT extends RepositoryContract {
         if (historyCapacity == HISTORY) {
             options = created;
         }
-        return EtcdRepositories.open(created, Clock.systemUTC());
+        EtcdRepository opened = EtcdRepositories.open(created, clock);
+        if (historyCapacity == HISTORY) {
+            etcdRepo = opened;
+        }
+        return opened;
     }
 
     /** Three rounds here (each is 1,000 claim transactions on a real etcd); all twenty on memory. */
@@ -66,6 +72,12 @@ class EtcdRepositoryIT extends RepositoryContract {
     @Override
     protected void letLeaseRunOut(String agentId, Duration ttl) throws Exception {
         forceLeaseExpiry(agentId);
+    }
+
+    @Override
+    protected void letGracePass(Duration grace) {
+        clock.advance(grace);
+        etcdRepo.recoverPendingFinishes();
     }
 
     @Override

@@ -31,7 +31,7 @@ class HistoryReplayIT {
         Keys keys = new Keys(options.namespace(), options.list());
         EtcdCalls calls = new EtcdCalls(Duration.ofSeconds(5));
         KeyRanges ranges = new KeyRanges(client.getKVClient(), calls);
-        WatchTranslator translator = new WatchTranslator(keys, new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls));
+        WatchTranslator translator = new WatchTranslator(keys, new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls), new EtcdCodec());
         try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
             Cursor before = Cursor.endOf(ranges.currentRevision(keys.root()));
             RunFactory factory = new RunFactory(Clock.systemUTC());

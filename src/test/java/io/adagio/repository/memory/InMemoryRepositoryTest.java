@@ -63,6 +63,12 @@ class InMemoryRepositoryTest extends RepositoryContract {
     }
 
     @Override
+    protected void letGracePass(Duration grace) {
+        clock.advance(grace);
+        memory.expireLeases();
+    }
+
+    @Override
     protected void forgetHistory() {
         memory.compactHistory();
     }

@@ -1,4 +1,4 @@
-package io.adagio.agent.runtime;
+package io.adagio.engine;
 
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.adagio.agent.runtime;
+package io.adagio.engine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
