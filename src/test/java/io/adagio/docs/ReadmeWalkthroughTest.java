@@ -56,6 +56,13 @@ class ReadmeWalkthroughTest {
     }
 
     @Test
+    void theCancelWorksAsWritten() throws Exception {
+        Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("cancel"));
+        assertThat(o.exit()).as(o.output()).isZero();
+        assertThat(o.output()).contains("\"status\":\"COMPLETED\",\"outcome\":\"CANCELLED\"", "\"cancelled\":true");
+    }
+
+    @Test
     void theQuickStartWorksAsWritten() throws Exception {
         Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("quickstart"));
         assertThat(o.exit()).as(o.output()).isZero();

@@ -1244,6 +1244,31 @@ public abstract class RepositoryContract {
         assertThat(readyEvents(events, id)).as("nothing offered after the cancel").containsExactlyInAnyOrder("a", "b");
     }
 
+    /** A stream opened after the cancel (a holder that lost its stream, reconnecting) is told in its current set. */
+    @Test
+    void aStreamOpenedAfterTheCancelIsToldInItsCurrentSet() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        repo.cancelRun(id, Duration.ofSeconds(30));
+        Recorder late = subscribe(EventFilter.all(), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !late.snapshots.isEmpty());
+        assertThat(late.snapshots.get(0).events()).filteredOn(e -> e.type() == EventType.NODE_CANCELLED)
+                .singleElement().satisfies(e -> {
+                    assertThat(e.runId()).isEqualTo(id);
+                    assertThat(e.nodeSpec().name()).isEqualTo("n0");
+                    assertThat(e.agentId()).isEqualTo("agent-1");
+                });
+        Recorder readyOnly = subscribe(new EventFilter(Set.of(EventType.NODE_READY), Set.of()), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !readyOnly.snapshots.isEmpty());
+        assertThat(readyOnly.snapshots.get(0).events()).as("filtered by type").isEmpty();
+        finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "n0"));
+        Recorder after = subscribe(EventFilter.all(), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !after.snapshots.isEmpty());
+        assertThat(after.snapshots.get(0).events()).as("its node finished: nothing left to stop")
+                .noneMatch(e -> e.type() == EventType.NODE_CANCELLED);
+    }
+
     @Test
     void aFailureInTheGraceIsNotRetried() throws Exception {
         agent("agent-1");

@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The nodes claimable at one revision, as the events that offer them ({@link NodeEvents#offer}): every node
- * with a ready state key, and every node key without a state key (orphaned), both only for runs visible at that revision. Orphans are looked for
+ * with a ready state key, and every node key without a state key (orphaned), both only for runs visible at that
+ * revision; and a NODE_CANCELLED for each signal key (a running node whose holder is to stop it). Orphans are looked for
  * only when the counts say some exist (node keys outnumber state keys), so the common case costs a keys-only
  * read of {@code states/ready/} and six counts.
  */
@@ -22,11 +23,13 @@ final class ClaimableNodes {
     private final Keys keys;
     private final KeyRanges ranges;
     private final RunShapes shapes;
+    private final EtcdCodec codec;
 
-    ClaimableNodes(Keys keys, KeyRanges ranges, RunShapes shapes) {
+    ClaimableNodes(Keys keys, KeyRanges ranges, RunShapes shapes, EtcdCodec codec) {
         this.keys = keys;
         this.ranges = ranges;
         this.shapes = shapes;
+        this.codec = codec;
     }
 
     /** The claimable nodes at {@code revision}: ready ones first, then orphans. */
@@ -39,7 +42,19 @@ final class ClaimableNodes {
         for (Keys.NodeRef orphan : orphans(revision)) {
             offer(orphan, NodeStatus.NONE, revision).ifPresent(out::add);
         }
+        cancelled(revision, out);
         return out;
+    }
+
+    /** A NODE_CANCELLED for each signal key at {@code revision}: a running node its holder is to stop. */
+    private void cancelled(long revision, List<Event> out) {
+        for (KeyValue kv : ranges.all(keys.signals(), revision, false)) {
+            keys.parseSignal(Keys.text(kv.getKey())).ifPresent(ref -> shapes.visibleAt(ref.runId(), revision)
+                    .filter(shape -> shape.topology().contains(ref.name()))
+                    .map(shape -> NodeEvents.cancelled(ref.runId(), shape.topology().spec(ref.name()),
+                            codec.signalFor(kv.getValue())))
+                    .ifPresent(out::add));
+        }
     }
 
     /** The claimable nodes at the index's revision, the orphans taken from the index instead of a scan. */
@@ -53,6 +68,7 @@ final class ClaimableNodes {
         for (Keys.NodeRef orphan : index.orphans()) {
             offer(orphan, NodeStatus.NONE, revision).ifPresent(out::add);
         }
+        cancelled(revision, out);
         return new Claimable(revision, out);
     }
 

@@ -89,7 +89,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
                 options.txnLimits());
         WatchTranslator translator = new WatchTranslator(keys, shapes, codec);
-        ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
+        ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
         OrphanIndex orphans = new OrphanIndex();
         this.events = new EventFanout(new EtcdEventSource(kv, keys, ranges, claimable, replay, calls, orphans),

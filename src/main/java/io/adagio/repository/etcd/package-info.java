@@ -22,8 +22,14 @@
  * never stays. And one prefix of our own, outside the original's: {@code intents/<run-id>/node/<name>} (value
  * {@code {"kind": "output"|"skip", "created_at": …}}) marks a finish not yet passed on to the nodes it changes
  * (below), and {@code intents/<run-id>/start} ({@code {"kind": "start", …}}) a start whose roots are not all
- * READY yet. It sorts before {@code nodes/}, so neither the original's readers (agents/, runs/, nodes/, states/)
- * nor our watch ({@code runs/ … states/}) ever see it.
+ * READY yet, and {@code intents/<run-id>/cancel} ({@code {"kind": "cancel", "created_at", "fence_at"}}) a cancel whose
+ * grace has not ended ({@code EtcdCancels}). It sorts before {@code nodes/}, so neither the original's readers
+ * (agents/, runs/, nodes/, states/) nor our watch ({@code runs/ … states/}) ever see it. A second prefix of our own,
+ * {@code signals/<run-id>/node/<name>} ({@code {"kind": "cancel", "agent_id": …}}, put with the holder's lease), is a
+ * word to the agent holding a node: it sorts inside our watched range (after {@code sentinel}, before
+ * {@code states/}), so every replica's watch turns it into a NODE_CANCELLED event; the original watches none of it.
+ * A cancelled node carries {@code "cancelled": true} in its node value (a field the original ignores) and is
+ * COMPLETED with a completed state key, as the original expects of a node that will not run.
  *
  * <h2>Visibility of a run</h2>
  * The run key is written last, after the node and state keys (in batches that fit etcd's default 128

@@ -65,8 +65,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
      */
     public InMemoryRepository(Clock clock, int historyCapacity, Duration leaseCheckInterval) {
         this.clock = clock;
-        this.events = new EventFanout(new MemoryCurrentSet(lock, nodes.runs, nodes.byStatus, nodes.steps::revision),
-                historyCapacity, "memory");
+        this.events = new EventFanout(new MemoryCurrentSet(lock, nodes.runs, nodes.byStatus, nodes.steps::revision,
+                this::holderOf), historyCapacity, "memory");
         this.transitions = new MemoryTransitions(nodes, clock, events);
         this.leases = transitions.leases();
         events.restart(new Cursor(0, 0), false);
@@ -334,6 +334,11 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     // ---- internals ----------------------------------------------------------------------------------------
+
+    /** The agent holding a RUNNING node, for the current set; under the lock. */
+    private String holderOf(NodeRef ref) {
+        return leases.holder(ref);
+    }
 
 
 }

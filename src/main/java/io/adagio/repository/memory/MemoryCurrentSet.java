@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
 
 /**
  * What the memory backend plugs into the fan-out: its current set (READY and orphaned nodes, offered as
- * {@link NodeEvents#offer} says) at the current revision. It keeps no history beyond the fan-out's, so a cursor
+ * {@link NodeEvents#offer} says, and a NODE_CANCELLED to the holder of each RUNNING node its run's cancel reached)
+ * at the current revision. It keeps no history beyond the fan-out's, so a cursor
  * older than that, or from the future, cannot be served.
  */
 final class MemoryCurrentSet implements EventSource {
@@ -24,9 +25,15 @@ final class MemoryCurrentSet implements EventSource {
     private final Map<String, StoredRun> runs;
     private final StatusIndex byStatus;
     private final LongSupplier revision;
+    private final java.util.function.Function<NodeRef, String> holders;
 
-    /** Reads the repository's state under its {@code lock}; {@code revision} is the last one taken. */
-    MemoryCurrentSet(Object lock, Map<String, StoredRun> runs, StatusIndex byStatus, LongSupplier revision) {
+    /**
+     * Reads the repository's state under its {@code lock}; {@code revision} is the last one taken; {@code holders}
+     * names the agent holding a RUNNING node.
+     */
+    MemoryCurrentSet(Object lock, Map<String, StoredRun> runs, StatusIndex byStatus, LongSupplier revision,
+                     java.util.function.Function<NodeRef, String> holders) {
+        this.holders = holders;
         this.lock = lock;
         this.runs = runs;
         this.byStatus = byStatus;
@@ -41,6 +48,16 @@ final class MemoryCurrentSet implements EventSource {
                 for (NodeRef ref : byStatus.in(status)) {
                     NodeEvents.offer(ref.runId(), runs.get(ref.runId()).topology.spec(ref.name()), status)
                             .filter(filter::matches).ifPresent(out::add);
+                }
+            }
+            for (NodeRef ref : byStatus.in(NodeStatus.RUNNING)) {
+                StoredRun r = runs.get(ref.runId());
+                String holder = holders.apply(ref);
+                if (r.nodes[r.index(ref.name())].cancelled() && holder != null) {
+                    Event told = NodeEvents.cancelled(ref.runId(), r.topology.spec(ref.name()), holder);
+                    if (filter.matches(told)) {
+                        out.add(told);
+                    }
                 }
             }
             return new Snapshot(Cursor.endOf(revision.getAsLong()), out);

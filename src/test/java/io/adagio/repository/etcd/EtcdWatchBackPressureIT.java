@@ -44,7 +44,7 @@ class EtcdWatchBackPressureIT {
         KeyRanges ranges = new KeyRanges(client.getKVClient(), calls);
         RunShapes shapes = new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls);
         WatchTranslator translator = new WatchTranslator(keys, shapes, new EtcdCodec());
-        ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes);
+        ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, new EtcdCodec());
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), client.getKVClient(), keys, translator, calls);
         List<CursoredEvent> seen = Collections.synchronizedList(new ArrayList<>());
         OrphanIndex orphans = new OrphanIndex();

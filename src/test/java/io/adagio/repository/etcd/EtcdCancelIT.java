@@ -1,0 +1,136 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.Graphs;
+import io.adagio.engine.RunFactory;
+import io.adagio.model.Agent;
+import io.adagio.model.AgentRuntime;
+import io.adagio.model.Claim;
+import io.adagio.model.Conclusion;
+import io.adagio.model.NodeStatus;
+import io.adagio.model.Result;
+import io.adagio.model.Run;
+import io.adagio.model.RunOutcome;
+import io.adagio.model.RunStatus;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.StaleClaimException;
+import io.adagio.support.MovableClock;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A cancel on etcd, as stored: its intent and the signal to a running node's holder live under prefixes of our
+ * own (the signal on the holder's lease), the original's keys keep their shapes (cancelled nodes are COMPLETED
+ * with a completed state key), and the cancel completes on another replica when the one that made it is gone
+ * before its grace ends. A large run is cancelled in batches.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EtcdCancelIT {
+
+    @Test
+    void aCancelWhoseReplicaIsGoneIsFencedOffByAnotherAndLeavesOnlyTheOriginalsKeys() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("cancel");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        MovableClock clock = new MovableClock();
+        String id;
+        String claimId;
+        try (EtcdRepository b = EtcdRepositories.open(options, clock)) {
+            try (EtcdRepository a = EtcdRepositories.open(options, Clock.systemUTC())) {
+                a.registerAgent(new Agent("agent", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
+                id = a.startRun(new RunFactory(Clock.systemUTC()).create(Graphs.seven())).id();
+                ClaimOutcome held = a.claimNode(id, "a", "agent", Claim.of("held"));
+                claimId = held.claim().id();
+                a.cancelRun(id, Duration.ofMinutes(10));
+
+                List<KeyValue> signals = keys(prefix + "signals/");
+                assertThat(signals).hasSize(1);
+                assertThat(text(signals.get(0).getKey())).isEqualTo(prefix + "signals/" + id + "/node/a");
+                assertThat(text(signals.get(0).getValue())).contains("\"agent_id\":\"agent\"");
+                long agentLease = keys(prefix + "agents/agent").get(0).getLease();
+                assertThat(signals.get(0).getLease()).as("on the holder's lease").isEqualTo(agentLease);
+                assertThat(keys(prefix + "intents/" + id + "/cancel")).singleElement()
+                        .satisfies(kv -> assertThat(text(kv.getValue())).contains("\"kind\":\"cancel\"", "\"fence_at\""));
+                assertThat(SharedEtcd.count(prefix + "states/completed/run/" + id + "/")).as("all but a").isEqualTo(6);
+                assertThat(SharedEtcd.count(prefix + "states/running/run/" + id + "/")).isEqualTo(1);
+                assertThat(SharedEtcd.count(prefix + "states/ready/")).isZero();
+                assertThat(SharedEtcd.count(prefix + "states/waiting/")).isZero();
+            } // a is gone before the grace ends, and its timer with it
+
+            assertThat(b.recoverPendingFinishes()).as("not yet due").isZero();
+            assertThat(b.inspectNode(id, "a").status()).isEqualTo(NodeStatus.RUNNING);
+            clock.advance(Duration.ofMinutes(10));
+            assertThat(b.recoverPendingFinishes()).as("due: b fences it off").isEqualTo(1);
+            Run run = b.inspectRun(id);
+            assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(run.outcome()).isEqualTo(RunOutcome.CANCELLED);
+            assertThat(run.node("a").attempts()).isEmpty();
+            String held = claimId;
+            String runId = id;
+            assertThatThrownBy(() -> b.finishNode(runId, "a", held, Result.of(Conclusion.SUCCESS, "late")))
+                    .isInstanceOf(StaleClaimException.class);
+            assertThat(SharedEtcd.count(prefix + "signals/")).isZero();
+            assertThat(SharedEtcd.count(prefix + "intents/")).isZero();
+            assertThat(SharedEtcd.count(prefix + "states/completed/run/" + id + "/")).isEqualTo(7);
+            assertThat(SharedEtcd.count(prefix + "states/running/")).isZero();
+            assertThat(b.recoverPendingFinishes()).as("done once: nothing again").isZero();
+        }
+    }
+
+    /** 300 nodes, some of them RUNNING on two agents: the cancel goes in batches, each holder told of its own. */
+    @Test
+    void aLargeRunIsCancelledInBatchesAndAFinishInTheGraceClearsItsSignal() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("cancel-large");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            for (String agent : List.of("one", "two")) {
+                repo.registerAgent(new Agent(agent, List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
+            }
+            String id = repo.startRun(new RunFactory(Clock.systemUTC()).create(Graphs.fanOut(299, "debug"))).id();
+            ClaimOutcome root = repo.claimNode(id, "root", "one", Claim.of("root"));
+            repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "out"));
+            List<ClaimOutcome> ones = repo.claimReady("one", 5, () -> Claim.of("c-" + System.nanoTime()));
+            List<ClaimOutcome> twos = repo.claimReady("two", 5, () -> Claim.of("d-" + System.nanoTime()));
+            assertThat(ones).hasSize(5);
+            assertThat(twos).hasSize(5);
+
+            Run run = repo.cancelRun(id, Duration.ofMinutes(10));
+            assertThat(run.nodes()).filteredOn(n -> n.status() == NodeStatus.COMPLETED && n.cancelled())
+                    .as("every leaf not running").hasSize(289);
+            assertThat(keys(prefix + "signals/" + id + "/")).hasSize(10).allSatisfy(kv -> {
+                String name = text(kv.getKey()).substring((prefix + "signals/" + id + "/node/").length());
+                String holder = ones.stream().anyMatch(c -> c.node().name().equals(name)) ? "one" : "two";
+                assertThat(text(kv.getValue())).contains("\"agent_id\":\"" + holder + "\"");
+            });
+            ClaimOutcome first = ones.get(0);
+            repo.finishNode(id, first.node().name(), first.claim().id(), Result.of(Conclusion.SUCCESS, "done"));
+            assertThat(SharedEtcd.count(prefix + "signals/" + id + "/")).as("its holder stopped it").isEqualTo(9);
+            assertThat(repo.cancelRun(id, Duration.ZERO).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(SharedEtcd.count(prefix + "signals/")).isZero();
+            assertThat(SharedEtcd.count(prefix + "states/completed/run/" + id + "/")).isEqualTo(300);
+            repo.deleteRun(id);
+            assertThat(SharedEtcd.count(prefix)).as("only the agents are left")
+                    .isEqualTo(2);
+        }
+    }
+
+    private static List<KeyValue> keys(String prefix) throws Exception {
+        ByteSequence p = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+        return SharedEtcd.admin().getKVClient().get(p, GetOption.builder().isPrefix(true).build())
+                .get(5, TimeUnit.SECONDS).getKvs();
+    }
+
+    private static String text(ByteSequence b) {
+        return b.toString(StandardCharsets.UTF_8);
+    }
+}
