@@ -119,7 +119,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(io.adagio.repository.RunEndedException.class)
     ResponseEntity<Object> ended(io.adagio.repository.RunEndedException e) {
         return problem(ProblemType.RUN_ENDED, "Run " + e.runId() + " has ended " + e.outcome() + "; only a run not "
-                + "completed can be cancelled. Nothing changed.", Map.of("run_id", e.runId(), "outcome", e.outcome().name()));
+                + "completed can be cancelled or paused. Nothing changed.", Map.of("run_id", e.runId(), "outcome", e.outcome().name()));
+    }
+
+    @ExceptionHandler(io.adagio.repository.RunPausedException.class)
+    ResponseEntity<Object> paused(io.adagio.repository.RunPausedException e) {
+        return problem(ProblemType.RUN_PAUSED, "Run " + e.runId() + " is paused: none of its nodes is claimed until it is "
+                + "resumed (POST /v0/runs/" + e.runId() + "/resume). Nothing changed.", Map.of("run_id", e.runId()));
     }
 
     @ExceptionHandler(IdempotencyConflictException.class)

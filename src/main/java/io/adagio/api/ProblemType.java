@@ -23,6 +23,7 @@ public enum ProblemType {
     AGENT_NOT_REGISTERED("agent-not-registered", HttpStatus.CONFLICT, "Agent not registered"),
     RUN_NOT_FINISHED("run-not-finished", HttpStatus.CONFLICT, "Run not finished"),
     RUN_ENDED("run-ended", HttpStatus.CONFLICT, "Run ended"),
+    RUN_PAUSED("run-paused", HttpStatus.CONFLICT, "Run paused"),
     IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", HttpStatus.CONFLICT, "Idempotency key reused"),
     PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
     BACKEND_FULL("backend-full", HttpStatus.INSUFFICIENT_STORAGE, "Store full"),

@@ -169,6 +169,18 @@ class RunsController {
         return body(runs.cancel(runId, request == null ? null : request.grace()));
     }
 
+    /** Pauses a run: 200 with it ({@code paused}), also when it was paused; 409 {@code run-ended} once completed. */
+    @PostMapping("/{runId}/pause")
+    Envelopes.RunBody pause(@PathVariable String runId) {
+        return body(runs.pause(runId));
+    }
+
+    /** Resumes a paused run: 200 with it; a run not paused is answered as it is. */
+    @PostMapping("/{runId}/resume")
+    Envelopes.RunBody resume(@PathVariable String runId) {
+        return body(runs.resume(runId));
+    }
+
     /**
      * Deletes a completed run: 204; 409 {@code run-not-finished} while it runs, unless {@code force=true}, which
      * cancels it at once first.

@@ -87,6 +87,8 @@ public final class LocalControlPlane implements ControlPlane {
             return new ClaimReply.NotRegistered();
         } catch (NodeNotReadyException e) {
             return new ClaimReply.Refused("node-not-ready");
+        } catch (io.adagio.repository.RunPausedException e) {
+            return new ClaimReply.Refused("run-paused");
         } catch (NotFoundException e) {
             return new ClaimReply.Refused(e.kind() + "-not-found");
         } catch (BackendUnavailableException e) {

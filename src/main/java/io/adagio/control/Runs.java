@@ -140,6 +140,29 @@ public final class Runs {
         return view(run);
     }
 
+    /**
+     * Pauses a run ({@link Repository#pauseRun}).
+     *
+     * @throws RunEndedException                      when it has completed
+     * @throws io.adagio.repository.NotFoundException when no such run exists
+     */
+    public View pause(String runId) {
+        Run run = repository.pauseRun(runId);
+        log.info("run {} paused", runId);
+        return view(run);
+    }
+
+    /**
+     * Resumes a paused run ({@link Repository#resumeRun}); a run not paused is answered as it is.
+     *
+     * @throws io.adagio.repository.NotFoundException when no such run exists
+     */
+    public View resume(String runId) {
+        Run run = repository.resumeRun(runId);
+        log.info("run {} resumed", runId);
+        return view(run);
+    }
+
     private static Duration grace(String text) {
         if (text == null) {
             return DEFAULT_GRACE;

@@ -15,4 +15,8 @@ public sealed interface ClaimDecision {
     /** The node is WAITING on its upstream: an error for the claimer. */
     record NotReady() implements ClaimDecision {
     }
+
+    /** The node's run is paused ({@link Pausing}): an error for the claimer. */
+    record Paused() implements ClaimDecision {
+    }
 }

@@ -54,7 +54,7 @@ public record Propagation(String from, Kind kind, Instant at) {
      * again changes nothing).
      * <ul>
      *   <li>OUTPUT: the target records that it has {@code from}'s output (whatever its state); a WAITING target
-     *       that has the outputs of all its parents becomes READY.</li>
+     *       that has the outputs of all its parents becomes READY (unless its run is paused: {@link Pausing}).</li>
      *   <li>SKIP: a target not COMPLETED (nor RUNNING) becomes COMPLETED, skipped, finished at {@link #at} — but one that runs
      *       whatever happened upstream records that its parents on the failure's way finished, and becomes READY
      *       once it has heard from all its parents.</li>
@@ -80,10 +80,15 @@ public record Propagation(String from, Kind kind, Instant at) {
         } else {
             next = target.withInputFrom(from);
         }
-        if (next.status() == NodeStatus.WAITING && next.inputsFrom().containsAll(topology.parents(target.name()))) {
+        if (next.status() == NodeStatus.WAITING && !next.paused() && heardFromAll(topology, next)) {
             next = next.withStatus(NodeStatus.READY);
         }
         return next == target ? Optional.empty() : Optional.of(next);
+    }
+
+    /** Whether a node has heard from every parent (an output, or a finish on the way of a failure). */
+    static boolean heardFromAll(Topology topology, Node node) {
+        return node.inputsFrom().containsAll(topology.parents(node.name()));
     }
 
     @Override

@@ -13,6 +13,13 @@ public final class RunVerdict {
     private RunVerdict() {
     }
 
+    /** The run of these nodes (as read), its status, outcome and whether it is paused derived from them. */
+    public static io.adagio.model.Run run(String id, java.time.Instant createdAt, java.util.List<Node> nodes,
+                                          java.util.List<io.adagio.model.Edge> edges, String rerunOf) {
+        return new io.adagio.model.Run(id, createdAt, status(nodes), outcome(nodes), nodes, edges, rerunOf,
+                Pausing.isPaused(nodes));
+    }
+
     /** COMPLETED when every node is; WAITING while no node was ever claimed; RUNNING otherwise. */
     public static RunStatus status(Collection<Node> nodes) {
         boolean allCompleted = true;

@@ -23,11 +23,14 @@ public final class Transitions {
 
     /**
      * READY or NONE (orphaned) → RUNNING; WAITING → not ready; RUNNING or COMPLETED → not claimed; a node its
-     * run's cancel reached is never claimed again.
+     * run's cancel reached is never claimed again; one of a paused run is not claimed until it is resumed.
      */
     public static ClaimDecision claim(Node node, Claim claim, Instant now) {
         if (node.cancelled()) {
             return new ClaimDecision.NotClaimed();
+        }
+        if (node.paused() && node.status() != NodeStatus.RUNNING && node.status() != NodeStatus.COMPLETED) {
+            return new ClaimDecision.Paused();
         }
         return switch (node.status()) {
             case READY, NONE -> new ClaimDecision.Claimed(node.claimedBy(claim, now));
@@ -77,7 +80,9 @@ public final class Transitions {
         }
         Conclusion c = result.conclusion();
         if (c != Conclusion.SUCCESS && !node.cancelled() && retries(node, c)) {
-            return new FinishDecision.Applied(node.withAttempt(result, NodeStatus.READY, now));
+            // a retry of a paused run waits for its resume
+            return new FinishDecision.Applied(node.withAttempt(result, node.paused() ? NodeStatus.WAITING
+                    : NodeStatus.READY, now));
         }
         return new FinishDecision.Applied(node.withAttempt(result, NodeStatus.COMPLETED, now));
     }

@@ -30,6 +30,8 @@ import java.util.Map;
  * @param cancelled  true once its run's cancel reached it: a node not RUNNING then completed without running; a
  *                   RUNNING one stays RUNNING while its agent is told to stop (and completes as it finishes, or as
  *                   cancelled when the cancel's grace ends); never claimed or retried again
+ * @param paused     true while its run is paused: it is not claimed; a node that would be READY waits (WAITING) and
+ *                   becomes READY when the run is resumed; a RUNNING one runs on
  * @param inputsFrom the parents whose outputs it has received, in the order received (stored, not shown)
  */
 public record Node(NodeSpec spec,
@@ -41,6 +43,7 @@ public record Node(NodeSpec spec,
                    Claim claim,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean cancelled,
+                   @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean paused,
                    @JsonIgnore List<String> inputsFrom) {
 
     public Node {
@@ -51,7 +54,7 @@ public record Node(NodeSpec spec,
 
     /** A fresh node in the given state. */
     public static Node initial(NodeSpec spec, NodeStatus status) {
-        return new Node(spec, status, List.of(), null, null, null, null, false, false, List.of());
+        return new Node(spec, status, List.of(), null, null, null, null, false, false, false, List.of());
     }
 
     /** The node's name. */
@@ -76,11 +79,11 @@ public record Node(NodeSpec spec,
     }
 
     public Node withStatus(NodeStatus s) {
-        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, inputsFrom);
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, inputsFrom);
     }
 
     public Node claimedBy(Claim c, Instant now) {
-        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, inputsFrom);
+        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, paused, inputsFrom);
     }
 
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
@@ -88,7 +91,7 @@ public record Node(NodeSpec spec,
         List<Result> a = new ArrayList<>(attempts);
         a.add(r);
         return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false, cancelled,
-                inputsFrom);
+                paused && s != NodeStatus.COMPLETED, inputsFrom);
     }
 
     /** This node having received {@code parent}'s output (unchanged when it had). */
@@ -98,12 +101,12 @@ public record Node(NodeSpec spec,
         }
         List<String> from = new ArrayList<>(inputsFrom);
         from.add(parent);
-        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, from);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, from);
     }
 
     /** This node as read, with its inputs filled in. */
     public Node withInputs(Map<String, byte[]> filled) {
-        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, inputsFrom);
+        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, paused, inputsFrom);
     }
 
     /** This node as stored: without filled-in inputs. */
@@ -112,16 +115,21 @@ public record Node(NodeSpec spec,
     }
 
     public Node asSkipped(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, inputsFrom);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, false, inputsFrom);
+    }
+
+    /** This node paused ({@code true}) or resumed, in state {@code s}. */
+    public Node withPaused(boolean p, NodeStatus s) {
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, p, inputsFrom);
     }
 
     /** This node reached by its run's cancel, in the same state (a RUNNING node whose agent is told to stop). */
     public Node asCancelling() {
-        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, inputsFrom);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, paused, inputsFrom);
     }
 
     /** This node completed by its run's cancel at {@code now}, without a result of its own. */
     public Node asCancelled(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, inputsFrom);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, false, inputsFrom);
     }
 }

@@ -16,6 +16,8 @@ import java.util.List;
  * @param nodes     the nodes in submission order
  * @param edges     the edges as submitted
  * @param rerunOf   the run this one reruns ({@code POST /v0/runs/{id}/rerun}), or null
+ * @param paused    true while it is paused ({@code POST /v0/runs/{id}/pause}): none of its nodes is offered or
+ *                  claimed until it is resumed
  */
 public record Run(String id,
                   @JsonProperty("created_at") Instant createdAt,
@@ -23,7 +25,8 @@ public record Run(String id,
                   RunOutcome outcome,
                   List<Node> nodes,
                   List<Edge> edges,
-                  @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("rerun_of") String rerunOf) {
+                  @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("rerun_of") String rerunOf,
+                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean paused) {
     public Run {
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
         edges = edges == null ? List.of() : List.copyOf(edges);
@@ -31,12 +34,12 @@ public record Run(String id,
 
     /** A run that reruns none. */
     public Run(String id, Instant createdAt, RunStatus status, RunOutcome outcome, List<Node> nodes, List<Edge> edges) {
-        this(id, createdAt, status, outcome, nodes, edges, null);
+        this(id, createdAt, status, outcome, nodes, edges, null, false);
     }
 
     /** This run, recorded as a rerun of {@code runId}. */
     public Run asRerunOf(String runId) {
-        return new Run(id, createdAt, status, outcome, nodes, edges, runId);
+        return new Run(id, createdAt, status, outcome, nodes, edges, runId, paused);
     }
 
     /** The node with that name, or null. */

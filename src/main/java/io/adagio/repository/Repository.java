@@ -69,6 +69,27 @@ public interface Repository {
     Run cancelRun(String runId, Duration grace);
 
     /**
+     * Pauses a run ({@link io.adagio.engine.Pausing}): from this call on none of its nodes is claimed (a claim is
+     * {@link RunPausedException}) or offered; its READY nodes wait (WAITING: on etcd their ready keys are
+     * withdrawn); nodes that would become READY (a retry, a child of a finish) wait too; RUNNING nodes run on.
+     * Pausing a paused run changes nothing.
+     *
+     * @return the run, {@code paused}
+     * @throws RunEndedException when the run has completed; nothing changes
+     * @throws NotFoundException when no such run exists
+     */
+    Run pauseRun(String runId);
+
+    /**
+     * Resumes a paused run: its nodes that waited for it become READY (and are announced), the rest go on as
+     * before. Resuming a run that is not paused changes nothing.
+     *
+     * @return the run, not {@code paused}
+     * @throws NotFoundException when no such run exists
+     */
+    Run resumeRun(String runId);
+
+    /**
      * One node of a run in its current state.
      *
      * @throws NotFoundException when the run or the node does not exist
@@ -127,6 +148,7 @@ public interface Repository {
      * @return claimed with the RUNNING node (inputs and earlier attempts filled in), or not claimed when the
      *         node is RUNNING or COMPLETED
      * @throws NodeNotReadyException  when the node is WAITING
+     * @throws RunPausedException     when its run is paused (and the node not RUNNING or COMPLETED)
      * @throws NotFoundException      when the run or node does not exist
      * @throws LeaseNotFoundException when the agent holds no live lease
      */

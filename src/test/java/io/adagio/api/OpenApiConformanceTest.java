@@ -432,6 +432,7 @@ class OpenApiConformanceTest {
                 .json().path("run").path("id").asString();
         expect(post(Req.VALID, "/v0/runs/" + ended + "/nodes/w/skip", "{}"), 200, null, "complete by hand");
         expect(post(Req.VALID, "/v0/runs/" + ended + "/cancel", "{}"), 409, "run-ended", "cancel an ended run");
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/pause", null), 409, "run-ended", "pause an ended run");
         expect(post(Req.VALID, "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB/cancel", "{}"), 404, "run-not-found",
                 "cancel an unknown run");
         String forced = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"w\",\"runtime\":\"nobody-offers-it\"}]", "[]"))
@@ -578,6 +579,17 @@ class OpenApiConformanceTest {
         expect(post(Req.VALID, nodes + "a/claim", "{\"agent_id\":\"ghost-agent\"}"), 409, "agent-not-registered", "claim without lease");
         expect(post(Req.VALID, nodes + "zz/claim", "{\"agent_id\":\"" + agent + "\"}"), 404, "node-not-found", "claim unknown node");
         expect(post(Req.VALID, "/v0/runs/" + ULID_NOBODY + "/nodes/a/claim", "{\"agent_id\":\"" + agent + "\"}"), 404, "run-not-found", "claim in unknown run");
+        Http.Reply paused = post(Req.VALID, "/v0/runs/" + run + "/pause", null);
+        expect(paused, 200, null, "pause");
+        assertThat(paused.json().path("run").path("paused").asBoolean()).isTrue();
+        expect(post(Req.VALID, "/v0/runs/" + run + "/pause", null), 200, null, "pause again");
+        expect(post(Req.VALID, nodes + "a/claim", "{\"agent_id\":\"" + agent + "\"}"), 409, "run-paused", "claim in a paused run");
+        Http.Reply resumed = post(Req.VALID, "/v0/runs/" + run + "/resume", null);
+        expect(resumed, 200, null, "resume");
+        assertThat(resumed.json().path("run").has("paused")).isFalse();
+        expect(post(Req.VALID, "/v0/runs/" + run + "/resume", null), 200, null, "resume again");
+        expect(post(Req.VALID, "/v0/runs/" + ULID_NOBODY + "/pause", null), 404, "run-not-found", "pause an unknown run");
+        expect(post(Req.VALID, "/v0/runs/" + ULID_NOBODY + "/resume", null), 404, "run-not-found", "resume an unknown run");
         expect(post(Req.INVALID, nodes + "a/claim", "{}"), 400, "invalid-request", "claim without agent_id");
         expect(post(Req.INVALID, nodes + "a/claim", "{\"agent_id\":\"\"}"), 400, "invalid-request", "claim with blank agent_id");
         expect(call(Req.INVALID, "POST", nodes + "a/claim", "application/json", null), 400, "malformed-request", "claim without body");

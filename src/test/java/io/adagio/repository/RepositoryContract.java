@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import io.adagio.repository.RunEndedException;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.CursoredEvent;
+import io.adagio.repository.RunPausedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1390,6 +1391,126 @@ public abstract class RepositoryContract {
             }
             assertThat(repo.claimReady("agent-1", 100, () -> Claim.of(claimId()))).isEmpty();
             assertThat(repo.stats().nodeCounts().running()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- pausing runs ---------------------------------------------------------------------------------------
+
+    /**
+     * The seven-node graph, a RUNNING, b READY: paused, nothing is claimed or offered (b waits, and c, which a's
+     * finish would make READY, waits too) while a finishes normally; resumed, b and c are READY and announced.
+     */
+    @Test
+    void aPausedRunOffersNothingUntilItIsResumed() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = start(Graphs.seven()).id();
+        Node a = claimWinner(id, "a");
+
+        Run paused = repo.pauseRun(id);
+        assertThat(paused.paused()).isTrue();
+        assertThat(paused.node("b").status()).as("withheld").isEqualTo(NodeStatus.WAITING);
+        assertThat(paused.node("b").paused()).isTrue();
+        assertThat(paused.node("a").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThatThrownBy(() -> claim(id, "b", "agent-1")).isInstanceOf(RunPausedException.class);
+        assertThat(repo.claimReady("agent-1", 10, () -> Claim.of(claimId()))).isEmpty();
+        assertThat(repo.stats().nodeCounts().ready()).isZero();
+
+        Node finished = finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        assertThat(finished.status()).as("a running node finishes normally").isEqualTo(NodeStatus.COMPLETED);
+        assertThat(finished.paused()).isFalse();
+        Node c = repo.inspectNode(id, "c");
+        assertThat(c.status()).as("has its input, waits for the resume").isEqualTo(NodeStatus.WAITING);
+        assertThat(text(c.inputs())).isEqualTo(Map.of("a", "a"));
+        assertThat(repo.inspectRun(id).paused()).isTrue();
+        assertThat(readyEvents(events, id)).as("nothing offered while paused").containsExactlyInAnyOrder("a", "b");
+
+        Run resumed = repo.resumeRun(id);
+        assertThat(resumed.paused()).isFalse();
+        assertThat(resumed.nodes()).noneMatch(Node::paused);
+        assertThat(resumed.node("b").status()).isEqualTo(NodeStatus.READY);
+        assertThat(resumed.node("c").status()).isEqualTo(NodeStatus.READY);
+        assertThat(resumed.node("d").status()).as("still waits for b").isEqualTo(NodeStatus.WAITING);
+        awaitReady(events, id, "a", "b", "b", "c");
+        runLayer(id, List.of("b", "c"));
+        runLayer(id, List.of("d", "f"));
+        runLayer(id, List.of("e"));
+        runLayer(id, List.of("g"));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void aRetryInAPausedRunWaitsForTheResume() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.retrying("x", "error", 3)).id();
+        Node a = claimWinner(id, "a");
+        finish(id, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "a"));
+        Node x = claimWinner(id, "x");
+        repo.pauseRun(id);
+        Node retried = finish(id, "x", x.claim().id(), Result.of(Conclusion.ERROR, "flaky"));
+        assertThat(retried.status()).as("not READY while paused").isEqualTo(NodeStatus.WAITING);
+        assertThat(retried.paused()).isTrue();
+        assertThatThrownBy(() -> claim(id, "x", "agent-1")).isInstanceOf(RunPausedException.class);
+        assertThat(repo.resumeRun(id).node("x").status()).isEqualTo(NodeStatus.READY);
+        Node again = claimWinner(id, "x");
+        assertThat(again.attempts()).hasSize(1);
+    }
+
+    @Test
+    void pausingAgainChangesNothingAndACompletedRunIsNotPaused() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(2, "debug")).id();
+        repo.pauseRun(id);
+        Run twice = repo.pauseRun(id);
+        assertThat(twice.paused()).isTrue();
+        assertThat(twice.node("n0").status()).isEqualTo(NodeStatus.WAITING);
+        assertThat(repo.resumeRun(id).node("n0").status()).isEqualTo(NodeStatus.READY);
+        Run again = repo.resumeRun(id);
+        assertThat(again.paused()).as("resuming a run not paused").isFalse();
+        assertThat(again.node("n0").status()).isEqualTo(NodeStatus.READY);
+
+        repo.pauseRun(id);
+        Run cancelled = repo.cancelRun(id, Duration.ZERO);
+        assertThat(cancelled.status()).as("a paused run can be cancelled").isEqualTo(RunStatus.COMPLETED);
+        assertThat(cancelled.paused()).isFalse();
+        assertThatThrownBy(() -> repo.pauseRun(id)).isInstanceOf(RunEndedException.class);
+        assertThatThrownBy(() -> repo.pauseRun("01ARZ3NDEKTSV4RRFFQ69G5FAV")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> repo.resumeRun("01ARZ3NDEKTSV4RRFFQ69G5FAV")).isInstanceOf(NotFoundException.class);
+    }
+
+    /** A finish and a pause at once, twenty times: the child waits either way, and is READY once resumed. */
+    @Test
+    void aPauseRacingAFinishHoldsTheChildEitherWay() throws Exception {
+        agent("agent-1");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String id = start(Graphs.chain(2, "debug")).id();
+                Node n0 = claimWinner(id, "n0");
+                CountDownLatch go = new CountDownLatch(1);
+                Future<Node> finished = pool.submit(() -> {
+                    go.await();
+                    return finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "n0"));
+                });
+                Future<Run> paused = pool.submit(() -> {
+                    go.await();
+                    return repo.pauseRun(id);
+                });
+                go.countDown();
+                finished.get(30, TimeUnit.SECONDS);
+                paused.get(30, TimeUnit.SECONDS);
+                Node n1 = repo.inspectNode(id, "n1");
+                assertThat(n1.status()).as("run %d", i).isEqualTo(NodeStatus.WAITING);
+                assertThat(n1.paused()).as("run %d", i).isTrue();
+                assertThat(repo.inspectNode(id, "n0").attempts()).hasSize(1);
+                assertThat(repo.claimReady("agent-1", 10, () -> Claim.of(claimId()))).as("run %d", i).isEmpty();
+                assertThat(repo.resumeRun(id).node("n1").status()).as("run %d", i).isEqualTo(NodeStatus.READY);
+                Node n1run = claimWinner(id, "n1");
+                finish(id, "n1", n1run.claim().id(), Result.of(Conclusion.SUCCESS, "n1"));
+                assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            }
         } finally {
             pool.shutdownNow();
         }

@@ -76,7 +76,7 @@ final class EtcdCodec {
         return write(new NodeValue(spec(n.spec()), number(n.status().ordinal()),
                 n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
                 null, n.inputsFrom(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
-                n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null));
+                n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null, n.paused() ? Boolean.TRUE : null));
     }
 
     /** The node as stored; its status is the one written in the value (the state key decides the real one). */
@@ -86,7 +86,8 @@ final class EtcdCodec {
                 list(v.attempts()).stream().map(EtcdCodec::result).toList(),
                 instant(v.startedAt()), instant(v.finishedAt()), null,
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
-                Boolean.TRUE.equals(v.skipped()), Boolean.TRUE.equals(v.cancelled()), inputsFrom(v));
+                Boolean.TRUE.equals(v.skipped()), Boolean.TRUE.equals(v.cancelled()), Boolean.TRUE.equals(v.paused()),
+                inputsFrom(v));
     }
 
     /**
@@ -321,7 +322,8 @@ final class EtcdCodec {
                              @JsonProperty("inputs_from") List<String> inputsFrom,
                              @JsonProperty("claim") ClaimValue claim,
                              @JsonProperty("skipped") Boolean skipped,
-                             @JsonProperty("cancelled") Boolean cancelled) {
+                             @JsonProperty("cancelled") Boolean cancelled,
+                             @JsonProperty("paused") Boolean paused) {
     }
 
     /** An empty output is written as {@code ""} (not left out) so a repeated finish compares equal. */

@@ -63,6 +63,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final RootRelease roots;
     private final RunShapes shapes;
     private final EtcdCancels cancels;
+    private final EtcdPauses pauses;
     private volatile Duration intentGrace = Duration.ofSeconds(5);
 
     /**
@@ -101,6 +102,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.pauses = new EtcdPauses(keys, codec, runs, batches);
         this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
         long every = Math.max(100, Math.min(options.sweepInterval().toMillis(), MAX_RECOVERY_INTERVAL.toMillis()));
         recovery.scheduleWithFixedDelay(this::recoverQuietly, every, every, TimeUnit.MILLISECONDS);
@@ -174,6 +176,16 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public Run cancelRun(String runId, Duration grace) {
         return cancels.cancel(runId, grace);
+    }
+
+    @Override
+    public Run pauseRun(String runId) {
+        return pauses.pause(runId);
+    }
+
+    @Override
+    public Run resumeRun(String runId) {
+        return pauses.resume(runId);
     }
 
     @Override

@@ -69,8 +69,7 @@ final class EtcdRuns {
     Run startRun(Run run) {
         RunShape shape = starter.start(run);
         shapes.remember(shape);
-        return new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()), RunVerdict.outcome(run.nodes()),
-                Inputs.filled(run.nodes()), run.edges(), run.rerunOf());
+        return RunVerdict.run(run.id(), run.createdAt(), Inputs.filled(run.nodes()), run.edges(), run.rerunOf());
     }
 
     /** See {@link io.adagio.repository.Repository#startRun(Run, StartKey)}. */
@@ -78,8 +77,8 @@ final class EtcdRuns {
         try {
             RunShape shape = starter.start(run, key);
             shapes.remember(shape);
-            return new Started(new Run(run.id(), run.createdAt(), RunVerdict.status(run.nodes()),
-                    RunVerdict.outcome(run.nodes()), Inputs.filled(run.nodes()), run.edges(), run.rerunOf()), false);
+            return new Started(RunVerdict.run(run.id(), run.createdAt(), Inputs.filled(run.nodes()), run.edges(),
+                    run.rerunOf()), false);
         } catch (RunStarter.KeyTaken taken) {
             if (!taken.record().graphSha256().equals(key.graphSha256())) {
                 throw new IdempotencyConflictException(taken.record().runId());
@@ -305,7 +304,7 @@ final class EtcdRuns {
             }
             nodes.add(n);
         }
-        return new Run(shape.id(), shape.createdAt(), RunVerdict.status(nodes), RunVerdict.outcome(nodes),
-                Inputs.filled(nodes), shape.topology().edges(), shape.rerunOf());
+        return RunVerdict.run(shape.id(), shape.createdAt(), Inputs.filled(nodes), shape.topology().edges(),
+                shape.rerunOf());
     }
 }

@@ -116,6 +116,9 @@ final class EtcdTransitions {
             if (d instanceof ClaimDecision.NotReady) {
                 throw new NodeNotReadyException(runId, name);
             }
+            if (d instanceof ClaimDecision.Paused) {
+                throw new io.adagio.repository.RunPausedException(runId);
+            }
             if (!(d instanceof ClaimDecision.Claimed claimed)) {
                 return Optional.of(ClaimOutcome.notClaimed());
             }

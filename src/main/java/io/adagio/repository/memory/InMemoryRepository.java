@@ -145,6 +145,20 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public Run pauseRun(String runId) {
+        synchronized (lock) {
+            return transitions.pauseRun(runId);
+        }
+    }
+
+    @Override
+    public Run resumeRun(String runId) {
+        synchronized (lock) {
+            return transitions.resumeRun(runId);
+        }
+    }
+
+    @Override
     public Node inspectNode(String runId, String name) {
         synchronized (lock) {
             StoredRun r = nodes.run(runId);

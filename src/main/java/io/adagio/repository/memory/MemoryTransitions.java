@@ -4,6 +4,7 @@ import io.adagio.engine.Cancellation;
 import io.adagio.engine.ClaimDecision;
 import io.adagio.engine.FinishDecision;
 import io.adagio.engine.NodeEvents;
+import io.adagio.engine.Pausing;
 import io.adagio.engine.Propagation;
 import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Transitions;
@@ -21,6 +22,7 @@ import io.adagio.repository.Finished;
 import io.adagio.repository.NodeNotReadyException;
 import io.adagio.repository.NodeNotSkippableException;
 import io.adagio.repository.RunEndedException;
+import io.adagio.repository.RunPausedException;
 import io.adagio.repository.StaleClaimException;
 
 import java.time.Clock;
@@ -69,6 +71,9 @@ final class MemoryTransitions {
         ClaimDecision d = Transitions.claim(node, claim, clock.instant());
         if (d instanceof ClaimDecision.NotReady) {
             throw new NodeNotReadyException(runId, name);
+        }
+        if (d instanceof ClaimDecision.Paused) {
+            throw new RunPausedException(runId);
         }
         if (d instanceof ClaimDecision.Claimed c) {
             nodes.set(r, c.node());
@@ -187,6 +192,29 @@ final class MemoryTransitions {
         if (grace.isZero() || grace.isNegative()) {
             fenceDue();
         }
+        return r.view();
+    }
+
+    /** See {@link io.adagio.repository.Repository#pauseRun}: every node in one step. Under the lock. */
+    Run pauseRun(String runId) {
+        StoredRun r = nodes.run(runId);
+        if (r.unfinished == 0) {
+            throw new RunEndedException(runId, RunVerdict.outcome(java.util.Arrays.asList(r.nodes)));
+        }
+        for (Node before : r.nodes.clone()) {
+            Pausing.pause(before).ifPresent(after -> nodes.set(r, after));
+        }
+        nodes.commit(events);
+        return r.view();
+    }
+
+    /** See {@link io.adagio.repository.Repository#resumeRun}: every node in one step. Under the lock. */
+    Run resumeRun(String runId) {
+        StoredRun r = nodes.run(runId);
+        for (Node before : r.nodes.clone()) {
+            Pausing.resume(r.topology, before).ifPresent(after -> nodes.set(r, after));
+        }
+        nodes.commit(events);
         return r.view();
     }
 

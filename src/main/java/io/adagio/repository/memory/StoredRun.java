@@ -51,8 +51,7 @@ final class StoredRun {
      */
     Run view() {
         List<Node> current = Arrays.asList(nodes.clone());
-        return new Run(id, createdAt, RunVerdict.status(current), RunVerdict.outcome(current), Inputs.filled(current),
-                topology.edges(), rerunOf);
+        return RunVerdict.run(id, createdAt, Inputs.filled(current), topology.edges(), rerunOf);
     }
 
     /** A node of this run as readers see it: with its inputs filled in from its parents as they are now. */

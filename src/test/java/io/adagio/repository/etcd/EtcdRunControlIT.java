@@ -33,10 +33,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * A cancel on etcd, as stored: its intent and the signal to a running node's holder live under prefixes of our
  * own (the signal on the holder's lease), the original's keys keep their shapes (cancelled nodes are COMPLETED
  * with a completed state key), and the cancel completes on another replica when the one that made it is gone
- * before its grace ends. A large run is cancelled in batches.
+ * before its grace ends. A large run is cancelled in batches. A paused run's ready keys are withdrawn (so the
+ * original's agents, which watch them, are offered nothing) and come back on resume.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EtcdCancelIT {
+class EtcdRunControlIT {
 
     @Test
     void aCancelWhoseReplicaIsGoneIsFencedOffByAnotherAndLeavesOnlyTheOriginalsKeys() throws Exception {
@@ -121,6 +122,34 @@ class EtcdCancelIT {
             repo.deleteRun(id);
             assertThat(SharedEtcd.count(prefix)).as("only the agents are left")
                     .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aPausedRunHasNoReadyKeysUntilItIsResumed() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("pause");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            repo.registerAgent(new Agent("agent", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
+            String id = repo.startRun(new RunFactory(Clock.systemUTC()).create(Graphs.fanOut(40, "debug"))).id();
+            ClaimOutcome root = repo.claimNode(id, "root", "agent", Claim.of("root"));
+            repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "out"));
+            ClaimOutcome running = repo.claimNode(id, "leaf-0", "agent", Claim.of("leaf-0"));
+            assertThat(SharedEtcd.count(prefix + "states/ready/")).isEqualTo(39);
+
+            assertThat(repo.pauseRun(id).paused()).isTrue();
+            assertThat(SharedEtcd.count(prefix + "states/ready/")).as("withdrawn").isZero();
+            assertThat(SharedEtcd.count(prefix + "states/waiting/run/" + id + "/")).isEqualTo(39);
+            assertThat(SharedEtcd.count(prefix + "states/running/run/" + id + "/")).as("runs on").isEqualTo(1);
+            assertThat(keys(prefix + "nodes/" + id + "/node/leaf-39")).singleElement()
+                    .satisfies(kv -> assertThat(text(kv.getValue())).contains("\"paused\":true", "\"status\":1"));
+            repo.finishNode(id, "leaf-0", running.claim().id(), Result.of(Conclusion.SUCCESS, "done"));
+
+            assertThat(repo.resumeRun(id).paused()).isFalse();
+            assertThat(SharedEtcd.count(prefix + "states/ready/")).isEqualTo(39);
+            assertThat(SharedEtcd.count(prefix + "states/completed/run/" + id + "/")).isEqualTo(2);
+            assertThat(keys(prefix + "nodes/" + id + "/node/leaf-39")).singleElement()
+                    .satisfies(kv -> assertThat(text(kv.getValue())).doesNotContain("paused"));
         }
     }
 
