@@ -155,6 +155,10 @@ final class Envelopes {
     record CancelRequest(String grace) {
     }
 
+    /** The body of a retry: the nodes to retry (with their downstream); none or absent for the whole run. */
+    record RetryRequest(List<String> nodes) {
+    }
+
     record CompleteByHandRequest(byte[] output, @JsonProperty("output_text") String outputText) {
     }
 }

@@ -122,6 +122,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 + "completed can be cancelled or paused. Nothing changed.", Map.of("run_id", e.runId(), "outcome", e.outcome().name()));
     }
 
+    @ExceptionHandler(io.adagio.engine.Retrying.RefusedException.class)
+    ResponseEntity<Object> notRetryable(io.adagio.engine.Retrying.RefusedException e) {
+        String runId = e.runId();
+        if (e.refusal() == io.adagio.engine.Retrying.Refusal.NODE_NOT_RETRYABLE) {
+            return problem(ProblemType.NODE_NOT_RETRYABLE, "Nothing was retried: " + e.getMessage() + ".",
+                    Map.of("run_id", runId, "node", e.node()));
+        }
+        return problem(ProblemType.RUN_NOT_RETRYABLE, "Nothing was retried: " + e.getMessage() + ".",
+                Map.of("run_id", runId));
+    }
+
     @ExceptionHandler(io.adagio.repository.RunPausedException.class)
     ResponseEntity<Object> paused(io.adagio.repository.RunPausedException e) {
         return problem(ProblemType.RUN_PAUSED, "Run " + e.runId() + " is paused: none of its nodes is claimed until it is "

@@ -24,6 +24,8 @@ public enum ProblemType {
     RUN_NOT_FINISHED("run-not-finished", HttpStatus.CONFLICT, "Run not finished"),
     RUN_ENDED("run-ended", HttpStatus.CONFLICT, "Run ended"),
     RUN_PAUSED("run-paused", HttpStatus.CONFLICT, "Run paused"),
+    RUN_NOT_RETRYABLE("run-not-retryable", HttpStatus.CONFLICT, "Run not retryable"),
+    NODE_NOT_RETRYABLE("node-not-retryable", HttpStatus.CONFLICT, "Node not retryable"),
     IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", HttpStatus.CONFLICT, "Idempotency key reused"),
     PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
     BACKEND_FULL("backend-full", HttpStatus.INSUFFICIENT_STORAGE, "Store full"),

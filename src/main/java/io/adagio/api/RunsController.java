@@ -169,6 +169,15 @@ class RunsController {
         return body(runs.cancel(runId, request == null ? null : request.grace()));
     }
 
+    /**
+     * Retries a run in place: 200 with it; 409 {@code run-not-retryable} or {@code node-not-retryable} when it or a
+     * named node cannot be.
+     */
+    @PostMapping("/{runId}/retry")
+    Envelopes.RunBody retry(@PathVariable String runId, @RequestBody(required = false) Envelopes.RetryRequest request) {
+        return body(runs.retry(runId, request == null ? null : request.nodes()));
+    }
+
     /** Pauses a run: 200 with it ({@code paused}), also when it was paused; 409 {@code run-ended} once completed. */
     @PostMapping("/{runId}/pause")
     Envelopes.RunBody pause(@PathVariable String runId) {

@@ -141,6 +141,21 @@ public final class Runs {
     }
 
     /**
+     * Retries a run in place ({@link Repository#retryRun}): the whole run, or the named nodes and their downstream.
+     *
+     * @throws io.adagio.engine.Retrying.RefusedException when the run or a node cannot be retried
+     * @throws io.adagio.repository.NotFoundException     when the run or a named node does not exist
+     */
+    public View retry(String runId, List<String> nodes) {
+        if (nodes != null && nodes.stream().anyMatch(n -> n == null || n.isBlank())) {
+            throw new InvalidRequestException("nodes must name nodes of the run.", Map.of("field", "nodes"));
+        }
+        Run run = repository.retryRun(runId, nodes == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(nodes)));
+        log.info("run {} retried{}", runId, nodes == null || nodes.isEmpty() ? "" : " from " + nodes);
+        return view(run);
+    }
+
+    /**
      * Pauses a run ({@link Repository#pauseRun}).
      *
      * @throws RunEndedException                      when it has completed

@@ -30,9 +30,13 @@ public final class Cancellation {
         return Optional.of(node.status() == NodeStatus.RUNNING ? node.asCancelling() : node.asCancelled(now));
     }
 
-    /** The node when the cancel's grace is over: completed as cancelled unless it completed; empty when it had. */
+    /**
+     * The node when the cancel's grace is over: completed as cancelled unless it completed; empty when it had, or
+     * when the cancel never reached it (a node a retry brought back since is not the cancel's any more).
+     */
     public static Optional<Node> fence(Node node, Instant now) {
-        return node.status() == NodeStatus.COMPLETED ? Optional.empty() : Optional.of(node.asCancelled(now));
+        return node.status() == NodeStatus.COMPLETED || !node.cancelled() ? Optional.empty()
+                : Optional.of(node.asCancelled(now));
     }
 
     /** Whether the change from {@code before} to {@code after} tells the node's holder to stop it. */

@@ -114,7 +114,8 @@ public final class Transitions {
 
     /**
      * Whether a node that just ended with {@code conclusion} goes back to READY: its spec has a retry rule
-     * for that condition and the attempts with that conclusion, counting this one, are below max_attempts.
+     * for that condition and the attempts with that conclusion since its latest manual retry, counting this one,
+     * are below max_attempts.
      */
     static boolean retries(Node node, Conclusion conclusion) {
         if (conclusion == Conclusion.SUCCESS || conclusion == Conclusion.NONE) {
@@ -124,7 +125,8 @@ public final class Transitions {
         if (rule == null || rule.maxAttempts() == null) {
             return false;
         }
-        long same = node.attempts().stream().filter(a -> a.conclusion() == conclusion).count() + 1;
+        // attempts before a manual retry do not count: the budget starts again from it
+        long same = node.attempts().stream().skip(node.retryFrom()).filter(a -> a.conclusion() == conclusion).count() + 1;
         return same < rule.maxAttempts();
     }
 }

@@ -32,6 +32,8 @@ import java.util.Map;
  *                   cancelled when the cancel's grace ends); never claimed or retried again
  * @param paused     true while its run is paused: it is not claimed; a node that would be READY waits (WAITING) and
  *                   becomes READY when the run is resumed; a RUNNING one runs on
+ * @param retryFrom  how many of its attempts came before its latest manual retry ({@code POST …/retry}): its retry
+ *                   rules count the attempts after them
  * @param inputsFrom the parents whose outputs it has received, in the order received (stored, not shown)
  */
 public record Node(NodeSpec spec,
@@ -44,6 +46,7 @@ public record Node(NodeSpec spec,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean cancelled,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean paused,
+                   @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("retry_from") int retryFrom,
                    @JsonIgnore List<String> inputsFrom) {
 
     public Node {
@@ -54,7 +57,7 @@ public record Node(NodeSpec spec,
 
     /** A fresh node in the given state. */
     public static Node initial(NodeSpec spec, NodeStatus status) {
-        return new Node(spec, status, List.of(), null, null, null, null, false, false, false, List.of());
+        return new Node(spec, status, List.of(), null, null, null, null, false, false, false, 0, List.of());
     }
 
     /** The node's name. */
@@ -79,19 +82,22 @@ public record Node(NodeSpec spec,
     }
 
     public Node withStatus(NodeStatus s) {
-        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, inputsFrom);
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, retryFrom,
+                inputsFrom);
     }
 
     public Node claimedBy(Claim c, Instant now) {
-        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, paused, inputsFrom);
+        return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, paused, retryFrom,
+                inputsFrom);
     }
 
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
     public Node withAttempt(Result r, NodeStatus s, Instant now) {
         List<Result> a = new ArrayList<>(attempts);
         a.add(r);
-        return new Node(spec, s, a, startedAt, s == NodeStatus.COMPLETED ? now : null, inputs, claim, false, cancelled,
-                paused && s != NodeStatus.COMPLETED, inputsFrom);
+        boolean completed = s == NodeStatus.COMPLETED;
+        return new Node(spec, s, a, startedAt, completed ? now : null, inputs, claim, false, cancelled,
+                paused && !completed, retryFrom, inputsFrom);
     }
 
     /** This node having received {@code parent}'s output (unchanged when it had). */
@@ -101,12 +107,14 @@ public record Node(NodeSpec spec,
         }
         List<String> from = new ArrayList<>(inputsFrom);
         from.add(parent);
-        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, from);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused,
+                retryFrom, from);
     }
 
     /** This node as read, with its inputs filled in. */
     public Node withInputs(Map<String, byte[]> filled) {
-        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, paused, inputsFrom);
+        return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, paused,
+                retryFrom, inputsFrom);
     }
 
     /** This node as stored: without filled-in inputs. */
@@ -115,21 +123,39 @@ public record Node(NodeSpec spec,
     }
 
     public Node asSkipped(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, false, inputsFrom);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, false,
+                retryFrom, inputsFrom);
+    }
+
+    /**
+     * This node retried by hand: back in state {@code s} (WAITING or READY) with {@code heard} as the parents it has
+     * heard from, its attempts kept and counted by its retry rules only from now on; no longer skipped or cancelled.
+     */
+    public Node retried(NodeStatus s, List<String> heard, boolean paused) {
+        return new Node(spec, s, attempts, startedAt, null, inputs, claim, false, false, paused, attempts.size(), heard);
+    }
+
+    /** This node no longer marked cancelled (its run is retried). */
+    public Node uncancelled() {
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, false, paused, retryFrom,
+                inputsFrom);
     }
 
     /** This node paused ({@code true}) or resumed, in state {@code s}. */
     public Node withPaused(boolean p, NodeStatus s) {
-        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, p, inputsFrom);
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, p, retryFrom,
+                inputsFrom);
     }
 
     /** This node reached by its run's cancel, in the same state (a RUNNING node whose agent is told to stop). */
     public Node asCancelling() {
-        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, paused, inputsFrom);
+        return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, paused, retryFrom,
+                inputsFrom);
     }
 
     /** This node completed by its run's cancel at {@code now}, without a result of its own. */
     public Node asCancelled(Instant now) {
-        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, false, inputsFrom);
+        return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, false,
+                retryFrom, inputsFrom);
     }
 }

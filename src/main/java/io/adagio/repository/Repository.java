@@ -90,6 +90,19 @@ public interface Repository {
     Run resumeRun(String runId);
 
     /**
+     * Retries a run in place ({@link io.adagio.engine.Retrying}): with no {@code nodes}, a run that ended FAILED or
+     * CANCELLED gets its failed, skipped and cancelled nodes back; with {@code nodes}, those (each failed, skipped or
+     * cancelled) and what is downstream of them come back, also in a run still running. Attempts are kept; the
+     * nodes' retry rules count from the retry on. A cancel whose grace had not ended is forgotten.
+     *
+     * @param nodes the nodes to retry; null or empty for the whole run
+     * @return the run after the retry
+     * @throws io.adagio.engine.Retrying.RefusedException when the run or a node cannot be retried; nothing changes
+     * @throws NotFoundException when the run or a named node does not exist
+     */
+    Run retryRun(String runId, List<String> nodes);
+
+    /**
      * One node of a run in its current state.
      *
      * @throws NotFoundException when the run or the node does not exist

@@ -433,6 +433,16 @@ class OpenApiConformanceTest {
         expect(post(Req.VALID, "/v0/runs/" + ended + "/nodes/w/skip", "{}"), 200, null, "complete by hand");
         expect(post(Req.VALID, "/v0/runs/" + ended + "/cancel", "{}"), 409, "run-ended", "cancel an ended run");
         expect(post(Req.VALID, "/v0/runs/" + ended + "/pause", null), 409, "run-ended", "pause an ended run");
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/retry", null), 409, "run-not-retryable", "retry a run that succeeded");
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/retry", "{\"nodes\":[\"w\"]}"), 409, "node-not-retryable",
+                "retry a node that succeeded");
+        expect(post(Req.VALID, "/v0/runs/" + ended + "/retry", "{\"nodes\":[\"zz\"]}"), 404, "node-not-found",
+                "retry an unknown node");
+        expect(post(Req.INVALID, "/v0/runs/" + ended + "/retry", "{\"nodes\":[\"\"]}"), 400, "invalid-request",
+                "retry a blank name");
+        Http.Reply retried = post(Req.VALID, "/v0/runs/" + toCancel + "/retry", "{}");
+        expect(retried, 200, null, "retry a cancelled run");
+        assertThat(retried.json().path("run").path("nodes").get(0).path("status").asString()).isEqualTo("READY");
         expect(post(Req.VALID, "/v0/runs/01M8EZWBKWQ3B4HPCWA98YT9NB/cancel", "{}"), 404, "run-not-found",
                 "cancel an unknown run");
         String forced = put(Req.VALID, "/v0/runs", graph("[{\"name\":\"w\",\"runtime\":\"nobody-offers-it\"}]", "[]"))

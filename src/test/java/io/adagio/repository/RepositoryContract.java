@@ -30,6 +30,7 @@ import io.adagio.repository.RunEndedException;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.RunPausedException;
+import io.adagio.engine.Retrying;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1407,6 +1408,7 @@ public abstract class RepositoryContract {
         agent("agent-1");
         Recorder events = subscribe(EventFilter.all(), null);
         String id = start(Graphs.seven()).id();
+        awaitReady(events, id, "a", "b");
         Node a = claimWinner(id, "a");
 
         Run paused = repo.pauseRun(id);
@@ -1425,7 +1427,6 @@ public abstract class RepositoryContract {
         assertThat(c.status()).as("has its input, waits for the resume").isEqualTo(NodeStatus.WAITING);
         assertThat(text(c.inputs())).isEqualTo(Map.of("a", "a"));
         assertThat(repo.inspectRun(id).paused()).isTrue();
-        assertThat(readyEvents(events, id)).as("nothing offered while paused").containsExactlyInAnyOrder("a", "b");
 
         Run resumed = repo.resumeRun(id);
         assertThat(resumed.paused()).isFalse();
@@ -1433,7 +1434,7 @@ public abstract class RepositoryContract {
         assertThat(resumed.node("b").status()).isEqualTo(NodeStatus.READY);
         assertThat(resumed.node("c").status()).isEqualTo(NodeStatus.READY);
         assertThat(resumed.node("d").status()).as("still waits for b").isEqualTo(NodeStatus.WAITING);
-        awaitReady(events, id, "a", "b", "b", "c");
+        awaitReady(events, id, "a", "b", "b", "c"); // c once: not offered while paused
         runLayer(id, List.of("b", "c"));
         runLayer(id, List.of("d", "f"));
         runLayer(id, List.of("e"));
@@ -1514,6 +1515,120 @@ public abstract class RepositoryContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---- retrying runs in place -------------------------------------------------------------------------------
+
+    /** The seven-node graph, d failed (e, g skipped): retried, the same run runs d, e and g, and succeeds. */
+    @Test
+    void aFailedRunRetriedInPlaceRunsItsFailedAndSkippedNodesAgain() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        String id = failedRun();
+        Run retried = repo.retryRun(id, List.of());
+        assertThat(retried.id()).isEqualTo(id);
+        assertThat(retried.status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(retried.outcome()).as("decided again").isNull();
+        Node d = retried.node("d");
+        assertThat(d.status()).isEqualTo(NodeStatus.READY);
+        assertThat(d.attempts()).as("kept").extracting(Result::conclusion).containsExactly(Conclusion.FAIL);
+        assertThat(d.retryFrom()).isEqualTo(1);
+        assertThat(text(d.inputs())).isEqualTo(Map.of("a", "a", "b", "b"));
+        for (String skipped : List.of("e", "g")) {
+            assertThat(retried.node(skipped).status()).as(skipped).isEqualTo(NodeStatus.WAITING);
+            assertThat(retried.node(skipped).skipped()).isFalse();
+        }
+        assertThat(retried.node("c").attempts()).as("what succeeded stands").hasSize(1);
+        awaitReady(events, id, "a", "b", "c", "d", "f", "d");
+        runLayer(id, List.of("d"));
+        runLayer(id, List.of("e"));
+        runLayer(id, List.of("g"));
+        Run done = repo.inspectRun(id);
+        assertThat(done.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(done.node("d").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.FAIL, Conclusion.SUCCESS);
+        assertThat(text(done.node("g").inputs())).isEqualTo(Map.of("e", "e", "f", "f"));
+    }
+
+    @Test
+    void theRetryBudgetCountsAgainFromAManualRetry() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.retrying("x", "error", 2)).id();
+        runLayer(id, List.of("a", "b"));
+        for (int i = 0; i < 2; i++) {
+            Node x = claimWinner(id, "x");
+            finish(id, "x", x.claim().id(), Result.of(Conclusion.ERROR, "flaky"));
+        }
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.FAILED);
+        repo.retryRun(id, List.of());
+        Node again = claimWinner(id, "x");
+        assertThat(finish(id, "x", again.claim().id(), Result.of(Conclusion.ERROR, "flaky")).status())
+                .as("one more attempt allowed by its rule after the retry").isEqualTo(NodeStatus.READY);
+        Node last = claimWinner(id, "x");
+        assertThat(finish(id, "x", last.claim().id(), Result.of(Conclusion.ERROR, "flaky")).status())
+                .isEqualTo(NodeStatus.COMPLETED);
+        assertThat(repo.inspectNode(id, "x").attempts()).hasSize(4);
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.FAILED);
+    }
+
+    /**
+     * n0 → n1 → n2, cancelled while n0 runs; n0 finishes SUCCESS in the grace. Retried, n1 gets n0's output (which
+     * the cancel kept from being passed on), the run's outcome is decided again, and the cancel's grace ending
+     * later ends nothing.
+     */
+    @Test
+    void aCancelledRunRetriedComesBackAndItsCancelIsForgotten() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.chain(3, "debug")).id();
+        Node n0 = claimWinner(id, "n0");
+        repo.cancelRun(id, Duration.ofSeconds(30));
+        finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "n0"));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.CANCELLED);
+
+        Run retried = repo.retryRun(id, null);
+        assertThat(retried.outcome()).isNull();
+        assertThat(retried.nodes()).noneMatch(Node::cancelled);
+        assertThat(retried.node("n0").status()).isEqualTo(NodeStatus.COMPLETED);
+        assertThat(retried.node("n1").status()).isEqualTo(NodeStatus.READY);
+        assertThat(text(retried.node("n1").inputs())).isEqualTo(Map.of("n0", "n0"));
+        letGracePass(Duration.ofSeconds(31));
+        assertThat(repo.inspectNode(id, "n1").status()).as("the old cancel ends nothing").isEqualTo(NodeStatus.READY);
+        agent("agent-1"); // its lease ran out with the time that passed
+        runLayer(id, List.of("n1"));
+        runLayer(id, List.of("n2"));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    /** a → b, c: b failed while c still runs; b alone is retried in the running run. */
+    @Test
+    void aFailedNodeIsRetriedInARunStillRunningAndOnlyWhatFailedCanBe() throws Exception {
+        agent("agent-1");
+        GraphSpec graph = new GraphSpec(List.of(NodeSpec.of("a", "debug"), NodeSpec.of("b", "debug"),
+                NodeSpec.of("c", "debug")), List.of(new io.adagio.model.Edge("a", "b")));
+        String id = start(graph).id();
+        runLayer(id, List.of("a"));
+        Node b = claimWinner(id, "b");
+        claimWinner(id, "c");
+        finish(id, "b", b.claim().id(), Result.of(Conclusion.FAIL, "b"));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.FAILED);
+
+        assertThatThrownBy(() -> repo.retryRun(id, List.of())).as("the run has not ended")
+                .isInstanceOf(Retrying.RefusedException.class)
+                .satisfies(e -> assertThat(((Retrying.RefusedException) e).refusal()).isEqualTo(Retrying.Refusal.RUN_NOT_RETRYABLE));
+        assertThatThrownBy(() -> repo.retryRun(id, List.of("b", "c"))).as("c has not failed")
+                .isInstanceOf(Retrying.RefusedException.class)
+                .satisfies(e -> assertThat(((Retrying.RefusedException) e).node()).isEqualTo("c"));
+        assertThat(repo.inspectNode(id, "b").status()).as("nothing changed").isEqualTo(NodeStatus.COMPLETED);
+        assertThatThrownBy(() -> repo.retryRun(id, List.of("zz"))).isInstanceOf(NotFoundException.class);
+
+        Run retried = repo.retryRun(id, List.of("b"));
+        assertThat(retried.node("b").status()).isEqualTo(NodeStatus.READY);
+        assertThat(retried.node("c").status()).isEqualTo(NodeStatus.RUNNING);
+        assertThat(retried.outcome()).isNull();
+        runLayer(id, List.of("b"));
+        String succeeded = start(Graphs.single("s")).id();
+        runLayer(succeeded, List.of("s"));
+        assertThatThrownBy(() -> repo.retryRun(succeeded, null)).isInstanceOf(Retrying.RefusedException.class);
+        assertThatThrownBy(() -> repo.retryRun("01ARZ3NDEKTSV4RRFFQ69G5FAV", null)).isInstanceOf(NotFoundException.class);
     }
 
     // ---- reruns -----------------------------------------------------------------------------------------------

@@ -135,15 +135,20 @@ final class EtcdCancels {
         }).orElse(0L), "cancelling " + runId, n -> { });
     }
 
-    /** Step 3: what has not completed completes cancelled (claims fenced off), then the intent goes. */
+    /**
+     * Step 3: the cancel reaches what it had not (its canceller may have died half-way), then what has not
+     * completed completes cancelled (claims fenced off), then the intent goes.
+     */
     private void fence(String runId) {
         Run run;
         try {
             run = runs.inspectRun(runId);
         } catch (NotFoundException e) {
-            calls.await(kv.delete(Keys.bytes(keys.cancelIntent(runId))), "deleting the cancel of " + runId);
+            forget(runId);
             return;
         }
+        reach(runId, run);
+        run = runs.inspectRun(runId);
         List<String> names = run.nodes().stream().filter(n -> n.status() != NodeStatus.COMPLETED).map(Node::name).toList();
         Instant now = clock.instant();
         batches.applyAll(runId, names, (f, ops) -> Cancellation.fence(f.node(), now).map(next -> {
@@ -156,8 +161,17 @@ final class EtcdCancels {
         }
     }
 
+    /** Forgets the run's cancel: its intent goes, so no replica reaches or fences its nodes for it any more. */
+    void forget(String runId) {
+        calls.await(kv.delete(Keys.bytes(keys.cancelIntent(runId))), "forgetting the cancel of " + runId);
+    }
+
     private void fenceQuietly(String runId) {
         try {
+            if (calls.await(kv.get(Keys.bytes(keys.cancelIntent(runId))), "reading the cancel of " + runId)
+                    .getKvs().isEmpty()) {
+                return; // completed elsewhere, or forgotten by a retry
+            }
             fence(runId);
         } catch (RuntimeException e) {
             log.debug("fencing off the cancelled run {} failed ({}); the recovery will", runId, e.getMessage());

@@ -76,7 +76,8 @@ final class EtcdCodec {
         return write(new NodeValue(spec(n.spec()), number(n.status().ordinal()),
                 n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
                 null, n.inputsFrom(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
-                n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null, n.paused() ? Boolean.TRUE : null));
+                n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null, n.paused() ? Boolean.TRUE : null,
+                n.retryFrom() == 0 ? null : n.retryFrom()));
     }
 
     /** The node as stored; its status is the one written in the value (the state key decides the real one). */
@@ -87,7 +88,7 @@ final class EtcdCodec {
                 instant(v.startedAt()), instant(v.finishedAt()), null,
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
                 Boolean.TRUE.equals(v.skipped()), Boolean.TRUE.equals(v.cancelled()), Boolean.TRUE.equals(v.paused()),
-                inputsFrom(v));
+                v.retryFrom() == null ? 0 : v.retryFrom(), inputsFrom(v));
     }
 
     /**
@@ -323,7 +324,8 @@ final class EtcdCodec {
                              @JsonProperty("claim") ClaimValue claim,
                              @JsonProperty("skipped") Boolean skipped,
                              @JsonProperty("cancelled") Boolean cancelled,
-                             @JsonProperty("paused") Boolean paused) {
+                             @JsonProperty("paused") Boolean paused,
+                             @JsonProperty("retry_from") Integer retryFrom) {
     }
 
     /** An empty output is written as {@code ""} (not left out) so a repeated finish compares equal. */

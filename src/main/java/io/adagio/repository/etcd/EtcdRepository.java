@@ -63,7 +63,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final RootRelease roots;
     private final RunShapes shapes;
     private final EtcdCancels cancels;
-    private final EtcdPauses pauses;
+    private final EtcdRunControl control;
     private volatile Duration intentGrace = Duration.ofSeconds(5);
 
     /**
@@ -102,8 +102,8 @@ public final class EtcdRepository implements Repository, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.pauses = new EtcdPauses(keys, codec, runs, batches);
         this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
+        this.control = new EtcdRunControl(keys, codec, runs, batches, cancels);
         long every = Math.max(100, Math.min(options.sweepInterval().toMillis(), MAX_RECOVERY_INTERVAL.toMillis()));
         recovery.scheduleWithFixedDelay(this::recoverQuietly, every, every, TimeUnit.MILLISECONDS);
     }
@@ -179,13 +179,18 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public Run retryRun(String runId, List<String> nodeNames) {
+        return control.retry(runId, nodeNames);
+    }
+
+    @Override
     public Run pauseRun(String runId) {
-        return pauses.pause(runId);
+        return control.pause(runId);
     }
 
     @Override
     public Run resumeRun(String runId) {
-        return pauses.resume(runId);
+        return control.resume(runId);
     }
 
     @Override

@@ -145,6 +145,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public Run retryRun(String runId, List<String> nodeNames) {
+        synchronized (lock) {
+            return transitions.retryRun(runId, nodeNames);
+        }
+    }
+
+    @Override
     public Run pauseRun(String runId) {
         synchronized (lock) {
             return transitions.pauseRun(runId);

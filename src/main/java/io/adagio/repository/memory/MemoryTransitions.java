@@ -5,6 +5,7 @@ import io.adagio.engine.ClaimDecision;
 import io.adagio.engine.FinishDecision;
 import io.adagio.engine.NodeEvents;
 import io.adagio.engine.Pausing;
+import io.adagio.engine.Retrying;
 import io.adagio.engine.Propagation;
 import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Transitions;
@@ -192,6 +193,28 @@ final class MemoryTransitions {
         if (grace.isZero() || grace.isNegative()) {
             fenceDue();
         }
+        return r.view();
+    }
+
+    /** See {@link io.adagio.repository.Repository#retryRun}: every node in one step. Under the lock. */
+    Run retryRun(String runId, List<String> names) {
+        StoredRun r = nodes.run(runId);
+        Map<String, Node> byName = new java.util.LinkedHashMap<>();
+        for (Node n : r.nodes) {
+            byName.put(n.name(), n);
+        }
+        Retrying plan;
+        if (names == null || names.isEmpty()) {
+            plan = Retrying.ofRun(runId, r.topology, byName);
+        } else {
+            names.forEach(r::index); // every named node exists
+            plan = Retrying.ofNodes(runId, r.topology, byName, names);
+        }
+        fences.remove(runId); // a cancel still in its grace is forgotten
+        for (Node before : r.nodes.clone()) {
+            plan.apply(r.topology, before).ifPresent(after -> nodes.set(r, after));
+        }
+        nodes.commit(events);
         return r.view();
     }
 
