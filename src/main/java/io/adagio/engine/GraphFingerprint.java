@@ -49,6 +49,18 @@ public final class GraphFingerprint {
                 field(sha, "retry");
                 field(sha, r.getKey());
                 field(sha, r.getValue() == null ? null : String.valueOf(r.getValue().maxAttempts()));
+                RetryRule.Backoff b = r.getValue() == null ? null : r.getValue().backoff();
+                if (b != null) {
+                    field(sha, "backoff");
+                    field(sha, b.initial());
+                    field(sha, String.valueOf(b.multiplier()));
+                    field(sha, b.max());
+                    field(sha, String.valueOf(b.jitter()));
+                }
+            }
+            if (n.timeout() != null) {
+                field(sha, "timeout");
+                field(sha, n.timeout());
             }
         }
         for (Edge e : graph.edges()) {

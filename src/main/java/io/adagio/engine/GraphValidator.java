@@ -56,6 +56,7 @@ public final class GraphValidator {
         List<String> noRuntime = new ArrayList<>();
         List<Map<String, Object>> badRetry = new ArrayList<>();
         List<Map<String, Object>> badTrigger = new ArrayList<>();
+        List<Map<String, Object>> badTimeout = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             NodeSpec n = nodes.get(i);
             if (n == null || n.name() == null) {
@@ -75,7 +76,13 @@ public final class GraphValidator {
                     badRetry.add(Map.of("node", n.name(), "condition", r.getKey(), "reason", "unknown condition; use fail or error"));
                 } else if (r.getValue() == null || r.getValue().maxAttempts() == null || r.getValue().maxAttempts() < 1) {
                     badRetry.add(Map.of("node", n.name(), "condition", r.getKey(), "reason", "max_attempts must be at least 1"));
+                } else if (r.getValue().backoff() != null) {
+                    backoffProblem(r.getValue().backoff()).ifPresent(reason ->
+                            badRetry.add(Map.of("node", n.name(), "condition", r.getKey(), "reason", reason)));
                 }
+            }
+            if (n.timeout() != null && !isDuration(n.timeout(), true)) {
+                badTimeout.add(Map.of("node", n.name(), "timeout", n.timeout()));
             }
         }
         if (!unnamed.isEmpty()) {
@@ -95,11 +102,48 @@ public final class GraphValidator {
                     + " has trigger '" + badTrigger.get(0).get("trigger") + "'; use all_success (the default) or all_done.",
                     Map.of("nodes", badTrigger));
         }
+        if (!badTimeout.isEmpty()) {
+            throw new InvalidGraphException(GraphViolation.INVALID_TIMEOUT, "Node " + badTimeout.get(0).get("node")
+                    + " has timeout '" + badTimeout.get(0).get("timeout") + "'; use a duration such as \"30s\" or "
+                    + "\"1.5m\", more than 0 and at most " + MAX_TIME.toDays() + " days.", Map.of("nodes", badTimeout));
+        }
         if (!badRetry.isEmpty()) {
             throw new InvalidGraphException(GraphViolation.INVALID_RETRY,
                     "Invalid retry rule on node " + badRetry.get(0).get("node") + ": " + badRetry.get(0).get("reason") + ".",
                     Map.of("retries", badRetry));
         }
+    }
+
+    /** The longest timeout or backoff a node may have. */
+    static final java.time.Duration MAX_TIME = java.time.Duration.ofDays(30);
+
+    /** Whether the text is a duration of at most {@link #MAX_TIME} (and more than zero when {@code positive}). */
+    private static boolean isDuration(String text, boolean positive) {
+        try {
+            java.time.Duration d = Durations.parse(text);
+            return d.compareTo(MAX_TIME) <= 0 && (!positive || !d.isZero());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** What is wrong with a backoff, if anything. */
+    private static java.util.Optional<String> backoffProblem(RetryRule.Backoff b) {
+        if (b.initial() == null || !isDuration(b.initial(), true)) {
+            return java.util.Optional.of("backoff.initial must be a duration such as \"1s\", more than 0 and at most "
+                    + MAX_TIME.toDays() + " days");
+        }
+        if (b.multiplier() != null && (b.multiplier() < 1 || b.multiplier() > 100 || b.multiplier().isNaN())) {
+            return java.util.Optional.of("backoff.multiplier must be between 1 and 100");
+        }
+        if (b.max() != null && (!isDuration(b.max(), true)
+                || Durations.parse(b.max()).compareTo(Durations.parse(b.initial())) < 0)) {
+            return java.util.Optional.of("backoff.max must be a duration of at least backoff.initial");
+        }
+        if (b.jitter() != null && !(b.jitter() >= 0 && b.jitter() <= 1)) {
+            return java.util.Optional.of("backoff.jitter must be between 0 and 1");
+        }
+        return java.util.Optional.empty();
     }
 
     private static Map<String, Integer> indexNames(List<NodeSpec> nodes) {

@@ -35,7 +35,8 @@ public final class Pausing {
         if (!node.paused()) {
             return Optional.empty();
         }
-        boolean ready = node.status() == NodeStatus.WAITING && Propagation.heardFromAll(topology, node);
+        boolean ready = node.status() == NodeStatus.WAITING && node.readyAt() == null
+                && Propagation.heardFromAll(topology, node);
         return Optional.of(node.withPaused(false, ready ? NodeStatus.READY : node.status()));
     }
 

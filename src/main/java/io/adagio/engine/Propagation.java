@@ -80,7 +80,7 @@ public record Propagation(String from, Kind kind, Instant at) {
         } else {
             next = target.withInputFrom(from);
         }
-        if (next.status() == NodeStatus.WAITING && !next.paused() && heardFromAll(topology, next)) {
+        if (next.status() == NodeStatus.WAITING && !next.paused() && next.readyAt() == null && heardFromAll(topology, next)) {
             next = next.withStatus(NodeStatus.READY);
         }
         return next == target ? Optional.empty() : Optional.of(next);

@@ -73,6 +73,15 @@ public final class Transitions {
      * when its retry rules allow another attempt — never once its run's cancel reached it.
      */
     public static FinishDecision settle(Node node, String claimId, Result result, Instant now) {
+        return settle(node, claimId, result, now, java.util.concurrent.ThreadLocalRandom.current().nextDouble(-1, 1));
+    }
+
+    /**
+     * {@link #settle(Node, String, Result, Instant)} with the random draw {@code u} (in [-1, 1]) that spreads a
+     * retry's backoff ({@link Timers#backoff}): a retry whose rule has a backoff waits, WAITING with its
+     * {@code ready_at}, instead of being READY at once.
+     */
+    public static FinishDecision settle(Node node, String claimId, Result result, Instant now, double u) {
         boolean holds = node.claim() != null && node.claim().id().equals(claimId);
         if (node.status() != NodeStatus.RUNNING || !holds) {
             boolean repeated = holds && node.status() != NodeStatus.NONE && result.sameAs(node.lastAttempt());
@@ -80,9 +89,13 @@ public final class Transitions {
         }
         Conclusion c = result.conclusion();
         if (c != Conclusion.SUCCESS && !node.cancelled() && retries(node, c)) {
-            // a retry of a paused run waits for its resume
-            return new FinishDecision.Applied(node.withAttempt(result, node.paused() ? NodeStatus.WAITING
-                    : NodeStatus.READY, now));
+            // a retry of a paused run waits for its resume, one with a backoff until its ready_at
+            Node retried = node.withAttempt(result, node.paused() ? NodeStatus.WAITING : NodeStatus.READY, now);
+            RetryRule.Backoff backoff = rule(node, c).backoff();
+            if (backoff != null) {
+                retried = retried.waitingUntil(now.plus(Timers.backoff(backoff, sameSince(node, c), u)));
+            }
+            return new FinishDecision.Applied(retried);
         }
         return new FinishDecision.Applied(node.withAttempt(result, NodeStatus.COMPLETED, now));
     }
@@ -121,12 +134,22 @@ public final class Transitions {
         if (conclusion == Conclusion.SUCCESS || conclusion == Conclusion.NONE) {
             return false;
         }
-        RetryRule rule = node.spec().retry().get(conclusion.name().toLowerCase(Locale.ROOT));
+        RetryRule rule = rule(node, conclusion);
         if (rule == null || rule.maxAttempts() == null) {
             return false;
         }
-        // attempts before a manual retry do not count: the budget starts again from it
-        long same = node.attempts().stream().skip(node.retryFrom()).filter(a -> a.conclusion() == conclusion).count() + 1;
-        return same < rule.maxAttempts();
+        return sameSince(node, conclusion) < rule.maxAttempts();
+    }
+
+    private static RetryRule rule(Node node, Conclusion conclusion) {
+        return node.spec().retry().get(conclusion.name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * The attempts with {@code conclusion} since the node's latest manual retry (attempts before it do not count:
+     * the budget starts again from it), counting the one ending now.
+     */
+    private static long sameSince(Node node, Conclusion conclusion) {
+        return node.attempts().stream().skip(node.retryFrom()).filter(a -> a.conclusion() == conclusion).count() + 1;
     }
 }

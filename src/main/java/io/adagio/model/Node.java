@@ -34,6 +34,7 @@ import java.util.Map;
  *                   becomes READY when the run is resumed; a RUNNING one runs on
  * @param retryFrom  how many of its attempts came before its latest manual retry ({@code POST …/retry}): its retry
  *                   rules count the attempts after them
+ * @param readyAt    while WAITING out a retry's backoff: when it becomes READY; else null
  * @param inputsFrom the parents whose outputs it has received, in the order received (stored, not shown)
  */
 public record Node(NodeSpec spec,
@@ -47,6 +48,7 @@ public record Node(NodeSpec spec,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean cancelled,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean paused,
                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("retry_from") int retryFrom,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("ready_at") Instant readyAt,
                    @JsonIgnore List<String> inputsFrom) {
 
     public Node {
@@ -57,7 +59,7 @@ public record Node(NodeSpec spec,
 
     /** A fresh node in the given state. */
     public static Node initial(NodeSpec spec, NodeStatus status) {
-        return new Node(spec, status, List.of(), null, null, null, null, false, false, false, 0, List.of());
+        return new Node(spec, status, List.of(), null, null, null, null, false, false, false, 0, null, List.of());
     }
 
     /** The node's name. */
@@ -83,12 +85,12 @@ public record Node(NodeSpec spec,
 
     public Node withStatus(NodeStatus s) {
         return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, retryFrom,
-                inputsFrom);
+                readyAt, inputsFrom);
     }
 
     public Node claimedBy(Claim c, Instant now) {
         return new Node(spec, NodeStatus.RUNNING, attempts, now, null, inputs, c, false, cancelled, paused, retryFrom,
-                inputsFrom);
+                null, inputsFrom);
     }
 
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
@@ -97,7 +99,19 @@ public record Node(NodeSpec spec,
         a.add(r);
         boolean completed = s == NodeStatus.COMPLETED;
         return new Node(spec, s, a, startedAt, completed ? now : null, inputs, claim, false, cancelled,
-                paused && !completed, retryFrom, inputsFrom);
+                paused && !completed, retryFrom, null, inputsFrom);
+    }
+
+    /** This node WAITING out a retry's backoff, READY at {@code at}. */
+    public Node waitingUntil(Instant at) {
+        return new Node(spec, NodeStatus.WAITING, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled,
+                paused, retryFrom, at, inputsFrom);
+    }
+
+    /** This node at the end of its backoff, in state {@code s} (READY, or WAITING while its run is paused). */
+    public Node backoffOver(NodeStatus s) {
+        return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused, retryFrom,
+                null, inputsFrom);
     }
 
     /** This node having received {@code parent}'s output (unchanged when it had). */
@@ -108,13 +122,13 @@ public record Node(NodeSpec spec,
         List<String> from = new ArrayList<>(inputsFrom);
         from.add(parent);
         return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, paused,
-                retryFrom, from);
+                retryFrom, readyAt, from);
     }
 
     /** This node as read, with its inputs filled in. */
     public Node withInputs(Map<String, byte[]> filled) {
         return new Node(spec, status, attempts, startedAt, finishedAt, filled, claim, skipped, cancelled, paused,
-                retryFrom, inputsFrom);
+                retryFrom, readyAt, inputsFrom);
     }
 
     /** This node as stored: without filled-in inputs. */
@@ -124,7 +138,7 @@ public record Node(NodeSpec spec,
 
     public Node asSkipped(Instant now) {
         return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, true, cancelled, false,
-                retryFrom, inputsFrom);
+                retryFrom, null, inputsFrom);
     }
 
     /**
@@ -132,30 +146,31 @@ public record Node(NodeSpec spec,
      * heard from, its attempts kept and counted by its retry rules only from now on; no longer skipped or cancelled.
      */
     public Node retried(NodeStatus s, List<String> heard, boolean paused) {
-        return new Node(spec, s, attempts, startedAt, null, inputs, claim, false, false, paused, attempts.size(), heard);
+        return new Node(spec, s, attempts, startedAt, null, inputs, claim, false, false, paused, attempts.size(), null,
+                heard);
     }
 
     /** This node no longer marked cancelled (its run is retried). */
     public Node uncancelled() {
         return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, false, paused, retryFrom,
-                inputsFrom);
+                readyAt, inputsFrom);
     }
 
     /** This node paused ({@code true}) or resumed, in state {@code s}. */
     public Node withPaused(boolean p, NodeStatus s) {
         return new Node(spec, s, attempts, startedAt, finishedAt, inputs, claim, skipped, cancelled, p, retryFrom,
-                inputsFrom);
+                readyAt, inputsFrom);
     }
 
     /** This node reached by its run's cancel, in the same state (a RUNNING node whose agent is told to stop). */
     public Node asCancelling() {
         return new Node(spec, status, attempts, startedAt, finishedAt, inputs, claim, skipped, true, paused, retryFrom,
-                inputsFrom);
+                readyAt, inputsFrom);
     }
 
     /** This node completed by its run's cancel at {@code now}, without a result of its own. */
     public Node asCancelled(Instant now) {
         return new Node(spec, NodeStatus.COMPLETED, attempts, startedAt, now, inputs, claim, skipped, true, false,
-                retryFrom, inputsFrom);
+                retryFrom, null, inputsFrom);
     }
 }

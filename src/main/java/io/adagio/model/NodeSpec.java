@@ -15,9 +15,12 @@ import java.util.Map;
  * @param trigger  when it becomes READY: {@value #ALL_SUCCESS} (null: the default) once every upstream node
  *                 succeeded, or {@value #ALL_DONE} once every upstream node finished whatever its conclusion (for
  *                 clean-up work); a field the original ignores
+ * @param timeout  how long one attempt may run (a duration such as {@code "30s"}): a RUNNING node past it is finished
+ *                 ERROR "timed out" and its retry rules apply; null: no limit; a field the original ignores
  */
 public record NodeSpec(String name, String runtime, Map<String, MetadataValues> metadata, Map<String, RetryRule> retry,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) String trigger) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String trigger,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String timeout) {
     /** The default trigger: READY once every upstream node succeeded (a failure upstream skips it). */
     public static final String ALL_SUCCESS = "all_success";
     /** READY once every upstream node finished, succeeded, failed or skipped. */
@@ -30,7 +33,13 @@ public record NodeSpec(String name, String runtime, Map<String, MetadataValues> 
 
     /** A node with the default trigger. */
     public NodeSpec(String name, String runtime, Map<String, MetadataValues> metadata, Map<String, RetryRule> retry) {
-        this(name, runtime, metadata, retry, null);
+        this(name, runtime, metadata, retry, null, null);
+    }
+
+    /** A node with a trigger and no timeout. */
+    public NodeSpec(String name, String runtime, Map<String, MetadataValues> metadata, Map<String, RetryRule> retry,
+                    String trigger) {
+        this(name, runtime, metadata, retry, trigger, null);
     }
 
     /** Whether it runs once its upstream finished whatever happened there ({@value #ALL_DONE}). */

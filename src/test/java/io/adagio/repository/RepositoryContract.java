@@ -31,6 +31,8 @@ import io.adagio.repository.Dispatch;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.RunPausedException;
 import io.adagio.engine.Retrying;
+import io.adagio.engine.Timers;
+import io.adagio.model.RetryRule;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,10 +101,10 @@ public abstract class RepositoryContract {
     protected abstract void forgetHistory() throws Exception;
 
     /**
-     * Lets {@code grace} pass on the repository's clock and has it do what is due then (fence off what a cancel
-     * left running), as its own periodic check would.
+     * Lets {@code time} pass on the repository's clock and has it do what is due then (fence off what a cancel
+     * left running, fire node timers: timeouts and backoffs), as its own periodic checks would.
      */
-    protected abstract void letGracePass(Duration grace) throws Exception;
+    protected abstract void letTimePass(Duration time) throws Exception;
 
     /** Releases what {@link #createRepository} made. */
     protected void closeRepository(Repository repository) throws Exception {
@@ -1296,7 +1298,7 @@ public abstract class RepositoryContract {
         Node n0 = claimWinner(id, "n0");
         repo.cancelRun(id, Duration.ofSeconds(10));
         assertThat(repo.inspectNode(id, "n0").status()).isEqualTo(NodeStatus.RUNNING);
-        letGracePass(Duration.ofSeconds(10).plusMillis(1));
+        letTimePass(Duration.ofSeconds(10).plusMillis(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> repo.isRunCompleted(id));
         Node fenced = repo.inspectNode(id, "n0");
         assertThat(fenced.status()).isEqualTo(NodeStatus.COMPLETED);
@@ -1590,7 +1592,7 @@ public abstract class RepositoryContract {
         assertThat(retried.node("n0").status()).isEqualTo(NodeStatus.COMPLETED);
         assertThat(retried.node("n1").status()).isEqualTo(NodeStatus.READY);
         assertThat(text(retried.node("n1").inputs())).isEqualTo(Map.of("n0", "n0"));
-        letGracePass(Duration.ofSeconds(31));
+        letTimePass(Duration.ofSeconds(31));
         assertThat(repo.inspectNode(id, "n1").status()).as("the old cancel ends nothing").isEqualTo(NodeStatus.READY);
         agent("agent-1"); // its lease ran out with the time that passed
         runLayer(id, List.of("n1"));
@@ -1629,6 +1631,90 @@ public abstract class RepositoryContract {
         runLayer(succeeded, List.of("s"));
         assertThatThrownBy(() -> repo.retryRun(succeeded, null)).isInstanceOf(Retrying.RefusedException.class);
         assertThatThrownBy(() -> repo.retryRun("01ARZ3NDEKTSV4RRFFQ69G5FAV", null)).isInstanceOf(NotFoundException.class);
+    }
+
+    // ---- timeouts and backoffs ------------------------------------------------------------------------------
+
+    /**
+     * A node with {@code "timeout": "10s"} and one retry on error: past its deadline it is finished ERROR "timed
+     * out" (its holder told, its late finish stale), retried, and the second time out is final.
+     */
+    @Test
+    void aNodePastItsTimeoutIsFinishedErrorTimedOutAndItsRetryRulesApply() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        NodeSpec slow = new NodeSpec("slow", "debug", Map.of(), Map.of("error", new RetryRule(2)), null, "10s");
+        String id = start(new GraphSpec(List.of(slow), List.of())).id();
+        Node first = claimWinner(id, "slow");
+        letTimePass(Duration.ofSeconds(5));
+        assertThat(repo.inspectNode(id, "slow").status()).as("not due yet").isEqualTo(NodeStatus.RUNNING);
+        letTimePass(Duration.ofSeconds(5).plusMillis(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.inspectNode(id, "slow").status() == NodeStatus.READY);
+        Node retried = repo.inspectNode(id, "slow");
+        assertThat(retried.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.conclusion()).isEqualTo(Conclusion.ERROR);
+            assertThat(new String(a.output(), StandardCharsets.UTF_8)).isEqualTo("timed out after 10s");
+            assertThat(a.metadata()).containsKey(Timers.TIMED_OUT);
+        });
+        CursoredEvent told = awaitEvent(events, EventType.NODE_CANCELLED, id, "slow");
+        assertThat(told.event().agentId()).as("its holder is told to stop it").isEqualTo("agent-1");
+        assertThatThrownBy(() -> finish(id, "slow", first.claim().id(), Result.of(Conclusion.SUCCESS, "late")))
+                .isInstanceOf(StaleClaimException.class);
+        letTimePass(Duration.ofSeconds(10)); // nothing is due for a READY node
+        assertThat(repo.inspectNode(id, "slow").attempts()).as("timed out once").hasSize(1);
+
+        agent("agent-1"); // a fresh lease: 20 s of its 30 s passed
+        claimWinner(id, "slow");
+        letTimePass(Duration.ofSeconds(10).plusMillis(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.isRunCompleted(id));
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.FAILED);
+        assertThat(repo.inspectNode(id, "slow").attempts()).hasSize(2);
+    }
+
+    @Test
+    void aNodeFinishedInTimeIsNotTimedOut() throws Exception {
+        agent("agent-1");
+        NodeSpec quick = new NodeSpec("quick", "debug", Map.of(), Map.of(), null, "10s");
+        String id = start(new GraphSpec(List.of(quick), List.of())).id();
+        Node n = claimWinner(id, "quick");
+        finish(id, "quick", n.claim().id(), Result.of(Conclusion.SUCCESS, "ok"));
+        letTimePass(Duration.ofSeconds(11));
+        assertThat(repo.inspectNode(id, "quick").attempts()).extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    /**
+     * Retries on error with a backoff of 10 s, doubling, spread by up to half: each retry waits, WAITING with the
+     * time it becomes READY, within its jitter bounds; then it is READY and announced.
+     */
+    @Test
+    void aRetryWithABackoffWaitsVisiblyWithinItsJitterBounds() throws Exception {
+        agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
+        RetryRule rule = new RetryRule(3, new RetryRule.Backoff("10s", 2.0, "1m", 0.5));
+        String id = start(new GraphSpec(List.of(new NodeSpec("x", "debug", Map.of(), Map.of("error", rule))), List.of())).id();
+        for (int retry = 1; retry <= 2; retry++) {
+            Node x = claimWinner(id, "x");
+            java.time.Instant before = repo.inspectNode(id, "x").startedAt();
+            Node waiting = finish(id, "x", x.claim().id(), Result.of(Conclusion.ERROR, "flaky"));
+            Duration base = Duration.ofSeconds(10L << (retry - 1));
+            assertThat(waiting.status()).as("retry %d waits out its backoff", retry).isEqualTo(NodeStatus.WAITING);
+            assertThat(waiting.readyAt()).as("retry %d: between half and one and a half times %s", retry, base)
+                    .isAfterOrEqualTo(before.plus(base.dividedBy(2)))
+                    .isBefore(before.plus(base.multipliedBy(3).dividedBy(2)).plusSeconds(5));
+            assertThat(repo.inspectNode(id, "x").readyAt()).isEqualTo(waiting.readyAt());
+            assertThatThrownBy(() -> claim(id, "x", "agent-1")).isInstanceOf(NodeNotReadyException.class);
+            letTimePass(base.dividedBy(4)); // before its ready_at, whatever the draw
+            assertThat(repo.inspectNode(id, "x").status()).isEqualTo(NodeStatus.WAITING);
+            letTimePass(base.multipliedBy(3).dividedBy(2));
+            int expected = retry + 1;
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(readyEvents(events, id)).hasSize(expected));
+            Node ready = repo.inspectNode(id, "x");
+            assertThat(ready.status()).isEqualTo(NodeStatus.READY);
+            assertThat(ready.readyAt()).isNull();
+            agent("agent-1"); // its lease may have run out with the time that passed
+        }
     }
 
     // ---- reruns -----------------------------------------------------------------------------------------------

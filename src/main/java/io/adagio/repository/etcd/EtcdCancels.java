@@ -123,7 +123,7 @@ final class EtcdCancels {
         Map<Long, String> holders = agents.byLease();
         Instant now = clock.instant();
         batches.applyAll(runId, names, (f, ops) -> Cancellation.reach(f.node(), now).map(next -> {
-            long bytes = Propagator.writes(keys, codec, runId, f.node().status(), next, 0, ops);
+            long bytes = Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
             String holder = holders.get(f.runningLease());
             if (Cancellation.tellsHolder(f.node(), next) && holder != null) {
                 ByteSequence signal = codec.signal(holder);
@@ -153,7 +153,7 @@ final class EtcdCancels {
         Instant now = clock.instant();
         batches.applyAll(runId, names, (f, ops) -> Cancellation.fence(f.node(), now).map(next -> {
             ops.add(Op.delete(Keys.bytes(keys.signal(runId, next.name())), DeleteOption.DEFAULT));
-            return Propagator.writes(keys, codec, runId, f.node().status(), next, 0, ops);
+            return Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
         }).orElse(0L), "fencing off the cancelled " + runId, n -> { });
         calls.await(kv.delete(Keys.bytes(keys.cancelIntent(runId))), "deleting the cancel of " + runId);
         if (!names.isEmpty()) {

@@ -77,7 +77,7 @@ final class EtcdCodec {
                 n.attempts().stream().map(EtcdCodec::result).toList(), time(n.startedAt()), time(n.finishedAt()),
                 null, n.inputsFrom(), n.claim() == null ? null : new ClaimValue(n.claim().id(), n.claim().metadata()),
                 n.skipped() ? Boolean.TRUE : null, n.cancelled() ? Boolean.TRUE : null, n.paused() ? Boolean.TRUE : null,
-                n.retryFrom() == 0 ? null : n.retryFrom()));
+                n.retryFrom() == 0 ? null : n.retryFrom(), time(n.readyAt())));
     }
 
     /** The node as stored; its status is the one written in the value (the state key decides the real one). */
@@ -88,7 +88,7 @@ final class EtcdCodec {
                 instant(v.startedAt()), instant(v.finishedAt()), null,
                 v.claim() == null ? null : new Claim(v.claim().id(), v.claim().metadata()),
                 Boolean.TRUE.equals(v.skipped()), Boolean.TRUE.equals(v.cancelled()), Boolean.TRUE.equals(v.paused()),
-                v.retryFrom() == null ? 0 : v.retryFrom(), inputsFrom(v));
+                v.retryFrom() == null ? 0 : v.retryFrom(), instant(v.readyAt()), inputsFrom(v));
     }
 
     /**
@@ -201,11 +201,11 @@ final class EtcdCodec {
     // ---- mapping ------------------------------------------------------------------------------------------
 
     private static SpecValue spec(NodeSpec s) {
-        return new SpecValue(s.name(), s.runtime(), s.metadata(), s.retry(), s.trigger());
+        return new SpecValue(s.name(), s.runtime(), s.metadata(), s.retry(), s.trigger(), s.timeout());
     }
 
     private static NodeSpec spec(SpecValue v) {
-        return new NodeSpec(v.name(), v.runtime(), v.metadata(), v.retry(), v.trigger());
+        return new NodeSpec(v.name(), v.runtime(), v.metadata(), v.retry(), v.trigger(), v.timeout());
     }
 
     private static ResultValue result(Result r) {
@@ -309,7 +309,8 @@ final class EtcdCodec {
                              @JsonProperty("runtime") String runtime,
                              @JsonProperty("metadata") Map<String, MetadataValues> metadata,
                              @JsonProperty("retry") Map<String, RetryRule> retry,
-                             @JsonProperty("trigger") String trigger) {
+                             @JsonProperty("trigger") String trigger,
+                             @JsonProperty("timeout") String timeout) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -325,7 +326,8 @@ final class EtcdCodec {
                              @JsonProperty("skipped") Boolean skipped,
                              @JsonProperty("cancelled") Boolean cancelled,
                              @JsonProperty("paused") Boolean paused,
-                             @JsonProperty("retry_from") Integer retryFrom) {
+                             @JsonProperty("retry_from") Integer retryFrom,
+                             @JsonProperty("ready_at") String readyAt) {
     }
 
     /** An empty output is written as {@code ""} (not left out) so a repeated finish compares equal. */

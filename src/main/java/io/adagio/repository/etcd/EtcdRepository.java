@@ -64,6 +64,10 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final RunShapes shapes;
     private final EtcdCancels cancels;
     private final EtcdRunControl control;
+    private final EtcdTimers timers;
+    private final ScheduledExecutorService timerThread;
+    /** How often each replica looks for node timers that are due (timeouts, backoffs). */
+    static final Duration TIMER_INTERVAL = Duration.ofMillis(250);
     private volatile Duration intentGrace = Duration.ofSeconds(5);
 
     /**
@@ -104,6 +108,14 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         });
         this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
         this.control = new EtcdRunControl(keys, codec, runs, batches, cancels);
+        this.timers = new EtcdTimers(kv, keys, codec, calls, reader, batches, transitions, agents, clock);
+        this.timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adagio-etcd-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        timerThread.scheduleWithFixedDelay(this::fireQuietly, TIMER_INTERVAL.toMillis(), TIMER_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
         long every = Math.max(100, Math.min(options.sweepInterval().toMillis(), MAX_RECOVERY_INTERVAL.toMillis()));
         recovery.scheduleWithFixedDelay(this::recoverQuietly, every, every, TimeUnit.MILLISECONDS);
     }
@@ -286,6 +298,19 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         propagator.afterBatch(hook);
     }
 
+    /** Test hook: fires the node timers that are due now (as every replica does every {@link #TIMER_INTERVAL}). */
+    int fireDueTimers() {
+        return timers.fireDue();
+    }
+
+    private void fireQuietly() {
+        try {
+            timers.fireDue();
+        } catch (RuntimeException e) {
+            log.debug("firing node timers failed: {}", e.getMessage());
+        }
+    }
+
     private void recoverQuietly() {
         try {
             int n = recoverPendingFinishes();
@@ -301,6 +326,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public void close() {
         recovery.shutdownNow();
+        timerThread.shutdownNow();
         watch.close();
         events.close();
         client.close();

@@ -77,7 +77,7 @@ final class EtcdRunControl {
     private void apply(Run run, Function<Node, Optional<Node>> change, String what) {
         List<String> names = run.nodes().stream().filter(n -> change.apply(n).isPresent()).map(Node::name).toList();
         batches.applyAll(run.id(), names, (f, ops) -> change.apply(f.node())
-                .map(next -> Propagator.writes(keys, codec, run.id(), f.node().status(), next,
+                .map(next -> Propagator.writes(keys, codec, run.id(), f.node(), next,
                         f.node().status() == NodeStatus.RUNNING ? f.runningLease() : 0, ops))
                 .orElse(0L), what, n -> { });
     }

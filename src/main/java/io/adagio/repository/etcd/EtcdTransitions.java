@@ -123,7 +123,7 @@ final class EtcdTransitions {
                 return Optional.of(ClaimOutcome.notClaimed());
             }
             List<Op> ops = new ArrayList<>();
-            Propagator.writes(keys, codec, runId, facts.node().status(), claimed.node(), leaseId, ops);
+            Propagator.writes(keys, codec, runId, facts.node(), claimed.node(), leaseId, ops);
             List<ClaimOutcome> won = List.of(ClaimOutcome.won(runId, claim, claimed.node()));
             EtcdInputs.Prefetch parents = inputs.prefetch(won);
             ops.addAll(parents.gets());
@@ -193,7 +193,7 @@ final class EtcdTransitions {
                 Claim claim = claims.get();
                 if (Transitions.claim(f.node(), claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
                     List<Op> mine = new ArrayList<>();
-                    long size = Propagator.writes(keys, codec, f.runId(), f.node().status(), c.node(), lease, mine);
+                    long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
                     if (!won.isEmpty() && bytes + size > limits.bytes()) {
                         break; // the rest stay READY, for the next claim
                     }
@@ -392,7 +392,7 @@ final class EtcdTransitions {
 
         void settle(NodeFacts own) {
             guards.addAll(own.guards(keys));
-            bytes += Propagator.writes(keys, codec, shape.id(), own.node().status(), finished, 0, ops);
+            bytes += Propagator.writes(keys, codec, shape.id(), own.node(), finished, 0, ops);
             if (own.node().cancelled()) {
                 // finished in its cancel's grace: the word to its holder has been heard
                 ops.add(Op.delete(Keys.bytes(keys.signal(shape.id(), finished.name())),
@@ -436,7 +436,7 @@ final class EtcdTransitions {
                         claimed.add(ClaimOutcome.won(shape.id(), claim, next2));
                     }
                 }
-                bytes += Propagator.writes(keys, codec, shape.id(), target.node().status(), next2, on, ops);
+                bytes += Propagator.writes(keys, codec, shape.id(), target.node(), next2, on, ops);
             }
             bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
             return guards.size() + ops.size() + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();

@@ -174,6 +174,34 @@ final class Keys {
         return key.startsWith(signals()) ? runAndName(key.substring(signals().length())) : Optional.empty();
     }
 
+    /**
+     * The prefix of the timer keys: {@code timers/<due, epoch ms, 19 digits>/<run-id>/node/<name>} marks that
+     * something is due for a node then (its timeout, the end of its backoff: {@code io.adagio.engine.Timers}), so
+     * due nodes are found by one range read up to now. Only an index: what is due is decided from the node itself.
+     * It sorts after {@code states/}, outside the watched range and the original's prefixes.
+     */
+    String timers() {
+        return root + "timers/";
+    }
+
+    /** The timer key of a node due at {@code at}. */
+    String timer(java.time.Instant at, String runId, String name) {
+        return timers() + String.format("%019d", Math.max(0, at.toEpochMilli())) + "/" + runId + NODE_PART + name;
+    }
+
+    /** The end (exclusive) of the timer keys due at or before {@code at}. */
+    String timersUpTo(java.time.Instant at) {
+        return timers() + String.format("%019d", Math.max(0, at.toEpochMilli()) + 1);
+    }
+
+    /** The node a timer key names, if it is one. */
+    Optional<NodeRef> parseTimer(String key) {
+        if (!key.startsWith(timers()) || key.length() < timers().length() + 20) {
+            return Optional.empty();
+        }
+        return runAndName(key.substring(timers().length() + 20));
+    }
+
     /** The run id of a start intent key, if it is one. */
     Optional<String> parseStartIntent(String key) {
         if (!key.startsWith(intents()) || !key.endsWith("/start")) {

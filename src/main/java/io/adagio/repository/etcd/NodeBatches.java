@@ -46,7 +46,7 @@ final class NodeBatches {
 
     /**
      * Applies the change to the named nodes (at most {@link #perBatch}) in one transaction, or two halves when it
-     * sends too many bytes; read again and retried on a conflict.
+     * sends too many bytes or operations; read again and retried on a conflict.
      *
      * @throws io.adagio.repository.BackendUnavailableException when it kept conflicting or etcd cannot be reached
      */
@@ -68,7 +68,8 @@ final class NodeBatches {
             if (ops.isEmpty()) {
                 return Optional.of(true);
             }
-            if (bytes > limits.bytes() && names.size() > 1) {
+            boolean tooMany = ops.size() > limits.maxTxnOps() || guards.size() > limits.maxTxnOps();
+            if ((bytes > limits.bytes() || tooMany) && names.size() > 1) {
                 int half = names.size() / 2;
                 apply(runId, names.subList(0, half), change, what);
                 apply(runId, names.subList(half, names.size()), change, what);

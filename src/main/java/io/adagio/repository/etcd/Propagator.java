@@ -104,7 +104,7 @@ final class Propagator {
         Topology topology = shape.topology();
         String runId = shape.id();
         batches.applyAll(runId, p.targets(topology), (f, ops) -> p.apply(topology, f.node())
-                        .map(next -> writes(keys, codec, runId, f.node().status(), next, 0, ops)).orElse(0L),
+                        .map(next -> writes(keys, codec, runId, f.node(), next, 0, ops)).orElse(0L),
                 "passing on the finish of " + runId + "/" + p.from(), n -> afterBatch.accept(n));
         calls.await(kv.delete(Keys.bytes(keys.intent(runId, p.from()))), "deleting the intent of "
                 + runId + "/" + p.from());
@@ -162,20 +162,22 @@ final class Propagator {
     }
 
     /**
-     * Adds the operations that store {@code next} (whose state was {@code before}) to {@code ops}: the node key,
-     * and when the state changes the old state key deleted and the new one put.
+     * Adds the operations that store {@code next} (which was {@code before}) to {@code ops}: the node key; when the
+     * state changes the old state key deleted and the new one put; when what is due for it changes
+     * ({@link io.adagio.engine.Timers#dueAt}), its old timer key deleted and its new one put.
      *
      * @return about how many bytes they send
      */
-    static long writes(Keys keys, EtcdCodec codec, String runId, NodeStatus before, Node next, long lease, List<Op> ops) {
+    static long writes(Keys keys, EtcdCodec codec, String runId, Node before, Node next, long lease, List<Op> ops) {
         int first = ops.size();
         ByteSequence value = codec.node(next);
         ByteSequence nodeKey = Keys.bytes(keys.node(runId, next.name()));
         ops.add(Op.put(nodeKey, value, PutOption.DEFAULT));
         long bytes = nodeKey.size() + value.size();
-        if (before != next.status()) {
-            if (before != NodeStatus.NONE) {
-                ByteSequence k = Keys.bytes(keys.state(before, runId, next.name()));
+        NodeStatus was = before.status();
+        if (was != next.status()) {
+            if (was != NodeStatus.NONE) {
+                ByteSequence k = Keys.bytes(keys.state(was, runId, next.name()));
                 ops.add(Op.delete(k, DeleteOption.DEFAULT));
                 bytes += k.size();
             }
@@ -185,6 +187,18 @@ final class Propagator {
                         lease == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(lease).build()));
                 bytes += k.size();
             }
+        }
+        java.util.Optional<java.time.Instant> dueBefore = io.adagio.engine.Timers.dueAt(before);
+        java.util.Optional<java.time.Instant> dueNext = io.adagio.engine.Timers.dueAt(next);
+        if (!dueBefore.equals(dueNext)) {
+            if (dueBefore.isPresent()) {
+                ops.add(Op.delete(Keys.bytes(keys.timer(dueBefore.get(), runId, next.name())), DeleteOption.DEFAULT));
+            }
+            if (dueNext.isPresent()) {
+                ops.add(Op.put(Keys.bytes(keys.timer(dueNext.get(), runId, next.name())), ByteSequence.EMPTY,
+                        PutOption.DEFAULT));
+            }
+            bytes += 2L * keys.timer(java.time.Instant.EPOCH, runId, next.name()).length();
         }
         return bytes + 16L * (ops.size() - first);
     }

@@ -266,14 +266,15 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     /**
-     * Ends every lease whose time is up on the injected clock, and fences off the claims of cancelled runs whose
-     * grace is over. Runs periodically; safe to call any time.
+     * Ends every lease whose time is up on the injected clock, fences off the claims of cancelled runs whose grace
+     * is over, and fires the node timers that are due (timeouts, backoffs). Runs periodically; safe to call any time.
      */
     public void expireLeases() {
         try {
             synchronized (lock) {
                 leases.expire();
                 transitions.fenceDue();
+                transitions.fireDue();
             }
         } catch (RuntimeException e) {
             log.error("lease expiry check failed", e);

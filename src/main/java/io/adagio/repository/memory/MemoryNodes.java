@@ -16,6 +16,9 @@ final class MemoryNodes {
     final TreeMap<String, StoredRun> runs = new TreeMap<>();
     final StatusIndex byStatus = new StatusIndex();
     final Steps steps = new Steps();
+    /** When something is due for a node ({@link io.adagio.engine.Timers#dueAt}) → those nodes; kept by {@link #set}. */
+    final java.util.TreeMap<java.time.Instant, java.util.Set<NodeRef>> timers = new java.util.TreeMap<>();
+    private final java.util.Map<NodeRef, java.time.Instant> dueOf = new java.util.HashMap<>();
     /** Idempotency key → the run it started and that run's graph (kept as long as its run). */
     final java.util.Map<String, KeyedStart> keys = new java.util.HashMap<>();
 
@@ -35,11 +38,13 @@ final class MemoryNodes {
         }
     }
 
-    /** Forgets a run: its nodes leave the state index, its idempotency key is free again. */
+    /** Forgets a run: its nodes leave the state index and the timers, its idempotency key is free again. */
     void remove(StoredRun r) {
         runs.remove(r.id);
         for (Node n : r.nodes) {
-            byStatus.remove(new NodeRef(r.id, n.name()), n.status());
+            NodeRef ref = new NodeRef(r.id, n.name());
+            byStatus.remove(ref, n.status());
+            due(ref, null);
         }
         if (r.idempotencyKey != null) {
             keys.remove(r.idempotencyKey);
@@ -60,10 +65,26 @@ final class MemoryNodes {
         return r;
     }
 
-    /** Stores a node's next value in the current step. */
+    /** Stores a node's next value in the current step (and when something is due for it). */
     void set(StoredRun r, Node next) {
         Node prev = r.replace(next);
-        byStatus.move(new NodeRef(r.id, next.name()), prev.status(), next.status());
+        NodeRef ref = new NodeRef(r.id, next.name());
+        byStatus.move(ref, prev.status(), next.status());
+        due(ref, io.adagio.engine.Timers.dueAt(next).orElse(null));
         steps.changing(r, next.name(), prev.status());
+    }
+
+    private void due(NodeRef ref, java.time.Instant at) {
+        java.time.Instant was = at == null ? dueOf.remove(ref) : dueOf.put(ref, at);
+        if (was != null && !was.equals(at)) {
+            java.util.Set<NodeRef> then = timers.get(was);
+            then.remove(ref);
+            if (then.isEmpty()) {
+                timers.remove(was);
+            }
+        }
+        if (at != null && !at.equals(was)) {
+            timers.computeIfAbsent(at, t -> new java.util.LinkedHashSet<>()).add(ref);
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.adagio.engine.FinishDecision;
 import io.adagio.engine.NodeEvents;
 import io.adagio.engine.Pausing;
 import io.adagio.engine.Retrying;
+import io.adagio.engine.Timers;
 import io.adagio.engine.Propagation;
 import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Transitions;
@@ -194,6 +195,34 @@ final class MemoryTransitions {
             fenceDue();
         }
         return r.view();
+    }
+
+    /**
+     * Fires the timers that are due ({@link Timers}): a RUNNING node past its timeout is finished ERROR "timed out"
+     * by its claim (its holder told by a NODE_CANCELLED: stop it), a node whose backoff is over becomes READY. Runs
+     * periodically; under the lock.
+     */
+    void fireDue() {
+        java.time.Instant now = clock.instant();
+        List<NodeRef> due = new ArrayList<>();
+        for (java.util.Set<NodeRef> refs : nodes.timers.headMap(now, true).values()) {
+            due.addAll(refs);
+        }
+        for (NodeRef ref : due) {
+            StoredRun r = nodes.runs.get(ref.runId());
+            Node node = r.nodes[r.index(ref.name())];
+            Optional<Timers.Due> fired = Timers.due(node, now);
+            if (fired.isPresent() && fired.get() instanceof Timers.TimedOut t) {
+                String holder = leases.holder(ref);
+                if (holder != null) {
+                    nodes.steps.signal(NodeEvents.cancelled(ref.runId(), node.spec(), holder));
+                }
+                finishNode(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
+            } else if (fired.isPresent() && fired.get() instanceof Timers.BackoffOver b) {
+                nodes.set(r, b.next());
+                nodes.commit(events);
+            }
+        }
     }
 
     /** See {@link io.adagio.repository.Repository#retryRun}: every node in one step. Under the lock. */

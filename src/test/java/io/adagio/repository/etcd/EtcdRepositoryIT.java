@@ -75,9 +75,10 @@ class EtcdRepositoryIT extends RepositoryContract {
     }
 
     @Override
-    protected void letGracePass(Duration grace) {
-        clock.advance(grace);
+    protected void letTimePass(Duration time) {
+        clock.advance(time);
         etcdRepo.recoverPendingFinishes();
+        etcdRepo.fireDueTimers();
     }
 
     @Override

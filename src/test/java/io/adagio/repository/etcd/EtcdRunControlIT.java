@@ -153,6 +153,49 @@ class EtcdRunControlIT {
         }
     }
 
+    /**
+     * Two replicas fire the same timeout at once, twenty times over: each node gets one timed-out attempt; the
+     * timer keys go with what they were for; a backoff is a timer key until it is over.
+     */
+    @Test
+    void twoReplicasFiringTheSameTimersChangeNothingTwice() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("timers");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        MovableClock clock = new MovableClock();
+        io.adagio.model.NodeSpec slow = new io.adagio.model.NodeSpec("slow", "debug", java.util.Map.of(),
+                java.util.Map.of("error", new io.adagio.model.RetryRule(2,
+                        new io.adagio.model.RetryRule.Backoff("1m", null, null, null))), null, "10s");
+        io.adagio.model.GraphSpec graph = new io.adagio.model.GraphSpec(List.of(slow), List.of());
+        try (EtcdRepository a = EtcdRepositories.open(options, clock);
+             EtcdRepository b = EtcdRepositories.open(options, clock)) {
+            a.registerAgent(new Agent("agent", List.of(new AgentRuntime("debug"))), Duration.ofHours(1));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    String id = a.startRun(new RunFactory(clock).create(graph)).id();
+                    a.claimNode(id, "slow", "agent", Claim.of("c" + i));
+                    assertThat(SharedEtcd.count(prefix + "timers/")).as("its deadline").isEqualTo(1);
+                    clock.advance(Duration.ofSeconds(10));
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    var fa = pool.submit(() -> { go.await(); return a.fireDueTimers(); });
+                    var fb = pool.submit(() -> { go.await(); return b.fireDueTimers(); });
+                    go.countDown();
+                    fa.get(30, TimeUnit.SECONDS);
+                    fb.get(30, TimeUnit.SECONDS);
+                    io.adagio.model.Node n = a.inspectNode(id, "slow");
+                    assertThat(n.attempts()).as("run %d: timed out once", i).hasSize(1);
+                    assertThat(n.status()).isEqualTo(NodeStatus.WAITING);
+                    assertThat(n.readyAt()).isBetween(clock.instant().plusSeconds(55), clock.instant().plusSeconds(60));
+                    assertThat(SharedEtcd.count(prefix + "timers/")).as("its backoff, not its deadline").isEqualTo(1);
+                    a.cancelRun(id, Duration.ZERO);
+                    assertThat(SharedEtcd.count(prefix + "timers/")).as("its timer went with its cancel").isZero();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     private static List<KeyValue> keys(String prefix) throws Exception {
         ByteSequence p = ByteSequence.from(prefix, StandardCharsets.UTF_8);
         return SharedEtcd.admin().getKVClient().get(p, GetOption.builder().isPrefix(true).build())

@@ -85,7 +85,7 @@ class KeysAndCodecTest {
         NodeSpec spec = new NodeSpec("a", "debug", Map.of("k", MetadataValues.of("v")), Map.of("fail", new RetryRule(3)));
         Node node = new Node(spec, NodeStatus.RUNNING, List.of(Result.of(Conclusion.FAIL, "out")),
                 Instant.parse("2026-01-02T03:04:05.120Z"), null, Map.of("up", "in".getBytes(StandardCharsets.UTF_8)),
-                Claim.of("c1"), false, false, false, 0, List.of("up"));
+                Claim.of("c1"), false, false, false, 0, null, List.of("up"));
         String json = codec.node(node).toString(StandardCharsets.UTF_8);
         assertThat(json).contains("\"status\":3", "\"conclusion\":2", "\"output\":\"b3V0\"", "\"inputs_from\":[\"up\"]",
                 "\"started_at\":\"2026-01-02T03:04:05.12Z\"", "\"max_attempts\":3", "\"metadata\":{\"k\":{\"values\":[\"v\"]}}",

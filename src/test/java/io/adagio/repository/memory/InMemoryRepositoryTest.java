@@ -63,8 +63,8 @@ class InMemoryRepositoryTest extends RepositoryContract {
     }
 
     @Override
-    protected void letGracePass(Duration grace) {
-        clock.advance(grace);
+    protected void letTimePass(Duration time) {
+        clock.advance(time);
         memory.expireLeases();
     }
 

@@ -1,0 +1,132 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.engine.Timers;
+import io.adagio.model.NodeStatus;
+import io.adagio.repository.Dispatch;
+import io.adagio.repository.NotFoundException;
+import io.adagio.repository.StaleClaimException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Fires the node timers that are due, on any replica ({@link Timers}): one range read of the timer keys up to now
+ * ({@link Keys#timers}, written with the nodes by {@link Propagator#writes}); each due node is read and decided from
+ * what it is now, so replicas racing on one timer, or a timer fired again, change nothing twice.
+ * <ul>
+ *   <li>a RUNNING node past its timeout is finished ERROR "timed out" by its claim (the finish's own path, so its
+ *       retry rules apply and the holder's later finish is stale); then a signal key is put with the holder's
+ *       lease and deleted at once, which every replica's watch turns into a NODE_CANCELLED to the holder (stop
+ *       it);</li>
+ *   <li>a WAITING node whose backoff is over becomes READY in a guarded transaction (its ready key announced).</li>
+ * </ul>
+ * A timer key whose node no longer has that due time (it finished, was cancelled, or its run deleted) is deleted.
+ */
+final class EtcdTimers {
+    private static final Logger log = LoggerFactory.getLogger(EtcdTimers.class);
+    /** Timer keys looked at per round. */
+    private static final int PER_ROUND = 256;
+
+    private final KV kv;
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final EtcdCalls calls;
+    private final NodeReader reader;
+    private final NodeBatches batches;
+    private final EtcdTransitions transitions;
+    private final EtcdAgents agents;
+    private final Clock clock;
+
+    EtcdTimers(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, NodeBatches batches,
+               EtcdTransitions transitions, EtcdAgents agents, Clock clock) {
+        this.kv = kv;
+        this.keys = keys;
+        this.codec = codec;
+        this.calls = calls;
+        this.reader = reader;
+        this.batches = batches;
+        this.transitions = transitions;
+        this.agents = agents;
+        this.clock = clock;
+    }
+
+    /**
+     * Fires what is due now.
+     *
+     * @return how many timers fired
+     */
+    int fireDue() {
+        Instant now = clock.instant();
+        List<KeyValue> due = calls.await(kv.get(Keys.bytes(keys.timers()), GetOption.builder()
+                .withRange(Keys.bytes(keys.timersUpTo(now))).withKeysOnly(true).withLimit(PER_ROUND).build()),
+                "reading the timers due").getKvs();
+        int fired = 0;
+        for (KeyValue timer : due) {
+            String key = Keys.text(timer.getKey());
+            Optional<Keys.NodeRef> ref = keys.parseTimer(key);
+            try {
+                if (ref.isEmpty() || !fire(ref.get(), now)) {
+                    calls.await(kv.delete(timer.getKey()), "deleting a timer that is not due");
+                } else {
+                    fired++;
+                }
+            } catch (NotFoundException e) {
+                calls.await(kv.delete(timer.getKey()), "deleting the timer of a deleted run");
+            } catch (RuntimeException e) {
+                log.warn("could not fire the timer of {}: {}", ref.map(Object::toString).orElse(key), e.toString());
+            }
+        }
+        return fired;
+    }
+
+    /** Fires the node's timer if it is due; false when nothing is due for it any more. */
+    private boolean fire(Keys.NodeRef ref, Instant now) {
+        NodeFacts facts = reader.read(ref.runId(), ref.name());
+        Optional<Timers.Due> due = Timers.due(facts.node(), now);
+        if (due.isEmpty()) {
+            return Timers.dueAt(facts.node()).isPresent(); // due later: keep its key (a new one is written anyway)
+        }
+        if (due.get() instanceof Timers.TimedOut t) {
+            String holder = agents.byLease().get(facts.runningLease());
+            try {
+                transitions.finish(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
+                log.info("node {} of run {} timed out after {}", ref.name(), ref.runId(), facts.node().spec().timeout());
+            } catch (StaleClaimException e) {
+                return true; // its agent finished it first, or another replica timed it out
+            }
+            if (holder != null && facts.runningLease() != 0) {
+                tell(ref, holder, facts.runningLease());
+            }
+            return true;
+        }
+        batches.apply(ref.runId(), List.of(ref.name()), (f, ops) -> Timers.due(f.node(), now)
+                .filter(d -> d instanceof Timers.BackoffOver)
+                .map(d -> Propagator.writes(keys, codec, ref.runId(), f.node(), ((Timers.BackoffOver) d).next(), 0, ops))
+                .orElse(0L), "ending the backoff of " + ref.runId() + "/" + ref.name());
+        return true;
+    }
+
+    /** A NODE_CANCELLED to the holder of a node that timed out: its signal key put and deleted at once. */
+    private void tell(Keys.NodeRef ref, String holder, long lease) {
+        ByteSequence signal = Keys.bytes(keys.signal(ref.runId(), ref.name()));
+        try {
+            calls.await(kv.put(signal, codec.signal(holder), PutOption.builder().withLeaseId(lease).build()),
+                    "telling the holder of " + ref);
+            io.adagio.model.Node now = reader.read(ref.runId(), ref.name()).node();
+            if (now.status() != NodeStatus.RUNNING || !now.cancelled()) { // else a cancel's word, which stays
+                calls.await(kv.delete(signal), "ending the word to the holder of " + ref);
+            }
+        } catch (LeaseGone e) {
+            // the holder is gone: nobody to tell
+        }
+    }
+}
