@@ -385,6 +385,11 @@ class OpenApiConformanceTest {
         expect(put(Req.VALID, "/v0/runs", example("example-flaky.json")), 200, null, "bare graph");
         expect(put(Req.VALID, "/v0/runs", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"retry\":{\"error\":{\"max_attempts\":\"2\"}}}]", "[]")),
                 200, null, "max_attempts as a string");
+        expect(put(Req.VALID, "/v0/runs", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"timeout\":\"1.5s\",\"retry\":"
+                + "{\"error\":{\"max_attempts\":3,\"backoff\":{\"initial\":\"1s\",\"multiplier\":2,\"max\":\"1m\",\"jitter\":0.2}}}}]", "[]")),
+                200, null, "a timeout and a backoff");
+        expect(put(Req.INVALID, "/v0/runs", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"timeout\":\"soon\"}]", "[]")),
+                400, "invalid-timeout", "a timeout that is no duration");
 
         Http.Reply created = post(Req.VALID, "/v0/runs", "{\"spec\": " + example("example.json") + "}");
         expect(created, 201, null, "POST");

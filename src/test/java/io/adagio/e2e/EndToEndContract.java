@@ -359,6 +359,31 @@ public abstract class EndToEndContract {
                 .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 60")));
     }
 
+    /**
+     * A node with a 1 s timeout running {@code sleep 10}, retried once on error: each attempt is finished ERROR
+     * "timed out after 1s" (and its process killed, its agent told), the second for good: the run FAILS in a few
+     * seconds, not twenty.
+     */
+    @Test
+    void aNodePastItsTimeoutIsTimedOutRetriedAndItsProcessKilled() throws Exception {
+        long started = System.nanoTime();
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"exec\",\"timeout\":\"1s\","
+                + "\"retry\":{\"error\":{\"max_attempts\":2}},\"metadata\":{"
+                + "\"adagio.arguments.exec.command\":{\"values\":[\"sleep\"]},"
+                + "\"adagio.arguments.exec.args\":{\"values\":[\"10\"]}}}],\"edges\":[]}}");
+        JsonNode run = awaitCompleted(id, Duration.ofSeconds(9));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(run.path("outcome").asString()).isEqualTo("FAILED");
+        JsonNode slow = byName(run).get("slow");
+        assertThat(conclusions(slow)).as("timed out twice in %s", took).containsExactly("ERROR", "ERROR");
+        for (JsonNode attempt : slow.path("attempts")) {
+            assertThat(text(attempt.path("output"))).isEqualTo("timed out after 1s");
+            assertThat(attempt.path("metadata").has("adagio.timed_out")).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(3)).until(() -> ProcessHandle.current().descendants()
+                .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 10")));
+    }
+
     private Http.Reply startWithKey(String method, String key, String body) {
         return http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs")).header("Content-Type", "application/json")
                 .header("Idempotency-Key", key).method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)));

@@ -230,6 +230,25 @@ class GraphValidatorTest {
     }
 
     @Nested
+    class InvalidTimeout {
+        @org.junit.jupiter.params.ParameterizedTest
+        @org.junit.jupiter.params.provider.ValueSource(strings = {"soon", "0s", "-1s", "31d", "1d", ""})
+        void aTimeoutMustBeAPositiveDurationOfAtMostThirtyDays(String timeout) {
+            InvalidGraphException e = rejection(graph(List.of(new NodeSpec("x", "debug", Map.of(), Map.of(), null, timeout))));
+            assertThat(e.violation()).isEqualTo(GraphViolation.INVALID_TIMEOUT);
+            assertThat(e.violation().slug()).isEqualTo("invalid-timeout");
+            assertThat(e.facts().get("nodes")).isEqualTo(List.of(Map.of("node", "x", "timeout", timeout)));
+        }
+
+        @org.junit.jupiter.params.ParameterizedTest
+        @org.junit.jupiter.params.provider.ValueSource(strings = {"1.5s", "30s", "2h", "720h", "250ms"})
+        void durationsAreAccepted(String timeout) {
+            validator.validate(graph(List.of(new NodeSpec("x", "debug", Map.of(), Map.of(),
+                    null, timeout))));
+        }
+    }
+
+    @Nested
     class InvalidRetry {
         private InvalidGraphException rejectRetry(Map<String, RetryRule> retry) {
             NodeSpec x = new NodeSpec("x", "debug", Map.of(), retry);
@@ -267,6 +286,27 @@ class GraphValidatorTest {
         @Test
         void maxAttemptsNegative() {
             assertThat(onlyFact(rejectRetry(Map.of("error", new RetryRule(-1))))).containsEntry("condition", "error");
+        }
+
+        @org.junit.jupiter.params.ParameterizedTest
+        @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+                "soon|2.0|1m|0.1|backoff.initial",
+                "0s|2.0|1m|0.1|backoff.initial",
+                "1s|0.5|1m|0.1|backoff.multiplier",
+                "10s|2.0|1s|0.1|backoff.max",
+                "1s|2.0|1m|1.5|backoff.jitter",
+                "1s|2.0|1m|-0.1|backoff.jitter"})
+        void invalidBackoffs(String initial, double multiplier, String max, double jitter, String field) {
+            Map<String, Object> fact = onlyFact(rejectRetry(Map.of("error",
+                    new RetryRule(3, new RetryRule.Backoff(initial, multiplier, max, jitter)))));
+            assertThat(fact).containsEntry("node", "x").containsEntry("condition", "error");
+            assertThat((String) fact.get("reason")).startsWith(field);
+        }
+
+        @Test
+        void aBackoffNeedsOnlyItsInitialWait() {
+            validator.validate(graph(List.of(new NodeSpec("x", "debug", Map.of(),
+                    Map.of("error", new RetryRule(3, new RetryRule.Backoff("1.5s", null, null, null)))))));
         }
 
         @Test
