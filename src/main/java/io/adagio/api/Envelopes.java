@@ -25,9 +25,11 @@ final class Envelopes {
 
     /**
      * {@code PUT /v0/runs}: the graph to run, as {@code {"spec": {...}}} (the original's body) or bare
-     * ({@code {"nodes": [...], "edges": [...]}}, so an example graph file can be posted as it is).
+     * ({@code {"nodes": [...], "edges": [...]}}, so an example graph file can be posted as it is); beside the spec,
+     * optionally the run's {@code deadline} and {@code ttl} (durations).
      */
-    record StartRun(GraphSpec spec, List<io.adagio.model.NodeSpec> nodes, List<io.adagio.model.Edge> edges) {
+    record StartRun(GraphSpec spec, List<io.adagio.model.NodeSpec> nodes, List<io.adagio.model.Edge> edges,
+                    String deadline, String ttl) {
         /** The graph given, or null when there is none. */
         GraphSpec graph() {
             if (spec != null) {

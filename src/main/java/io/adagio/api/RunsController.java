@@ -44,7 +44,7 @@ class RunsController {
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Envelopes.RunBody> start(@RequestBody Envelopes.StartRun request,
                                             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
-        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key));
+        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key), times(request));
         return (started.replayed() ? ResponseEntity.ok().header(REPLAYED, "true") : ResponseEntity.ok()).body(body(started));
     }
 
@@ -52,10 +52,14 @@ class RunsController {
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Envelopes.RunBody> post(@RequestBody Envelopes.StartRun request,
                                            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
-        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key));
+        Runs.View started = runs.start(request == null ? null : request.graph(), idempotencyKey(key), times(request));
         java.net.URI location = ServletUriComponentsBuilder.fromCurrentRequestUri().path("/{id}").build(started.run().id());
         return (started.replayed() ? ResponseEntity.ok().header(REPLAYED, "true").location(location)
                 : ResponseEntity.created(location)).body(body(started));
+    }
+
+    private static Runs.Times times(Envelopes.StartRun request) {
+        return request == null ? Runs.Times.NONE : new Runs.Times(request.deadline(), request.ttl());
     }
 
     /** The key as sent: 1 to 255 visible ASCII characters, or absent. */

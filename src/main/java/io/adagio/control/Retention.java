@@ -1,6 +1,5 @@
 package io.adagio.control;
 
-import io.adagio.model.Node;
 import io.adagio.model.Run;
 import io.adagio.model.RunStatus;
 import io.adagio.repository.NotFoundException;
@@ -66,12 +65,6 @@ public final class Retention {
 
     /** When the run's last node finished (null when no node says). */
     static Instant finishedAt(Run run) {
-        Instant last = null;
-        for (Node n : run.nodes()) {
-            if (n.finishedAt() != null && (last == null || n.finishedAt().isAfter(last))) {
-                last = n.finishedAt();
-            }
-        }
-        return last;
+        return io.adagio.engine.RunTimes.finishedAt(run);
     }
 }

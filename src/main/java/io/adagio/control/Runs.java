@@ -60,7 +60,34 @@ public final class Runs {
      * @throws TooLargeException     when a node's metadata or the run is over its size limit; nothing is stored
      */
     public View start(GraphSpec graph) {
-        return start(graph, null);
+        return start(graph, null, Times.NONE);
+    }
+
+    /**
+     * A run's own limits, beside its spec: how long it may take ({@code deadline}: cancelled when it has not
+     * completed by then) and how long it is kept once completed ({@code ttl}), durations such as {@code "1h"}.
+     */
+    public record Times(String deadline, String ttl) {
+        public static final Times NONE = new Times(null, null);
+    }
+
+    /** The longest deadline or time to live a run may have. */
+    static final Duration MAX_RUN_TIME = Duration.ofDays(3650);
+
+    private static void check(String field, String value) {
+        if (value == null) {
+            return;
+        }
+        try {
+            Duration d = Durations.parse(value);
+            if (!d.isZero() && d.compareTo(MAX_RUN_TIME) <= 0) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // answered below
+        }
+        throw new InvalidRequestException(field + " must be a duration such as \"90m\" or \"168h\" (units ns, us, "
+                + "ms, s, m, h), more than 0 and at most 10 years, not '" + value + "'.", Map.of("field", field));
     }
 
     /**
@@ -73,13 +100,20 @@ public final class Runs {
      *                                     (repeating with the key is then safe: it answers the run or starts it)
      */
     public View start(GraphSpec graph, String idempotencyKey) {
+        return start(graph, idempotencyKey, Times.NONE);
+    }
+
+    /** {@link #start(GraphSpec, String)} with the run's own limits. */
+    public View start(GraphSpec graph, String idempotencyKey, Times times) {
         if (graph == null) {
             throw new InvalidGraphException(GraphViolation.EMPTY_GRAPH,
                     "The request has no spec: send {\"spec\": {\"nodes\": […], \"edges\": […]}}.", Map.of());
         }
         validator.validate(graph);
         limits.check(graph);
-        Run created = factory.create(graph);
+        check("deadline", times.deadline());
+        check("ttl", times.ttl());
+        Run created = factory.create(graph).withTimes(times.deadline(), times.ttl());
         if (idempotencyKey == null) {
             Run run = repository.startRun(created);
             started(run);
@@ -114,7 +148,7 @@ public final class Runs {
     public View rerun(String runId) {
         Run of = repository.inspectRun(runId);
         GraphSpec graph = new GraphSpec(of.nodes().stream().map(Node::spec).toList(), of.edges());
-        Run run = repository.startRun(factory.create(graph).asRerunOf(runId));
+        Run run = repository.startRun(factory.create(graph).asRerunOf(runId).withTimes(of.deadline(), of.ttl()));
         metrics.runStarted();
         log.info("run {} started as a rerun of {}", run.id(), runId);
         return view(run);

@@ -46,6 +46,6 @@ public final class Inputs {
     /** The run with every node's inputs filled in. */
     public static Run filled(Run run) {
         return new Run(run.id(), run.createdAt(), run.status(), run.outcome(), filled(run.nodes()), run.edges(),
-                run.rerunOf(), run.paused());
+                run.rerunOf(), run.paused(), run.deadline(), run.ttl());
     }
 }

@@ -15,9 +15,10 @@ public final class RunVerdict {
 
     /** The run of these nodes (as read), its status, outcome and whether it is paused derived from them. */
     public static io.adagio.model.Run run(String id, java.time.Instant createdAt, java.util.List<Node> nodes,
-                                          java.util.List<io.adagio.model.Edge> edges, String rerunOf) {
+                                          java.util.List<io.adagio.model.Edge> edges, String rerunOf,
+                                          String deadline, String ttl) {
         return new io.adagio.model.Run(id, createdAt, status(nodes), outcome(nodes), nodes, edges, rerunOf,
-                Pausing.isPaused(nodes));
+                Pausing.isPaused(nodes), deadline, ttl);
     }
 
     /** COMPLETED when every node is; WAITING while no node was ever claimed; RUNNING otherwise. */

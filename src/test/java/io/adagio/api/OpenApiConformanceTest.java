@@ -390,6 +390,12 @@ class OpenApiConformanceTest {
                 200, null, "a timeout and a backoff");
         expect(put(Req.INVALID, "/v0/runs", graph("[{\"name\":\"a\",\"runtime\":\"debug\",\"timeout\":\"soon\"}]", "[]")),
                 400, "invalid-timeout", "a timeout that is no duration");
+        Http.Reply timed = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"nobody\"}],"
+                + "\"edges\":[]},\"deadline\":\"24h\",\"ttl\":\"168h\"}");
+        expect(timed, 200, null, "a run with a deadline and a ttl");
+        assertThat(timed.json().path("run").path("deadline").asString()).isEqualTo("24h");
+        expect(put(Req.INVALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"nobody\"}],"
+                + "\"edges\":[]},\"ttl\":\"forever\"}"), 400, "invalid-request", "a ttl that is no duration");
 
         Http.Reply created = post(Req.VALID, "/v0/runs", "{\"spec\": " + example("example.json") + "}");
         expect(created, 201, null, "POST");

@@ -1717,6 +1717,47 @@ public abstract class RepositoryContract {
         }
     }
 
+    // ---- a run's own deadline and time to live --------------------------------------------------------------
+
+    @Test
+    void aRunPastItsDeadlineIsCancelled() throws Exception {
+        agent("agent-1");
+        String id = repo.startRun(runs.create(Graphs.chain(2, "debug")).withTimes("1m", null)).id();
+        assertThat(repo.inspectRun(id).deadline()).isEqualTo("1m");
+        Node n0 = claimWinner(id, "n0");
+        letTimePass(Duration.ofSeconds(30));
+        assertThat(repo.inspectRun(id).status()).isEqualTo(RunStatus.RUNNING);
+        letTimePass(Duration.ofSeconds(31));
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.isRunCompleted(id));
+        Run run = repo.inspectRun(id);
+        assertThat(run.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(run.nodes()).allMatch(Node::cancelled);
+        assertThatThrownBy(() -> finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "late")))
+                .isInstanceOf(StaleClaimException.class);
+        String quick = repo.startRun(runs.create(Graphs.single("a")).withTimes("1m", null)).id();
+        agent("agent-1");
+        runLayer(quick, List.of("a"));
+        letTimePass(Duration.ofMinutes(2));
+        assertThat(repo.inspectRun(quick).outcome()).as("completed in time: left alone").isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void aCompletedRunIsDeletedOnceItHasBeenCompletedForItsTtl() throws Exception {
+        String id = repo.startRun(runs.create(Graphs.single("a")).withTimes(null, "1m")).id();
+        assertThat(repo.inspectRun(id).ttl()).isEqualTo("1m");
+        letTimePass(Duration.ofSeconds(50));
+        agent("agent-1");
+        runLayer(id, List.of("a")); // completed 50 s after its start
+        letTimePass(Duration.ofSeconds(20));
+        assertThat(repo.inspectRun(id).status()).as("completed 20 s ago: kept").isEqualTo(RunStatus.COMPLETED);
+        letTimePass(Duration.ofSeconds(41));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThatThrownBy(() -> repo.inspectRun(id)).isInstanceOf(NotFoundException.class));
+        String running = repo.startRun(runs.create(Graphs.single("a")).withTimes(null, "1m")).id();
+        letTimePass(Duration.ofMinutes(3));
+        assertThat(repo.inspectRun(running).status()).as("never deleted while not completed").isEqualTo(RunStatus.WAITING);
+    }
+
     // ---- reruns -----------------------------------------------------------------------------------------------
 
     @Test

@@ -47,27 +47,30 @@ final class EtcdCodec {
 
     /** The run value: creation time, specs and edges (node state lives in the node keys). */
     ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges) {
-        return run(createdAt, specs, edges, null, null);
+        return run(createdAt, specs, edges, null, null, null, null);
     }
 
     /**
      * @param idempotencyKey the hashed idempotency key that started it ({@link Keys#idempotencyHash}), or null
      * @param rerunOf        the run it reruns, or null
      */
-    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf) {
+    ByteSequence run(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf,
+                     String deadline, String ttl) {
         return write(new RunValue(time(createdAt), specs.stream().map(EtcdCodec::spec).toList(),
-                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList(), idempotencyKey, rerunOf));
+                edges.stream().map(e -> new EdgeValue(e.source(), e.destination())).toList(), idempotencyKey, rerunOf,
+                deadline, ttl));
     }
 
     StoredRun run(ByteSequence value) {
         RunValue v = read(value, RunValue.class);
         return new StoredRun(instant(v.createdAt()), list(v.specs()).stream().map(EtcdCodec::spec).toList(),
                 list(v.edges()).stream().map(e -> new Edge(e.source(), e.destination())).toList(), v.idempotencyKey(),
-                v.rerunOf());
+                v.rerunOf(), v.deadline(), v.ttl());
     }
 
     /** A decoded run value; {@code idempotencyKey} is the hashed key that started it, or null. */
-    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf) {
+    record StoredRun(Instant createdAt, List<NodeSpec> specs, List<Edge> edges, String idempotencyKey, String rerunOf,
+                     String deadline, String ttl) {
     }
 
     // ---- nodes --------------------------------------------------------------------------------------------
@@ -294,7 +297,9 @@ final class EtcdCodec {
                             @JsonProperty("specs") List<SpecValue> specs,
                             @JsonProperty("edges") List<EdgeValue> edges,
                             @JsonProperty("idempotency_key") String idempotencyKey,
-                            @JsonProperty("rerun_of") String rerunOf) {
+                            @JsonProperty("rerun_of") String rerunOf,
+                            @JsonProperty("deadline") String deadline,
+                            @JsonProperty("ttl") String ttl) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)

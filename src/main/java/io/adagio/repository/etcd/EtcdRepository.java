@@ -108,7 +108,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         });
         this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
         this.control = new EtcdRunControl(keys, codec, runs, batches, cancels);
-        this.timers = new EtcdTimers(kv, keys, codec, calls, reader, batches, transitions, agents, clock);
+        this.timers = new EtcdTimers(kv, keys, codec, calls, reader, batches, transitions, agents, runs, cancels, clock);
         this.timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-etcd-timers");
             t.setDaemon(true);

@@ -69,7 +69,8 @@ final class EtcdRuns {
     Run startRun(Run run) {
         RunShape shape = starter.start(run);
         shapes.remember(shape);
-        return RunVerdict.run(run.id(), run.createdAt(), Inputs.filled(run.nodes()), run.edges(), run.rerunOf());
+        return RunVerdict.run(run.id(), run.createdAt(), Inputs.filled(run.nodes()), run.edges(), run.rerunOf(),
+                run.deadline(), run.ttl());
     }
 
     /** See {@link io.adagio.repository.Repository#startRun(Run, StartKey)}. */
@@ -78,7 +79,7 @@ final class EtcdRuns {
             RunShape shape = starter.start(run, key);
             shapes.remember(shape);
             return new Started(RunVerdict.run(run.id(), run.createdAt(), Inputs.filled(run.nodes()), run.edges(),
-                    run.rerunOf()), false);
+                    run.rerunOf(), run.deadline(), run.ttl()), false);
         } catch (RunStarter.KeyTaken taken) {
             if (!taken.record().graphSha256().equals(key.graphSha256())) {
                 throw new IdempotencyConflictException(taken.record().runId());
@@ -305,6 +306,6 @@ final class EtcdRuns {
             nodes.add(n);
         }
         return RunVerdict.run(shape.id(), shape.createdAt(), Inputs.filled(nodes), shape.topology().edges(),
-                shape.rerunOf());
+                shape.rerunOf(), shape.deadline(), shape.ttl());
     }
 }

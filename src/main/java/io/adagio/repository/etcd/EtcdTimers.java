@@ -1,5 +1,6 @@
 package io.adagio.repository.etcd;
 
+import io.adagio.engine.RunTimes;
 import io.adagio.engine.Timers;
 import io.adagio.model.NodeStatus;
 import io.adagio.repository.Dispatch;
@@ -8,6 +9,7 @@ import io.adagio.repository.StaleClaimException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import org.slf4j.Logger;
@@ -45,9 +47,13 @@ final class EtcdTimers {
     private final EtcdTransitions transitions;
     private final EtcdAgents agents;
     private final Clock clock;
+    private final EtcdRuns runs;
+    private final EtcdCancels cancels;
 
     EtcdTimers(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, NodeBatches batches,
-               EtcdTransitions transitions, EtcdAgents agents, Clock clock) {
+               EtcdTransitions transitions, EtcdAgents agents, EtcdRuns runs, EtcdCancels cancels, Clock clock) {
+        this.runs = runs;
+        this.cancels = cancels;
         this.kv = kv;
         this.keys = keys;
         this.codec = codec;
@@ -72,6 +78,17 @@ final class EtcdTimers {
         int fired = 0;
         for (KeyValue timer : due) {
             String key = Keys.text(timer.getKey());
+            Optional<Keys.RunTimerKey> runTimer = keys.parseRunTimer(key);
+            if (runTimer.isPresent()) {
+                try {
+                    fire(runTimer.get(), timer.getKey(), now);
+                    fired++;
+                } catch (RuntimeException e) {
+                    log.warn("could not fire the {} of run {}: {}", runTimer.get().kind().word(), runTimer.get().runId(),
+                            e.toString());
+                }
+                continue;
+            }
             Optional<Keys.NodeRef> ref = keys.parseTimer(key);
             try {
                 if (ref.isEmpty() || !fire(ref.get(), now)) {
@@ -113,6 +130,44 @@ final class EtcdTimers {
                 .map(d -> Propagator.writes(keys, codec, ref.runId(), f.node(), ((Timers.BackoffOver) d).next(), 0, ops))
                 .orElse(0L), "ending the backoff of " + ref.runId() + "/" + ref.name());
         return true;
+    }
+
+    /**
+     * Fires a run's own timer ({@link RunTimes}): its deadline cancels it at once, its time to live deletes it; a
+     * timer not due yet moves to when it is; one for a run that is gone goes.
+     */
+    private void fire(Keys.RunTimerKey timer, ByteSequence key, Instant now) {
+        io.adagio.model.Run run;
+        try {
+            run = runs.inspectRun(timer.runId());
+        } catch (NotFoundException e) {
+            calls.await(kv.delete(key), "deleting the timer of a deleted run");
+            return;
+        }
+        RunTimes.Action action = RunTimes.fire(timer.kind(), run, now);
+        if (action instanceof RunTimes.Cancel) {
+            log.info("run {} passed its deadline of {}; cancelling it", run.id(), run.deadline());
+            try {
+                cancels.cancel(run.id(), java.time.Duration.ZERO);
+            } catch (io.adagio.repository.RunEndedException e) {
+                // it completed meanwhile
+            }
+        } else if (action instanceof RunTimes.Delete) {
+            try {
+                runs.deleteRun(run.id());
+                log.info("run {} deleted: completed longer than its ttl of {}", run.id(), run.ttl());
+            } catch (NotFoundException e) {
+                // deleted meanwhile
+            } catch (io.adagio.repository.RunNotFinishedException e) {
+                return; // retried meanwhile: its timer is looked at again next time
+            }
+        } else if (action instanceof RunTimes.Later later) {
+            calls.await(kv.txn().Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT),
+                    Op.put(Keys.bytes(keys.runTimer(later.at(), run.id(), timer.kind())), ByteSequence.EMPTY,
+                            PutOption.DEFAULT)).commit(), "moving the " + timer.kind().word() + " of run " + run.id());
+            return;
+        }
+        calls.await(kv.delete(key), "deleting a run's timer that fired");
     }
 
     /** A NODE_CANCELLED to the holder of a node that timed out: its signal key put and deleted at once. */

@@ -194,6 +194,31 @@ final class Keys {
         return timers() + String.format("%019d", Math.max(0, at.toEpochMilli()) + 1);
     }
 
+    /** The key of a run's own timer: {@code timers/<due>/<run-id>/run/<deadline|ttl>}. */
+    String runTimer(java.time.Instant at, String runId, io.adagio.engine.RunTimes.Kind timer) {
+        return timers() + String.format("%019d", Math.max(0, at.toEpochMilli())) + "/" + runId + "/run/" + timer.word();
+    }
+
+    /** A run's own timer: the run and what it is for. */
+    record RunTimerKey(String runId, io.adagio.engine.RunTimes.Kind kind) {
+    }
+
+    /** The run timer a timer key names, if it is one. */
+    Optional<RunTimerKey> parseRunTimer(String key) {
+        if (!key.startsWith(timers()) || key.length() < timers().length() + 20) {
+            return Optional.empty();
+        }
+        String rest = key.substring(timers().length() + 20);
+        for (io.adagio.engine.RunTimes.Kind t : io.adagio.engine.RunTimes.Kind.values()) {
+            String end = "/run/" + t.word();
+            String runId = rest.endsWith(end) ? rest.substring(0, rest.length() - end.length()) : "";
+            if (!runId.isEmpty() && !runId.contains("/")) {
+                return Optional.of(new RunTimerKey(runId, t));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The node a timer key names, if it is one. */
     Optional<NodeRef> parseTimer(String key) {
         if (!key.startsWith(timers()) || key.length() < timers().length() + 20) {

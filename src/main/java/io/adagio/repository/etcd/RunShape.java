@@ -13,8 +13,11 @@ import java.time.Instant;
  * @param topology the run's graph
  * @param revision the create revision of the run key; state changes at or before it belong to the start
  * @param rerunOf  the run it reruns, or null
+ * @param deadline its deadline (a duration from its creation), or null
+ * @param ttl      how long it is kept once completed, or null
  */
-record RunShape(String id, Instant createdAt, Topology topology, long revision, String rerunOf) {
+record RunShape(String id, Instant createdAt, Topology topology, long revision, String rerunOf, String deadline,
+                String ttl) {
     /** Whether the run was visible at {@code atRevision}. */
     boolean visibleAt(long atRevision) {
         return revision <= atRevision;

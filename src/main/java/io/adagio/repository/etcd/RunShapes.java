@@ -108,7 +108,7 @@ final class RunShapes {
     RunShape remember(String runId, KeyValue runKey) {
         EtcdCodec.StoredRun stored = codec.run(runKey.getValue());
         RunShape shape = new RunShape(runId, stored.createdAt(), Topology.of(stored.specs(), stored.edges()),
-                runKey.getCreateRevision(), stored.rerunOf());
+                runKey.getCreateRevision(), stored.rerunOf(), stored.deadline(), stored.ttl());
         synchronized (cache) {
             cache.put(runId, shape);
             absent.remove(runId);

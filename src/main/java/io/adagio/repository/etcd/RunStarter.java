@@ -96,12 +96,16 @@ final class RunStarter {
         Topology topology = Topology.of(specs, run.edges());
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
         ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges(),
-                key == null ? null : Keys.idempotencyHash(key.key()), run.rerunOf());
+                key == null ? null : Keys.idempotencyHash(key.key()), run.rerunOf(), run.deadline(), run.ttl());
         if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
             throw new IllegalStateException("run " + run.id() + " exists");
         }
         List<Op> last = new ArrayList<>();
         last.add(Op.put(runKey, runValue, PutOption.DEFAULT));
+        for (io.adagio.engine.RunTimes.Kind timer : io.adagio.engine.RunTimes.Kind.values()) {
+            timer.firstDue(run).ifPresent(at -> last.add(Op.put(Keys.bytes(keys.runTimer(at, run.id(), timer)),
+                    ByteSequence.EMPTY, PutOption.DEFAULT)));
+        }
         int total = runKey.size() + runValue.size();
         if (key != null) {
             ByteSequence record = codec.keyedStart(new EtcdCodec.KeyedStart(run.id(), key.graphSha256(), run.createdAt()));
@@ -178,7 +182,7 @@ final class RunStarter {
                 }
                 throw new IllegalStateException("run " + run.id() + " exists");
             }
-            return new RunShape(run.id(), run.createdAt(), topology, r.getHeader().getRevision(), run.rerunOf());
+            return shape(run, topology, r.getHeader().getRevision());
         } catch (BackendUnavailableException e) {
             if (!e.mayHaveApplied()) {
                 if (batched) {
@@ -196,7 +200,7 @@ final class RunStarter {
                 GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
                 if (!back.getKvs().isEmpty()) {
                     log.warn("run {} was written by the write that filled etcd; it started", run.id());
-                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision(), run.rerunOf());
+                    return shape(run, topology, back.getKvs().get(0).getCreateRevision());
                 }
             }
             if (batched) {
@@ -219,14 +223,14 @@ final class RunStarter {
             for (int attempt = 0; attempt < 2; attempt++) {
                 GetResponse back = calls.await(kv.get(runKey), "reading back run " + run.id());
                 if (!back.getKvs().isEmpty()) {
-                    return new RunShape(run.id(), run.createdAt(), topology, back.getKvs().get(0).getCreateRevision(), run.rerunOf());
+                    return shape(run, topology, back.getKvs().get(0).getCreateRevision());
                 }
                 if (key != null) {
                     throwIfTaken(run, key, batched);
                 }
                 TxnResponse again = calls.await(guarded(runKey, key, ops), "writing run " + run.id() + " again");
                 if (again.isSucceeded()) {
-                    return new RunShape(run.id(), run.createdAt(), topology, again.getHeader().getRevision(), run.rerunOf());
+                    return shape(run, topology, again.getHeader().getRevision());
                 }
                 // the guard failed: the first transaction took effect meanwhile; read it back
             }
@@ -323,5 +327,10 @@ final class RunStarter {
 
     static Op deletePrefix(String prefix) {
         return Op.delete(Keys.bytes(prefix), DeleteOption.builder().withRange(Keys.prefixEnd(prefix)).build());
+    }
+
+    /** The shape of a run written at {@code revision}. */
+    private static RunShape shape(Run run, Topology topology, long revision) {
+        return new RunShape(run.id(), run.createdAt(), topology, revision, run.rerunOf(), run.deadline(), run.ttl());
     }
 }

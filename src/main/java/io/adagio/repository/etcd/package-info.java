@@ -30,7 +30,8 @@
  * {@code states/}), so every replica's watch turns it into a NODE_CANCELLED event; the original watches none of it.
  * A third, {@code timers/<due, epoch ms, 19 digits>/<run-id>/node/<name>} (empty values), indexes what is due for a
  * node by time — a RUNNING node's timeout, a WAITING node's end of backoff ({@code EtcdTimers}) — written with the
- * node in the same transaction; it sorts after {@code states/}, outside the watch and the original's prefixes.
+ * node in the same transaction, and {@code timers/<due>/<run-id>/run/deadline|ttl} a run's own deadline and time to
+ * live (written with its run key; the run value holds {@code "deadline"} and {@code "ttl"}); it sorts after {@code states/}, outside the watch and the original's prefixes.
  * A cancelled node carries {@code "cancelled": true} in its node value (a field the original ignores) and is
  * COMPLETED with a completed state key, as the original expects of a node that will not run.
  *

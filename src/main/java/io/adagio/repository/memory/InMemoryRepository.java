@@ -96,6 +96,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                     Topology.of(run.nodes().stream().map(Node::spec).toList(), run.edges()),
                     run.nodes().stream().map(Node::stored).toArray(Node[]::new));
             stored.rerunOf = run.rerunOf();
+            stored.deadline = run.deadline();
+            stored.ttl = run.ttl();
             nodes.add(run, stored);
             nodes.commit(events);
             return stored.view();

@@ -19,6 +19,18 @@ final class MemoryNodes {
     /** When something is due for a node ({@link io.adagio.engine.Timers#dueAt}) → those nodes; kept by {@link #set}. */
     final java.util.TreeMap<java.time.Instant, java.util.Set<NodeRef>> timers = new java.util.TreeMap<>();
     private final java.util.Map<NodeRef, java.time.Instant> dueOf = new java.util.HashMap<>();
+    /** When a run's own timer is due ({@link io.adagio.engine.RunTimes}) → those runs and kinds. */
+    final java.util.TreeMap<java.time.Instant, java.util.Set<RunTimer>> runTimers = new java.util.TreeMap<>();
+
+    /** A run's own timer. */
+    record RunTimer(String runId, io.adagio.engine.RunTimes.Kind kind) {
+    }
+
+    /** Sets a run's timer of {@code kind} to come due at {@code at}. */
+    void runTimer(java.time.Instant at, String runId, io.adagio.engine.RunTimes.Kind kind) {
+        runTimers.computeIfAbsent(at, t -> new java.util.LinkedHashSet<>()).add(new RunTimer(runId, kind));
+    }
+
     /** Idempotency key → the run it started and that run's graph (kept as long as its run). */
     final java.util.Map<String, KeyedStart> keys = new java.util.HashMap<>();
 
@@ -35,6 +47,9 @@ final class MemoryNodes {
                 stored.unfinished++;
             }
             steps.created(run.id(), n);
+        }
+        for (io.adagio.engine.RunTimes.Kind kind : io.adagio.engine.RunTimes.Kind.values()) {
+            kind.firstDue(run).ifPresent(at -> runTimer(at, run.id(), kind));
         }
     }
 

@@ -6,6 +6,7 @@ import io.adagio.engine.FinishDecision;
 import io.adagio.engine.NodeEvents;
 import io.adagio.engine.Pausing;
 import io.adagio.engine.Retrying;
+import io.adagio.engine.RunTimes;
 import io.adagio.engine.Timers;
 import io.adagio.engine.Propagation;
 import io.adagio.engine.RunVerdict;
@@ -43,6 +44,7 @@ import java.util.function.Supplier;
  * applied to {@link MemoryNodes} as one step each. Not thread-safe: called under the repository's lock.
  */
 final class MemoryTransitions {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemoryTransitions.class);
     private final MemoryNodes nodes;
     private final Clock clock;
     private final EventFanout events;
@@ -204,6 +206,7 @@ final class MemoryTransitions {
      */
     void fireDue() {
         java.time.Instant now = clock.instant();
+        fireRunTimers(now);
         List<NodeRef> due = new ArrayList<>();
         for (java.util.Set<NodeRef> refs : nodes.timers.headMap(now, true).values()) {
             due.addAll(refs);
@@ -221,6 +224,28 @@ final class MemoryTransitions {
             } else if (fired.isPresent() && fired.get() instanceof Timers.BackoffOver b) {
                 nodes.set(r, b.next());
                 nodes.commit(events);
+            }
+        }
+    }
+
+    /** Fires the runs' own timers that are due ({@link RunTimes}): deadlines cancel, times to live delete. */
+    private void fireRunTimers(java.time.Instant now) {
+        while (!nodes.runTimers.isEmpty() && !nodes.runTimers.firstKey().isAfter(now)) {
+            for (MemoryNodes.RunTimer timer : nodes.runTimers.pollFirstEntry().getValue()) {
+                StoredRun r = nodes.runs.get(timer.runId());
+                if (r == null) {
+                    continue;
+                }
+                RunTimes.Action action = RunTimes.fire(timer.kind(), r.view(), now);
+                if (action instanceof RunTimes.Cancel) {
+                    log.info("run {} passed its deadline of {}; cancelling it", r.id, r.deadline);
+                    cancelRun(r.id, Duration.ZERO);
+                } else if (action instanceof RunTimes.Delete) {
+                    nodes.remove(r);
+                    log.info("run {} deleted: completed longer than its ttl of {}", r.id, r.ttl);
+                } else if (action instanceof RunTimes.Later later) {
+                    nodes.runTimer(later.at(), r.id, timer.kind());
+                }
             }
         }
     }

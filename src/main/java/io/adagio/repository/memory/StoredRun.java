@@ -24,6 +24,9 @@ final class StoredRun {
     String idempotencyKey;
     /** The run it reruns, or null. */
     String rerunOf;
+    /** Its deadline and time to live once completed (durations as given), or null. */
+    String deadline;
+    String ttl;
 
     StoredRun(String id, Instant createdAt, Topology topology, Node[] nodes) {
         this.id = id;
@@ -51,7 +54,7 @@ final class StoredRun {
      */
     Run view() {
         List<Node> current = Arrays.asList(nodes.clone());
-        return RunVerdict.run(id, createdAt, Inputs.filled(current), topology.edges(), rerunOf);
+        return RunVerdict.run(id, createdAt, Inputs.filled(current), topology.edges(), rerunOf, deadline, ttl);
     }
 
     /** A node of this run as readers see it: with its inputs filled in from its parents as they are now. */
