@@ -59,7 +59,8 @@ class ReadmeWalkthroughTest {
     void theCancelWorksAsWritten() throws Exception {
         Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("cancel"));
         assertThat(o.exit()).as(o.output()).isZero();
-        assertThat(o.output()).contains("\"status\":\"COMPLETED\",\"outcome\":\"CANCELLED\"", "\"cancelled\":true");
+        assertThat(o.output()).contains("\"status\":\"COMPLETED\",\"outcome\":\"CANCELLED\"", "\"cancelled\":true",
+                "\"status\":\"WAITING\",\"nodes\"");
     }
 
     @Test
