@@ -111,7 +111,7 @@ public final class AgentPool implements SmartLifecycle {
     private static void cancel(List<PoolAgent> agents, io.adagio.model.Event e) {
         for (PoolAgent a : agents) {
             if (a.id().equals(e.agentId())) {
-                a.cancel(e.runId(), e.nodeSpec().name());
+                a.cancel(e.runId(), e.nodeSpec().name(), e.claimId());
             }
         }
     }

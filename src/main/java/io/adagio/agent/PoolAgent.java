@@ -100,9 +100,9 @@ final class PoolAgent {
 
     private Thread control;
     private ExecutorService slotThreads;
-    /** The nodes running in slots now ({@link #key}) → the slot thread running each; guards its own changes. */
+    /** The claims running in slots now (by claim id) → the slot thread running each; guards its own changes. */
     private final Map<String, Thread> inSlots = new java.util.HashMap<>();
-    /** The nodes of {@link #inSlots} whose run was cancelled: their slot thread was interrupted for it. */
+    /** The claims of {@link #inSlots} that were cancelled: their slot thread was interrupted for it. */
     private final java.util.Set<String> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A node this agent holds, being run in a slot. */
@@ -184,10 +184,13 @@ final class PoolAgent {
     /**
      * The node's run was cancelled (a NODE_CANCELLED naming this agent): if it runs in a slot, its runtime is
      * interrupted (an {@code exec} process is killed), and its finish says it was cancelled. A node not (or no
-     * longer) running here is left alone.
+     * longer) running here by that claim is left alone.
      */
-    void cancel(String runId, String node) {
-        String key = key(runId, node);
+    void cancel(String runId, String node, String claimId) {
+        String key = claimId;
+        if (key == null) {
+            return;
+        }
         synchronized (inSlots) {
             Thread slot = inSlots.get(key);
             if (slot != null && cancelled.add(key)) {
@@ -195,10 +198,6 @@ final class PoolAgent {
                 slot.interrupt();
             }
         }
-    }
-
-    private static String key(String runId, String node) {
-        return runId + '\n' + node;
     }
 
     /**
@@ -590,7 +589,7 @@ final class PoolAgent {
         MDC.put("run_id", c.runId());
         MDC.put("node", c.node().name());
         Result r;
-        String key = key(c.runId(), c.node().name());
+        String key = c.claim().id();
         synchronized (inSlots) {
             inSlots.put(key, Thread.currentThread());
         }

@@ -44,10 +44,11 @@ public final class NodeEvents {
 
     /**
      * The event that tells {@code holder} to stop a RUNNING node its run's cancel reached
-     * ({@link Cancellation#tellsHolder}); it goes to every agent stream of the node's runtime, naming the holder.
+     * ({@link Cancellation#tellsHolder}) or that timed out; it goes to every agent stream of the node's runtime,
+     * naming the holder and its claim.
      */
-    public static Event cancelled(String runId, NodeSpec spec, String holder) {
-        return new Event(EventType.NODE_CANCELLED, runId, spec, holder);
+    public static Event cancelled(String runId, NodeSpec spec, String holder, String claimId) {
+        return new Event(EventType.NODE_CANCELLED, runId, spec, holder, claimId);
     }
 
     /**

@@ -123,8 +123,7 @@ public record Retrying(Set<String> reset, Set<String> uncancel, Set<String> succ
      */
     public static Retrying ofNodes(String runId, Topology topology, Map<String, Node> nodes, Collection<String> names) {
         Collection<Node> all = nodes.values();
-        if (RunVerdict.outcome(all) == io.adagio.model.RunOutcome.CANCELLED
-                && RunVerdict.status(all) != io.adagio.model.RunStatus.COMPLETED) {
+        if (all.stream().anyMatch(n -> n.cancelled() && n.status() != NodeStatus.COMPLETED)) {
             throw new RefusedException(Refusal.RUN_NOT_RETRYABLE, runId, null, "the run is being cancelled; retry it once "
                     + "it has completed");
         }
@@ -165,8 +164,8 @@ public record Retrying(Set<String> reset, Set<String> uncancel, Set<String> succ
         if (uncancel.contains(node.name())) {
             return node.cancelled() ? Optional.of(node.uncancelled()) : Optional.empty();
         }
-        if (!reset.contains(node.name()) || node.status() == NodeStatus.RUNNING) {
-            return Optional.empty();
+        if (!reset.contains(node.name()) || node.status() == NodeStatus.RUNNING || succeeded(node)) {
+            return Optional.empty(); // running, or it ran and succeeded since the plan was made: it stands
         }
         boolean whatever = node.spec().runsWhateverHappened();
         List<String> heard = new ArrayList<>();

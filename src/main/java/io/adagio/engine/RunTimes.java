@@ -75,7 +75,9 @@ public final class RunTimes {
             return completed ? new Done() : due.isAfter(now) ? new Later(due) : new Cancel();
         }
         if (!completed) {
-            return new Later(now.plus(length));
+            // looked at again at the next multiple of the ttl after its creation: the same for every replica
+            long periods = java.time.Duration.between(run.createdAt(), now).toNanos() / Math.max(1, length.toNanos()) + 1;
+            return new Later(run.createdAt().plus(length.multipliedBy(periods)));
         }
         Instant finished = finishedAt(run);
         Instant due = (finished == null ? run.createdAt() : finished).plus(length);

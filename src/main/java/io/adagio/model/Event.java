@@ -11,12 +11,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param runId    the node's run
  * @param nodeSpec the node's spec
  * @param agentId  for NODE_CANCELLED, the agent that holds the node; else null
+ * @param claimId  for NODE_CANCELLED, the claim by which it holds it (a later claim of the node is not meant)
  */
 public record Event(EventType type, @JsonProperty("run_id") String runId, @JsonProperty("node_spec") NodeSpec nodeSpec,
-                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("agent_id") String agentId) {
+                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("agent_id") String agentId,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("claim_id") String claimId) {
 
     /** An event that names no agent. */
     public Event(EventType type, String runId, NodeSpec nodeSpec) {
-        this(type, runId, nodeSpec, null);
+        this(type, runId, nodeSpec, null, null);
     }
 }

@@ -1232,6 +1232,7 @@ public abstract class RepositoryContract {
         assertThat(cancelled.node("a").cancelled()).isTrue();
         CursoredEvent told = awaitEvent(events, EventType.NODE_CANCELLED, id, "a");
         assertThat(told.event().agentId()).as("names the holder").isEqualTo("agent-1");
+        assertThat(told.event().claimId()).as("and its claim").isEqualTo(a.claim().id());
         assertThat(claim(id, "b", "agent-1").claimed()).as("nothing is claimed any more").isFalse();
         assertThat(repo.claimReady("agent-1", 10, () -> Claim.of(claimId()))).isEmpty();
         assertThatThrownBy(() -> repo.completeByHand(id, "c", null)).isInstanceOf(NodeNotSkippableException.class);
@@ -1600,6 +1601,18 @@ public abstract class RepositoryContract {
         assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
     }
 
+    /** Two nodes of a cancelled run retried one after the other: the first retry does not block the second. */
+    @Test
+    void theNodesOfACancelledRunAreRetriedOneAfterAnother() throws Exception {
+        GraphSpec graph = new GraphSpec(List.of(NodeSpec.of("a", "debug"), NodeSpec.of("b", "debug")), List.of());
+        String id = start(graph).id();
+        repo.cancelRun(id, Duration.ZERO);
+        assertThat(repo.retryRun(id, List.of("a")).node("a").status()).isEqualTo(NodeStatus.READY);
+        Run both = repo.retryRun(id, List.of("b"));
+        assertThat(both.node("b").status()).isEqualTo(NodeStatus.READY);
+        assertThat(both.nodes()).noneMatch(Node::cancelled);
+    }
+
     /** a → b, c: b failed while c still runs; b alone is retried in the running run. */
     @Test
     void aFailedNodeIsRetriedInARunStillRunningAndOnlyWhatFailedCanBe() throws Exception {
@@ -1658,6 +1671,7 @@ public abstract class RepositoryContract {
         });
         CursoredEvent told = awaitEvent(events, EventType.NODE_CANCELLED, id, "slow");
         assertThat(told.event().agentId()).as("its holder is told to stop it").isEqualTo("agent-1");
+        assertThat(told.event().claimId()).as("that claim").isEqualTo(first.claim().id());
         assertThatThrownBy(() -> finish(id, "slow", first.claim().id(), Result.of(Conclusion.SUCCESS, "late")))
                 .isInstanceOf(StaleClaimException.class);
         letTimePass(Duration.ofSeconds(10)); // nothing is due for a READY node

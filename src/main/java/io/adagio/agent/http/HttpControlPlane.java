@@ -351,7 +351,8 @@ public final class HttpControlPlane implements ControlPlane {
             case "NODE_READY", "NODE_ORPHANED", "NODE_CANCELLED" -> {
                 Event e = json.readValue(m.data(), Event.class);
                 listener.onEvent(e.type() != null ? e
-                        : new Event(EventType.valueOf(m.event()), e.runId(), e.nodeSpec(), e.agentId()), m.lastEventId());
+                        : new Event(EventType.valueOf(m.event()), e.runId(), e.nodeSpec(), e.agentId(), e.claimId()),
+                        m.lastEventId());
             }
             default -> {
                 if (m.lastEventId() != null) {

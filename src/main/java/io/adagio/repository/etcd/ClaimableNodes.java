@@ -51,8 +51,11 @@ final class ClaimableNodes {
         for (KeyValue kv : ranges.all(keys.signals(), revision, false)) {
             keys.parseSignal(Keys.text(kv.getKey())).ifPresent(ref -> shapes.visibleAt(ref.runId(), revision)
                     .filter(shape -> shape.topology().contains(ref.name()))
-                    .map(shape -> NodeEvents.cancelled(ref.runId(), shape.topology().spec(ref.name()),
-                            codec.signalFor(kv.getValue())))
+                    .map(shape -> {
+                        EtcdCodec.Signal signal = codec.signal(kv.getValue());
+                        return NodeEvents.cancelled(ref.runId(), shape.topology().spec(ref.name()), signal.agentId(),
+                                signal.claimId());
+                    })
                     .ifPresent(out::add));
         }
     }

@@ -84,81 +84,113 @@ final class EtcdCancels {
             }
             return run;
         }
-        Instant fenceAt = record(runId, clock.instant().plus(grace));
-        reach(runId, run);
-        if (!fenceAt.isAfter(clock.instant())) {
-            fence(runId);
+        Recorded intent = record(runId, clock.instant().plus(grace));
+        reach(runId, run, intent.revision());
+        if (!intent.fenceAt().isAfter(clock.instant())) {
+            fence(runId, intent.revision());
         } else {
-            long ms = Math.max(0, Duration.between(clock.instant(), fenceAt).toMillis());
-            timer.schedule(() -> fenceQuietly(runId), ms, TimeUnit.MILLISECONDS);
+            long ms = Math.max(0, Duration.between(clock.instant(), intent.fenceAt()).toMillis());
+            timer.schedule(() -> fenceQuietly(runId, intent.revision()), ms, TimeUnit.MILLISECONDS);
         }
         return runs.inspectRun(runId);
     }
 
-    /** Records the cancel intent (keeping an earlier end of grace); answers when its grace ends. */
-    private Instant record(String runId, Instant fenceAt) {
+    /** A recorded cancel intent: when its grace ends, and the mod revision of its key (what its steps hold to). */
+    private record Recorded(Instant fenceAt, long revision) {
+    }
+
+    /** Records the cancel intent (keeping an earlier end of grace). */
+    private Recorded record(String runId, Instant fenceAt) {
         ByteSequence key = Keys.bytes(keys.cancelIntent(runId));
         return txns.retry("recording the cancel of " + runId, attempt -> {
             GetResponse got = calls.await(kv.get(key), "reading the cancel of " + runId);
             long revision = got.getKvs().isEmpty() ? 0 : got.getKvs().get(0).getModRevision();
             EtcdCodec.CancelIntent earlier = got.getKvs().isEmpty() ? null : codec.cancelIntent(got.getKvs().get(0).getValue());
             if (earlier != null && earlier.fenceAt() != null && !earlier.fenceAt().isAfter(fenceAt)) {
-                return Optional.of(earlier.fenceAt());
+                return Optional.of(new Recorded(earlier.fenceAt(), revision));
             }
             Instant created = earlier != null && earlier.createdAt() != null ? earlier.createdAt() : clock.instant();
-            boolean put = txns.commit(List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision))),
+            Optional<io.etcd.jetcd.kv.TxnResponse> put = txns.apply(
+                    List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision))),
                     List.of(Op.put(key, codec.cancelIntent(new EtcdCodec.CancelIntent(created, fenceAt)), PutOption.DEFAULT)),
                     "recording the cancel of " + runId);
-            return put ? Optional.of(fenceAt) : Optional.empty();
+            return put.map(r -> new Recorded(fenceAt, r.getHeader().getRevision()));
         });
     }
 
-    /** Step 2: the cancel reaches every node it has not reached yet. */
-    private void reach(String runId, Run run) {
+    /** The mod revision of the run's cancel intent now; 0 when there is none. */
+    private long intentRevision(String runId) {
+        GetResponse got = calls.await(kv.get(Keys.bytes(keys.cancelIntent(runId))), "reading the cancel of " + runId);
+        return got.getKvs().isEmpty() ? 0 : got.getKvs().get(0).getModRevision();
+    }
+
+    /**
+     * What every step of one cancel holds to: its intent as recorded. A retry that forgot it, or a second cancel
+     * that replaced it, stops this one's steps (the second cancel goes on with its own).
+     */
+    private NodeBatches.Guard guard(String runId, long revision) {
+        return new NodeBatches.Guard(List.of(new Cmp(Keys.bytes(keys.cancelIntent(runId)), Cmp.Op.EQUAL,
+                CmpTarget.modRevision(revision))), () -> intentRevision(runId) == revision);
+    }
+
+    /** Step 2: the cancel reaches every node it has not reached yet; false when the intent was replaced. */
+    private boolean reach(String runId, Run run, long revision) {
         List<String> names = run.nodes().stream()
                 .filter(n -> n.status() != NodeStatus.COMPLETED && !n.cancelled()).map(Node::name).toList();
         if (names.isEmpty()) {
-            return;
+            return true;
         }
         Map<Long, String> holders = agents.byLease();
         Instant now = clock.instant();
-        batches.applyAll(runId, names, (f, ops) -> Cancellation.reach(f.node(), now).map(next -> {
+        return batches.applyAll(runId, names, (f, ops) -> Cancellation.reach(f.node(), now).map(next -> {
             long bytes = Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
             String holder = holders.get(f.runningLease());
             if (Cancellation.tellsHolder(f.node(), next) && holder != null) {
-                ByteSequence signal = codec.signal(holder);
+                ByteSequence signal = codec.signal(holder, f.node().claim().id());
                 ops.add(Op.put(Keys.bytes(keys.signal(runId, next.name())), signal,
                         PutOption.builder().withLeaseId(f.runningLease()).build()));
                 bytes += signal.size() + 64;
             }
             return bytes;
-        }).orElse(0L), "cancelling " + runId, n -> { });
+        }).orElse(0L), "cancelling " + runId, n -> { }, guard(runId, revision));
     }
 
     /**
      * Step 3: the cancel reaches what it had not (its canceller may have died half-way), then what has not
-     * completed completes cancelled (claims fenced off), then the intent goes.
+     * completed completes cancelled (claims fenced off), then the intent goes — each step held to the intent as
+     * recorded at {@code revision}, so a retry or a newer cancel since stops it.
      */
-    private void fence(String runId) {
+    void fence(String runId, long revision) {
         Run run;
         try {
             run = runs.inspectRun(runId);
         } catch (NotFoundException e) {
-            forget(runId);
+            deleteIntent(runId, revision);
             return;
         }
-        reach(runId, run);
+        if (!reach(runId, run, revision)) {
+            return;
+        }
         run = runs.inspectRun(runId);
         List<String> names = run.nodes().stream().filter(n -> n.status() != NodeStatus.COMPLETED).map(Node::name).toList();
         Instant now = clock.instant();
-        batches.applyAll(runId, names, (f, ops) -> Cancellation.fence(f.node(), now).map(next -> {
+        boolean done = batches.applyAll(runId, names, (f, ops) -> Cancellation.fence(f.node(), now).map(next -> {
             ops.add(Op.delete(Keys.bytes(keys.signal(runId, next.name())), DeleteOption.DEFAULT));
             return Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
-        }).orElse(0L), "fencing off the cancelled " + runId, n -> { });
-        calls.await(kv.delete(Keys.bytes(keys.cancelIntent(runId))), "deleting the cancel of " + runId);
-        if (!names.isEmpty()) {
-            log.info("run {}: the cancel's grace is over; {} node(s) completed as cancelled", runId, names.size());
+        }).orElse(0L), "fencing off the cancelled " + runId, n -> { }, guard(runId, revision));
+        if (done) {
+            deleteIntent(runId, revision);
+            if (!names.isEmpty()) {
+                log.info("run {}: the cancel's grace is over; {} node(s) completed as cancelled", runId, names.size());
+            }
         }
+    }
+
+    /** Deletes the cancel intent if it is still the one recorded at {@code revision}. */
+    private void deleteIntent(String runId, long revision) {
+        ByteSequence key = Keys.bytes(keys.cancelIntent(runId));
+        calls.await(kv.txn().If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+                .Then(Op.delete(key, DeleteOption.DEFAULT)).commit(), "deleting the cancel of " + runId);
     }
 
     /** Forgets the run's cancel: its intent goes, so no replica reaches or fences its nodes for it any more. */
@@ -166,13 +198,11 @@ final class EtcdCancels {
         calls.await(kv.delete(Keys.bytes(keys.cancelIntent(runId))), "forgetting the cancel of " + runId);
     }
 
-    private void fenceQuietly(String runId) {
+    private void fenceQuietly(String runId, long revision) {
         try {
-            if (calls.await(kv.get(Keys.bytes(keys.cancelIntent(runId))), "reading the cancel of " + runId)
-                    .getKvs().isEmpty()) {
-                return; // completed elsewhere, or forgotten by a retry
+            if (intentRevision(runId) == revision) { // else completed elsewhere, replaced, or forgotten by a retry
+                fence(runId, revision);
             }
-            fence(runId);
         } catch (RuntimeException e) {
             log.debug("fencing off the cancelled run {} failed ({}); the recovery will", runId, e.getMessage());
         }
@@ -181,7 +211,7 @@ final class EtcdCancels {
     /**
      * Completes the cancels left behind: those whose grace is over are fenced off; those older than {@code grace}
      * (whose canceller may have died before reaching every node) reach their nodes again. Safe on any number of
-     * replicas at once.
+     * replicas at once: each step holds to the intent as listed.
      *
      * @return how many cancels it fenced off
      */
@@ -196,13 +226,13 @@ final class EtcdCancels {
             try {
                 EtcdCodec.CancelIntent intent = codec.cancelIntent(kv.getValue());
                 if (intent.fenceAt() == null || !intent.fenceAt().isAfter(now)) {
-                    fence(runId.get());
+                    fence(runId.get(), kv.getModRevision());
                     done++;
                 } else if (intent.createdAt() == null || !intent.createdAt().plus(grace).isAfter(now)) {
-                    reach(runId.get(), runs.inspectRun(runId.get()));
+                    reach(runId.get(), runs.inspectRun(runId.get()), kv.getModRevision());
                 }
             } catch (NotFoundException e) {
-                calls.await(this.kv.delete(kv.getKey()), "deleting the cancel of a deleted run");
+                deleteIntent(runId.get(), kv.getModRevision());
             } catch (RuntimeException e) {
                 log.warn("could not complete the cancel of {}: {}", runId.get(), e.toString());
             }

@@ -171,14 +171,21 @@ final class EtcdCodec {
     record CancelIntent(Instant createdAt, Instant fenceAt) {
     }
 
-    /** A signal value: {@code {"kind": "cancel", "agent_id": …}}, the word and the agent it is for. */
-    ByteSequence signal(String agentId) {
-        return write(new SignalValue("cancel", agentId));
+    /**
+     * A signal value: {@code {"kind": "cancel", "agent_id": …, "claim_id": …}}, the word, the agent it is for and
+     * the claim it is about (a later claim of the node by the same agent is not meant).
+     */
+    ByteSequence signal(String agentId, String claimId) {
+        return write(new SignalValue("cancel", agentId, claimId));
     }
 
-    /** The agent a signal is for (null when it does not say). */
-    String signalFor(ByteSequence value) {
-        return read(value, SignalValue.class).agentId();
+    /** A decoded signal: the agent and the claim it is for (either null when it does not say). */
+    record Signal(String agentId, String claimId) {
+    }
+
+    Signal signal(ByteSequence value) {
+        SignalValue v = read(value, SignalValue.class);
+        return new Signal(v.agentId(), v.claimId());
     }
 
     /** A decoded intent value. */
@@ -288,7 +295,8 @@ final class EtcdCodec {
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)
     private record SignalValue(@JsonProperty("kind") String kind,
-                               @JsonProperty("agent_id") String agentId) {
+                               @JsonProperty("agent_id") String agentId,
+                               @JsonProperty("claim_id") String claimId) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)

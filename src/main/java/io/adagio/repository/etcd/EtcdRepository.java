@@ -298,6 +298,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         propagator.afterBatch(hook);
     }
 
+    /** Test hook: fences off a cancel as a replica that listed its intent at {@code revision} would. */
+    void fenceCancel(String runId, long revision) {
+        cancels.fence(runId, revision);
+    }
+
     /** Test hook: fires the node timers that are due now (as every replica does every {@link #TIMER_INTERVAL}). */
     int fireDueTimers() {
         return timers.fireDue();

@@ -62,7 +62,16 @@ final class EtcdRunControl {
             plan = Retrying.ofNodes(runId, shape.topology(), byName, names);
         }
         cancels.forget(runId);
-        apply(run, n -> plan.apply(shape.topology(), n), "retrying " + runId);
+        List<String> reset = run.nodes().stream().filter(n -> plan.apply(shape.topology(), n).isPresent())
+                .map(Node::name).toList();
+        batches.applyAll(runId, reset, (f, ops) -> plan.apply(shape.topology(), f.node()).map(next -> {
+            if (f.node().status() == NodeStatus.COMPLETED && next.status() != NodeStatus.COMPLETED) {
+                // what it was passing on when it completed is not wanted any more: its intent goes with it
+                ops.add(io.etcd.jetcd.op.Op.delete(Keys.bytes(keys.intent(runId, next.name())),
+                        io.etcd.jetcd.options.DeleteOption.DEFAULT));
+            }
+            return Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
+        }).orElse(0L), "retrying " + runId, n -> { });
         return runs.inspectRun(runId);
     }
 

@@ -91,7 +91,7 @@ final class EtcdTimers {
             }
             Optional<Keys.NodeRef> ref = keys.parseTimer(key);
             try {
-                if (ref.isEmpty() || !fire(ref.get(), now)) {
+                if (ref.isEmpty() || !fire(ref.get(), keys.timerDue(key), now)) {
                     calls.await(kv.delete(timer.getKey()), "deleting a timer that is not due");
                 } else {
                     fired++;
@@ -105,12 +105,19 @@ final class EtcdTimers {
         return fired;
     }
 
-    /** Fires the node's timer if it is due; false when nothing is due for it any more. */
-    private boolean fire(Keys.NodeRef ref, Instant now) {
+    /**
+     * Fires the node's timer if it is due; false when the key (due at {@code keyDue}) is not the node's timer any
+     * more (the node was orphaned, finished, cancelled, or its due time changed), so the key goes.
+     */
+    private boolean fire(Keys.NodeRef ref, Instant keyDue, Instant now) {
         NodeFacts facts = reader.read(ref.runId(), ref.name());
+        Optional<Instant> dueAt = Timers.dueAt(facts.node());
+        if (dueAt.isEmpty() || keyDue == null || dueAt.get().toEpochMilli() != keyDue.toEpochMilli()) {
+            return false;
+        }
         Optional<Timers.Due> due = Timers.due(facts.node(), now);
         if (due.isEmpty()) {
-            return Timers.dueAt(facts.node()).isPresent(); // due later: keep its key (a new one is written anyway)
+            return true; // due within this millisecond: next round
         }
         if (due.get() instanceof Timers.TimedOut t) {
             String holder = agents.byLease().get(facts.runningLease());
@@ -121,7 +128,7 @@ final class EtcdTimers {
                 return true; // its agent finished it first, or another replica timed it out
             }
             if (holder != null && facts.runningLease() != 0) {
-                tell(ref, holder, facts.runningLease());
+                tell(ref, holder, t.claimId(), facts.runningLease());
             }
             return true;
         }
@@ -162,23 +169,34 @@ final class EtcdTimers {
                 return; // retried meanwhile: its timer is looked at again next time
             }
         } else if (action instanceof RunTimes.Later later) {
-            calls.await(kv.txn().Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT),
-                    Op.put(Keys.bytes(keys.runTimer(later.at(), run.id(), timer.kind())), ByteSequence.EMPTY,
-                            PutOption.DEFAULT)).commit(), "moving the " + timer.kind().word() + " of run " + run.id());
+            // moved only while it is still there: of two replicas moving it, one does
+            calls.await(kv.txn().If(new io.etcd.jetcd.op.Cmp(key, io.etcd.jetcd.op.Cmp.Op.GREATER,
+                            io.etcd.jetcd.op.CmpTarget.version(0)))
+                    .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT),
+                            Op.put(Keys.bytes(keys.runTimer(later.at(), run.id(), timer.kind())), ByteSequence.EMPTY,
+                                    PutOption.DEFAULT)).commit(), "moving the " + timer.kind().word() + " of run " + run.id());
             return;
         }
         calls.await(kv.delete(key), "deleting a run's timer that fired");
     }
 
-    /** A NODE_CANCELLED to the holder of a node that timed out: its signal key put and deleted at once. */
-    private void tell(Keys.NodeRef ref, String holder, long lease) {
+    /**
+     * A NODE_CANCELLED to the holder of a node that timed out, about its claim: its signal key put (only when no
+     * other word to a holder of the node is there) and deleted at once, if still the one put.
+     */
+    private void tell(Keys.NodeRef ref, String holder, String claimId, long lease) {
         ByteSequence signal = Keys.bytes(keys.signal(ref.runId(), ref.name()));
         try {
-            calls.await(kv.put(signal, codec.signal(holder), PutOption.builder().withLeaseId(lease).build()),
-                    "telling the holder of " + ref);
-            io.adagio.model.Node now = reader.read(ref.runId(), ref.name()).node();
-            if (now.status() != NodeStatus.RUNNING || !now.cancelled()) { // else a cancel's word, which stays
-                calls.await(kv.delete(signal), "ending the word to the holder of " + ref);
+            io.etcd.jetcd.kv.TxnResponse put = calls.await(kv.txn()
+                    .If(new io.etcd.jetcd.op.Cmp(signal, io.etcd.jetcd.op.Cmp.Op.EQUAL,
+                            io.etcd.jetcd.op.CmpTarget.version(0)))
+                    .Then(Op.put(signal, codec.signal(holder, claimId), PutOption.builder().withLeaseId(lease).build()))
+                    .commit(), "telling the holder of " + ref);
+            if (put.isSucceeded()) {
+                calls.await(kv.txn().If(new io.etcd.jetcd.op.Cmp(signal, io.etcd.jetcd.op.Cmp.Op.EQUAL,
+                                io.etcd.jetcd.op.CmpTarget.modRevision(put.getHeader().getRevision())))
+                        .Then(Op.delete(signal, io.etcd.jetcd.options.DeleteOption.DEFAULT)).commit(),
+                        "ending the word to the holder of " + ref);
             }
         } catch (LeaseGone e) {
             // the holder is gone: nobody to tell

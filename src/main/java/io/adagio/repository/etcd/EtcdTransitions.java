@@ -310,7 +310,7 @@ final class EtcdTransitions {
             if (d instanceof FinishDecision.Repeated repeated) {
                 repeat[0] = true;
                 if (propagator.pending(runId, name)) {
-                    Transitions.propagation(topology, repeated.node()).ifPresent(p -> passOn(shape, p));
+                    Transitions.propagation(topology, repeated.node()).ifPresent(p -> passOn(shape, p, own.nodeRevision()));
                 }
                 return Optional.of(repeated.node());
             }
@@ -345,7 +345,7 @@ final class EtcdTransitions {
             }
             dispatched.addAll(step.claimed);
             if (inSteps) {
-                passOn(shape, propagation.get());
+                passOn(shape, propagation.get(), step.revision);
                 completed[0] = finished.status() == NodeStatus.COMPLETED && runs.isRunCompleted(runId);
             }
             return Optional.of(finished);
@@ -384,6 +384,8 @@ final class EtcdTransitions {
         private final List<Op> ops = new ArrayList<>();
         private final List<ClaimOutcome> claimed = new ArrayList<>();
         private long bytes;
+        /** The revision it committed at (the finished node's new mod revision); 0 before. */
+        private long revision;
 
         Step(RunShape shape, Node finished) {
             this.shape = shape;
@@ -458,6 +460,7 @@ final class EtcdTransitions {
                 claimed.clear();
                 return Optional.empty();
             }
+            revision = r.get().getHeader().getRevision();
             return Optional.of(count && r.get().getGetResponses().get(0).getCount() == shape.topology().size());
         }
     }
@@ -512,9 +515,9 @@ final class EtcdTransitions {
      * Passes a recorded finish on; when etcd cannot be reached (or the batches keep conflicting) the intent
      * stays and the recovery completes it, so the finish itself still stands.
      */
-    private void passOn(RunShape shape, Propagation p) {
+    private void passOn(RunShape shape, Propagation p, long fromRevision) {
         try {
-            propagator.complete(shape, p);
+            propagator.complete(shape, p, fromRevision);
         } catch (BackendUnavailableException e) {
             log.warn("the finish of {}/{} is recorded but not yet passed on ({}); the recovery will complete it",
                     shape.id(), p.from(), e.getMessage());

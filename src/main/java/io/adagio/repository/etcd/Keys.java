@@ -219,6 +219,18 @@ final class Keys {
         return Optional.empty();
     }
 
+    /** When a timer key is due (null when it is none). */
+    java.time.Instant timerDue(String key) {
+        if (!key.startsWith(timers()) || key.length() < timers().length() + 20) {
+            return null;
+        }
+        try {
+            return java.time.Instant.ofEpochMilli(Long.parseLong(key.substring(timers().length(), timers().length() + 19)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** The node a timer key names, if it is one. */
     Optional<NodeRef> parseTimer(String key) {
         if (!key.startsWith(timers()) || key.length() < timers().length() + 20) {

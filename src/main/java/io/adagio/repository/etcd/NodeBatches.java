@@ -51,9 +51,26 @@ final class NodeBatches {
      * @throws io.adagio.repository.BackendUnavailableException when it kept conflicting or etcd cannot be reached
      */
     void apply(String runId, List<String> names, Change change, String what) {
-        txns.retry(what, attempt -> {
+        apply(runId, names, change, what, Guard.NONE);
+    }
+
+    /**
+     * A condition every batch of a change also holds to, beside its nodes: compares added to each transaction, and
+     * whether the change is still wanted when one fails (else it stops: what it was for has been replaced).
+     */
+    record Guard(List<Cmp> compares, java.util.function.BooleanSupplier wanted) {
+        static final Guard NONE = new Guard(List.of(), () -> true);
+    }
+
+    /**
+     * {@link #apply(String, List, Change, String)} under a guard.
+     *
+     * @return false when it stopped because the guard's change is no longer wanted
+     */
+    boolean apply(String runId, List<String> names, Change change, String what, Guard guard) {
+        return txns.retry(what, attempt -> {
             Map<String, NodeFacts> facts = reader.read(runId, names);
-            List<Cmp> guards = new ArrayList<>();
+            List<Cmp> guards = new ArrayList<>(guard.compares());
             List<Op> ops = new ArrayList<>();
             long bytes = 0;
             for (NodeFacts f : facts.values()) {
@@ -71,24 +88,39 @@ final class NodeBatches {
             boolean tooMany = ops.size() > limits.maxTxnOps() || guards.size() > limits.maxTxnOps();
             if ((bytes > limits.bytes() || tooMany) && names.size() > 1) {
                 int half = names.size() / 2;
-                apply(runId, names.subList(0, half), change, what);
-                apply(runId, names.subList(half, names.size()), change, what);
-                return Optional.of(true);
+                return Optional.of(apply(runId, names.subList(0, half), change, what, guard)
+                        && apply(runId, names.subList(half, names.size()), change, what, guard));
             }
             try {
-                return txns.commit(guards, ops, what) ? Optional.of(true) : Optional.empty();
+                if (txns.commit(guards, ops, what)) {
+                    return Optional.of(true);
+                }
             } catch (LeaseGone e) {
-                return Optional.empty(); // a key put on a lease that just ended: read again (its node is orphaned)
+                // a key put on a lease that just ended: read again (its node is orphaned)
             }
+            return guard.wanted().getAsBoolean() ? Optional.<Boolean>empty() : Optional.of(false);
         });
     }
 
     /** Applies the change to every named node, batch after batch; {@code afterBatch} is told each batch's number. */
     void applyAll(String runId, List<String> names, Change change, String what, java.util.function.IntConsumer afterBatch) {
+        applyAll(runId, names, change, what, afterBatch, Guard.NONE);
+    }
+
+    /**
+     * {@link #applyAll(String, List, Change, String, java.util.function.IntConsumer)} under a guard.
+     *
+     * @return false when it stopped because the guard's change is no longer wanted
+     */
+    boolean applyAll(String runId, List<String> names, Change change, String what,
+                     java.util.function.IntConsumer afterBatch, Guard guard) {
         int batches = 0;
         for (int from = 0; from < names.size(); from += perBatch()) {
-            apply(runId, names.subList(from, Math.min(names.size(), from + perBatch())), change, what);
+            if (!apply(runId, names.subList(from, Math.min(names.size(), from + perBatch())), change, what, guard)) {
+                return false;
+            }
             afterBatch.accept(++batches);
         }
+        return true;
     }
 }

@@ -9,6 +9,7 @@ import io.adagio.repository.BackendUnavailableException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
@@ -90,24 +91,39 @@ final class Propagator {
      * @throws BackendUnavailableException when etcd cannot be reached or a batch kept conflicting; the intent
      *                                     then stays for {@link #recover}
      */
-    void complete(RunShape shape, Propagation p) {
+    void complete(RunShape shape, Propagation p, long fromRevision) {
         Keys.NodeRef ref = new Keys.NodeRef(shape.id(), p.from());
         inFlight.add(ref);
         try {
-            passOn(shape, p);
+            passOn(shape, p, fromRevision);
         } finally {
             inFlight.remove(ref);
         }
     }
 
-    private void passOn(RunShape shape, Propagation p) {
+    /**
+     * Every batch holds to the finished node as it was finished ({@code fromRevision}, the mod revision of its node
+     * key): when it changed since (a retry brought it back), what it passed on is no longer wanted, and this stops;
+     * the intent is then the recovery's to judge again from the node as it is.
+     */
+    private void passOn(RunShape shape, Propagation p, long fromRevision) {
         Topology topology = shape.topology();
         String runId = shape.id();
-        batches.applyAll(runId, p.targets(topology), (f, ops) -> p.apply(topology, f.node())
+        ByteSequence from = Keys.bytes(keys.node(runId, p.from()));
+        NodeBatches.Guard guard = new NodeBatches.Guard(List.of(new Cmp(from, Cmp.Op.EQUAL,
+                io.etcd.jetcd.op.CmpTarget.modRevision(fromRevision))), () -> modRevision(from) == fromRevision);
+        boolean done = batches.applyAll(runId, p.targets(topology), (f, ops) -> p.apply(topology, f.node())
                         .map(next -> writes(keys, codec, runId, f.node(), next, 0, ops)).orElse(0L),
-                "passing on the finish of " + runId + "/" + p.from(), n -> afterBatch.accept(n));
-        calls.await(kv.delete(Keys.bytes(keys.intent(runId, p.from()))), "deleting the intent of "
-                + runId + "/" + p.from());
+                "passing on the finish of " + runId + "/" + p.from(), n -> afterBatch.accept(n), guard);
+        if (done) {
+            calls.await(kv.delete(Keys.bytes(keys.intent(runId, p.from()))), "deleting the intent of "
+                    + runId + "/" + p.from());
+        }
+    }
+
+    private long modRevision(ByteSequence key) {
+        var got = calls.await(kv.get(key), "reading " + Keys.text(key)).getKvs();
+        return got.isEmpty() ? 0 : got.get(0).getModRevision();
     }
 
     /**
@@ -148,7 +164,8 @@ final class Propagator {
             log.warn("intent of {}/{} names no visible node; left alone", ref.runId(), ref.name());
             return false;
         }
-        Node finished = reader.read(ref.runId(), ref.name()).node();
+        NodeFacts facts = reader.read(ref.runId(), ref.name());
+        Node finished = facts.node();
         Optional<Propagation> p = Transitions.propagation(shape.get().topology(), finished);
         if (p.isEmpty()) {
             log.warn("intent of {}/{} but the node ({}) passes nothing on; deleting it", ref.runId(), ref.name(),
@@ -157,7 +174,7 @@ final class Propagator {
             return false;
         }
         log.info("completing the pending finish of {}/{} ({})", ref.runId(), ref.name(), p.get().kind());
-        complete(shape.get(), p.get());
+        complete(shape.get(), p.get(), facts.nodeRevision());
         return true;
     }
 

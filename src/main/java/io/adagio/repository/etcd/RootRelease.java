@@ -89,12 +89,17 @@ final class RootRelease {
         calls.await(kv.delete(Keys.bytes(keys.startIntent(runId))), "deleting the start intent of " + runId);
     }
 
-    /** Moves the roots in one transaction, guarded by every one of them still WAITING; whether it did. */
+    /**
+     * Moves the roots in one transaction, guarded by every one of them still WAITING and its node as the start wrote
+     * it (version 1: not paused, cancelled or retried since — a paused root is made READY by the resume); whether it
+     * did.
+     */
     private boolean moveAll(String runId, List<String> roots) {
-        List<Cmp> guards = new ArrayList<>(roots.size());
+        List<Cmp> guards = new ArrayList<>(2 * roots.size());
         List<Op> ops = new ArrayList<>(2 * roots.size());
         for (String root : roots) {
             guards.add(new Cmp(waiting(runId, root), Cmp.Op.GREATER, CmpTarget.version(0)));
+            guards.add(new Cmp(Keys.bytes(keys.node(runId, root)), Cmp.Op.EQUAL, CmpTarget.version(1)));
             ops.addAll(move(runId, root));
         }
         return calls.await(kv.txn().If(guards.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(),

@@ -78,10 +78,11 @@ final class WatchTranslator {
             Optional<Keys.NodeRef> signalled = c.getEventType() == WatchEvent.EventType.PUT ? keys.parseSignal(key)
                     : Optional.empty();
             if (signalled.isPresent()) {
-                String holder = codec.signalFor(kv.getValue());
+                EtcdCodec.Signal signal = codec.signal(kv.getValue());
                 shapes.visibleAt(signalled.get().runId(), revision - 1)
                         .filter(shape -> shape.topology().contains(signalled.get().name()))
-                        .map(shape -> NodeEvents.cancelled(shape.id(), shape.topology().spec(signalled.get().name()), holder))
+                        .map(shape -> NodeEvents.cancelled(shape.id(), shape.topology().spec(signalled.get().name()),
+                                signal.agentId(), signal.claimId()))
                         .ifPresent(out::add);
                 continue;
             }

@@ -25,7 +25,8 @@
  * READY yet, and {@code intents/<run-id>/cancel} ({@code {"kind": "cancel", "created_at", "fence_at"}}) a cancel whose
  * grace has not ended ({@code EtcdCancels}). It sorts before {@code nodes/}, so neither the original's readers
  * (agents/, runs/, nodes/, states/) nor our watch ({@code runs/ … states/}) ever see it. A second prefix of our own,
- * {@code signals/<run-id>/node/<name>} ({@code {"kind": "cancel", "agent_id": …}}, put with the holder's lease), is a
+ * {@code signals/<run-id>/node/<name>} ({@code {"kind": "cancel", "agent_id": …, "claim_id": …}}, put with the
+ * holder's lease), is a
  * word to the agent holding a node: it sorts inside our watched range (after {@code sentinel}, before
  * {@code states/}), so every replica's watch turns it into a NODE_CANCELLED event; the original watches none of it.
  * A third, {@code timers/<due, epoch ms, 19 digits>/<run-id>/node/<name>} (empty values), indexes what is due for a

@@ -53,8 +53,9 @@ final class MemoryCurrentSet implements EventSource {
             for (NodeRef ref : byStatus.in(NodeStatus.RUNNING)) {
                 StoredRun r = runs.get(ref.runId());
                 String holder = holders.apply(ref);
-                if (r.nodes[r.index(ref.name())].cancelled() && holder != null) {
-                    Event told = NodeEvents.cancelled(ref.runId(), r.topology.spec(ref.name()), holder);
+                io.adagio.model.Node n = r.nodes[r.index(ref.name())];
+                if (n.cancelled() && holder != null) {
+                    Event told = NodeEvents.cancelled(ref.runId(), r.topology.spec(ref.name()), holder, n.claim().id());
                     if (filter.matches(told)) {
                         out.add(told);
                     }

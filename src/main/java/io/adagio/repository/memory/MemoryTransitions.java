@@ -185,7 +185,7 @@ final class MemoryTransitions {
                 nodes.set(r, after.get());
                 String holder = leases.holder(new NodeRef(runId, before.name()));
                 if (Cancellation.tellsHolder(before, after.get()) && holder != null) {
-                    nodes.steps.signal(NodeEvents.cancelled(runId, before.spec(), holder));
+                    nodes.steps.signal(NodeEvents.cancelled(runId, before.spec(), holder, before.claim().id()));
                 }
             }
         }
@@ -217,10 +217,15 @@ final class MemoryTransitions {
             Optional<Timers.Due> fired = Timers.due(node, now);
             if (fired.isPresent() && fired.get() instanceof Timers.TimedOut t) {
                 String holder = leases.holder(ref);
-                if (holder != null) {
-                    nodes.steps.signal(NodeEvents.cancelled(ref.runId(), node.spec(), holder));
+                try {
+                    finishNode(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
+                } catch (StaleClaimException e) {
+                    continue; // its holder's lease ran out first: orphaned, not timed out
                 }
-                finishNode(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
+                if (holder != null) {
+                    nodes.steps.signal(NodeEvents.cancelled(ref.runId(), node.spec(), holder, t.claimId()));
+                    nodes.commit(events);
+                }
             } else if (fired.isPresent() && fired.get() instanceof Timers.BackoffOver b) {
                 nodes.set(r, b.next());
                 nodes.commit(events);

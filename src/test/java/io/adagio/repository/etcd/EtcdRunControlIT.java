@@ -196,6 +196,122 @@ class EtcdRunControlIT {
         }
     }
 
+    /**
+     * A retry of a cancelled run while a replica still holds its cancel's intent as it was (it listed it before the
+     * retry forgot it): that replica's fence changes nothing the retry brought back.
+     */
+    @Test
+    void aFenceOfACancelARetryForgotChangesNothing() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("cancel-retry");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            repo.registerAgent(new Agent("agent", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
+            String id = repo.startRun(new RunFactory(Clock.systemUTC()).create(Graphs.chain(3, "debug"))).id();
+            ClaimOutcome n0 = repo.claimNode(id, "n0", "agent", Claim.of("n0"));
+            repo.cancelRun(id, Duration.ofMinutes(10));
+            long intent = keys(prefix + "intents/" + id + "/cancel").get(0).getModRevision();
+            repo.finishNode(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "n0"));
+            assertThat(repo.retryRun(id, null).node("n1").status()).isEqualTo(NodeStatus.READY);
+            assertThat(SharedEtcd.count(prefix + "intents/")).as("forgotten").isZero();
+
+            repo.fenceCancel(id, intent);
+            Run after = repo.inspectRun(id);
+            assertThat(after.node("n1").status()).as("not cancelled again").isEqualTo(NodeStatus.READY);
+            assertThat(after.nodes()).noneMatch(io.adagio.model.Node::cancelled);
+            assertThat(after.outcome()).isNull();
+        }
+    }
+
+    /**
+     * The root fails for good with 40 nodes downstream (a skip passed on in batches) and is retried between two of
+     * those batches: the skip stops there, and nothing the retry brought back is skipped after it.
+     */
+    @Test
+    void aSkipStillBeingPassedOnStopsWhenItsNodeIsRetried() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("skip-retry");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            repo.registerAgent(new Agent("agent", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(60));
+            String id = repo.startRun(new RunFactory(Clock.systemUTC()).create(Graphs.fanOut(40, "debug"))).id();
+            ClaimOutcome root = repo.claimNode(id, "root", "agent", Claim.of("root"));
+            java.util.concurrent.atomic.AtomicReference<Run> retried = new java.util.concurrent.atomic.AtomicReference<>();
+            repo.afterPropagationBatch(n -> {
+                if (n == 1) {
+                    retried.set(repo.retryRun(id, List.of("root"))); // between the skip's first and second batch
+                }
+            });
+            repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.FAIL, "no"));
+            repo.afterPropagationBatch(n -> { });
+            assertThat(retried.get().node("root").status()).isEqualTo(NodeStatus.READY);
+            Run after = repo.inspectRun(id);
+            assertThat(after.nodes()).filteredOn(n -> !n.name().equals("root"))
+                    .allSatisfy(n -> assertThat(n.status()).as(n.name()).isEqualTo(NodeStatus.WAITING));
+            assertThat(after.nodes()).noneMatch(io.adagio.model.Node::skipped);
+            assertThat(SharedEtcd.count(prefix + "intents/")).as("its intent went with the retry").isZero();
+            ClaimOutcome again = repo.claimNode(id, "root", "agent", Claim.of("root-2"));
+            repo.finishNode(id, "root", again.claim().id(), Result.of(Conclusion.SUCCESS, "yes"));
+            assertThat(SharedEtcd.count(prefix + "states/ready/run/" + id + "/")).isEqualTo(40);
+        }
+    }
+
+    /** A node orphaned and claimed again: its first deadline's key is not its timer any more and goes when due. */
+    @Test
+    void aTimerKeyOfAnEarlierClaimGoesWithoutTimingTheNewClaimOut() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("stale-timer");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        MovableClock clock = new MovableClock();
+        io.adagio.model.NodeSpec slow = new io.adagio.model.NodeSpec("slow", "debug", java.util.Map.of(),
+                java.util.Map.of(), null, "1m");
+        try (EtcdRepository repo = EtcdRepositories.open(options, clock)) {
+            repo.registerAgent(new Agent("first", List.of(new AgentRuntime("debug"))), Duration.ofHours(1));
+            repo.registerAgent(new Agent("second", List.of(new AgentRuntime("debug"))), Duration.ofHours(1));
+            String id = repo.startRun(new RunFactory(clock).create(new io.adagio.model.GraphSpec(List.of(slow),
+                    List.of()))).id();
+            repo.claimNode(id, "slow", "first", Claim.of("one"));
+            repo.unregisterAgent("first");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> repo.inspectNode(id, "slow").status() == NodeStatus.NONE);
+            clock.advance(Duration.ofSeconds(30));
+            repo.claimNode(id, "slow", "second", Claim.of("two"));
+            assertThat(SharedEtcd.count(prefix + "timers/")).as("the old deadline's key and the new").isEqualTo(2);
+            clock.advance(Duration.ofSeconds(31)); // past the first deadline, not the second
+            repo.fireDueTimers();
+            assertThat(repo.inspectNode(id, "slow").status()).as("the new claim runs on").isEqualTo(NodeStatus.RUNNING);
+            assertThat(SharedEtcd.count(prefix + "timers/")).as("only the new deadline's").isEqualTo(1);
+            clock.advance(Duration.ofSeconds(30));
+            repo.fireDueTimers();
+            assertThat(repo.inspectNode(id, "slow").lastAttempt().conclusion()).isEqualTo(Conclusion.ERROR);
+        }
+    }
+
+    /** A start stopped before releasing all its roots, then paused: the release leaves the paused roots waiting. */
+    @Test
+    void aPausedRunsRootsAreNotReleasedByAStartsRecovery() throws Exception {
+        EtcdOptions options = SharedEtcd.freshOptions("pause-start");
+        String prefix = options.namespace() + "/" + options.list() + "/";
+        List<io.adagio.model.NodeSpec> roots = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            roots.add(io.adagio.model.NodeSpec.of("r" + i, "debug"));
+        }
+        Run run = new RunFactory(Clock.systemUTC()).create(new io.adagio.model.GraphSpec(roots, List.of()));
+        try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
+            repo.beforeRootRelease(n -> {
+                throw new IllegalStateException("stopped before batch " + n);
+            });
+            assertThatThrownBy(() -> repo.startRun(run)).hasMessageContaining("stopped");
+            repo.beforeRootRelease(n -> { });
+            repo.pauseRun(run.id());
+            assertThat(SharedEtcd.count(prefix + "states/ready/")).isZero();
+            repo.intentGrace(Duration.ZERO);
+            repo.recoverPendingFinishes();
+            assertThat(SharedEtcd.count(prefix + "states/ready/")).as("paused: none released").isZero();
+            assertThat(SharedEtcd.count(prefix + "intents/")).isZero();
+            repo.resumeRun(run.id());
+            assertThat(SharedEtcd.count(prefix + "states/ready/run/" + run.id() + "/")).isEqualTo(200);
+            assertThat(SharedEtcd.count(prefix + "states/")).as("one state key per node").isEqualTo(200);
+        }
+    }
+
     private static List<KeyValue> keys(String prefix) throws Exception {
         ByteSequence p = ByteSequence.from(prefix, StandardCharsets.UTF_8);
         return SharedEtcd.admin().getKVClient().get(p, GetOption.builder().isPrefix(true).build())
