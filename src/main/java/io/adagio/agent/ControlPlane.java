@@ -173,11 +173,20 @@ public interface ControlPlane extends AutoCloseable {
     }
 
     /** The answer to a batch finish: one outcome per finish, in order, and the new claims. */
-    record Finishes(List<Outcome> outcomes, List<ClaimReply.Claimed> next) {
+    record Finishes(List<Outcome> outcomes, List<ClaimReply.Claimed> next, List<Cancelled> cancelled) {
         public Finishes {
             outcomes = List.copyOf(outcomes);
             next = List.copyOf(next);
+            cancelled = List.copyOf(cancelled);
         }
+
+        public Finishes(List<Outcome> outcomes, List<ClaimReply.Claimed> next) {
+            this(outcomes, next, List.of());
+        }
+    }
+
+    /** A claim the agent holds on a node whose run was cancelled: stop that node. */
+    record Cancelled(String runId, String node, String claimId) {
     }
 
     /**

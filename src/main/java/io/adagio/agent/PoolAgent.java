@@ -482,6 +482,7 @@ final class PoolAgent {
             try {
                 ControlPlane.Finishes f = client.finishBatch(id, items, next);
                 held -= current.size();
+                f.cancelled().forEach(c -> cancel(c.runId(), c.node(), c.claimId())); // told in the answer too
                 for (int i = 0; i < current.size(); i++) {
                     if (f.outcomes().get(i) != ControlPlane.Outcome.FINISHED) {
                         log.info("agent {}: finish of {} of run {} was refused ({})", id, current.get(i).node(),

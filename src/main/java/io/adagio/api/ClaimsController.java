@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** {@code POST /v0/agents/{id}/claims}: claim ready nodes in a batch, waiting (without a thread) for one. */
@@ -36,8 +37,8 @@ class ClaimsController {
             if (error != null) {
                 result.setErrorResult(error instanceof Exception e ? e : new IllegalStateException(error));
             } else {
-                result.setResult(new Envelopes.ClaimsBody(won.stream()
-                        .map(Envelopes.ClaimBody::of).toList()));
+                result.setResult(new Envelopes.ClaimsBody(won.stream().map(Envelopes.ClaimBody::of).toList(),
+                        cancelled(agentId)));
             }
         });
         return result;
@@ -48,6 +49,15 @@ class ClaimsController {
     Envelopes.ClaimsBody held(@PathVariable String agentId,
                               @RequestParam(name = "request_id", required = false) String requestId) {
         return new Envelopes.ClaimsBody(claims.held(agentId, requestId).stream().map(Envelopes.ClaimBody::of).toList());
+    }
+
+    /** The agent's cancelled claims for the answer; none when the store cannot say now (its stream tells it too). */
+    private List<Envelopes.CancelledBody> cancelled(String agentId) {
+        try {
+            return claims.cancelledFor(agentId).stream().map(Envelopes.CancelledBody::of).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     private static Duration wait(String text) {

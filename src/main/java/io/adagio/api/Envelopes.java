@@ -112,8 +112,22 @@ final class Envelopes {
                          @JsonProperty("request_id") String requestId) {
     }
 
-    /** The claims a batch claim won (each RUNNING, held by the agent); empty when none came in time. */
-    record ClaimsBody(List<ClaimBody> claims) {
+    /**
+     * The claims a batch claim won (each RUNNING, held by the agent); empty when none came in time. {@code cancelled}:
+     * the claims the agent holds whose run was cancelled (stop those nodes), left out when there are none.
+     */
+    record ClaimsBody(List<ClaimBody> claims,
+                      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CancelledBody> cancelled) {
+        ClaimsBody(List<ClaimBody> claims) {
+            this(claims, List.of());
+        }
+    }
+
+    /** A claim the agent holds on a node whose run was cancelled: stop that node. */
+    record CancelledBody(@JsonProperty("run_id") String runId, String node, @JsonProperty("claim_id") String claimId) {
+        static CancelledBody of(io.adagio.repository.CancelledClaim c) {
+            return new CancelledBody(c.runId(), c.node(), c.claimId());
+        }
     }
 
     /** {@code POST /v0/agents/{id}/finishes}: several finishes of the agent's claims, and how many new claims. */
@@ -129,8 +143,9 @@ final class Envelopes {
                          @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("finished") Node finished) {
     }
 
-    /** The answers in the order of the finishes, and the new claims. */
-    record FinishesBody(List<FinishOutcome> results, List<ClaimBody> next) {
+    /** The answers in the order of the finishes, the new claims, and the agent's cancelled claims (if any). */
+    record FinishesBody(List<FinishOutcome> results, List<ClaimBody> next,
+                        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CancelledBody> cancelled) {
     }
 
     /** The finished node and, when the finish asked for {@code next}, the nodes claimed for its agent. */

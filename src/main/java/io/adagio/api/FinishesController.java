@@ -32,6 +32,7 @@ class FinishesController {
         return new Envelopes.FinishesBody(
                 a.results().stream().map(o -> new Envelopes.FinishOutcome(o.runId(), o.node(), o.outcome(), o.finished()))
                         .toList(),
-                a.next().stream().map(Envelopes.ClaimBody::of).toList());
+                a.next().stream().map(Envelopes.ClaimBody::of).toList(),
+                a.cancelled().stream().map(Envelopes.CancelledBody::of).toList());
     }
 }

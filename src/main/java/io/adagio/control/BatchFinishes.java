@@ -39,8 +39,12 @@ public final class BatchFinishes {
     public record Outcome(String runId, String node, String outcome, Node finished) {
     }
 
-    /** The answers, in the order of the finishes, and the new claims. */
-    public record Answer(List<Outcome> results, List<ClaimOutcome> next) {
+    /**
+     * The answers, in the order of the finishes, the new claims, and the claims the agent holds whose run was
+     * cancelled (stop those nodes).
+     */
+    public record Answer(List<Outcome> results, List<ClaimOutcome> next,
+                         List<io.adagio.repository.CancelledClaim> cancelled) {
     }
 
     /**
@@ -69,11 +73,13 @@ public final class BatchFinishes {
         agents.touch(agentId);
         List<Outcome> results = new ArrayList<>();
         List<ClaimOutcome> claimed = new ArrayList<>();
+        java.util.Map<String, io.adagio.repository.CancelledClaim> cancelled = new java.util.LinkedHashMap<>();
         boolean resent = false;
         for (Item i : items) {
             try {
                 Finished f = nodes.finish(i.runId(), i.node(), i.claimId(), i.result(), agentId, next - claimed.size());
                 claimed.addAll(f.next());
+                f.cancelled().forEach(c -> cancelled.put(c.claimId(), c));
                 resent |= f.repeated();
                 results.add(new Outcome(i.runId(), i.node(), "finished", f.node()));
             } catch (StaleClaimException e) {
@@ -96,6 +102,7 @@ public final class BatchFinishes {
                 claimed.addAll(claims.claim(agentId, next - claimed.size(), Duration.ZERO, request).join());
             }
         }
-        return new Answer(results, claimed);
+        items.forEach(i -> cancelled.remove(i.claimId())); // finished in this very batch
+        return new Answer(results, claimed, List.copyOf(cancelled.values()));
     }
 }

@@ -167,7 +167,8 @@ public final class LocalControlPlane implements ControlPlane {
                 default -> Outcome.NOT_FOUND;
             });
         }
-        return new Finishes(outcomes, claimed(answer.next()));
+        return new Finishes(outcomes, claimed(answer.next()), answer.cancelled().stream()
+                .map(c -> new Cancelled(c.runId(), c.node(), c.claimId())).toList());
     }
 
     @Override

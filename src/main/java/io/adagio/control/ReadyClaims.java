@@ -72,6 +72,11 @@ public final class ReadyClaims implements AutoCloseable {
         return agents.ttl().dividedBy(3);
     }
 
+    /** The claims the agent holds whose run was cancelled ({@link Repository#cancelledFor}). */
+    public List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
+        return repository.cancelledFor(agentId);
+    }
+
     /** {@link #claim(String, int, Duration, String)} without a request id. */
     public CompletableFuture<List<ClaimOutcome>> claim(String agentId, int max, Duration wait) {
         return claim(agentId, max, wait, null);

@@ -216,6 +216,12 @@ public interface Repository {
      */
     Finished completeByHand(String runId, String name, byte[] output);
 
+    /**
+     * The claims the agent holds whose run was cancelled (RUNNING nodes its cancel reached): what it should stop.
+     * Cheap (at most one read).
+     */
+    List<CancelledClaim> cancelledFor(String agentId);
+
     /** {@link #finishNode(String, String, String, Result, Dispatch)} without eager dispatch; answers the node. */
     default Node finishNode(String runId, String name, String claimId, Result result) {
         return finishNode(runId, name, claimId, result, Dispatch.NONE).node();

@@ -708,6 +708,24 @@ class OpenApiConformanceTest {
                 + "\",\"node\":\"q\",\"claim\":{\"id\":\"x\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}"), 409, "agent-not-registered", "batch finish without lease");
         get(Req.VALID, "/v0/runs/" + run + "/graph");
 
+        // a cancel the agent hears of in its v2 answers: it holds u and v of a run that is cancelled
+        String toStop = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"u\",\"runtime\":\"" + runtime
+                + "\"},{\"name\":\"v\",\"runtime\":\"" + runtime + "\"}]}}").json().path("run").path("id").asString();
+        String claimU = post(Req.VALID, "/v0/runs/" + toStop + "/nodes/u/claim", "{\"agent_id\":\"" + agent + "\"}")
+                .json().path("claim").path("id").asString();
+        String claimV = post(Req.VALID, "/v0/runs/" + toStop + "/nodes/v/claim", "{\"agent_id\":\"" + agent + "\"}")
+                .json().path("claim").path("id").asString();
+        post(Req.VALID, "/v0/runs/" + toStop + "/cancel", "{\"grace\":\"1m\"}");
+        Http.Reply told = post(Req.VALID, "/v0/agents/" + agent + "/finishes", "{\"finishes\":[{\"run_id\":\"" + toStop
+                + "\",\"node\":\"u\",\"claim\":{\"id\":\"" + claimU + "\"},\"result\":{\"conclusion\":\"ERROR\",\"output_text\":\"stopped\"}}]}");
+        expect(told, 200, null, "a batch finish that names a cancelled claim");
+        assertThat(told.json().path("cancelled").get(0).path("claim_id").asString()).isEqualTo(claimV);
+        Http.Reply toldToo = post(Req.VALID, "/v0/agents/" + agent + "/claims", "{\"max\":1}");
+        expect(toldToo, 200, null, "a batch claim that names a cancelled claim");
+        assertThat(toldToo.json().path("cancelled").get(0).path("node").asString()).isEqualTo("v");
+        post(Req.VALID, "/v0/runs/" + toStop + "/nodes/v/finish", "{\"claim\":{\"id\":\"" + claimV
+                + "\"},\"result\":{\"conclusion\":\"ERROR\",\"output_text\":\"stopped\"}}");
+
         // a failure for good: x fails, y is skipped, the run FAILED
         String failing = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"x\",\"runtime\":\"" + runtime + "\"},{\"name\":\"y\",\"runtime\":\""
                 + runtime + "\"}],\"edges\":[" + edge("x", "y") + "]}}").json().path("run").path("id").asString();

@@ -33,6 +33,7 @@ import io.adagio.repository.RunPausedException;
 import io.adagio.engine.Retrying;
 import io.adagio.engine.Timers;
 import io.adagio.model.RetryRule;
+import io.adagio.repository.CancelledClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1272,6 +1273,27 @@ public abstract class RepositoryContract {
         await().atMost(Duration.ofSeconds(10)).until(() -> !after.snapshots.isEmpty());
         assertThat(after.snapshots.get(0).events()).as("its node finished: nothing left to stop")
                 .noneMatch(e -> e.type() == EventType.NODE_CANCELLED);
+    }
+
+    /** An agent holding nodes of a cancelled run hears of them in its finishes' answers and when it asks. */
+    @Test
+    void anAgentIsToldOfItsCancelledClaimsInItsAnswers() throws Exception {
+        agent("agent-1");
+        agent("agent-2");
+        String cancelled = start(Graphs.single("n")).id();
+        String other = start(Graphs.single("x")).id();
+        Node n = claimWinner(cancelled, "n");
+        Node x = claimWinner(other, "x");
+        claimWinner(start(Graphs.single("y")).id(), "y", "agent-2");
+        repo.cancelRun(cancelled, Duration.ofSeconds(30));
+        CancelledClaim expected = new CancelledClaim(cancelled, "n", n.claim().id());
+        assertThat(repo.cancelledFor("agent-1")).containsExactly(expected);
+        assertThat(repo.cancelledFor("agent-2")).isEmpty();
+        Finished f = repo.finishNode(other, "x", x.claim().id(), Result.of(Conclusion.SUCCESS, "x"),
+                new Dispatch("agent-1", 0, () -> claimId()));
+        assertThat(f.cancelled()).as("in the finish's answer").containsExactly(expected);
+        finish(cancelled, "n", n.claim().id(), Result.of(Conclusion.ERROR, "stopped"));
+        assertThat(repo.cancelledFor("agent-1")).as("stopped: nothing left to tell").isEmpty();
     }
 
     @Test

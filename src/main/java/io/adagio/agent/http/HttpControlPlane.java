@@ -205,7 +205,11 @@ public final class HttpControlPlane implements ControlPlane {
         if (outcomes.size() != finishes.size()) {
             throw new Unavailable("finishes answered " + outcomes.size() + " outcomes for " + finishes.size(), null);
         }
-        return new Finishes(outcomes, claims(tree.path("next"), null));
+        List<Cancelled> cancelled = new ArrayList<>();
+        for (JsonNode c : tree.path("cancelled")) {
+            cancelled.add(new Cancelled(c.path("run_id").asString(), c.path("node").asString(), c.path("claim_id").asString()));
+        }
+        return new Finishes(outcomes, claims(tree.path("next"), null), cancelled);
     }
 
     /** The body of a batch call's 200; 409 is {@link NotRegistered}, 400 a caller's bug, the rest unavailable. */

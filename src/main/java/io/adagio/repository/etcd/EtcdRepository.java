@@ -266,6 +266,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
+        return transitions.cancelledFor(agentId);
+    }
+
+    @Override
     public Finished completeByHand(String runId, String name, byte[] output) {
         return transitions.completeByHand(runId, name, output);
     }

@@ -300,6 +300,8 @@ final class EtcdTransitions {
             read.addAll(children); // a successful finish changes them: read them with the node
         }
         List<ClaimOutcome> dispatched = new ArrayList<>();
+        @SuppressWarnings("unchecked")
+        List<io.adagio.repository.CancelledClaim>[] stops = new List[]{List.of()};
         boolean[] repeat = {false};
         boolean[] completed = {false};
         Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
@@ -332,7 +334,8 @@ final class EtcdTransitions {
                 step.ops.add(propagator.recordIntent(runId, propagation.get()));
             }
             try {
-                Optional<Boolean> done = step.commit(!inSteps && finished.status() == NodeStatus.COMPLETED);
+                Optional<Boolean> done = step.commit(!inSteps && finished.status() == NodeStatus.COMPLETED,
+                        holder == null || inSteps ? null : next.agentId());
                 if (done.isEmpty()) {
                     return Optional.empty();
                 }
@@ -344,6 +347,7 @@ final class EtcdTransitions {
                 return Optional.empty();
             }
             dispatched.addAll(step.claimed);
+            stops[0] = step.cancelled;
             if (inSteps) {
                 passOn(shape, propagation.get(), step.revision);
                 completed[0] = finished.status() == NodeStatus.COMPLETED && runs.isRunCompleted(runId);
@@ -355,7 +359,35 @@ final class EtcdTransitions {
             return new Finished(node, next.max() > 0
                     ? inputs.filled(dispatchedBefore(shape, node, claimId, holder), inHand) : List.of(), false, true);
         }
-        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false);
+        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0]);
+    }
+
+    /** A read of every signal key (at most {@value #SIGNALS_READ}), for a transaction. */
+    private Op signals() {
+        return Op.get(Keys.bytes(keys.signals()), GetOption.builder().withRange(Keys.prefixEnd(keys.signals()))
+                .withLimit(SIGNALS_READ).build());
+    }
+
+    /** The most signal keys one read looks at (cancels in flight: normally none or a few). */
+    private static final int SIGNALS_READ = 1000;
+
+    /** The claims of {@code agentId} among these signal keys. */
+    private List<io.adagio.repository.CancelledClaim> cancelledIn(List<io.etcd.jetcd.KeyValue> signals, String agentId) {
+        List<io.adagio.repository.CancelledClaim> out = new ArrayList<>();
+        for (io.etcd.jetcd.KeyValue kv : signals) {
+            EtcdCodec.Signal s = codec.signal(kv.getValue());
+            if (agentId.equals(s.agentId()) && s.claimId() != null) {
+                keys.parseSignal(Keys.text(kv.getKey())).ifPresent(ref ->
+                        out.add(new io.adagio.repository.CancelledClaim(ref.runId(), ref.name(), s.claimId())));
+            }
+        }
+        return out;
+    }
+
+    /** See {@link io.adagio.repository.Repository#cancelledFor}: one read of the signal keys. */
+    List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
+        TxnResponse r = txns.apply(List.of(), List.of(signals()), "reading the signals for " + agentId).orElseThrow();
+        return cancelledIn(r.getGetResponses().get(0).getKvs(), agentId);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
@@ -386,6 +418,8 @@ final class EtcdTransitions {
         private long bytes;
         /** The revision it committed at (the finished node's new mod revision); 0 before. */
         private long revision;
+        /** The finishing agent's cancelled claims, read in the same transaction; empty when not asked. */
+        private List<io.adagio.repository.CancelledClaim> cancelled = List.of();
 
         Step(RunShape shape, Node finished) {
             this.shape = shape;
@@ -450,10 +484,21 @@ final class EtcdTransitions {
          * @return empty on a conflict; otherwise whether the run is complete (false without {@code count})
          */
         Optional<Boolean> commit(boolean count) {
+            return commit(count, null);
+        }
+
+        /**
+         * {@link #commit(boolean)}; with {@code signalsFor} (an agent id), also reads the signal keys in the same
+         * transaction, to answer the claims that agent holds whose run was cancelled ({@link #cancelled}).
+         */
+        Optional<Boolean> commit(boolean count, String signalsFor) {
             if (count) {
                 String prefix = keys.statesOf(NodeStatus.COMPLETED, shape.id());
                 ops.add(Op.get(Keys.bytes(prefix),
                         GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true).build()));
+            }
+            if (signalsFor != null) {
+                ops.add(signals());
             }
             Optional<TxnResponse> r = txns.apply(guards, ops, "finishing " + shape.id() + "/" + finished.name());
             if (r.isEmpty()) {
@@ -461,6 +506,9 @@ final class EtcdTransitions {
                 return Optional.empty();
             }
             revision = r.get().getHeader().getRevision();
+            if (signalsFor != null) {
+                cancelled = cancelledIn(r.get().getGetResponses().get(count ? 1 : 0).getKvs(), signalsFor);
+            }
             return Optional.of(count && r.get().getGetResponses().get(0).getCount() == shape.topology().size());
         }
     }

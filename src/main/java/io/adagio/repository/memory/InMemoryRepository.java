@@ -338,6 +338,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
+        synchronized (lock) {
+            return transitions.cancelledFor(agentId);
+        }
+    }
+
+    @Override
     public Finished completeByHand(String runId, String name, byte[] output) {
         synchronized (lock) {
             return transitions.completeByHand(runId, name, output);

@@ -116,6 +116,19 @@ final class MemoryTransitions {
         return out;
     }
 
+    /** The claims the agent holds on nodes whose run's cancel reached them. Under the lock. */
+    List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
+        List<io.adagio.repository.CancelledClaim> out = new ArrayList<>();
+        for (NodeRef ref : leases.held(agentId)) {
+            StoredRun r = nodes.runs.get(ref.runId());
+            Node n = r == null ? null : r.nodes[r.index(ref.name())];
+            if (n != null && n.status() == NodeStatus.RUNNING && n.cancelled()) {
+                out.add(new io.adagio.repository.CancelledClaim(ref.runId(), ref.name(), n.claim().id()));
+            }
+        }
+        return out;
+    }
+
     /** The nodes the agent's live lease holds whose claims were made for {@code requestId}. Under the lock. */
     List<ClaimOutcome> heldFor(String agentId, String requestId) {
         List<ClaimOutcome> out = new ArrayList<>();
@@ -148,7 +161,8 @@ final class MemoryTransitions {
         leases.release(ref);
         List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
         nodes.commit(events);
-        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false);
+        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false,
+                next.agentId() == null ? List.of() : cancelledFor(next.agentId()));
     }
 
     /** See {@link io.adagio.repository.Repository#completeByHand}. Under the lock. */
