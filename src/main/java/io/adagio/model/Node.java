@@ -93,10 +93,29 @@ public record Node(NodeSpec spec,
                 null, inputsFrom);
     }
 
+    /**
+     * The most bytes of outputs a node keeps over its attempts (1 MiB, the default {@code max-output-size}, which
+     * keeps a node's stored value under etcd's request limit): past it, the outputs of the oldest attempts that did
+     * not succeed are dropped ({@link Result#withoutOutput}); the latest attempt keeps its output, and so does every
+     * successful one.
+     */
+    public static final long OUTPUT_BUDGET = 1L << 20;
+
     /** This node with one more attempt and a new status; finishedAt is set when the status is COMPLETED. */
     public Node withAttempt(Result r, NodeStatus s, Instant now) {
         List<Result> a = new ArrayList<>(attempts);
         a.add(r);
+        long kept = 0;
+        for (Result each : a) {
+            kept += each.output() == null ? 0 : each.output().length;
+        }
+        for (int i = 0; i < a.size() - 1 && kept > OUTPUT_BUDGET; i++) {
+            Result old = a.get(i);
+            if (old.conclusion() != Conclusion.SUCCESS && old.output() != null && old.output().length > 0) {
+                kept -= old.output().length;
+                a.set(i, old.withoutOutput());
+            }
+        }
         boolean completed = s == NodeStatus.COMPLETED;
         return new Node(spec, s, a, startedAt, completed ? now : null, inputs, claim, false, cancelled,
                 paused && !completed, retryFrom, null, inputsFrom);

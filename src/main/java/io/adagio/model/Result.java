@@ -22,6 +22,16 @@ public record Result(Conclusion conclusion, Map<String, MetadataValues> metadata
         return new Result(conclusion, Map.of(), output == null ? null : output.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The metadata key that marks a result whose output was dropped to keep its node within its budget. */
+    public static final String OUTPUT_DROPPED = "adagio.output_dropped";
+
+    /** This result without its output, marked {@value #OUTPUT_DROPPED} with how many bytes it had. */
+    public Result withoutOutput() {
+        java.util.Map<String, MetadataValues> m = new java.util.LinkedHashMap<>(metadata);
+        m.put(OUTPUT_DROPPED, MetadataValues.of(Integer.toString(output == null ? 0 : output.length)));
+        return new Result(conclusion, m, new byte[0]);
+    }
+
     /** Whether both results say the same thing: same conclusion, metadata and output bytes. */
     public boolean sameAs(Result other) {
         return other != null && conclusion == other.conclusion

@@ -1635,6 +1635,37 @@ public abstract class RepositoryContract {
         assertThat(both.nodes()).noneMatch(Node::cancelled);
     }
 
+    /**
+     * A node retried by hand again and again, each attempt failing with 700 KB of output: it keeps its latest
+     * output and drops the older ones past its budget (marked so), so its stored value stays within etcd's limits
+     * and every finish is taken.
+     */
+    @Test
+    void aNodeRetriedByHandKeepsItsOutputsWithinItsBudget() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.single("x")).id();
+        byte[] big = new byte[700 * 1024];
+        java.util.Arrays.fill(big, (byte) 'f');
+        for (int i = 0; i < 4; i++) {
+            Node x = claimWinner(id, "x");
+            big[0] = (byte) ('0' + i);
+            finish(id, "x", x.claim().id(), new Result(Conclusion.FAIL, Map.of(), big.clone()));
+            if (i < 3) {
+                repo.retryRun(id, List.of("x"));
+            }
+        }
+        Node x = repo.inspectNode(id, "x");
+        assertThat(x.attempts()).hasSize(4);
+        assertThat(x.lastAttempt().output()).as("the latest output is kept whole").hasSize(big.length)
+                .startsWith((byte) '3');
+        long kept = x.attempts().stream().mapToLong(a -> a.output() == null ? 0 : a.output().length).sum();
+        assertThat(kept).isLessThanOrEqualTo(Node.OUTPUT_BUDGET);
+        assertThat(x.attempts().subList(0, 3)).allSatisfy(a -> {
+            assertThat(a.conclusion()).isEqualTo(Conclusion.FAIL);
+            assertThat(a.metadata()).containsKey(Result.OUTPUT_DROPPED);
+        });
+    }
+
     /** a → b, c: b failed while c still runs; b alone is retried in the running run. */
     @Test
     void aFailedNodeIsRetriedInARunStillRunningAndOnlyWhatFailedCanBe() throws Exception {
