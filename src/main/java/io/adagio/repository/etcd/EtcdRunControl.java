@@ -4,7 +4,6 @@ import io.adagio.engine.Pausing;
 import io.adagio.engine.Retrying;
 import io.adagio.engine.Topology;
 import io.adagio.model.Node;
-import io.adagio.model.NodeStatus;
 import io.adagio.model.Run;
 import io.adagio.model.RunStatus;
 import io.adagio.repository.RunEndedException;
@@ -62,16 +61,7 @@ final class EtcdRunControl {
             plan = Retrying.ofNodes(runId, shape.topology(), byName, names);
         }
         cancels.forget(runId);
-        List<String> reset = run.nodes().stream().filter(n -> plan.apply(shape.topology(), n).isPresent())
-                .map(Node::name).toList();
-        batches.applyAll(runId, reset, (f, ops) -> plan.apply(shape.topology(), f.node()).map(next -> {
-            if (f.node().status() == NodeStatus.COMPLETED && next.status() != NodeStatus.COMPLETED) {
-                // what it was passing on when it completed is not wanted any more: its intent goes with it
-                ops.add(io.etcd.jetcd.op.Op.delete(Keys.bytes(keys.intent(runId, next.name())),
-                        io.etcd.jetcd.options.DeleteOption.DEFAULT));
-            }
-            return Propagator.writes(keys, codec, runId, f.node(), next, 0, ops);
-        }).orElse(0L), "retrying " + runId, n -> { });
+        apply(run, n -> plan.apply(shape.topology(), n), "retrying " + runId);
         return runs.inspectRun(runId);
     }
 
@@ -86,8 +76,7 @@ final class EtcdRunControl {
     private void apply(Run run, Function<Node, Optional<Node>> change, String what) {
         List<String> names = run.nodes().stream().filter(n -> change.apply(n).isPresent()).map(Node::name).toList();
         batches.applyAll(run.id(), names, (f, ops) -> change.apply(f.node())
-                .map(next -> Propagator.writes(keys, codec, run.id(), f.node(), next,
-                        f.node().status() == NodeStatus.RUNNING ? f.runningLease() : 0, ops))
+                .map(next -> Propagator.writes(keys, codec, run.id(), f.node(), next, 0, ops))
                 .orElse(0L), what, n -> { });
     }
 }

@@ -180,7 +180,8 @@ final class Propagator {
 
     /**
      * Adds the operations that store {@code next} (which was {@code before}) to {@code ops}: the node key; when the
-     * state changes the old state key deleted and the new one put; when what is due for it changes
+     * state changes the old state key deleted and the new one put (and when it leaves COMPLETED — a retry brought it
+     * back — the intent of what it was passing on, which is not wanted any more); when what is due for it changes
      * ({@link io.adagio.engine.Timers#dueAt}), its old timer key deleted and its new one put.
      *
      * @return about how many bytes they send
@@ -197,6 +198,9 @@ final class Propagator {
                 ByteSequence k = Keys.bytes(keys.state(was, runId, next.name()));
                 ops.add(Op.delete(k, DeleteOption.DEFAULT));
                 bytes += k.size();
+            }
+            if (was == NodeStatus.COMPLETED) {
+                ops.add(Op.delete(Keys.bytes(keys.intent(runId, next.name())), DeleteOption.DEFAULT));
             }
             if (next.status() != NodeStatus.NONE) {
                 ByteSequence k = Keys.bytes(keys.state(next.status(), runId, next.name()));

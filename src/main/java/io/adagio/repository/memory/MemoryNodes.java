@@ -85,7 +85,10 @@ final class MemoryNodes {
         Node prev = r.replace(next);
         NodeRef ref = new NodeRef(r.id, next.name());
         byStatus.move(ref, prev.status(), next.status());
-        due(ref, io.adagio.engine.Timers.dueAt(next).orElse(null));
+        java.time.Instant at = io.adagio.engine.Timers.dueAt(next).orElse(null);
+        if (at != null || io.adagio.engine.Timers.dueAt(prev).isPresent()) { // most nodes never have a timer
+            due(ref, at);
+        }
         steps.changing(r, next.name(), prev.status());
     }
 

@@ -119,6 +119,9 @@ final class MemoryTransitions {
     /** The claims the agent holds on nodes whose run's cancel reached them. Under the lock. */
     List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
         List<io.adagio.repository.CancelledClaim> out = new ArrayList<>();
+        if (fences.isEmpty()) {
+            return out; // a RUNNING node marked cancelled has its run's fence pending: none is, so none is marked
+        }
         for (NodeRef ref : leases.held(agentId)) {
             StoredRun r = nodes.runs.get(ref.runId());
             Node n = r == null ? null : r.nodes[r.index(ref.name())];
