@@ -6,12 +6,9 @@ import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.adagio.repository.EventSink;
 import io.adagio.repository.Subscription;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,23 +21,19 @@ import java.util.function.Consumer;
  * announced by a {@code RESET} event before the current set.
  */
 final class AgentStream implements EventSink, AgentStreams.Stream {
-    private static final Logger log = LoggerFactory.getLogger(AgentStream.class);
-
     private final String agentId;
-    private final SseEmitter emitter;
-    private final Duration retry;
-    private final Consumer<AgentStream> onClosed;
+    private final SseChannel channel;
     private volatile Subscription subscription;
-    private volatile boolean closed;
-    /** When the write in progress began ({@link System#nanoTime}), 0 when none is. */
-    private volatile long writingSince;
-    private boolean retrySent;
 
     AgentStream(String agentId, SseEmitter emitter, Duration retry, Consumer<AgentStream> onClosed) {
         this.agentId = agentId;
-        this.emitter = emitter;
-        this.retry = retry;
-        this.onClosed = onClosed;
+        this.channel = new SseChannel("of agent " + agentId, emitter, retry, () -> {
+            Subscription s = subscription;
+            if (s != null) {
+                s.close();
+            }
+            onClosed.accept(this);
+        });
     }
 
     @Override
@@ -50,12 +43,12 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
 
     @Override
     public boolean isOpen() {
-        return !closed;
+        return channel.isOpen();
     }
 
     void attach(Subscription s) {
         this.subscription = s;
-        if (closed) {
+        if (!channel.isOpen()) {
             s.close();
         }
     }
@@ -63,25 +56,27 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
     @Override
     public void onSnapshot(Cursor position, List<Event> current, boolean reset) {
         if (reset) {
-            send(start().name("RESET").data(Map.of("type", "RESET", "cursor", position.toString()), MediaType.APPLICATION_JSON));
+            channel.send(channel.event().name("RESET").data(Map.of("type", "RESET", "cursor", position.toString()),
+                    MediaType.APPLICATION_JSON));
         }
         if (current.isEmpty()) {
-            send(start().id(position.toString()).comment("current set: empty"));
+            channel.send(channel.event().id(position.toString()).comment("current set: empty"));
             return;
         }
         for (int i = 0; i < current.size(); i++) {
             Event e = current.get(i);
-            SseEmitter.SseEventBuilder b = start().name(e.type().name()).data(e, MediaType.APPLICATION_JSON);
+            SseEmitter.SseEventBuilder b = channel.event().name(e.type().name()).data(e, MediaType.APPLICATION_JSON);
             if (i == current.size() - 1) {
                 b.id(position.toString());
             }
-            send(b);
+            channel.send(b);
         }
     }
 
     @Override
     public void onEvent(CursoredEvent e) {
-        send(start().id(e.cursor().toString()).name(e.event().type().name()).data(e.event(), MediaType.APPLICATION_JSON));
+        channel.send(channel.event().id(e.cursor().toString()).name(e.event().type().name())
+                .data(e.event(), MediaType.APPLICATION_JSON));
     }
 
     @Override
@@ -91,67 +86,22 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
 
     @Override
     public void ping() {
-        send(SseEmitter.event().comment("keep-alive"));
+        channel.ping();
     }
 
     @Override
     public long writingSince() {
-        return writingSince;
-    }
-
-    private SseEmitter.SseEventBuilder start() {
-        SseEmitter.SseEventBuilder b = SseEmitter.event();
-        synchronized (this) {
-            if (!retrySent) {
-                retrySent = true;
-                b.reconnectTime(retry.toMillis());
-            }
-        }
-        return b;
-    }
-
-    private void send(SseEmitter.SseEventBuilder b) {
-        if (closed) {
-            return;
-        }
-        try {
-            synchronized (this) {
-                writingSince = Math.max(1, System.nanoTime());
-                try {
-                    emitter.send(b);
-                } finally {
-                    writingSince = 0;
-                }
-            }
-        } catch (IOException | IllegalStateException e) {
-            log.debug("stream of agent {} is gone: {}", agentId, e.toString());
-            close();
-        }
+        return channel.writingSince();
     }
 
     /** Ends the stream from the server's side (shutdown, unregister). */
     @Override
     public void complete() {
-        if (!closed) {
-            try {
-                emitter.complete();
-            } catch (RuntimeException e) {
-                log.debug("completing the stream of {} failed", agentId, e);
-            }
-        }
-        close();
+        channel.complete();
     }
 
     /** Stops delivery; idempotent. */
     void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        Subscription s = subscription;
-        if (s != null) {
-            s.close();
-        }
-        onClosed.accept(this);
+        channel.close();
     }
 }

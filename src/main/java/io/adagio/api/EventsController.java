@@ -56,8 +56,7 @@ class EventsController {
                     Map.of("retryable", true));
         }
         Set<EventType> wanted = parseTypes(types);
-        String resumeFrom = lastEventId != null && !lastEventId.isBlank() ? lastEventId : lastEventIdParam;
-        Cursor after = parseCursor(resumeFrom);
+        Cursor after = Cursors.parse(lastEventId, lastEventIdParam);
         Agent agent = agentFor(agentId, runtimes);
 
         response.setHeader("Cache-Control", "no-cache");
@@ -65,9 +64,6 @@ class EventsController {
         response.setHeader(KEEP_ALIVE_HEADER, Long.toString(streams.keepAlive().toMillis()));
         SseEmitter emitter = new SseEmitter(0L);
         AgentStream stream = new AgentStream(agentId, emitter, sse.retry(), streams::remove);
-        emitter.onCompletion(stream::close);
-        emitter.onTimeout(stream::close);
-        emitter.onError(e -> stream.close());
         stream.attach(streams.open(agent, wanted, after, stream));
         return emitter;
     }
@@ -91,13 +87,18 @@ class EventsController {
 
     private static Set<EventType> parseTypes(List<String> types) {
         if (types == null || types.isEmpty()) {
-            return EnumSet.allOf(EventType.class);
+            return EventType.forAgents();
         }
         Set<EventType> out = EnumSet.noneOf(EventType.class);
         for (String t : types) {
             for (String one : t.split(",")) {
                 try {
-                    out.add(EventType.valueOf(one.trim().toUpperCase(Locale.ROOT)));
+                    EventType type = EventType.valueOf(one.trim().toUpperCase(Locale.ROOT));
+                    if (type.observed()) {
+                        throw new ApiException(ProblemType.INVALID_REQUEST, type + " events are for observers, not agents: "
+                                + "GET /v0/events or /v0/runs/{id}/events.", Map.of("parameter", "type"));
+                    }
+                    out.add(type);
                 } catch (IllegalArgumentException e) {
                     throw new ApiException(ProblemType.INVALID_REQUEST,
                             "Unknown event type '" + one + "'; use NODE_READY, NODE_ORPHANED or NODE_CANCELLED.", Map.of("parameter", "type"));
@@ -105,17 +106,5 @@ class EventsController {
             }
         }
         return out;
-    }
-
-    private static Cursor parseCursor(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        try {
-            return Cursor.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(ProblemType.INVALID_REQUEST, "Last-Event-ID '" + text + "' is not an event cursor.",
-                    Map.of("parameter", "Last-Event-ID"));
-        }
     }
 }

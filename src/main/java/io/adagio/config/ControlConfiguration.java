@@ -39,6 +39,11 @@ class ControlConfiguration {
     }
 
     @Bean
+    io.adagio.control.Observers observers(Repository repository) {
+        return new io.adagio.control.Observers(repository);
+    }
+
+    @Bean
     Nodes nodes(Repository repository, ControlMetrics metrics, LimitsProperties limits) {
         return new Nodes(repository, metrics, limits.limits());
     }

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * The open agent event streams of this replica, whatever carries them. Sends keep-alives (a comment on every
+ * The open event streams of this replica, agents' and observers', whatever carries them. Sends keep-alives (a comment on every
  * open stream, so proxies keep it, a dead client is noticed by a failed write, and an agent can tell a silent
  * stream from a dead one) from one timer, each written by a task of its own so a stream that does not drain
  * never delays another; a stream whose write has been stuck longer than the write deadline (its client stopped
@@ -109,6 +109,20 @@ public final class AgentStreams implements SmartLifecycle {
         Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
         return repository.subscribe(new EventFilter(types, offered), after, stream);
     }
+
+    /**
+     * An observer's stream opened ({@link Observers}): it gets keep-alives and is completed at shutdown like an
+     * agent's; its {@link Stream#agentId} is {@link #OBSERVER}, which no agent can have.
+     */
+    public void observe(Stream stream) {
+        if (!accepting) {
+            stream.complete();
+        }
+        byAgent.computeIfAbsent(OBSERVER, k -> ConcurrentHashMap.newKeySet()).add(stream);
+    }
+
+    /** What an observer's stream answers as its agent: no agent's id is empty (it is a path segment). */
+    public static final String OBSERVER = "";
 
     /** A stream closed. */
     public void remove(Stream stream) {

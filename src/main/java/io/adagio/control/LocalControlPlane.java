@@ -208,7 +208,7 @@ public final class LocalControlPlane implements ControlPlane {
             after = null;
         }
         InProcessStream stream = new InProcessStream(agentId, listener);
-        Subscription subscription = streams.open(agent, EnumSet.allOf(EventType.class), after, stream);
+        Subscription subscription = streams.open(agent, EventType.forAgents(), after, stream);
         try {
             stream.ended.await();
         } finally {

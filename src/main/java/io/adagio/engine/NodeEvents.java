@@ -51,6 +51,11 @@ public final class NodeEvents {
         return new Event(EventType.NODE_CANCELLED, runId, spec, holder, claimId);
     }
 
+    /** The NODE_STATUS event of a node that is {@code node} now, in state {@code status} (observers). */
+    public static Event status(String runId, io.adagio.model.Node node, NodeStatus status) {
+        return Event.nodeStatus(runId, io.adagio.model.NodeView.of(node, status));
+    }
+
     /**
      * The event that offers a node in a current set: NODE_READY for a READY node, NODE_ORPHANED for one in no
      * state (orphaned); none for a node that cannot be claimed.

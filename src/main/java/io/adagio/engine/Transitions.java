@@ -40,7 +40,7 @@ public final class Transitions {
     }
 
     /** The attempt metadata key that marks a node completed by a person ({@link #completeByHand}). */
-    public static final String BY_HAND = "adagio.completed_by_hand";
+    public static final String BY_HAND = io.adagio.model.NodeView.BY_HAND;
 
     /**
      * A person completes a node not claimed now (WAITING, READY or orphaned) in its agents' place: it gets a

@@ -4,21 +4,42 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * A hint to agents: a node can be claimed, or (NODE_CANCELLED) the agent holding it should stop it. Claims and
- * finishes decide; a duplicate event is harmless.
+ * Something a store tells its subscribers. To agents, a hint: a node can be claimed, or (NODE_CANCELLED) the agent
+ * holding it should stop it; claims and finishes decide, and a duplicate event is harmless. To observers, a
+ * node's new state (NODE_STATUS) or its run's (RUN_STATUS).
  *
- * @param type     NODE_READY, NODE_ORPHANED or NODE_CANCELLED
+ * @param type     the event's type
  * @param runId    the node's run
- * @param nodeSpec the node's spec
+ * @param nodeSpec the node's spec (events to agents); null for observers' events
  * @param agentId  for NODE_CANCELLED, the agent that holds the node; else null
  * @param claimId  for NODE_CANCELLED, the claim by which it holds it (a later claim of the node is not meant)
+ * @param node     for NODE_STATUS, the node as observers see it; else null
+ * @param run      for RUN_STATUS, the run as observers see it; else null
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(EventType type, @JsonProperty("run_id") String runId, @JsonProperty("node_spec") NodeSpec nodeSpec,
-                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("agent_id") String agentId,
-                    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("claim_id") String claimId) {
+                    @JsonProperty("agent_id") String agentId,
+                    @JsonProperty("claim_id") String claimId,
+                    NodeView node,
+                    RunView run) {
 
-    /** An event that names no agent. */
+    /** An event to agents that names no agent. */
     public Event(EventType type, String runId, NodeSpec nodeSpec) {
-        this(type, runId, nodeSpec, null, null);
+        this(type, runId, nodeSpec, null, null, null, null);
+    }
+
+    /** An event to agents. */
+    public Event(EventType type, String runId, NodeSpec nodeSpec, String agentId, String claimId) {
+        this(type, runId, nodeSpec, agentId, claimId, null, null);
+    }
+
+    /** A node's new state, for observers. */
+    public static Event nodeStatus(String runId, NodeView node) {
+        return new Event(EventType.NODE_STATUS, runId, null, null, null, node, null);
+    }
+
+    /** A run's new state, for observers. */
+    public static Event runStatus(String runId, RunView run) {
+        return new Event(EventType.RUN_STATUS, runId, null, null, null, null, run);
     }
 }

@@ -45,6 +45,14 @@ public interface Repository {
     Run inspectRun(String runId);
 
     /**
+     * The run as {@link #inspectRun} answers it, read at one point of the event history, and that point: a
+     * subscriber from {@link RunObservation#position} gets the NODE_STATUS events of exactly the changes since.
+     *
+     * @throws NotFoundException when no such run exists
+     */
+    RunObservation observeRun(String runId);
+
+    /**
      * Deletes a completed run with everything stored for it (its nodes, their states, its idempotency key, which
      * may then start a new run): it is no longer found, listed or counted. Other readers see it whole or not at all.
      *
@@ -228,7 +236,8 @@ public interface Repository {
     }
 
     /**
-     * Subscribes to events matching {@code filter}. With no cursor the sink first gets the current set, then
+     * Subscribes to events matching {@code filter}. With no cursor the sink first gets the current set (for an
+     * observer's filter, {@link EventFilter#observes}: nothing), then
      * live events. With a cursor still within the retained history it gets exactly the events after it, in
      * order, none repeated; with an older one it gets a snapshot marked {@code reset}, then live events.
      * Delivery is asynchronous and never blocks the store or other subscribers.

@@ -294,6 +294,90 @@ public abstract class EndToEndContract {
         assertThat(http.get("/v0/runs?limit=1000").json().path("runs").findValuesAsString("id")).doesNotContain(done);
     }
 
+    /** The messages of one type about one run, their data as JSON. */
+    private static List<JsonNode> about(SseClient stream, String type, String runId) {
+        return stream.of(type).stream().map(m -> Http.tree(m.data())).filter(e -> runId.equals(e.path("run_id").asString()))
+                .toList();
+    }
+
+    /**
+     * Observer streams: a run's stream starts with its state (a RUN_STATUS, then a NODE_STATUS per node), follows its
+     * changes and ends after the RUN_STATUS that says it completed, so {@code curl -N} follows a run to its end; the
+     * stream of every run tells the same changes with cursors, and a reconnect with {@code Last-Event-ID} gets exactly
+     * them again.
+     */
+    @Test
+    void observersFollowARunToItsEndAndTheStreamOfEveryRunResumes() throws Exception {
+        SseClient all = SseClient.open(http, "/v0/events", null);
+        String begin = await().atMost(Duration.ofSeconds(10)).until(all::lastEventId, java.util.Objects::nonNull);
+        String id = start("{\"spec\":{\"nodes\":[{\"name\":\"sleeper\",\"runtime\":\"exec\",\"metadata\":{"
+                + "\"adagio.arguments.exec.command\":{\"values\":[\"sleep\"]},"
+                + "\"adagio.arguments.exec.args\":{\"values\":[\"30\"]}}},"
+                + "{\"name\":\"after\",\"runtime\":\"debug\"}],"
+                + "\"edges\":[{\"source\":\"sleeper\",\"destination\":\"after\"}]}}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "RUNNING".equals(byName(http.get("/v0/runs/" + id).json()
+                .path("run")).get("sleeper").path("status").asString()));
+
+        SseClient one = SseClient.open(http, "/v0/runs/" + id + "/events", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.messages.size() >= 3);
+        assertThat(one.messages.subList(0, 3)).extracting(m -> m.event() + " " + Http.tree(m.data()).path("run")
+                        .path("status").asString() + Http.tree(m.data()).path("node").path("name").asString()
+                        + " " + Http.tree(m.data()).path("node").path("status").asString())
+                .as("the run's state first").containsExactly("RUN_STATUS RUNNING ", "NODE_STATUS sleeper RUNNING",
+                        "NODE_STATUS after WAITING");
+        assertThat(one.messages.get(2).id()).as("the state's last message says where it was read").isNotNull();
+        assertThat(one.ended()).isFalse();
+
+        Http.Reply cancelled = http.post("/v0/runs/" + id + "/cancel", "{\"grace\":\"0s\"}");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(one::ended);
+        JsonNode last = Http.tree(one.messages.get(one.messages.size() - 1).data());
+        assertThat(last.path("type").asString()).as("the stream ends with the run's end").isEqualTo("RUN_STATUS");
+        assertThat(last.path("run").path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(last.path("run").path("outcome").asString()).isEqualTo("CANCELLED");
+        assertThat(last.path("run").path("node_counts").path("completed_count").asInt()).isEqualTo(2);
+        assertThat(about(one, "NODE_STATUS", id).subList(2, about(one, "NODE_STATUS", id).size()))
+                .extracting(n -> n.path("node").path("name").asString() + " " + n.path("node").path("status").asString()
+                        + " " + n.path("node").path("cancelled").asBoolean())
+                .as("each change once, after the state").containsOnlyOnce("sleeper COMPLETED true", "after COMPLETED true");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> about(all, "RUN_STATUS", id).stream()
+                .anyMatch(r -> "COMPLETED".equals(r.path("run").path("status").asString())));
+        List<SseClient.Message> changes = all.of("NODE_STATUS").stream()
+                .filter(m -> id.equals(Http.tree(m.data()).path("run_id").asString())).toList();
+        assertThat(changes).extracting(SseClient.Message::id).as("every node change has its cursor").doesNotContainNull();
+        assertThat(changes).extracting(m -> Http.tree(m.data()).path("node").path("name").asString() + " "
+                        + Http.tree(m.data()).path("node").path("status").asString())
+                .as("from the run's start").startsWith("sleeper READY", "after WAITING")
+                .contains("sleeper RUNNING", "sleeper COMPLETED", "after COMPLETED");
+        assertThat(about(all, "RUN_STATUS", id)).extracting(r -> r.path("run").path("status").asString())
+                .as("first seen, then each change of the run").endsWith("COMPLETED").containsOnlyOnce("COMPLETED")
+                .first().isIn("WAITING", "RUNNING");
+
+        try (SseClient resumed = SseClient.open(http, "/v0/events", begin)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> resumed.of("NODE_STATUS").stream()
+                    .filter(m -> id.equals(Http.tree(m.data()).path("run_id").asString())).count() >= changes.size());
+            assertThat(resumed.of("NODE_STATUS").stream().filter(m -> id.equals(Http.tree(m.data()).path("run_id").asString())))
+                    .as("the same changes again, after the cursor").containsExactlyElementsOf(changes);
+        }
+        all.close();
+
+        try (SseClient ended = SseClient.open(http, "/v0/runs/" + id + "/events", null)) {
+            await().atMost(Duration.ofSeconds(10)).until(ended::ended);
+            assertThat(ended.messages).extracting(SseClient.Message::event)
+                    .as("a completed run: its state, then the end").containsExactly("RUN_STATUS", "NODE_STATUS", "NODE_STATUS");
+        }
+        Http.Reply unknown = http.get("/v0/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/run-not-found");
+        Http.Reply badCursor = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/events"))
+                .header("Last-Event-ID", "soon").GET());
+        assertThat(badCursor.status()).isEqualTo(400);
+        assertThat(badCursor.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/invalid-request");
+        Http.Reply agentAsksForObservers = http.get("/v0/agents/nosy/events?type=NODE_STATUS&runtime=debug");
+        assertThat(agentAsksForObservers.status()).isEqualTo(400);
+    }
+
     /**
      * A cancel reaches the node an agent runs: its {@code exec} process ({@code sleep 60}) is gone within a second,
      * and the run ends CANCELLED; the node's finish in the grace says so. A cancel of an ended run is a 409 problem.

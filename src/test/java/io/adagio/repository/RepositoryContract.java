@@ -857,6 +857,84 @@ public abstract class RepositoryContract {
         }
     }
 
+    // ---- observers ---------------------------------------------------------------------------------------
+
+    /** The NODE_STATUS events a recorder got of one run, as "name STATUS[ conclusion][ markers]". */
+    private static List<String> statuses(Recorder r, String runId) {
+        List<String> out = new ArrayList<>();
+        synchronized (r.live) {
+            for (CursoredEvent e : r.live) {
+                if (e.event().type() == EventType.NODE_STATUS && e.event().runId().equals(runId)) {
+                    io.adagio.model.NodeView v = e.event().node();
+                    out.add(v.name() + " " + v.status() + (v.conclusion() == null ? "" : " " + v.conclusion())
+                            + (v.skipped() ? " skipped" : "") + (v.cancelled() ? " cancelled" : "")
+                            + (v.paused() ? " paused" : ""));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anObserverFromARunsObservationGetsEachChangeOfItsNodesOnceInOrder() throws Exception {
+        agent("agent-1");
+        Run run = start(Graphs.chain(3, "debug"));
+        String other = start(Graphs.single("x")).id();
+        io.adagio.repository.RunObservation seen = repo.observeRun(run.id());
+        assertThat(seen.run().status()).isEqualTo(RunStatus.WAITING);
+        Recorder observer = subscribe(EventFilter.observing(run.id()), seen.position());
+        Recorder agentStream = subscribe(EventFilter.all(), null);
+        List<String> names = run.nodes().stream().map(Node::name).toList();
+
+        for (String name : names) {
+            Node held = claimWinner(run.id(), name);
+            finish(run.id(), name, held.claim().id(), Result.of(Conclusion.SUCCESS, name));
+        }
+        claimWinner(other, "x");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(observer, run.id()))
+                .containsExactly(names.get(0) + " RUNNING", names.get(0) + " COMPLETED SUCCESS", names.get(1) + " READY",
+                        names.get(1) + " RUNNING", names.get(1) + " COMPLETED SUCCESS", names.get(2) + " READY",
+                        names.get(2) + " RUNNING", names.get(2) + " COMPLETED SUCCESS"));
+        assertThat(observer.live).as("only its run's node changes, after the observation, in order")
+                .allMatch(e -> e.event().runId().equals(run.id()) && e.cursor().isAfter(seen.position()))
+                .extracting(CursoredEvent::cursor).doesNotHaveDuplicates().isSorted();
+        assertThat(agentStream.live).as("agents get no observer's events")
+                .noneMatch(e -> e.event().type().observed());
+    }
+
+    @Test
+    void observersSeeAnOrphanedNodeAndACancelsMarks() throws Exception {
+        agent("agent-1");
+        Run run = start(Graphs.fanOut(1, "debug"));
+        Recorder observer = subscribe(EventFilter.observing(null), repo.observeRun(run.id()).position());
+        claimWinner(run.id(), "root");
+        forceLeaseExpiry("agent-1");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(observer, run.id()))
+                .containsExactly("root RUNNING", "root NONE"));
+        repo.cancelRun(run.id(), Duration.ZERO);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(observer, run.id()))
+                .as("the orphaned root and the waiting leaf complete cancelled").hasSize(4)
+                .contains("root COMPLETED cancelled", "leaf-0 COMPLETED cancelled"));
+    }
+
+    @Test
+    void aPausedRunsNodesAreSeenWaitingAndMarked() throws Exception {
+        Run run = start(Graphs.fanOut(1, "debug"));
+        Recorder observer = subscribe(EventFilter.observing(run.id()), repo.observeRun(run.id()).position());
+        repo.pauseRun(run.id());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(observer, run.id()))
+                .containsExactlyInAnyOrder("root WAITING paused", "leaf-0 WAITING paused"));
+        repo.resumeRun(run.id());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(observer, run.id()))
+                .as("resumed: both nodes no longer paused, the root READY again").hasSize(4)
+                .containsOnlyOnce("root READY", "leaf-0 WAITING"));
+    }
+
+    @Test
+    void anObservationOfARunThatDoesNotExistIsNotFound() {
+        assertThatThrownBy(() -> repo.observeRun("01ARZ3NDEKTSV4RRFFQ69G5FAV")).isInstanceOf(NotFoundException.class);
+    }
+
     // ---- events --------------------------------------------------------------------------------------------
 
     @Test

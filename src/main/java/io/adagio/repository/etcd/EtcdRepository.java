@@ -93,7 +93,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, batches);
         this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
                 options.txnLimits());
-        WatchTranslator translator = new WatchTranslator(keys, shapes, codec);
+        WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
         OrphanIndex orphans = new OrphanIndex();
@@ -178,6 +178,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     @Override
     public Run inspectRun(String runId) {
         return runs.inspectRun(runId);
+    }
+
+    @Override
+    public io.adagio.repository.RunObservation observeRun(String runId) {
+        return runs.observeRun(runId);
     }
 
     @Override

@@ -129,6 +129,16 @@ final class EtcdRuns {
         return view(shape(runId));
     }
 
+    /** See {@link io.adagio.repository.Repository#observeRun}: the run as read in one transaction, at its revision. */
+    io.adagio.repository.RunObservation observeRun(String runId) {
+        long[] at = {0};
+        Run run = views(List.of(shape(runId)), r -> at[0] = r).get(0);
+        if (run == null) {
+            throw new NotFoundException("run", runId);
+        }
+        return new io.adagio.repository.RunObservation(run, io.adagio.repository.Cursor.endOf(at[0]));
+    }
+
     Node inspectNode(String runId, String name) {
         RunShape shape = shape(runId);
         requireNode(shape, name);
@@ -261,6 +271,12 @@ final class EtcdRuns {
      * handful of round trips, each at one revision.
      */
     private List<Run> views(List<RunShape> shapes) {
+        return views(shapes, r -> {
+        });
+    }
+
+    /** {@link #views(List)}, telling {@code readAt} the revision of each group's read. */
+    private List<Run> views(List<RunShape> shapes, java.util.function.LongConsumer readAt) {
         List<Run> out = new ArrayList<>(shapes.size());
         for (int from = 0; from < shapes.size(); from += VIEWS_PER_TXN) {
             List<RunShape> group = shapes.subList(from, Math.min(shapes.size(), from + VIEWS_PER_TXN));
@@ -273,8 +289,9 @@ final class EtcdRuns {
                 String nodes = keys.nodesOf(shape.id());
                 gets.add(Op.get(Keys.bytes(nodes), GetOption.builder().withRange(Keys.prefixEnd(nodes)).build()));
             }
-            List<GetResponse> answers = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading runs")
-                    .getGetResponses();
+            io.etcd.jetcd.kv.TxnResponse read = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading runs");
+            readAt.accept(read.getHeader().getRevision());
+            List<GetResponse> answers = read.getGetResponses();
             int at = 0;
             for (RunShape shape : group) {
                 Map<String, NodeStatus> status = new HashMap<>();

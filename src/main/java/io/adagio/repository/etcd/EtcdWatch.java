@@ -130,10 +130,10 @@ final class EtcdWatch implements AutoCloseable {
         }
         int gen = ++generation;
         long from = processed + 1;
-        WatchOption options = WatchOption.builder().withRange(Keys.prefixEnd(keys.states())).withRevision(from)
-                .withPrevKV(true).withRequireLeader(true).build();
+        WatchOption options = WatchOption.builder().withRange(keys.watchedEnd()).withRevision(from)
+                .withRequireLeader(true).build();
         try {
-            watcher = watch.watch(Keys.bytes(keys.runs()), options, Watch.listener(
+            watcher = watch.watch(keys.watchedFrom(), options, Watch.listener(
                     response -> handOff(gen, response),
                     error -> submit(() -> onFailure(gen, error)),
                     () -> submit(() -> onFailure(gen, new IllegalStateException("the watch ended")))));

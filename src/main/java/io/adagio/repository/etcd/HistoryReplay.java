@@ -70,9 +70,9 @@ final class HistoryReplay {
         List<WatchEvent> raw = new ArrayList<>();
         long[] held = {0};
         CompletableFuture<Void> done = new CompletableFuture<>();
-        WatchOption options = WatchOption.builder().withRange(Keys.prefixEnd(keys.states())).withRevision(from)
+        WatchOption options = WatchOption.builder().withRange(keys.watchedEnd()).withRevision(from)
                 .withRequireLeader(true).build();
-        Watch.Watcher watcher = watch.watch(Keys.bytes(keys.runs()), options, Watch.listener(response -> {
+        Watch.Watcher watcher = watch.watch(keys.watchedFrom(), options, Watch.listener(response -> {
             synchronized (raw) {
                 if (done.isDone()) {
                     return;

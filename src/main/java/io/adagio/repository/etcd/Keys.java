@@ -64,6 +64,19 @@ final class Keys {
         return root + "states/";
     }
 
+    /**
+     * Where the event watch's range begins: node keys (NODE_STATUS), run keys, the sentinel, signals and state keys
+     * ({@code nodes/ … states/}), nothing of ours before or after.
+     */
+    ByteSequence watchedFrom() {
+        return bytes(nodes());
+    }
+
+    /** Where the event watch's range ends (exclusive): after the last state key. */
+    ByteSequence watchedEnd() {
+        return prefixEnd(states());
+    }
+
     /** The prefix of every state key of one state. */
     String states(NodeStatus status) {
         return states() + word(status) + "/";
@@ -249,7 +262,7 @@ final class Keys {
     }
 
     /**
-     * A key that is put and deleted at once to mark a point in the watched range ({@code runs/} to
+     * A key that is put and deleted at once to mark a point in the watched range ({@code nodes/} to
      * {@code states/}); it sorts between them and matches no documented prefix, so watchers ignore it.
      */
     String sentinel() {

@@ -3,6 +3,7 @@ package io.adagio.repository.etcd;
 import io.adagio.engine.NodeEvents;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
+import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
 import io.etcd.jetcd.KeyValue;
@@ -30,6 +31,9 @@ import java.util.Set;
  *       (none when only a key was put) to the put key's state (none when only a key was deleted: a lease
  *       expired or was revoked), for runs visible before that revision.</li>
  * </ul>
+ * After those events to agents come the observers' NODE_STATUS events: one for each node of a run becoming
+ * visible (spec order), and one for each node of a visible run whose state key or value changed, in the order
+ * of its first change.
  * Deterministic: every replica derives the same events, at the same indexes (in the order of each node's
  * first change), from the same revision. The spec of a node comes from the cached run shape.
  */
@@ -37,22 +41,54 @@ final class WatchTranslator {
     private final Keys keys;
     private final RunShapes shapes;
     private final EtcdCodec codec;
+    private final NodeAt nodes;
 
-    WatchTranslator(Keys keys, RunShapes shapes, EtcdCodec codec) {
+    /** Reads a node's value as it was at a revision (an orphaned node, whose revision wrote no node value). */
+    interface NodeAt {
+        Optional<Node> read(Keys.NodeRef ref, long revision);
+    }
+
+    WatchTranslator(Keys keys, RunShapes shapes, EtcdCodec codec, NodeAt nodes) {
         this.keys = keys;
         this.shapes = shapes;
         this.codec = codec;
+        this.nodes = nodes;
+    }
+
+    /** A translator whose node reads go to etcd, at the revision asked about. */
+    static WatchTranslator reading(Keys keys, RunShapes shapes, EtcdCodec codec, io.etcd.jetcd.KV kv, EtcdCalls calls) {
+        return new WatchTranslator(keys, shapes, codec, (ref, revision) -> {
+            io.etcd.jetcd.kv.GetResponse r = calls.await(kv.get(Keys.bytes(keys.node(ref.runId(), ref.name())),
+                    io.etcd.jetcd.options.GetOption.builder().withRevision(revision).build()), "reading node " + ref);
+            return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.node(r.getKvs().get(0).getValue()));
+        });
     }
 
     /** The events of one revision; {@code changes} are all of that revision's watched changes. */
     List<Event> translate(long revision, List<WatchEvent> changes) {
         Map<Keys.NodeRef, NodeStatus> before = new HashMap<>();
         Map<Keys.NodeRef, NodeStatus> after = new HashMap<>();
+        Map<Keys.NodeRef, KeyValue> nodePuts = new HashMap<>();
+        Set<Keys.NodeRef> changed = new java.util.LinkedHashSet<>(); // nodes whose state or value changed, in order
         for (WatchEvent c : changes) {
-            keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(s ->
-                    (c.getEventType() == WatchEvent.EventType.PUT ? after : before).put(s.node(), s.status()));
+            String key = Keys.text(c.getKeyValue().getKey());
+            boolean put = c.getEventType() == WatchEvent.EventType.PUT;
+            Optional<Keys.StateKey> state = keys.parseState(key);
+            if (state.isPresent()) {
+                (put ? after : before).put(state.get().node(), state.get().status());
+                changed.add(state.get().node());
+                continue;
+            }
+            Optional<Keys.NodeRef> node = keys.parseNode(key);
+            if (node.isPresent()) {
+                changed.add(node.get());
+                if (put) {
+                    nodePuts.put(node.get(), c.getKeyValue());
+                }
+            }
         }
         List<Event> out = new ArrayList<>();
+        List<Event> observed = new ArrayList<>();
         Set<Keys.NodeRef> seen = new HashSet<>();
         for (WatchEvent c : changes) {
             KeyValue kv = c.getKeyValue();
@@ -69,8 +105,9 @@ final class WatchTranslator {
                         // roots of a large start released after the run key are announced when their keys come
                         boolean ready = shape.topology().isRoot(spec.name())
                                 && after.get(new Keys.NodeRef(shape.id(), spec.name())) == NodeStatus.READY;
-                        NodeEvents.of(shape.id(), spec, null, ready ? NodeStatus.READY : NodeStatus.WAITING)
-                                .ifPresent(out::add);
+                        NodeStatus first = ready ? NodeStatus.READY : NodeStatus.WAITING;
+                        NodeEvents.of(shape.id(), spec, null, first).ifPresent(out::add);
+                        observed.add(NodeEvents.status(shape.id(), Node.initial(spec, first), first));
                     }
                 }
                 continue;
@@ -90,7 +127,39 @@ final class WatchTranslator {
                     NodeEvents.type(before.getOrDefault(ref, NodeStatus.NONE), after.getOrDefault(ref, NodeStatus.NONE))
                             .flatMap(type -> event(type, ref, revision)).ifPresent(out::add));
         }
+        for (Keys.NodeRef ref : changed) {
+            status(ref, revision, before, after, nodePuts.get(ref)).ifPresent(observed::add);
+        }
+        out.addAll(observed);
         return out;
+    }
+
+    /**
+     * The NODE_STATUS of a node whose state key or value changed in this revision (of a run visible before it): its
+     * value as put (or, when only its state key went, its value as it was: an orphaned node), in the state its
+     * state keys say — a node whose state key was deleted and none put is orphaned (NONE). A node whose value and
+     * state keys were all deleted (its run being deleted) has none.
+     */
+    private Optional<Event> status(Keys.NodeRef ref, long revision, Map<Keys.NodeRef, NodeStatus> before,
+                                   Map<Keys.NodeRef, NodeStatus> after, KeyValue put) {
+        Optional<RunShape> shape = shapes.visibleAt(ref.runId(), revision - 1)
+                .filter(s -> s.topology().contains(ref.name()));
+        if (shape.isEmpty()) {
+            return Optional.empty();
+        }
+        NodeStatus state = after.get(ref);
+        if (state == null && before.containsKey(ref)) {
+            state = NodeStatus.NONE;
+        }
+        if (put != null) {
+            Node node = codec.node(put.getValue());
+            return Optional.of(NodeEvents.status(ref.runId(), node, state == null ? node.status() : state));
+        }
+        if (state == null) {
+            return Optional.empty(); // its value was deleted: the run is being deleted
+        }
+        NodeStatus now = state;
+        return nodes.read(ref, revision).map(node -> NodeEvents.status(ref.runId(), node, now));
     }
 
     private Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {

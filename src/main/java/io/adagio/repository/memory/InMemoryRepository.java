@@ -129,6 +129,13 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     }
 
     @Override
+    public io.adagio.repository.RunObservation observeRun(String runId) {
+        synchronized (lock) {
+            return new io.adagio.repository.RunObservation(nodes.run(runId).view(), Cursor.endOf(nodes.steps.revision()));
+        }
+    }
+
+    @Override
     public void deleteRun(String runId) {
         synchronized (lock) {
             StoredRun r = nodes.run(runId);

@@ -43,6 +43,9 @@ final class MemoryCurrentSet implements EventSource {
     @Override
     public Snapshot snapshot(EventFilter filter) {
         synchronized (lock) {
+            if (filter.observes()) { // an observer starts from a run it reads (Repository#observeRun), not from here
+                return new Snapshot(Cursor.endOf(revision.getAsLong()), List.of());
+            }
             List<Event> out = new ArrayList<>();
             for (NodeStatus status : List.of(NodeStatus.READY, NodeStatus.NONE)) {
                 for (NodeRef ref : byStatus.in(status)) {

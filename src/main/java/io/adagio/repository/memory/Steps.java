@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The memory backend's revisions: each step (a start, a claim, a finish, an ended lease) takes one and
  * publishes the events its changes caused, each changed node's change from its state before the step to its
- * state after it ({@link NodeEvents}), as etcd's watch sees a transaction. Not thread-safe: guarded by the
+ * state after it ({@link NodeEvents}), as etcd's watch sees a transaction: first those to agents, then a
+ * NODE_STATUS for every node created or changed, in the order of their first change. Not thread-safe: guarded by the
  * repository's lock.
  */
 final class Steps {
@@ -23,6 +24,8 @@ final class Steps {
 
     private Map<NodeRef, Changed> changed = new LinkedHashMap<>();
     private final List<Event> started = new ArrayList<>();
+    /** The NODE_STATUS events of the nodes of runs being started (after every event to agents). */
+    private final List<Event> createdStatus = new ArrayList<>();
     /** Events of this step that no change of state says (a cancel's word to a node's holder). */
     private final List<Event> signals = new ArrayList<>();
     private long revision;
@@ -35,6 +38,7 @@ final class Steps {
     /** A node of a run being started is in its first state (the step's events begin with these). */
     void created(String runId, Node node) {
         NodeEvents.of(runId, node.spec(), null, node.status()).ifPresent(started::add);
+        createdStatus.add(NodeEvents.status(runId, node, node.status()));
     }
 
     /** A node changes in this step; only its state before the first change counts. */
@@ -56,8 +60,14 @@ final class Steps {
             NodeEvents.of(c.getKey().runId(), now.spec(), c.getValue().before(), now.status()).ifPresent(out::add);
         }
         out.addAll(signals);
+        out.addAll(createdStatus);
+        for (Map.Entry<NodeRef, Changed> c : changed.entrySet()) {
+            Node now = c.getValue().run().nodes[c.getValue().run().index(c.getKey().name())];
+            out.add(NodeEvents.status(c.getKey().runId(), now, now.status()));
+        }
         started.clear();
         signals.clear();
+        createdStatus.clear();
         if (changed.size() > SMALL) {
             changed = new LinkedHashMap<>();
         } else {

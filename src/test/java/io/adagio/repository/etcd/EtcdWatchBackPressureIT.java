@@ -43,7 +43,7 @@ class EtcdWatchBackPressureIT {
         EtcdCalls calls = new EtcdCalls(Duration.ofSeconds(5));
         KeyRanges ranges = new KeyRanges(client.getKVClient(), calls);
         RunShapes shapes = new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls);
-        WatchTranslator translator = new WatchTranslator(keys, shapes, new EtcdCodec());
+        WatchTranslator translator = WatchTranslator.reading(keys, shapes, new EtcdCodec(), client.getKVClient(), calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, new EtcdCodec());
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), client.getKVClient(), keys, translator, calls);
         List<CursoredEvent> seen = Collections.synchronizedList(new ArrayList<>());

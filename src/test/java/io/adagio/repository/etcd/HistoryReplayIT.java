@@ -3,6 +3,7 @@ package io.adagio.repository.etcd;
 import io.adagio.Graphs;
 import io.adagio.engine.RunFactory;
 import io.adagio.model.EventType;
+import io.adagio.model.NodeStatus;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
 import io.etcd.jetcd.Client;
@@ -31,7 +32,7 @@ class HistoryReplayIT {
         Keys keys = new Keys(options.namespace(), options.list());
         EtcdCalls calls = new EtcdCalls(Duration.ofSeconds(5));
         KeyRanges ranges = new KeyRanges(client.getKVClient(), calls);
-        WatchTranslator translator = new WatchTranslator(keys, new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls), new EtcdCodec());
+        WatchTranslator translator = WatchTranslator.reading(keys, new RunShapes(client.getKVClient(), keys, new EtcdCodec(), calls), new EtcdCodec(), client.getKVClient(), calls);
         try (EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
             Cursor before = Cursor.endOf(ranges.currentRevision(keys.root()));
             RunFactory factory = new RunFactory(Clock.systemUTC());
@@ -43,7 +44,12 @@ class HistoryReplayIT {
             Optional<List<CursoredEvent>> within = new HistoryReplay(client.getWatchClient(), client.getKVClient(), keys,
                     translator, calls).between(before, now);
             assertThat(within).isPresent();
-            assertThat(within.get()).extracting(e -> e.event().type()).hasSize(20).containsOnly(EventType.NODE_READY);
+            assertThat(within.get()).extracting(e -> e.event().type()).filteredOn(t -> !t.observed()).hasSize(20)
+                    .containsOnly(EventType.NODE_READY);
+            assertThat(within.get()).as("a NODE_STATUS for each of the 4 nodes of each run, as it became visible")
+                    .filteredOn(e -> e.event().type() == EventType.NODE_STATUS).hasSize(80)
+                    .allSatisfy(e -> assertThat(e.event().node().status()).isEqualTo(
+                            e.event().node().name().equals("root") ? NodeStatus.READY : NodeStatus.WAITING));
 
             Optional<List<CursoredEvent>> over = new HistoryReplay(client.getWatchClient(), client.getKVClient(), keys,
                     translator, calls, 1_024).between(before, now);
