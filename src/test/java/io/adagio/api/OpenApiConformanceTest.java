@@ -362,6 +362,7 @@ class OpenApiConformanceTest {
         agents();
         claimsAndFinishes();
         eventStream();
+        observerStreams();
         operations();
 
         assertThat(failures).as("exchanges that do not conform to openapi.yaml:\n" + String.join("\n", failures)).isEmpty();
@@ -796,6 +797,42 @@ class OpenApiConformanceTest {
 
         call(Req.VALID, "DELETE", "/v0/agents/" + agent, null, null);
         await().atMost(Duration.ofSeconds(10)).until(() -> s.ended() && resumed.ended() && resumedByQuery.ended());
+    }
+
+    private void observerStreams() {
+        String runtime = unique("observed");
+        String run = put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"" + runtime
+                + "\"},{\"name\":\"b\",\"runtime\":\"" + runtime + "\"}],\"edges\":[{\"source\":\"a\",\"destination\":\"b\"}]}}")
+                .json().path("run").path("id").asString();
+        SseClient all = stream("/v0/events", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> all.lastEventId() != null);
+        String path = "/v0/runs/" + run + "/events";
+        SseClient one = stream(path, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.messages.size() >= 3);
+        checkStream(one, path, null, one.messages.get(0));
+        schema("RunStatusEvent", one.messages.get(0).data(), "a run's state");
+        schema("NodeStatusEvent", one.messages.get(1).data(), "a node's state");
+        schema("Cursor", one.messages.get(2).id(), "the state's position");
+
+        call(Req.VALID, "POST", "/v0/runs/" + run + "/cancel", "application/json", "{\"grace\":\"0s\"}");
+        await().atMost(Duration.ofSeconds(10)).until(one::ended);
+        one.of("NODE_STATUS").forEach(m -> schema("NodeStatusEvent", m.data(), "a node's change"));
+        one.of("RUN_STATUS").forEach(m -> schema("RunStatusEvent", m.data(), "a run's change"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !all.of("RUN_STATUS").isEmpty());
+        checkStream(all, "/v0/events", null, all.of("NODE_STATUS").get(0));
+        schema("ObserverEvent", all.of("RUN_STATUS").get(0).data(), "a run's state, first seen");
+        schema("Cursor", all.of("NODE_STATUS").get(0).id(), "a node change's id");
+        String resumeFrom = all.of("NODE_STATUS").get(0).id();
+        SseClient resumed = stream("/v0/events", resumeFrom);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !resumed.of("NODE_STATUS").isEmpty());
+        checkStream(resumed, "/v0/events", resumeFrom, resumed.of("NODE_STATUS").get(0));
+
+        String sse = "text/event-stream";
+        expect(get(Req.VALID, "/v0/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", "Accept", sse), 404, "run-not-found", "following no run");
+        expect(get(Req.INVALID, "/v0/events", "Accept", sse, "Last-Event-ID", "soon"), 400, "invalid-request", "bad Last-Event-ID");
+        expect(get(Req.INVALID, path + "?last_event_id=x.y", "Accept", sse), 400, "invalid-request", "bad last_event_id of a run's stream");
+        expect(get(Req.INVALID, "/v0/agents/" + unique("nosy") + "/events?type=NODE_STATUS&runtime=" + runtime, "Accept", sse),
+                400, "invalid-request", "an agent asking for observers' events");
     }
 
     private SseClient stream(String path, String lastEventId) {
