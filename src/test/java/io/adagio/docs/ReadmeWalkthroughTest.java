@@ -64,6 +64,14 @@ class ReadmeWalkthroughTest {
     }
 
     @Test
+    void followingARunWorksAsWrittenAndEndsWithTheRun() throws Exception {
+        Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("follow"));
+        assertThat(o.exit()).as(o.output()).isZero();
+        assertThat(o.output()).contains("event:RUN_STATUS", "event:NODE_STATUS", "\"by_hand\":true",
+                "\"run\":{\"status\":\"COMPLETED\",\"outcome\":\"SUCCEEDED\"");
+    }
+
+    @Test
     void theQuickStartWorksAsWritten() throws Exception {
         Outcome o = bash("ADAGIO=http://127.0.0.1:" + port + "\n" + block("quickstart"));
         assertThat(o.exit()).as(o.output()).isZero();

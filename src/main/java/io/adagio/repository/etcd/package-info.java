@@ -24,7 +24,7 @@
  * (below), and {@code intents/<run-id>/start} ({@code {"kind": "start", …}}) a start whose roots are not all
  * READY yet, and {@code intents/<run-id>/cancel} ({@code {"kind": "cancel", "created_at", "fence_at"}}) a cancel whose
  * grace has not ended ({@code EtcdCancels}). It sorts before {@code nodes/}, so neither the original's readers
- * (agents/, runs/, nodes/, states/) nor our watch ({@code runs/ … states/}) ever see it. A second prefix of our own,
+ * (agents/, runs/, nodes/, states/) nor our watch ({@code nodes/ … states/}) ever see it. A second prefix of our own,
  * {@code signals/<run-id>/node/<name>} ({@code {"kind": "cancel", "agent_id": …, "claim_id": …}}, put with the
  * holder's lease), is a
  * word to the agent holding a node: it sorts inside our watched range (after {@code sentinel}, before
@@ -91,8 +91,9 @@
  * (NODE_READY) exactly as for a one-transaction finish.
  *
  * <h2>Events</h2>
- * One supervised watch per repository over {@code runs/ … states/} ({@code EtcdWatch}); each change of a
- * node's state it sees becomes the events the engine's {@code NodeEvents} decides, published to the shared
+ * One supervised watch per repository over {@code nodes/ … states/} ({@code EtcdWatch}); each change of a
+ * node's state it sees becomes the events the engine's {@code NodeEvents} decides, and each node value put (or
+ * state key lost: an orphaned node) a NODE_STATUS for observers, published to the shared
  * {@code EventFanout} under {@code Cursor(revision, index)}. The backend plugs in its current set and the
  * replay of etcd's own history for cursors older than the fan-out's ({@code EtcdEventSource}).
  */
