@@ -45,6 +45,12 @@ class EtcdBackendConfiguration {
                 conflicts.increment();
             }
         });
+        try {
+            EtcdStartupCheck.verify(repository::ping, etcd.endpoints(), etcd.user());
+        } catch (RuntimeException e) {
+            repository.close();
+            throw e;
+        }
         return repository;
     }
 

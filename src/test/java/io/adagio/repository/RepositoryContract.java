@@ -1879,10 +1879,12 @@ public abstract class RepositoryContract {
         assertThat(run.nodes()).allMatch(Node::cancelled);
         assertThatThrownBy(() -> finish(id, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "late")))
                 .isInstanceOf(StaleClaimException.class);
-        String quick = repo.startRun(runs.create(Graphs.single("a")).withTimes("1m", null)).id();
+        // the run's creation is on the system clock, 61 s behind the store's by now: a deadline of 5 min is still
+        // ahead of the store's clock while the run completes (a 1 min one would be due already, racing the timers)
+        String quick = repo.startRun(runs.create(Graphs.single("a")).withTimes("5m", null)).id();
         agent("agent-1");
         runLayer(quick, List.of("a"));
-        letTimePass(Duration.ofMinutes(2));
+        letTimePass(Duration.ofMinutes(6)); // its deadline passes after it completed
         assertThat(repo.inspectRun(quick).outcome()).as("completed in time: left alone").isEqualTo(RunOutcome.SUCCEEDED);
     }
 

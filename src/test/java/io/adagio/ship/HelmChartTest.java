@@ -48,7 +48,7 @@ class HelmChartTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"etcd-deployed-values.yaml", "external-etcd-values.yaml"})
+    @ValueSource(strings = {"etcd-deployed-values.yaml", "external-etcd-values.yaml", "external-etcd-tls-values.yaml"})
     void strictLintPassesWithNonDefaultValues(String valuesFile, @TempDir Path tmp) throws IOException {
         // helm lint takes no values file through helm-java: lint a copy whose values.yaml is the merge.
         Path copy = copyChart(tmp.resolve("adagio"));
@@ -253,6 +253,38 @@ class HelmChartTest {
         assertThat(val(pdb, "spec.minAvailable")).isEqualTo(1);
         assertThat(selects(get(pdb, "spec.selector.matchLabels"), cp)).isTrue();
         assertThat(selects(get(pdb, "spec.selector.matchLabels"), m.get("Deployment", "prod-adagio-agent"))).isFalse();
+    }
+
+    @Test
+    void anExternalEtcdOverTlsWithAuthenticationGetsItsCertificatesAndCredentialsFromSecrets() {
+        Manifests m = renderValues("external-etcd-tls-values.yaml");
+        Map<String, Object> cp = m.get("Deployment", "prod-adagio");
+        assertThat(env(cp))
+                .containsEntry("ADAGIO_ETCD_ENDPOINTS", "https://etcd-a.db.svc:2379,https://etcd-b.db.svc:2379")
+                .containsEntry("ADAGIO_ETCD_TLS_CA", "/etc/adagio/etcd-tls/ca.crt")
+                .containsEntry("ADAGIO_ETCD_TLS_CERT", "/etc/adagio/etcd-tls/tls.crt")
+                .containsEntry("ADAGIO_ETCD_TLS_KEY", "/etc/adagio/etcd-tls/tls.key")
+                .containsEntry("ADAGIO_ETCD_AUTHORITY", "etcd.db.svc")
+                .doesNotContainKeys("ADAGIO_ETCD_USER", "ADAGIO_ETCD_PASSWORD"); // never a plain value
+        Map<String, Map<String, Object>> fromSecrets = new LinkedHashMap<>();
+        for (Map<String, Object> e : list(get(container(cp), "env"))) {
+            if (e.containsKey("valueFrom")) {
+                fromSecrets.put((String) e.get("name"), get(e, "valueFrom.secretKeyRef"));
+            }
+        }
+        assertThat(fromSecrets.get("ADAGIO_ETCD_USER")).containsEntry("name", "etcd-adagio-user").containsEntry("key", "username");
+        assertThat(fromSecrets.get("ADAGIO_ETCD_PASSWORD")).containsEntry("name", "etcd-adagio-user").containsEntry("key", "password");
+        Map<String, Object> mount = only(list(get(container(cp), "volumeMounts")).stream()
+                .filter(v -> "/etc/adagio/etcd-tls".equals(get(v, "mountPath"))).toList());
+        assertThat(mount.get("readOnly")).isEqualTo(true);
+        Map<String, Object> volume = only(list(get(cp, "spec.template.spec.volumes")).stream()
+                .filter(v -> mount.get("name").equals(get(v, "name"))).toList());
+        assertThat((Object) get(volume, "secret.secretName")).isEqualTo("etcd-client-tls");
+
+        assertThatThrownBy(() -> render(t -> t.set("etcd.endpoints[0]", "http://plain:2379").set("etcd.tls.secretName", "s")))
+                .hasMessageContaining("must be https://");
+        assertThatThrownBy(() -> render(t -> t.set("etcd.deploy.enabled", true).set("etcd.auth.secretName", "s")))
+                .hasMessageContaining("for an external etcd");
     }
 
     @Test

@@ -41,6 +41,9 @@ public final class EtcdProcess implements AutoCloseable {
     /** The member's name and the cluster it belongs to (a cluster of one unless {@link EtcdCluster} made it). */
     private String name = "test";
     private String initialCluster;
+    /** Set when it speaks TLS to clients ({@link #startSecure}): its certificates; health is then asked on a plain metrics port. */
+    private TestCerts certs;
+    private int metricsPort;
 
     private EtcdProcess(int clientPort, int peerPort) throws IOException {
         Path base = Files.createTempDirectory("adagio-etcd-");
@@ -67,6 +70,33 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts a new etcd that speaks only TLS to clients ({@code https://}), with the server certificate of
+     * {@link TestCerts#in certs made under its own directory} and {@code --client-cert-auth} (a client needs a
+     * certificate signed by the same CA); waits until it is healthy.
+     */
+    public static EtcdProcess startSecure(String... flags) {
+        try {
+            EtcdProcess p = new EtcdProcess(freePort(), freePort());
+            p.certs = TestCerts.in(p.dataDir.getParent().resolve("certs"));
+            p.metricsPort = freePort();
+            List<String> all = new ArrayList<>(List.of("--cert-file", p.certs.serverCert().toString(),
+                    "--key-file", p.certs.serverKey().toString(), "--trusted-ca-file", p.certs.ca().toString(),
+                    "--client-cert-auth", "--listen-metrics-urls", "http://127.0.0.1:" + p.metricsPort));
+            all.addAll(List.of(flags));
+            p.flags = List.copyOf(all);
+            p.launch();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The certificates of an etcd {@link #startSecure started secure}; null otherwise. */
+    public TestCerts certs() {
+        return certs;
     }
 
     /**
@@ -110,7 +140,7 @@ public final class EtcdProcess implements AutoCloseable {
 
     /** The client URL, e.g. {@code http://127.0.0.1:40123}. */
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (certs == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
     public synchronized boolean isRunning() {
@@ -184,7 +214,8 @@ public final class EtcdProcess implements AutoCloseable {
             if (!runner.alive()) {
                 throw new IllegalStateException("etcd exited; see " + log);
             }
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+            String health = certs == null ? endpoint() : "http://127.0.0.1:" + metricsPort;
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(health + "/health"))
                     .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("true");
         });

@@ -58,10 +58,11 @@ public final class ServiceProcess implements AutoCloseable {
         Http http = new Http(port);
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> http.get("/actuator/health").status() == 200 || !p.isAlive());
+                    .until(() -> !p.isAlive() || http.get("/actuator/health").status() == 200); // exited: no port to ask
         } catch (RuntimeException e) {
+            String output = s.output();
             s.close();
-            throw new IllegalStateException("the service did not start:\n" + s.output(), e);
+            throw new IllegalStateException("the service did not start:\n" + output, e);
         }
         if (!p.isAlive()) {
             throw new IllegalStateException("the service exited:\n" + s.output());

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdRepositoryIT extends RepositoryContract {
-    private static EtcdProcess etcd;
-    private static Client admin;
+    protected static EtcdProcess etcd;
+    protected static Client admin;
 
     private EtcdOptions options;
     private final io.adagio.support.MovableClock clock = new io.adagio.support.MovableClock();
@@ -48,11 +48,16 @@ class EtcdRepositoryIT extends RepositoryContract {
         if (historyCapacity == HISTORY) {
             options = created;
         }
-        EtcdRepository opened = EtcdRepositories.open(created, clock);
+        EtcdRepository opened = open(created, clock);
         if (historyCapacity == HISTORY) {
             etcdRepo = opened;
         }
         return opened;
+    }
+
+    /** A repository with these options, on a client as the service builds it. */
+    protected EtcdRepository open(EtcdOptions created, java.time.Clock clock) {
+        return EtcdRepositories.open(created, clock);
     }
 
     /** Three rounds here (each is 1,000 claim transactions on a real etcd); all twenty on memory. */
