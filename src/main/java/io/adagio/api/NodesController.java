@@ -35,6 +35,7 @@ class NodesController {
     @PostMapping("/claim")
     Envelopes.ClaimBody claim(@PathVariable String runId, @PathVariable String name,
                               @RequestBody Envelopes.ClaimRequest request) {
+        WebSecurity.requireAgent(request == null ? null : request.agentId(), "A claim");
         ClaimOutcome out = nodes.claim(runId, name, request == null ? null : request.agentId(),
                 request == null ? null : request.claim());
         return Envelopes.ClaimBody.of(out);
@@ -45,6 +46,8 @@ class NodesController {
                                 @RequestBody Envelopes.FinishRequest request) {
         String claimId = request == null || request.claim() == null ? null : request.claim().id();
         int next = request == null || request.next() == null ? 0 : request.next();
+        // with tokens, a finish names its agent, which must hold the claim (the store checks) and be the token's
+        WebSecurity.requireAgent(request == null ? null : request.agentId(), "A finish");
         Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
         return new Envelopes.FinishBody(finished.node(), request == null || request.next() == null ? null
                 : finished.next().stream().map(Envelopes.ClaimBody::of).toList());

@@ -59,6 +59,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
+        if (e.type() == ProblemType.FORBIDDEN) { // an agent call for an agent the token may not act as
+            HttpHeaders h = new HttpHeaders();
+            h.set("WWW-Authenticate", WebSecurity.REALM + ", error=\"insufficient_scope\"");
+            return respond(detail(e.type(), e.getMessage(), e.facts()), h);
+        }
         return problem(e.type(), e.getMessage(), e.facts());
     }
 

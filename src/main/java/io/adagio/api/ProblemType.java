@@ -15,6 +15,8 @@ public enum ProblemType {
     NODE_NOT_FOUND("node-not-found", HttpStatus.NOT_FOUND, "Node not found"),
     LEASE_NOT_FOUND("lease-not-found", HttpStatus.NOT_FOUND, "Agent lease not found"),
     NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
+    UNAUTHENTICATED("unauthenticated", HttpStatus.UNAUTHORIZED, "Authentication required"),
+    FORBIDDEN("forbidden", HttpStatus.FORBIDDEN, "Forbidden"),
     METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
     NOT_ACCEPTABLE("not-acceptable", HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),
     NODE_NOT_READY("node-not-ready", HttpStatus.CONFLICT, "Node not ready"),

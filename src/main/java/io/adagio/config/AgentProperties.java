@@ -23,6 +23,8 @@ import java.util.List;
  * @param backoffMin  the first reconnect delay after the control plane is lost
  * @param backoffMax  the longest reconnect delay
  * @param exec        the {@code exec} runtime
+ * @param token       the bearer token the pool sends to a control plane over HTTP that has
+ *                    {@code adagio.security.tokens} (one with the {@code agent} role for its agent ids); none when empty
  */
 @Validated
 @ConfigurationProperties("adagio.agent")
@@ -34,7 +36,8 @@ public record AgentProperties(URI serverUrl,
                               String idPrefix,
                               @DefaultValue("200ms") Duration backoffMin,
                               @DefaultValue("5s") Duration backoffMax,
-                              @DefaultValue Exec exec) {
+                              @DefaultValue Exec exec,
+                              String token) {
 
     /** How the pool reaches its control plane. */
     public enum Transport {

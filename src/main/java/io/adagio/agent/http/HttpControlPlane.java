@@ -63,6 +63,8 @@ public final class HttpControlPlane implements ControlPlane {
     private final Set<Stream<String>> open = ConcurrentHashMap.newKeySet();
     /** A heartbeat's deadline: a third of the lease TTL once registering told it (so a lost one can be retried). */
     private volatile Duration heartbeatTimeout;
+    /** The {@code Authorization} header every call carries, or null (a control plane without tokens). */
+    private final String authorization;
 
     public HttpControlPlane(URI base, JsonMapper json, Duration timeout) {
         this(base, json, timeout, "client");
@@ -70,6 +72,16 @@ public final class HttpControlPlane implements ControlPlane {
 
     /** @param name names its threads ({@code adagio-agent-http-<name>-<n>}), e.g. the agent's id */
     public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String name) {
+        this(base, json, timeout, name, null);
+    }
+
+    /**
+     * @param name  names its threads ({@code adagio-agent-http-<name>-<n>}), e.g. the agent's id
+     * @param token the bearer token sent with every call (a control plane with {@code adagio.security.tokens});
+     *              null or empty: none
+     */
+    public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String name, String token) {
+        this.authorization = token == null || token.isBlank() ? null : "Bearer " + token.trim();
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.json = json;
@@ -370,8 +382,8 @@ public final class HttpControlPlane implements ControlPlane {
             throws Unavailable, InterruptedException {
         String query = runtimes.stream().map(r -> "runtime=" + URLEncoder.encode(r, StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v0/agents/" + seg(agentId) + "/events?" + query))
-                .header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(URI.create(base + "/v0/agents/" + seg(agentId)
+                + "/events?" + query)).header("Accept", "text/event-stream").GET());
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
@@ -392,8 +404,12 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     private HttpRequest.Builder request(String path, Duration within) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(within)
-                .header("Content-Type", "application/json").header("Accept", "application/json");
+        return authorized(HttpRequest.newBuilder(URI.create(base + path)).timeout(within)
+                .header("Content-Type", "application/json").header("Accept", "application/json"));
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return authorization == null ? b : b.header("Authorization", authorization);
     }
 
     private HttpRequest.BodyPublisher jsonBody(Object body) {

@@ -1,0 +1,260 @@
+package io.adagio.api;
+
+import io.adagio.config.SecurityProperties;
+import io.adagio.security.Caller;
+import io.adagio.security.Role;
+import io.adagio.security.Tokens;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Who may call what, with Spring Security: a bearer token ({@code Authorization: Bearer …}) is looked up among the
+ * configured hashes ({@link Tokens}) and becomes a {@link Caller}; each request needs a role by its method and
+ * path ({@link #chain}), and a call of an agent ({@code /v0/agents/{agent_id}/…}) needs a token that may act as that
+ * agent. 401 (no or an unknown token) and 403 (a token without the role, or for another agent) are problem+json
+ * with {@code WWW-Authenticate}. With no token configured everything is open, and a WARN says so when the service
+ * listens beyond the loopback interface. Health probes and {@code /openapi.yaml} are always open.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSecurity
+class WebSecurity {
+    private static final Logger log = LoggerFactory.getLogger(WebSecurity.class);
+    static final String REALM = "Bearer realm=\"adagio\"";
+
+    @Bean
+    Tokens tokens(SecurityProperties properties) {
+        Map<String, Tokens.Spec> specs = new java.util.LinkedHashMap<>();
+        properties.tokens().forEach((name, t) -> specs.put(name, new Tokens.Spec(t.sha256(), t.roles(), t.agents())));
+        return new Tokens(specs);
+    }
+
+    @Bean
+    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, JsonMapper json) throws Exception {
+        http.csrf(c -> c.disable()) // bearer tokens are not sent by browsers on their own: nothing to forge
+                .httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .headers(h -> h.cacheControl(c -> c.disable())); // streams say no-cache themselves; reads may be cached
+        if (!tokens.enabled()) {
+            http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
+            return http.build();
+        }
+        http.addFilterBefore(new BearerFilter(tokens, json), AuthorizationFilter.class)
+                .exceptionHandling(e -> e
+                        .authenticationEntryPoint((req, res, ex) -> write(json, req, res, ProblemType.UNAUTHENTICATED,
+                                "This call needs a bearer token: Authorization: Bearer <token>.", REALM))
+                        .accessDeniedHandler((req, res, ex) -> write(json, req, res, ProblemType.FORBIDDEN,
+                                denied(req), REALM + ", error=\"insufficient_scope\"")))
+                .authorizeHttpRequests(a -> a
+                        .dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
+                        .permitAll() // a stream's later dispatches, error pages: the request was authorized already
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/openapi.yaml", "/error").permitAll()
+                        .requestMatchers(HttpMethod.GET, "/v0/agents").access(role(Role.READER))
+                        .requestMatchers("/v0/agents/{agentId}", "/v0/agents/{agentId}/**").access(WebSecurity::asAgent)
+                        .requestMatchers(HttpMethod.POST, "/v0/runs/*/nodes/*/claim", "/v0/runs/*/nodes/*/finish")
+                        .access(role(Role.AGENT))
+                        .requestMatchers(HttpMethod.GET, "/**").access(role(Role.READER))
+                        .requestMatchers(HttpMethod.PUT, "/v0/runs").access(role(Role.OPERATOR))
+                        .requestMatchers(HttpMethod.POST, "/v0/runs", "/v0/runs/*/cancel", "/v0/runs/*/pause",
+                                "/v0/runs/*/resume", "/v0/runs/*/retry", "/v0/runs/*/rerun", "/v0/runs/*/nodes/*/skip")
+                        .access(role(Role.OPERATOR))
+                        .requestMatchers(HttpMethod.DELETE, "/v0/runs/*").access(role(Role.OPERATOR))
+                        .anyRequest().access(role(Role.ADMIN)));
+        return http.build();
+    }
+
+    /**
+     * Spring Security's firewall, letting through what the API answers itself: an encoded {@code /} in a path
+     * segment (a node or agent name the API refuses with its own problem).
+     */
+    @Bean
+    org.springframework.security.web.firewall.HttpFirewall firewall() {
+        org.springframework.security.web.firewall.StrictHttpFirewall f = new org.springframework.security.web.firewall.StrictHttpFirewall();
+        f.setAllowUrlEncodedSlash(true);
+        f.setAllowUrlEncodedPercent(true);
+        return f;
+    }
+
+    /** A request the firewall refuses (e.g. a {@code %00} or a {@code ..} in its path) is a 400 problem, not an HTML page. */
+    @Bean
+    org.springframework.security.web.firewall.RequestRejectedHandler rejected(JsonMapper json) {
+        return (req, res, e) -> {
+            ProblemDetail p = ProblemHandler.detail(ProblemType.INVALID_REQUEST, "The request was refused: "
+                    + e.getMessage() + ".", Map.of());
+            res.setStatus(400);
+            res.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            res.getOutputStream().write(json.writeValueAsBytes(p));
+        };
+    }
+
+    /** Says, with no token configured, that anyone who reaches the port may do anything. */
+    @EventListener
+    void warnWhenOpen(WebServerInitializedEvent event) {
+        Tokens tokens = event.getApplicationContext().getBean(Tokens.class);
+        String address = event.getApplicationContext().getEnvironment().getProperty("server.address");
+        if (!tokens.enabled() && !loopback(address)) {
+            log.warn("no adagio.security.tokens are configured and the API listens on {}:{}: anyone who can reach it "
+                    + "can start, read, finish and delete anything. Configure tokens (docs/security.md), or listen on "
+                    + "127.0.0.1 only (server.address).", address == null ? "every interface" : address,
+                    event.getWebServer().getPort());
+        }
+    }
+
+    private static boolean loopback(String address) {
+        if (address == null || address.isBlank()) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The caller of a request, when it presented a valid token. */
+    static Optional<Caller> caller(Authentication a) {
+        return a != null && a.getPrincipal() instanceof Caller c ? Optional.of(c) : Optional.empty();
+    }
+
+    /** The caller of the current request; empty when it has none (and when security is off). */
+    static Optional<Caller> currentCaller() {
+        return caller(SecurityContextHolder.getContext().getAuthentication());
+    }
+
+    /**
+     * Checks that the current caller may act as the agent a request body names (a v1 claim or finish); with
+     * security off, anyone may.
+     *
+     * @throws ApiException 403 {@code forbidden} when its token may not act as that agent, or names none
+     */
+    static void requireAgent(String agentId, String what) {
+        Optional<Caller> c = currentCaller();
+        if (c.isEmpty()) {
+            return;
+        }
+        if (agentId == null || agentId.isBlank()) {
+            throw new ApiException(ProblemType.FORBIDDEN, what + " must name its agent (agent_id): the agent holding the"
+                    + " claim, which token " + c.get().name() + " may act as.", Map.of("field", "agent_id"));
+        }
+        if (!c.get().mayActAs(agentId)) {
+            throw new ApiException(ProblemType.FORBIDDEN, "Token " + c.get().name() + " may not act as agent " + agentId
+                    + ".", Map.of("agent_id", agentId));
+        }
+    }
+
+    private static AuthorizationManager<RequestAuthorizationContext> role(Role role) {
+        return (auth, ctx) -> new AuthorizationDecision(caller(auth.get()).map(c -> c.has(role)).orElse(false));
+    }
+
+    private static AuthorizationDecision asAgent(java.util.function.Supplier<? extends Authentication> auth,
+                                                 RequestAuthorizationContext ctx) {
+        String agentId = ctx.getVariables().get("agentId");
+        return new AuthorizationDecision(caller(auth.get()).map(c -> c.mayActAs(agentId)).orElse(false));
+    }
+
+    private static String denied(HttpServletRequest req) {
+        Optional<Caller> c = currentCaller();
+        return "Token " + c.map(Caller::name).orElse("?") + " may not " + req.getMethod() + " " + req.getRequestURI()
+                + c.map(x -> " (roles " + x.roles().stream().map(Role::configName).sorted().toList()
+                + (x.agents().isEmpty() ? "" : ", agents " + x.agents()) + ")").orElse("") + ".";
+    }
+
+    static void write(JsonMapper json, HttpServletRequest req, HttpServletResponse res, ProblemType type, String detail,
+                      String challenge) throws IOException {
+        ProblemDetail p = ProblemHandler.detail(type, detail, Map.of());
+        p.setInstance(URI.create(req.getRequestURI()));
+        res.setStatus(type.status().value());
+        res.setHeader("WWW-Authenticate", challenge);
+        res.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        res.getOutputStream().write(json.writeValueAsBytes(p));
+    }
+
+    /** Turns a bearer token into the request's {@link Caller}; an unknown token is 401 at once. */
+    static final class BearerFilter extends OncePerRequestFilter {
+        private final Tokens tokens;
+        private final JsonMapper json;
+
+        BearerFilter(Tokens tokens, JsonMapper json) {
+            this.tokens = tokens;
+            this.json = json;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+                throws ServletException, IOException {
+            String header = req.getHeader("Authorization");
+            if (header == null || header.isBlank()) {
+                chain.doFilter(req, res); // anonymous: open paths pass, the rest is 401
+                return;
+            }
+            String token = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+            Optional<Caller> caller = tokens.authenticate(token);
+            if (caller.isEmpty()) {
+                write(json, req, res, ProblemType.UNAUTHENTICATED, token == null
+                        ? "Authorization must be a bearer token: Authorization: Bearer <token>."
+                        : "The bearer token is not one of this service's.", REALM + ", error=\"invalid_token\"");
+                return;
+            }
+            var context = SecurityContextHolder.createEmptyContext();
+            context.setAuthentication(new CallerAuthentication(caller.get()));
+            SecurityContextHolder.setContext(context);
+            try {
+                chain.doFilter(req, res);
+            } finally {
+                SecurityContextHolder.clearContext();
+            }
+        }
+    }
+
+    /** A request authenticated by a token: its {@link Caller}, with its roles as authorities. */
+    static final class CallerAuthentication extends AbstractAuthenticationToken {
+        private final Caller caller;
+
+        CallerAuthentication(Caller caller) {
+            super(caller.roles().stream().map(r -> new SimpleGrantedAuthority("ROLE_" + r.configName())).toList());
+            this.caller = caller;
+            setAuthenticated(true);
+        }
+
+        @Override
+        public Object getCredentials() {
+            return ""; // the token is not kept
+        }
+
+        @Override
+        public Object getPrincipal() {
+            return caller;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.adagio.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Who may call the API ({@code adagio.security}). No token configured: the API is open (the embedded default on a
+ * laptop).
+ *
+ * @param tokens token name → its hash, roles and agent ids; from properties, the environment
+ *               ({@code ADAGIO_SECURITY_TOKENS_<NAME>_SHA256}) or files ({@code spring.config.import=configtree:…},
+ *               e.g. a mounted Kubernetes Secret)
+ */
+@ConfigurationProperties("adagio.security")
+public record SecurityProperties(Map<String, Token> tokens) {
+    public SecurityProperties {
+        tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
+    }
+
+    /**
+     * @param sha256 the hex SHA-256 of the token (never the token)
+     * @param roles  {@code reader}, {@code operator}, {@code agent}, {@code admin} (comma-separated)
+     * @param agents the agent ids the token may act as: exact ids, or prefixes ending in {@code *}
+     */
+    public record Token(String sha256, List<String> roles, List<String> agents) {
+    }
+}
