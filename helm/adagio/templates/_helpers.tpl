@@ -211,3 +211,45 @@ readinessProbe:
   timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
 {{- end }}
+
+{{/*
+The Secret with the API tokens: the one given, or the one this chart generates.
+*/}}
+{{- define "adagio.tokensSecret" -}}
+{{- default (printf "%s-tokens" (include "adagio.fullname" .)) .Values.security.existingSecret }}
+{{- end }}
+
+{{/*
+The control plane's tokens (hashes only) as ADAGIO_SECURITY_TOKENS_* variables.
+*/}}
+{{- define "adagio.securityEnv" -}}
+{{- if .Values.security.enabled }}
+- name: ADAGIO_SECURITY_TOKENS_AGENTS_SHA256
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "adagio.tokensSecret" . | quote }}
+      key: agent-token-sha256
+- name: ADAGIO_SECURITY_TOKENS_AGENTS_ROLES
+  value: "agent"
+- name: ADAGIO_SECURITY_TOKENS_AGENTS_AGENTS
+  value: {{ printf "%s-*" (include "adagio.agentsName" .) | quote }}
+- name: ADAGIO_SECURITY_TOKENS_ADMIN_SHA256
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "adagio.tokensSecret" . | quote }}
+      key: admin-token-sha256
+- name: ADAGIO_SECURITY_TOKENS_ADMIN_ROLES
+  value: "admin"
+{{- range $name, $t := .Values.security.tokens }}
+{{- $env := upper (regexReplaceAll "[^A-Za-z0-9]" $name "") }}
+- name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_SHA256" $env }}
+  value: {{ $t.sha256 | lower | quote }}
+- name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_ROLES" $env }}
+  value: {{ $t.roles | quote }}
+{{- with $t.agents }}
+- name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_AGENTS" $env }}
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -25,6 +25,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SecurityFlowsTest {
     @LocalServerPort
     int port;
+    @org.springframework.beans.factory.annotation.Autowired
+    tools.jackson.databind.json.JsonMapper json;
+
+    /** The built-in pool's transport carries its token (adagio.agent.token): with it the agent's calls pass. */
+    @Test
+    void thePoolsHttpTransportSendsItsToken() throws Exception {
+        String run = as(SecurityMatrixTest.OPERATOR, "PUT", "/v0/runs",
+                "{\"spec\":{\"nodes\":[{\"name\":\"p\",\"runtime\":\"pooled\"}]}}").json().path("run").path("id").asString();
+        io.adagio.agent.ControlPlane withToken = new io.adagio.agent.http.HttpControlPlane(new Http(port).uri(""), json,
+                java.time.Duration.ofSeconds(10), "good-pool", SecurityMatrixTest.AGENT);
+        assertThat(withToken.register("good-pool", java.util.List.of("pooled"))).isPositive();
+        var claimed = withToken.claimBatch("good-pool", 1, java.time.Duration.ofSeconds(2), "r-1");
+        assertThat(claimed).hasSize(1);
+        assertThat(withToken.finish(run, "p", "good-pool", claimed.get(0).claim().id(),
+                io.adagio.model.Result.of(io.adagio.model.Conclusion.SUCCESS, "ok"), 0).accepted()).isTrue();
+        assertThat(as(SecurityMatrixTest.READER, "GET", "/v0/runs/" + run, null).json().path("run").path("outcome").asString())
+                .isEqualTo("SUCCEEDED");
+
+        io.adagio.agent.ControlPlane without = new io.adagio.agent.http.HttpControlPlane(new Http(port).uri(""), json,
+                java.time.Duration.ofSeconds(10), "good-pool", null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> without.register("good-pool", java.util.List.of("pooled")))
+                .hasMessageContaining("401");
+    }
 
     private Http.Reply as(String token, String method, String path, String body) {
         Http http = new Http(port);

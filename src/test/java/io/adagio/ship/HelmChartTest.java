@@ -66,7 +66,7 @@ class HelmChartTest {
     void defaultsRunOneAllInOneControlPlaneOnTheMemoryBackendPlusAnAgentPool() {
         Manifests m = render(t -> t);
 
-        assertThat(m.kinds()).containsExactlyInAnyOrder("ServiceAccount", "Service", "Deployment", "Deployment");
+        assertThat(m.kinds()).containsExactlyInAnyOrder("ServiceAccount", "Secret", "Service", "Deployment", "Deployment");
         Map<String, Object> cp = m.get("Deployment", "prod-adagio");
         assertThat(val(cp, "spec.replicas")).isEqualTo(1);
         assertThat(val(cp, "spec.strategy.type")).as("never two in-memory engines during a rollout").isEqualTo("Recreate");
@@ -213,8 +213,15 @@ class HelmChartTest {
 
     @Test
     void agentsCanJoinAControlPlaneRunningElsewhere() {
-        Manifests m = render(t -> t.set("controlPlane.enabled", false).set("agents.serverUrl", "https://adagio.example.com"));
+        Manifests m = render(t -> t.set("controlPlane.enabled", false).set("agents.serverUrl", "https://adagio.example.com")
+                .set("security.existingSecret", "remote-tokens"));
         assertThat(m.kinds()).containsExactlyInAnyOrder("ServiceAccount", "Deployment");
+        assertThat(secretRef(m.get("Deployment", "prod-adagio-agent"), "ADAGIO_AGENT_TOKEN"))
+                .isEqualTo(Map.of("name", "remote-tokens", "key", "agent-token"));
+        assertThatThrownBy(() -> render(t -> t.set("controlPlane.enabled", false).set("agents.serverUrl", "https://x")))
+                .hasMessageContaining("need security.existingSecret");
+        assertThat(env(render(t -> t.set("controlPlane.enabled", false).set("agents.serverUrl", "https://x")
+                .set("security.enabled", false)).get("Deployment", "prod-adagio-agent"))).doesNotContainKey("ADAGIO_AGENT_TOKEN");
         assertThat(env(m.get("Deployment", "prod-adagio-agent"))).containsEntry("ADAGIO_AGENT_SERVERURL", "https://adagio.example.com");
         assertThatThrownBy(() -> render(t -> t.set("controlPlane.enabled", false)))
                 .hasMessageContaining("agents.serverUrl is required when controlPlane.enabled=false");
@@ -285,6 +292,55 @@ class HelmChartTest {
                 .hasMessageContaining("must be https://");
         assertThatThrownBy(() -> render(t -> t.set("etcd.deploy.enabled", true).set("etcd.auth.secretName", "s")))
                 .hasMessageContaining("for an external etcd");
+    }
+
+    /** The value of an environment variable that comes from a Secret: its name and key. */
+    static Map<String, Object> secretRef(Map<String, Object> workload, String name) {
+        for (Map<String, Object> e : list(get(container(workload), "env"))) {
+            if (name.equals(e.get("name"))) {
+                return get(e, "valueFrom.secretKeyRef");
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void tokensAreOnByDefaultFromAGeneratedSecretThatHoldsOnlyHashesForTheControlPlane() {
+        Manifests m = render(t -> t);
+        Map<String, Object> secret = m.get("Secret", "prod-adagio-tokens");
+        Map<String, String> data = get(secret, "data");
+        String agentToken = new String(java.util.Base64.getDecoder().decode(data.get("agent-token")));
+        String adminToken = new String(java.util.Base64.getDecoder().decode(data.get("admin-token")));
+        assertThat(agentToken).hasSize(48).isNotEqualTo(adminToken);
+        assertThat(new String(java.util.Base64.getDecoder().decode(data.get("agent-token-sha256"))))
+                .isEqualTo(io.adagio.security.Tokens.hashOf(agentToken));
+        assertThat(new String(java.util.Base64.getDecoder().decode(data.get("admin-token-sha256"))))
+                .isEqualTo(io.adagio.security.Tokens.hashOf(adminToken));
+
+        Map<String, Object> cp = m.get("Deployment", "prod-adagio");
+        assertThat(secretRef(cp, "ADAGIO_SECURITY_TOKENS_AGENTS_SHA256")).isEqualTo(Map.of("name", "prod-adagio-tokens", "key", "agent-token-sha256"));
+        assertThat(secretRef(cp, "ADAGIO_SECURITY_TOKENS_ADMIN_SHA256")).isEqualTo(Map.of("name", "prod-adagio-tokens", "key", "admin-token-sha256"));
+        assertThat(env(cp)).containsEntry("ADAGIO_SECURITY_TOKENS_AGENTS_ROLES", "agent")
+                .containsEntry("ADAGIO_SECURITY_TOKENS_AGENTS_AGENTS", "prod-adagio-agent-*")
+                .containsEntry("ADAGIO_SECURITY_TOKENS_ADMIN_ROLES", "admin");
+        assertThat(list(get(container(cp), "env"))).as("the control plane never gets a token, only hashes")
+                .filteredOn(e -> e.containsKey("valueFrom")).extracting(e -> (Object) get(e, "valueFrom.secretKeyRef.key"))
+                .doesNotContain("agent-token", "admin-token");
+        assertThat(secretRef(m.get("Deployment", "prod-adagio-agent"), "ADAGIO_AGENT_TOKEN"))
+                .isEqualTo(Map.of("name", "prod-adagio-tokens", "key", "agent-token"));
+        assertThat((Object) get(secret, "metadata.annotations")).asString().contains("helm.sh/resource-policy");
+
+        Manifests more = render(t -> t.set("security.existingSecret", "mine")
+                .set("security.tokens.ci.sha256", io.adagio.security.Tokens.hashOf("ci")).set("security.tokens.ci.roles", "operator"));
+        assertThat(more.ofKind("Secret")).isEmpty();
+        assertThat(secretRef(more.get("Deployment", "prod-adagio"), "ADAGIO_SECURITY_TOKENS_ADMIN_SHA256")).containsEntry("name", "mine");
+        assertThat(env(more.get("Deployment", "prod-adagio"))).containsEntry("ADAGIO_SECURITY_TOKENS_CI_SHA256",
+                io.adagio.security.Tokens.hashOf("ci")).containsEntry("ADAGIO_SECURITY_TOKENS_CI_ROLES", "operator");
+
+        Manifests off = render(t -> t.set("security.enabled", false));
+        assertThat(off.ofKind("Secret")).isEmpty();
+        assertThat(env(off.get("Deployment", "prod-adagio"))).doesNotContainKeys("ADAGIO_SECURITY_TOKENS_AGENTS_ROLES");
+        assertThat(env(off.get("Deployment", "prod-adagio-agent"))).doesNotContainKey("ADAGIO_AGENT_TOKEN");
     }
 
     @Test
@@ -423,7 +479,8 @@ class HelmChartTest {
         TemplateCommand cmd = new Helm(CHART).template()
                 .withName(RELEASE)
                 .withNamespace(NAMESPACE)
-                .withKubeVersion("1.30.0");
+                .withKubeVersion("1.30.0")
+                .set("security.reuseGeneratedTokens", false); // helm-java's renderer would ask a cluster (lookup)
         return Manifests.parse(customize.apply(cmd).call());
     }
 
