@@ -50,7 +50,7 @@ class AgentConfiguration {
         if (props.exec().enabled()) {
             Set<String> allowed = new HashSet<>();
             props.exec().allowedCommands().stream().map(String::trim).filter(c -> !c.isEmpty()).forEach(allowed::add);
-            all.add(new ExecRuntime(allowed, props.exec().timeout()));
+            all.add(new ExecRuntime(allowed, props.exec().timeout(), props.exec().environment(), System.getenv()));
         }
         List<NodeRuntime> offered = new ArrayList<>();
         for (String name : wanted) {

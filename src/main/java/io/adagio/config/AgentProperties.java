@@ -50,9 +50,11 @@ public record AgentProperties(URI serverUrl,
      * @param enabled         whether {@code exec} nodes are run at all
      * @param allowedCommands the commands it may run; empty means any
      * @param timeout         how long a command may run before it is killed (an ERROR)
+     * @param environment     the names of the agent's environment variables a command gets (no other)
      */
     public record Exec(@DefaultValue("false") boolean enabled,
                        @DefaultValue List<String> allowedCommands,
-                       @DefaultValue("5m") Duration timeout) {
+                       @DefaultValue("5m") Duration timeout,
+                       @DefaultValue({"PATH", "LANG", "LC_ALL", "TZ"}) List<String> environment) {
     }
 }

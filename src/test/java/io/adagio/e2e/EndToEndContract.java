@@ -226,7 +226,7 @@ public abstract class EndToEndContract {
         };
         AgentProperties props = new AgentProperties(URI.create(http.base()), AgentProperties.Transport.HTTP, 1, 2,
                 List.of(runtime), "rescuer-" + runtime, Duration.ofMillis(100), Duration.ofSeconds(1),
-                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5)), null);
+                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH")), null);
         AgentPool rescuer = new AgentPool(props, List.of(slow),
                 agentId -> new HttpControlPlane(URI.create(http.base()), json, Duration.ofSeconds(10)), "HTTP");
         rescuer.start();

@@ -105,6 +105,39 @@ class ExecRuntimeTest {
     }
 
     @Test
+    void theCommandGetsOnlyTheEnvironmentItIsGivenAndADirectoryOfItsOwn() throws Exception {
+        Map<String, String> service = Map.of("PATH", System.getenv("PATH"), "ADAGIO_DB_PASSWORD", "s3cret", "LANG", "C");
+        ExecRuntime scrubbed = new ExecRuntime(Set.of(), Duration.ofSeconds(10), List.of("PATH", "LANG"), service);
+        String env = text(scrubbed.run(task("env")));
+        assertThat(env).as("a secret of the service is not the command's").doesNotContain("s3cret")
+                .doesNotContain("ADAGIO_DB_PASSWORD").contains("LANG=C").contains("PATH=");
+        assertThat(env.lines()).hasSize(2);
+        ExecRuntime passing = new ExecRuntime(Set.of(), Duration.ofSeconds(10), List.of("PATH", "ADAGIO_DB_PASSWORD"), service);
+        assertThat(text(passing.run(task("env")))).as("unless it is listed").contains("ADAGIO_DB_PASSWORD=s3cret");
+
+        String first = text(scrubbed.run(task("pwd"))).trim();
+        String second = text(scrubbed.run(task("pwd"))).trim();
+        assertThat(first).isNotEqualTo(second).contains("adagio-exec-");
+        assertThat(Path.of(first)).as("removed once the command ended").doesNotExist();
+        assertThat(text(scrubbed.run(task("sh", "-c", "touch left-behind; ls")))).isEqualTo("left-behind\n");
+    }
+
+    @Test
+    void anAllowedNameRunsTheProgramItNamesOnItsOwnPathNotAnotherOnTheAgents(@TempDir Path dir) throws Exception {
+        Path fake = dir.resolve("echo");
+        java.nio.file.Files.writeString(fake, "#!/bin/sh\necho hijacked\n");
+        fake.toFile().setExecutable(true);
+        ExecRuntime onlyEcho = new ExecRuntime(Set.of("echo"), Duration.ofSeconds(10), List.of("PATH"),
+                Map.of("PATH", "/usr/bin:/bin"));
+        assertThat(text(onlyEcho.run(task("echo", "hi")))).isEqualTo("hi\n");
+        assertThat(onlyEcho.run(task(fake.toString(), "hi")).conclusion()).as("another program of that name").isEqualTo(Conclusion.ERROR);
+        ExecRuntime byPath = new ExecRuntime(Set.of(fake.toString()), Duration.ofSeconds(10), List.of("PATH"),
+                Map.of("PATH", "/usr/bin:/bin"));
+        assertThat(text(byPath.run(task(fake.toString())))).as("a full path in the allow-list").isEqualTo("hijacked\n");
+        assertThat(byPath.run(task("echo", "x")).conclusion()).isEqualTo(Conclusion.ERROR);
+    }
+
+    @Test
     void commandOutlivingTheTimeoutIsAnErrorReportedPromptly() throws Exception {
         ExecRuntime quick = new ExecRuntime(Set.of(), Duration.ofMillis(200));
         long start = System.nanoTime();
