@@ -36,15 +36,19 @@ class ObserversController {
     /**
      * One run: a RUN_STATUS and a NODE_STATUS per node (its state now), then each change, ending after the
      * RUN_STATUS that says it completed (at once for a run that has). A reconnect gets the run's state again,
-     * then its changes: a {@code Last-Event-ID} is checked but not needed.
+     * then its changes: a {@code Last-Event-ID} is checked but not needed — except that a reconnect (one with a
+     * {@code Last-Event-ID}) to a run that has completed is answered 204, which stops an EventSource.
      */
     @GetMapping(path = "/v0/runs/{runId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter run(@PathVariable String runId,
+    org.springframework.http.ResponseEntity<SseEmitter> run(@PathVariable String runId,
                    @RequestParam(name = "last_event_id", required = false) String lastEventIdParam,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    HttpServletResponse response) {
         acceptingOrRefuse();
-        Cursors.parse(lastEventId, lastEventIdParam);
+        if (Cursors.parse(lastEventId, lastEventIdParam) != null && observers.completed(runId)) {
+            // an EventSource reconnecting after the stream ended with its run: 204 tells it to stop
+            return org.springframework.http.ResponseEntity.noContent().build();
+        }
         ObserverStream stream = open(response, "following run " + runId);
         try {
             stream.attach(observers.followRun(runId, stream));
@@ -52,7 +56,7 @@ class ObserversController {
             stream.close(); // no such run: answered as a problem instead
             throw e;
         }
-        return stream.emitter;
+        return org.springframework.http.ResponseEntity.ok(stream.emitter);
     }
 
     /** Every run's changes from now, or after {@code Last-Event-ID}. */

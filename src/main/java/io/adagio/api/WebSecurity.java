@@ -35,8 +35,11 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 
 /**
  * Who may call what, with Spring Security: a bearer token ({@code Authorization: Bearer …}) is looked up among the
@@ -60,7 +63,22 @@ class WebSecurity {
     }
 
     @Bean
-    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, JsonMapper json) throws Exception {
+    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, JsonMapper json, SecurityProperties properties)
+            throws Exception {
+        List<String> origins = properties.cors().allowedOrigins();
+        if (origins.isEmpty()) {
+            http.cors(c -> c.disable()); // no cross-origin access: browsers keep other sites' pages out
+        } else {
+            CorsConfiguration cors = new CorsConfiguration();
+            cors.setAllowedOrigins(origins);
+            cors.setAllowedMethods(List.of("GET", "POST", "PUT", "DELETE"));
+            cors.setAllowedHeaders(List.of("Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"));
+            cors.setExposedHeaders(List.of("Location", "Retry-After", "WWW-Authenticate"));
+            cors.setMaxAge(600L);
+            UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+            source.registerCorsConfiguration("/**", cors);
+            http.cors(c -> c.configurationSource(source));
+        }
         http.csrf(c -> c.disable()) // bearer tokens are not sent by browsers on their own: nothing to forge
                 .httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable())
                 .requestCache(r -> r.disable())

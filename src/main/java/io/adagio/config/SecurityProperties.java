@@ -9,14 +9,27 @@ import java.util.Map;
  * Who may call the API ({@code adagio.security}). No token configured: the API is open (the embedded default on a
  * laptop).
  *
+ * @param cors   cross-origin access for browser pages served elsewhere; off by default
  * @param tokens token name → its hash, roles and agent ids; from properties, the environment
  *               ({@code ADAGIO_SECURITY_TOKENS_<NAME>_SHA256}) or files ({@code spring.config.import=configtree:…},
  *               e.g. a mounted Kubernetes Secret)
  */
 @ConfigurationProperties("adagio.security")
-public record SecurityProperties(Map<String, Token> tokens) {
+public record SecurityProperties(Map<String, Token> tokens, Cors cors) {
     public SecurityProperties {
         tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
+        cors = cors == null ? new Cors(List.of()) : cors;
+    }
+
+    /**
+     * Cross-origin requests from browsers: off (no origin allowed) unless origins are listed.
+     *
+     * @param allowedOrigins origins such as {@code https://ui.example.com} whose pages may call the API
+     */
+    public record Cors(List<String> allowedOrigins) {
+        public Cors {
+            allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        }
     }
 
     /**

@@ -77,7 +77,7 @@ public final class AgentStreams implements SmartLifecycle {
         this.pingMs = Math.max(50, keepAlive.toMillis());
         this.deadlineNanos = writeDeadline.toNanos();
         agents.onUnregister(this::closeAll);
-        Gauge.builder("adagio.sse.streams", this, AgentStreams::openCount).description("Open agent event streams")
+        Gauge.builder("adagio.sse.streams", this, AgentStreams::openCount).description("Open event streams (agents' and observers')")
                 .register(registry);
     }
 
@@ -105,7 +105,7 @@ public final class AgentStreams implements SmartLifecycle {
         if (!accepting) {
             stream.complete();
         }
-        byAgent.computeIfAbsent(agent.id(), k -> ConcurrentHashMap.newKeySet()).add(stream);
+        add(agent.id(), stream);
         Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
         return repository.subscribe(new EventFilter(types, offered), after, stream);
     }
@@ -117,8 +117,18 @@ public final class AgentStreams implements SmartLifecycle {
     public void observe(Stream stream) {
         if (!accepting) {
             stream.complete();
+            return;
         }
-        byAgent.computeIfAbsent(OBSERVER, k -> ConcurrentHashMap.newKeySet()).add(stream);
+        add(OBSERVER, stream);
+    }
+
+    /** Adds a stream under a key, atomically with a concurrent {@link #remove} of that key's last stream. */
+    private void add(String key, Stream stream) {
+        byAgent.compute(key, (k, set) -> {
+            Set<Stream> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(stream);
+            return s;
+        });
     }
 
     /** What an observer's stream answers as its agent: no agent's id is empty (it is a path segment). */
@@ -152,7 +162,7 @@ public final class AgentStreams implements SmartLifecycle {
             for (Stream s : List.copyOf(streams)) {
                 long since = s.writingSince();
                 if (since != 0 && now - since > deadlineNanos) {
-                    log.info("a stream of agent {} has not been read for {} ms; ending it", s.agentId(),
+                    log.info("a stream of {} has not been read for {} ms; ending it", s.agentId().isEmpty() ? "an observer" : "agent " + s.agentId(),
                             TimeUnit.NANOSECONDS.toMillis(now - since));
                     end(s);
                 } else if (since == 0 && pinging.add(s)) {

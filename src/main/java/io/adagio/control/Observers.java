@@ -29,7 +29,9 @@ import java.util.Optional;
  *   <li>{@link #followRun}: one run: its state now (a RUN_STATUS, then a NODE_STATUS per node), then each
  *       change, until the RUN_STATUS that says it COMPLETED, after which the stream ends;</li>
  *   <li>{@link #followAll}: every run's changes from now (or after a cursor), with a RUN_STATUS the first time a
- *       run is seen and whenever its status, outcome, pause or node counts change.</li>
+ *       run is seen and whenever its status, outcome, pause or node counts change. A run's first RUN_STATUS is its
+ *       state when the stream first saw it: on a stream resumed far back, node changes older than it may follow
+ *       it (they are not counted again).</li>
  * </ul>
  */
 public final class Observers {
@@ -76,6 +78,11 @@ public final class Observers {
             s.close();
         }
         return s;
+    }
+
+    /** Whether the run has completed (a reconnecting follower of it has nothing more to get). */
+    public boolean completed(String runId) {
+        return repository.isRunCompleted(runId);
     }
 
     /** Follows every run, from now ({@code after} null) or after a cursor of an earlier stream. */
@@ -130,6 +137,8 @@ public final class Observers {
                 }
             } catch (NotFoundException e) {
                 end(); // deleted
+            } catch (io.adagio.repository.BackendUnavailableException e) {
+                end(); // the store cannot be read now: the client reconnects and gets the run's state then
             }
         }
 
@@ -204,6 +213,8 @@ public final class Observers {
                     seen = repository.observeRun(runId);
                 } catch (NotFoundException gone) {
                     return; // deleted since: nothing to tell of it
+                } catch (io.adagio.repository.BackendUnavailableException away) {
+                    return; // the store cannot be read now: the run is seen (and told) at its next change
                 }
                 known = new Seeded(tally(seen), seen.position());
                 tallies.put(runId, known);

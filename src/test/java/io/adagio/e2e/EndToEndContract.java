@@ -367,6 +367,9 @@ public abstract class EndToEndContract {
             assertThat(ended.messages).extracting(SseClient.Message::event)
                     .as("a completed run: its state, then the end").containsExactly("RUN_STATUS", "NODE_STATUS", "NODE_STATUS");
         }
+        Http.Reply reconnect = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs/" + id + "/events"))
+                .header("Last-Event-ID", begin).GET());
+        assertThat(reconnect.status()).as("an EventSource reconnecting to a completed run is told to stop").isEqualTo(204);
         Http.Reply unknown = http.get("/v0/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events");
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().path("type").asString()).isEqualTo("https://adagio.dev/problems/run-not-found");

@@ -931,6 +931,19 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void deletingARunTellsObserversNothingOfItsNodes() throws Exception {
+        agent("agent-1");
+        Run run = start(Graphs.fanOut(2, "debug"));
+        runLayer(run.id(), List.of("root"));
+        runLayer(run.id(), List.of("leaf-0", "leaf-1"));
+        Recorder observer = subscribe(EventFilter.observing(null), repo.observeRun(run.id()).position());
+        repo.deleteRun(run.id());
+        String after = start(Graphs.single("later")).id();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !statuses(observer, after).isEmpty());
+        assertThat(statuses(observer, run.id())).as("a deleted run's nodes are not changes to tell").isEmpty();
+    }
+
+    @Test
     void anObservationOfARunThatDoesNotExistIsNotFound() {
         assertThatThrownBy(() -> repo.observeRun("01ARZ3NDEKTSV4RRFFQ69G5FAV")).isInstanceOf(NotFoundException.class);
     }

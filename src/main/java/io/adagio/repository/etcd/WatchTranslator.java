@@ -43,9 +43,12 @@ final class WatchTranslator {
     private final EtcdCodec codec;
     private final NodeAt nodes;
 
-    /** Reads a node's value as it was at a revision (an orphaned node, whose revision wrote no node value). */
+    /**
+     * Reads nodes' values as they were at a revision (orphaned nodes, whose revision wrote no node value), all at
+     * once; a node without a value then is left out.
+     */
     interface NodeAt {
-        Optional<Node> read(Keys.NodeRef ref, long revision);
+        Map<Keys.NodeRef, Node> read(List<Keys.NodeRef> refs, long revision);
     }
 
     WatchTranslator(Keys keys, RunShapes shapes, EtcdCodec codec, NodeAt nodes) {
@@ -57,10 +60,21 @@ final class WatchTranslator {
 
     /** A translator whose node reads go to etcd, at the revision asked about. */
     static WatchTranslator reading(Keys keys, RunShapes shapes, EtcdCodec codec, io.etcd.jetcd.KV kv, EtcdCalls calls) {
-        return new WatchTranslator(keys, shapes, codec, (ref, revision) -> {
-            io.etcd.jetcd.kv.GetResponse r = calls.await(kv.get(Keys.bytes(keys.node(ref.runId(), ref.name())),
-                    io.etcd.jetcd.options.GetOption.builder().withRevision(revision).build()), "reading node " + ref);
-            return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(codec.node(r.getKvs().get(0).getValue()));
+        return new WatchTranslator(keys, shapes, codec, (refs, revision) -> {
+            // every read sent at once, then awaited: one round trip for a lease's worth of orphaned nodes
+            Map<Keys.NodeRef, java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.GetResponse>> sent = new java.util.LinkedHashMap<>();
+            for (Keys.NodeRef ref : refs) {
+                sent.put(ref, kv.get(Keys.bytes(keys.node(ref.runId(), ref.name())),
+                        io.etcd.jetcd.options.GetOption.builder().withRevision(revision).build()));
+            }
+            Map<Keys.NodeRef, Node> out = new HashMap<>();
+            for (Map.Entry<Keys.NodeRef, java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.GetResponse>> e : sent.entrySet()) {
+                io.etcd.jetcd.kv.GetResponse r = calls.await(e.getValue(), "reading node " + e.getKey());
+                if (!r.getKvs().isEmpty()) {
+                    out.put(e.getKey(), codec.node(r.getKvs().get(0).getValue()));
+                }
+            }
+            return out;
         });
     }
 
@@ -70,6 +84,8 @@ final class WatchTranslator {
         Map<Keys.NodeRef, NodeStatus> after = new HashMap<>();
         Map<Keys.NodeRef, KeyValue> nodePuts = new HashMap<>();
         Set<Keys.NodeRef> changed = new java.util.LinkedHashSet<>(); // nodes whose state or value changed, in order
+        Set<Keys.NodeRef> gone = new HashSet<>(); // nodes whose value was deleted (their run is being deleted)
+        Set<String> deletedRuns = new HashSet<>();
         for (WatchEvent c : changes) {
             String key = Keys.text(c.getKeyValue().getKey());
             boolean put = c.getEventType() == WatchEvent.EventType.PUT;
@@ -84,7 +100,12 @@ final class WatchTranslator {
                 changed.add(node.get());
                 if (put) {
                     nodePuts.put(node.get(), c.getKeyValue());
+                } else {
+                    gone.add(node.get());
                 }
+            }
+            if (!put) {
+                keys.parseRun(key).ifPresent(deletedRuns::add);
             }
         }
         List<Event> out = new ArrayList<>();
@@ -127,8 +148,22 @@ final class WatchTranslator {
                     NodeEvents.type(before.getOrDefault(ref, NodeStatus.NONE), after.getOrDefault(ref, NodeStatus.NONE))
                             .flatMap(type -> event(type, ref, revision)).ifPresent(out::add));
         }
+        List<Keys.NodeRef> toRead = new ArrayList<>();
+        List<Keys.NodeRef> told = new ArrayList<>();
         for (Keys.NodeRef ref : changed) {
-            status(ref, revision, before, after, nodePuts.get(ref)).ifPresent(observed::add);
+            if (gone.contains(ref) || deletedRuns.contains(ref.runId()) || !(nodePuts.containsKey(ref) || after.containsKey(ref)
+                    || before.containsKey(ref)) || shapes.visibleAt(ref.runId(), revision - 1)
+                    .filter(sh -> sh.topology().contains(ref.name())).isEmpty()) {
+                continue; // a run being deleted, or not visible before this revision: no NODE_STATUS
+            }
+            told.add(ref);
+            if (!nodePuts.containsKey(ref)) {
+                toRead.add(ref);
+            }
+        }
+        Map<Keys.NodeRef, Node> read = toRead.isEmpty() ? Map.of() : nodes.read(toRead, revision);
+        for (Keys.NodeRef ref : told) {
+            status(ref, before, after, nodePuts.get(ref), read.get(ref)).ifPresent(observed::add);
         }
         out.addAll(observed);
         return out;
@@ -137,29 +172,19 @@ final class WatchTranslator {
     /**
      * The NODE_STATUS of a node whose state key or value changed in this revision (of a run visible before it): its
      * value as put (or, when only its state key went, its value as it was: an orphaned node), in the state its
-     * state keys say — a node whose state key was deleted and none put is orphaned (NONE). A node whose value and
-     * state keys were all deleted (its run being deleted) has none.
+     * state keys say — a node whose state key was deleted and none put is orphaned (NONE).
      */
-    private Optional<Event> status(Keys.NodeRef ref, long revision, Map<Keys.NodeRef, NodeStatus> before,
-                                   Map<Keys.NodeRef, NodeStatus> after, KeyValue put) {
-        Optional<RunShape> shape = shapes.visibleAt(ref.runId(), revision - 1)
-                .filter(s -> s.topology().contains(ref.name()));
-        if (shape.isEmpty()) {
-            return Optional.empty();
-        }
+    private Optional<Event> status(Keys.NodeRef ref, Map<Keys.NodeRef, NodeStatus> before,
+                                   Map<Keys.NodeRef, NodeStatus> after, KeyValue put, Node asItWas) {
         NodeStatus state = after.get(ref);
         if (state == null && before.containsKey(ref)) {
             state = NodeStatus.NONE;
         }
-        if (put != null) {
-            Node node = codec.node(put.getValue());
-            return Optional.of(NodeEvents.status(ref.runId(), node, state == null ? node.status() : state));
+        Node node = put != null ? codec.node(put.getValue()) : asItWas;
+        if (node == null) {
+            return Optional.empty();
         }
-        if (state == null) {
-            return Optional.empty(); // its value was deleted: the run is being deleted
-        }
-        NodeStatus now = state;
-        return nodes.read(ref, revision).map(node -> NodeEvents.status(ref.runId(), node, now));
+        return Optional.of(NodeEvents.status(ref.runId(), node, state == null ? node.status() : state));
     }
 
     private Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
