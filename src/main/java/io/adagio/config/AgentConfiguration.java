@@ -50,7 +50,9 @@ class AgentConfiguration {
         if (props.exec().enabled()) {
             Set<String> allowed = new HashSet<>();
             props.exec().allowedCommands().stream().map(String::trim).filter(c -> !c.isEmpty()).forEach(allowed::add);
-            all.add(new ExecRuntime(allowed, props.exec().timeout(), props.exec().environment(), System.getenv()));
+            String dir = props.exec().workingDirectory();
+            all.add(new ExecRuntime(allowed, props.exec().timeout(), props.exec().environment(), System.getenv(),
+                    dir == null || dir.isBlank() ? null : java.nio.file.Path.of(dir)));
         }
         List<NodeRuntime> offered = new ArrayList<>();
         for (String name : wanted) {

@@ -51,10 +51,12 @@ public record AgentProperties(URI serverUrl,
      * @param allowedCommands the commands it may run; empty means any
      * @param timeout         how long a command may run before it is killed (an ERROR)
      * @param environment     the names of the agent's environment variables a command gets (no other)
+     * @param workingDirectory where commands run; empty: each in a fresh empty directory of its own, removed after it
      */
     public record Exec(@DefaultValue("false") boolean enabled,
                        @DefaultValue List<String> allowedCommands,
                        @DefaultValue("5m") Duration timeout,
-                       @DefaultValue({"PATH", "LANG", "LC_ALL", "TZ"}) List<String> environment) {
+                       @DefaultValue({"PATH", "LANG", "LC_ALL", "TZ"}) List<String> environment,
+                       String workingDirectory) {
     }
 }

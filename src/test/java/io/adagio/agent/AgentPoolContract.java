@@ -136,7 +136,7 @@ abstract class AgentPoolContract {
     private AgentPool pool(NodeRuntime runtime, int agents, int slots, List<Recorded> connections) {
         AgentProperties props = new AgentProperties(null, AgentProperties.Transport.AUTO, agents, slots,
                 List.of(runtime.name()), unique("own"), Duration.ofMillis(50), Duration.ofMillis(500),
-                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH")), null);
+                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH"), null), null);
         AgentPool pool = new AgentPool(props, List.of(runtime), id -> {
             Recorded r = new Recorded(connect());
             connections.add(r);

@@ -82,7 +82,7 @@ class PoolHeartbeatTest {
         Plane plane = new Plane();
         AgentProperties props = new AgentProperties(null, AgentProperties.Transport.AUTO, 1, 1, List.of("debug"),
                 "beating", Duration.ofMillis(50), Duration.ofMillis(500),
-                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH")), null);
+                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH"), null), null);
         AgentPool pool = new AgentPool(props, List.of(new DebugRuntime()), id -> plane, "test");
         pool.start();
         try {

@@ -108,7 +108,7 @@ public abstract class EndToEndContract {
             }
         }
         assertThat(text(nodes.get("d").path("attempts").get(0).path("output"))).isEqualTo("d");
-        assertThat(text(nodes.get("g").path("attempts").get(0).path("output"))).as("ls ran in the working directory").contains("pom.xml");
+        assertThat(text(nodes.get("g").path("attempts").get(0).path("output"))).as("ls ran in the working directory configured (adagio.agent.exec.working-directory=.)").contains("pom.xml");
     }
 
     @Test
@@ -226,7 +226,7 @@ public abstract class EndToEndContract {
         };
         AgentProperties props = new AgentProperties(URI.create(http.base()), AgentProperties.Transport.HTTP, 1, 2,
                 List.of(runtime), "rescuer-" + runtime, Duration.ofMillis(100), Duration.ofSeconds(1),
-                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH")), null);
+                new AgentProperties.Exec(false, List.of(), Duration.ofSeconds(5), List.of("PATH"), null), null);
         AgentPool rescuer = new AgentPool(props, List.of(slow),
                 agentId -> new HttpControlPlane(URI.create(http.base()), json, Duration.ofSeconds(10)), "HTTP");
         rescuer.start();

@@ -11,7 +11,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "adagio.mode=all", "adagio.backend=etcd", "adagio.leases.ttl=2s", "adagio.agent.exec.enabled=true",
-        "adagio.agent.exec.allowed-commands=ls,sleep", "adagio.agent.slots=3",
+        "adagio.agent.exec.allowed-commands=ls,sleep", "adagio.agent.exec.working-directory=.", "adagio.agent.slots=3",
         "adagio.limits.max-run-size=2MB"})
 class EtcdEndToEndIT extends EndToEndContract {
     @DynamicPropertySource

@@ -53,13 +53,19 @@ public final class ExecRuntime implements NodeRuntime {
     private final Set<String> names;
     private final Duration timeout;
     private final java.util.Map<String, String> environment;
+    private final java.nio.file.Path workDir;
 
     /**
      * @param allowed the commands it may run (as given in {@code command}); empty means any
      * @param timeout how long a command may run
      */
     public ExecRuntime(Set<String> allowed, Duration timeout) {
-        this(allowed, timeout, DEFAULT_ENVIRONMENT, System.getenv());
+        this(allowed, timeout, DEFAULT_ENVIRONMENT, System.getenv(), null);
+    }
+
+    /** Commands each in a fresh empty directory of their own. */
+    public ExecRuntime(Set<String> allowed, Duration timeout, List<String> passed, java.util.Map<String, String> from) {
+        this(allowed, timeout, passed, from, null);
     }
 
     /**
@@ -67,9 +73,12 @@ public final class ExecRuntime implements NodeRuntime {
      * @param timeout     how long a command may run
      * @param passed      the names of the variables of {@code from} a command gets; no other
      * @param from        the agent's environment
+     * @param workDir     where every command runs; null: each in a fresh empty directory, removed after it
      */
-    public ExecRuntime(Set<String> allowed, Duration timeout, List<String> passed, java.util.Map<String, String> from) {
+    public ExecRuntime(Set<String> allowed, Duration timeout, List<String> passed, java.util.Map<String, String> from,
+                       java.nio.file.Path workDir) {
         this.timeout = timeout;
+        this.workDir = workDir;
         java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
         for (String name : passed) {
             String v = from.get(name);
@@ -125,11 +134,14 @@ public final class ExecRuntime implements NodeRuntime {
         List<String> argv = new ArrayList<>();
         argv.add(program.get().toString());
         argv.addAll(task.arguments().all("args"));
-        java.nio.file.Path workDir = java.nio.file.Files.createTempDirectory("adagio-exec-");
-        try {
+        if (workDir != null) {
             return run(command, argv, workDir);
+        }
+        java.nio.file.Path fresh = java.nio.file.Files.createTempDirectory("adagio-exec-");
+        try {
+            return run(command, argv, fresh);
         } finally {
-            deleteTree(workDir);
+            deleteTree(fresh);
         }
     }
 

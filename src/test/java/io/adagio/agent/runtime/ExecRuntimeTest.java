@@ -123,6 +123,15 @@ class ExecRuntimeTest {
     }
 
     @Test
+    void aConfiguredWorkingDirectoryIsWhereEveryCommandRunsAndIsKept(@TempDir Path dir) throws Exception {
+        ExecRuntime inDir = new ExecRuntime(Set.of(), Duration.ofSeconds(10), List.of("PATH"),
+                Map.of("PATH", System.getenv("PATH")), dir);
+        assertThat(text(inDir.run(task("pwd"))).trim()).isEqualTo(dir.toRealPath().toString());
+        inDir.run(task("touch", "kept"));
+        assertThat(dir.resolve("kept")).exists();
+    }
+
+    @Test
     void anAllowedNameRunsTheProgramItNamesOnItsOwnPathNotAnotherOnTheAgents(@TempDir Path dir) throws Exception {
         Path fake = dir.resolve("echo");
         java.nio.file.Files.writeString(fake, "#!/bin/sh\necho hijacked\n");
