@@ -152,9 +152,9 @@ public final class EventFanout implements AutoCloseable {
                 }
                 if (s.resumed) {
                     step = Step.RESUME;
-                    upTo = history.horizon();
+                    upTo = history.horizon(s.filter);
                 } else {
-                    if (!s.pendingSnapshot && !history.covers(s.position)) {
+                    if (!s.pendingSnapshot && !history.covers(s.position, s.filter)) {
                         s.pendingSnapshot = true; // fell behind the bounded history: slow-subscriber policy
                         s.reset = true;
                     }

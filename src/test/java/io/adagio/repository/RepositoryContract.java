@@ -1040,6 +1040,38 @@ public abstract class RepositoryContract {
     }
 
     @Test
+    void observersEventsNeverPushAgentsEventsOutOfTheHistory() throws Exception {
+        Repository small = createRepository(8);
+        try {
+            small.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), TTL);
+            Recorder first = new Recorder();
+            first.subscription = small.subscribe(EventFilter.all(), null, first);
+            subscriptions.add(first.subscription);
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.snapshots.size() == 1);
+            String one = small.startRun(runs.create(Graphs.single("x"))).id();
+            CursoredEvent seen = awaitEvent(first, EventType.NODE_READY, one, "x");
+            first.subscription.close();
+            // 4 runs of one node, each started, claimed and finished: 12 NODE_STATUS, only 4 NODE_READY
+            List<String> later = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String id = small.startRun(runs.create(Graphs.single("y"))).id();
+                later.add(id);
+                ClaimOutcome c = small.claimNode(id, "y", "agent-1", Claim.of(claimId()));
+                small.finishNode(id, "y", c.claim().id(), Result.of(Conclusion.SUCCESS, "y"));
+            }
+            Recorder resumed = new Recorder();
+            resumed.subscription = small.subscribe(EventFilter.all(), seen.cursor(), resumed);
+            subscriptions.add(resumed.subscription);
+            await().atMost(Duration.ofSeconds(15)).until(() -> resumed.live.size() >= 4);
+            assertThat(resumed.snapshots).as("4 agents' events after the cursor fit a history of 8, whatever the"
+                    + " observers' events").isEmpty();
+            assertThat(resumed.live).extracting(e -> e.event().runId()).containsExactlyElementsOf(later);
+        } finally {
+            closeRepository(small);
+        }
+    }
+
+    @Test
     void aSubscriberThatFallsBehindTheHistoryGetsAResetNotAGap() throws Exception {
         Repository small = createRepository(8);
         try {
