@@ -91,12 +91,36 @@ public final class EventFanout implements AutoCloseable {
         if (events.isEmpty()) {
             return;
         }
+        boolean toAgents = false;
+        boolean toObservers = false;
         synchronized (lock) {
             for (int i = 0; i < events.size(); i++) {
-                history.append(new Cursor(revision, firstIndex + i), events.get(i));
+                Event e = events.get(i);
+                history.append(new Cursor(revision, firstIndex + i), e);
+                if (e.type().observed()) {
+                    toObservers = true;
+                } else {
+                    toAgents = true;
+                }
             }
         }
-        wakeAll();
+        wake(toAgents, toObservers);
+    }
+
+    /**
+     * Wakes the subscribers of the kinds of events just published: a step that changed only what observers see
+     * (a claim, a finish that readied nothing) costs the agents' subscribers no wake-up and no thread hand-off.
+     */
+    private void wake(boolean agents, boolean observers) {
+        List<Sub> woken = new ArrayList<>();
+        synchronized (lock) {
+            for (Sub s : subscriptions) {
+                if (s.filter.observes() ? observers : agents) {
+                    woken.add(s);
+                }
+            }
+        }
+        woken.forEach(this::schedule);
     }
 
     /** See {@link Repository#subscribe}. */
