@@ -51,10 +51,7 @@ class EventsController {
                       @RequestParam(name = "last_event_id", required = false) String lastEventIdParam,
                       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                       HttpServletResponse response) {
-        if (!streams.accepting()) {
-            throw new ApiException(ProblemType.SHUTTING_DOWN, "This replica is shutting down; connect again (to another replica).",
-                    Map.of("retryable", true));
-        }
+        ObserversController.refuseUnlessAccepting(streams);
         Set<EventType> wanted = parseTypes(types);
         Cursor after = Cursors.parse(lastEventId, lastEventIdParam);
         Agent agent = agentFor(agentId, runtimes);

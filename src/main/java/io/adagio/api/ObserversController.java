@@ -72,6 +72,11 @@ class ObserversController {
     }
 
     private void acceptingOrRefuse() {
+        refuseUnlessAccepting(streams);
+    }
+
+    /** A stream asked of a replica that is shutting down: 503, connect again (to another replica). */
+    static void refuseUnlessAccepting(AgentStreams streams) {
         if (!streams.accepting()) {
             throw new ApiException(ProblemType.SHUTTING_DOWN, "This replica is shutting down; connect again (to another replica).",
                     Map.of("retryable", true));
