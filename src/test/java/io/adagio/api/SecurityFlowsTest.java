@@ -2,7 +2,6 @@ package io.adagio.api;
 
 import io.adagio.support.Http;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
@@ -15,13 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * finish it in the agent's place; an agent token cannot act for an agent id it does not allow, nor finish a node
  * another agent holds; the same flow passes with the right tokens, and the claim's token is never shown to a reader.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "adagio.mode=api",
-        "adagio.security.tokens.reader.sha256=" + SecurityMatrixTest.READER_HASH, "adagio.security.tokens.reader.roles=reader",
-        "adagio.security.tokens.operator.sha256=" + SecurityMatrixTest.OPERATOR_HASH, "adagio.security.tokens.operator.roles=operator",
-        "adagio.security.tokens.agents.sha256=" + SecurityMatrixTest.AGENT_HASH, "adagio.security.tokens.agents.roles=agent",
-        "adagio.security.tokens.agents.agents=good-*,exact-one",
-        "adagio.security.tokens.root.sha256=" + SecurityMatrixTest.ADMIN_HASH, "adagio.security.tokens.root.roles=admin"})
+@WithTokens
 class SecurityFlowsTest {
     @LocalServerPort
     int port;

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
@@ -30,13 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (both problem+json with {@code WWW-Authenticate}), with one that has it neither. The endpoints are read from the
  * controllers' own mappings, so a new endpoint without an entry in {@link #NEEDS} fails this test.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "adagio.mode=api",
-        "adagio.security.tokens.reader.sha256=" + SecurityMatrixTest.READER_HASH, "adagio.security.tokens.reader.roles=reader",
-        "adagio.security.tokens.operator.sha256=" + SecurityMatrixTest.OPERATOR_HASH, "adagio.security.tokens.operator.roles=operator",
-        "adagio.security.tokens.agents.sha256=" + SecurityMatrixTest.AGENT_HASH, "adagio.security.tokens.agents.roles=agent",
-        "adagio.security.tokens.agents.agents=good-*",
-        "adagio.security.tokens.root.sha256=" + SecurityMatrixTest.ADMIN_HASH, "adagio.security.tokens.root.roles=admin"})
+@WithTokens
 class SecurityMatrixTest {
     static final String READER = "reader-token-0123456789";
     static final String OPERATOR = "operator-token-0123456789";
