@@ -1,0 +1,107 @@
+package io.adagio.api;
+
+import org.apache.catalina.Container;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * Requests Tomcat refuses before the application sees them — a {@code %00}, a {@code |} or a bad {@code %}
+ * escape in the path, a request line or headers larger than {@code server.max-http-request-header-size} — are
+ * answered as problem+json like every other refusal, instead of Tomcat's HTML page: its error report valve is
+ * replaced by {@link ProblemValve} (Tomcat's, and the one Spring Boot adds), which writes only where nothing else
+ * did (the application's own errors keep their problems).
+ */
+@Configuration(proxyBeanMethods = false)
+class ContainerProblems {
+
+    @Bean
+    TomcatContextCustomizer problemReports(JsonMapper json) {
+        return context -> {
+            Container parent = context.getParent();
+            if (parent instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemValve.class.getName()); // the host adds no HTML one of its own
+                host.getPipeline().addValve(new ProblemValve(json));
+                // Spring Boot adds an HTML one of its own (without stack traces); ours replaces it
+                host.addLifecycleListener(event -> {
+                    if (org.apache.catalina.Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
+                        for (org.apache.catalina.Valve v : host.getPipeline().getValves()) {
+                            if (v instanceof ErrorReportValve && !(v instanceof ProblemValve)) {
+                                host.getPipeline().removeValve(v);
+                            }
+                        }
+                    }
+                });
+            }
+        };
+    }
+
+    /** Tomcat's error report, as problem+json. */
+    static final class ProblemValve extends ErrorReportValve {
+        private final JsonMapper json;
+
+        ProblemValve(JsonMapper json) {
+            this.json = json;
+        }
+
+        @Override
+        protected void report(Request request, Response response, Throwable throwable) {
+            int status = response.getStatus();
+            if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+                return;
+            }
+            ProblemType type = typeOf(status, throwable, response.getMessage());
+            ProblemDetail p = ProblemHandler.detail(type, detail(type, throwable, response.getMessage()), Map.of());
+            try {
+                response.reset();
+                response.setStatus(type.status().value());
+                response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+                response.setCharacterEncoding("UTF-8");
+                OutputStream out = response.getOutputStream();
+                out.write(json.writeValueAsBytes(p));
+                response.finishResponse();
+            } catch (IOException | IllegalStateException e) {
+                // the client is gone or the response was committed meanwhile: nothing more to tell
+            }
+        }
+
+        private static ProblemType typeOf(int status, Throwable t, String message) {
+            if (tooLarge(t, message)) {
+                return ProblemType.REQUEST_HEADER_TOO_LARGE;
+            }
+            for (ProblemType type : ProblemType.values()) {
+                if (type.status().value() == status && type != ProblemType.MALFORMED_REQUEST) {
+                    return type; // the first problem of that status: 400 invalid-request, 404 not-found, …
+                }
+            }
+            return status >= 500 ? ProblemType.INTERNAL_ERROR : ProblemType.INVALID_REQUEST;
+        }
+
+        private static boolean tooLarge(Throwable t, String message) {
+            String m = (t != null && t.getMessage() != null ? t.getMessage() : "") + " " + (message == null ? "" : message);
+            return m.contains("too large");
+        }
+
+        private static String detail(ProblemType type, Throwable t, String message) {
+            if (type == ProblemType.REQUEST_HEADER_TOO_LARGE) {
+                return "The request line and headers are larger than this server takes (server.max-http-request-header-size, "
+                        + "8 KB unless configured): shorten the URL or the headers.";
+            }
+            String why = t != null && t.getMessage() != null ? t.getMessage() : message;
+            return "The web server refused the request" + (why == null || why.isBlank() ? "" : ": " + why)
+                    + (type == ProblemType.INVALID_REQUEST ? " (characters such as %00, |, \\ or a bad %-escape cannot appear "
+                    + "in a path; percent-encode them, or use names without them)." : ".");
+        }
+    }
+}
