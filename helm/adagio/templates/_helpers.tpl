@@ -250,6 +250,10 @@ The control plane's tokens (hashes only) as ADAGIO_SECURITY_TOKENS_* variables.
 - name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_AGENTS" $env }}
   value: {{ . | quote }}
 {{- end }}
+{{- with $t.startsPerMinute }}
+- name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_STARTSPERMINUTE" $env }}
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

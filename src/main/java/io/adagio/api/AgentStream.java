@@ -22,11 +22,13 @@ import java.util.function.Consumer;
  */
 final class AgentStream implements EventSink, AgentStreams.Stream {
     private final String agentId;
+    private final String owner;
     private final SseChannel channel;
     private volatile Subscription subscription;
 
-    AgentStream(String agentId, SseEmitter emitter, Duration retry, Consumer<AgentStream> onClosed) {
+    AgentStream(String agentId, String owner, SseEmitter emitter, Duration retry, Consumer<AgentStream> onClosed) {
         this.agentId = agentId;
+        this.owner = owner;
         this.channel = new SseChannel("of agent " + agentId, emitter, retry, () -> {
             Subscription s = subscription;
             if (s != null) {
@@ -39,6 +41,11 @@ final class AgentStream implements EventSink, AgentStreams.Stream {
     @Override
     public String agentId() {
         return agentId;
+    }
+
+    @Override
+    public String owner() {
+        return owner;
     }
 
     @Override

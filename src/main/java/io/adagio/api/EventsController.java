@@ -60,7 +60,7 @@ class EventsController {
         response.setHeader("X-Accel-Buffering", "no");
         response.setHeader(KEEP_ALIVE_HEADER, Long.toString(streams.keepAlive().toMillis()));
         SseEmitter emitter = new SseEmitter(0L);
-        AgentStream stream = new AgentStream(agentId, emitter, sse.retry(), streams::remove);
+        AgentStream stream = new AgentStream(agentId, WebSecurity.currentOwner(), emitter, sse.retry(), streams::remove);
         stream.attach(streams.open(agent, wanted, after, stream));
         return emitter;
     }

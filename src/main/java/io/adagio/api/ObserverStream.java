@@ -19,11 +19,13 @@ import java.util.function.Consumer;
  */
 final class ObserverStream implements Observers.Sink, AgentStreams.Stream {
     final SseEmitter emitter;
+    private final String owner;
     private final SseChannel channel;
     private volatile Subscription subscription;
 
-    ObserverStream(String who, SseEmitter emitter, Duration retry, Consumer<ObserverStream> onClosed) {
+    ObserverStream(String who, String owner, SseEmitter emitter, Duration retry, Consumer<ObserverStream> onClosed) {
         this.emitter = emitter;
+        this.owner = owner;
         this.channel = new SseChannel(who, emitter, retry, () -> {
             Subscription s = subscription;
             if (s != null) {
@@ -31,6 +33,11 @@ final class ObserverStream implements Observers.Sink, AgentStreams.Stream {
             }
             onClosed.accept(this);
         });
+    }
+
+    @Override
+    public String owner() {
+        return owner;
     }
 
     void attach(Subscription s) {

@@ -87,7 +87,8 @@ class ObserversController {
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
         response.setHeader(EventsController.KEEP_ALIVE_HEADER, Long.toString(streams.keepAlive().toMillis()));
-        ObserverStream stream = new ObserverStream(who, new SseEmitter(0L), sse.retry(), streams::remove);
+        ObserverStream stream = new ObserverStream(who, WebSecurity.currentOwner(), new SseEmitter(0L), sse.retry(),
+                streams::remove);
         streams.observe(stream);
         return stream;
     }

@@ -77,6 +77,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage(), Map.of("field", e.field(), "max_bytes", e.limit()));
     }
 
+    @ExceptionHandler(io.adagio.control.TooManyStreamsException.class)
+    ResponseEntity<Object> tooManyStreams(io.adagio.control.TooManyStreamsException e) {
+        HttpHeaders h = new HttpHeaders();
+        h.set(HttpHeaders.RETRY_AFTER, "5");
+        return respond(detail(ProblemType.TOO_MANY_STREAMS, e.getMessage(), Map.of("token", e.token(),
+                "max_streams", e.limit(), "retryable", true)), h);
+    }
+
     @ExceptionHandler(NotFoundException.class)
     ResponseEntity<Object> notFound(NotFoundException e) {
         ProblemType type = switch (e.kind()) {
@@ -209,6 +217,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 yield problem(ProblemType.INTERNAL_ERROR, "An unexpected error occurred; it has been logged.", Map.of());
             }
         };
+    }
+
+    /** The client went away while its answer was being written: nothing to answer, and no bug. */
+    @ExceptionHandler(org.apache.catalina.connector.ClientAbortException.class)
+    void gone(Exception e) {
+        log.debug("the client went away: {}", e.toString());
     }
 
     @ExceptionHandler(Exception.class)

@@ -3,6 +3,7 @@ package io.adagio.api;
 import io.adagio.config.SecurityProperties;
 import io.adagio.security.Caller;
 import io.adagio.security.Role;
+import io.adagio.security.StartRates;
 import io.adagio.security.Tokens;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -63,8 +64,19 @@ class WebSecurity {
     }
 
     @Bean
-    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, JsonMapper json, SecurityProperties properties)
-            throws Exception {
+    StartRates startRates(SecurityProperties properties, java.time.Clock clock) {
+        Map<String, Integer> limits = new java.util.LinkedHashMap<>();
+        properties.tokens().forEach((name, t) -> {
+            if (t.startsPerMinute() != null) {
+                limits.put(name, t.startsPerMinute());
+            }
+        });
+        return new StartRates(limits, clock);
+    }
+
+    @Bean
+    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, StartRates rates, JsonMapper json,
+                              SecurityProperties properties) throws Exception {
         List<String> origins = properties.cors().allowedOrigins();
         if (origins.isEmpty()) {
             http.cors(c -> c.disable()); // no cross-origin access: browsers keep other sites' pages out
@@ -89,6 +101,7 @@ class WebSecurity {
             return http.build();
         }
         http.addFilterBefore(new BearerFilter(tokens, json), AuthorizationFilter.class)
+                .addFilterAfter(new StartRateFilter(rates, json), AuthorizationFilter.class)
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((req, res, ex) -> write(json, req, res, ProblemType.UNAUTHENTICATED,
                                 "This call needs a bearer token: Authorization: Bearer <token>.", REALM))
@@ -168,6 +181,11 @@ class WebSecurity {
     /** The caller of the current request; empty when it has none (and when security is off). */
     static Optional<Caller> currentCaller() {
         return caller(SecurityContextHolder.getContext().getAuthentication());
+    }
+
+    /** The name of the current caller's token, what its streams count against; empty when it has none. */
+    static String currentOwner() {
+        return currentCaller().map(Caller::name).orElse("");
     }
 
     /**
@@ -252,6 +270,56 @@ class WebSecurity {
             } finally {
                 SecurityContextHolder.clearContext();
             }
+        }
+    }
+
+    /**
+     * Starts (a new run: {@code POST} or {@code PUT /v0/runs}, a rerun) of a token with a rate limit take one from
+     * its bucket, after authorization; over the limit they are 429 {@code rate-limited} with {@code Retry-After},
+     * and nothing starts.
+     */
+    static final class StartRateFilter extends OncePerRequestFilter {
+        private static final org.springframework.security.web.util.matcher.RequestMatcher STARTS =
+                new org.springframework.security.web.util.matcher.OrRequestMatcher(
+                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
+                                .matcher(HttpMethod.POST, "/v0/runs"),
+                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
+                                .matcher(HttpMethod.PUT, "/v0/runs"),
+                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
+                                .matcher(HttpMethod.POST, "/v0/runs/*/rerun"));
+        private final StartRates rates;
+        private final JsonMapper json;
+
+        StartRateFilter(StartRates rates, JsonMapper json) {
+            this.rates = rates;
+            this.json = json;
+        }
+
+        @Override
+        protected boolean shouldNotFilter(HttpServletRequest request) {
+            return !STARTS.matches(request);
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+                throws ServletException, IOException {
+            Optional<Caller> caller = currentCaller();
+            Optional<java.time.Duration> wait = caller.flatMap(c -> rates.tryStart(c.name()));
+            if (wait.isEmpty()) {
+                chain.doFilter(req, res);
+                return;
+            }
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            int limit = rates.limitOf(caller.get().name()).orElse(0);
+            ProblemDetail p = ProblemHandler.detail(ProblemType.RATE_LIMITED, "Token " + caller.get().name() + " may start "
+                    + limit + " runs a minute (adagio.security.tokens." + caller.get().name() + ".starts-per-minute); "
+                    + "start again in " + seconds + " s. Nothing was started.",
+                    Map.of("token", caller.get().name(), "starts_per_minute", limit, "retryable", true));
+            p.setInstance(URI.create(req.getRequestURI()));
+            res.setStatus(ProblemType.RATE_LIMITED.status().value());
+            res.setHeader("Retry-After", Long.toString(seconds));
+            res.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            res.getOutputStream().write(json.writeValueAsBytes(p));
         }
     }
 

@@ -89,6 +89,7 @@ class ControlConfiguration {
 
     @Bean
     AgentStreams agentStreams(Repository repository, Agents agents, SseProperties sse, MeterRegistry registry) {
-        return new AgentStreams(repository, agents, sse.heartbeat(), sse.writeTimeout(), registry);
+        return new AgentStreams(repository, agents, sse.heartbeat(), sse.writeTimeout(), sse.maxStreamsPerAgent(),
+                sse.maxStreamsPerToken(), registry);
     }
 }

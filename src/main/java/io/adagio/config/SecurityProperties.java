@@ -36,7 +36,9 @@ public record SecurityProperties(Map<String, Token> tokens, Cors cors) {
      * @param sha256 the hex SHA-256 of the token (never the token)
      * @param roles  {@code reader}, {@code operator}, {@code agent}, {@code admin} (comma-separated)
      * @param agents the agent ids the token may act as: exact ids, or prefixes ending in {@code *}
+     * @param startsPerMinute the most runs it may start per minute (a burst of that many, then one per
+     *               {@code 60 s / n}); unlimited when not set
      */
-    public record Token(String sha256, List<String> roles, List<String> agents) {
+    public record Token(String sha256, List<String> roles, List<String> agents, Integer startsPerMinute) {
     }
 }

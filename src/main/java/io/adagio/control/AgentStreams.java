@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -55,10 +58,23 @@ public final class AgentStreams implements SmartLifecycle {
 
         /** Ends the stream from the server's side. */
         void complete();
+
+        /** The name of the token that opened it; empty when none did (security off, or in process). */
+        default String owner() {
+            return "";
+        }
     }
 
     private final Repository repository;
     private final Map<String, Set<Stream>> byAgent = new ConcurrentHashMap<>();
+    /** When each open stream was opened, in order: an agent's oldest stream makes way for its newest. */
+    private final Map<Stream, Long> opened = new ConcurrentHashMap<>();
+    private final AtomicLong openings = new AtomicLong();
+    /** Open streams per token, and the token of each stream that has one. */
+    private final Map<String, Integer> byOwner = new ConcurrentHashMap<>();
+    private final Map<Stream, String> ownerOf = new ConcurrentHashMap<>();
+    private final int perAgent;
+    private final int perToken;
     /** Streams with a keep-alive queued or being written. */
     private final Set<Stream> pinging = ConcurrentHashMap.newKeySet();
     private final long pingMs;
@@ -70,10 +86,18 @@ public final class AgentStreams implements SmartLifecycle {
     /**
      * @param keepAlive     how often each open stream gets a keep-alive comment
      * @param writeDeadline how long a write may stay blocked before the stream is ended
+     * @param perAgent      the most streams one agent id has open: its oldest is ended when it opens one more
+     *                      (a reconnect whose old connection the server has not yet seen die)
+     * @param perToken      the most streams one token has open (agents' and observers'): more are refused
      */
     public AgentStreams(Repository repository, Agents agents, Duration keepAlive, Duration writeDeadline,
-                        MeterRegistry registry) {
+                        int perAgent, int perToken, MeterRegistry registry) {
+        if (perAgent < 1 || perToken < 1) {
+            throw new IllegalArgumentException("adagio.sse.max-streams-per-agent and -per-token must be at least 1");
+        }
         this.repository = repository;
+        this.perAgent = perAgent;
+        this.perToken = perToken;
         this.pingMs = Math.max(50, keepAlive.toMillis());
         this.deadlineNanos = writeDeadline.toNanos();
         agents.onUnregister(this::closeAll);
@@ -122,13 +146,47 @@ public final class AgentStreams implements SmartLifecycle {
         add(OBSERVER, stream);
     }
 
-    /** Adds a stream under a key, atomically with a concurrent {@link #remove} of that key's last stream. */
+    /**
+     * Adds a stream under a key, atomically with a concurrent {@link #remove} of that key's last stream; an agent's
+     * oldest stream over {@code perAgent} is ended.
+     *
+     * @throws TooManyStreamsException when its token has {@code perToken} streams open already
+     */
     private void add(String key, Stream stream) {
+        admit(stream);
+        opened.put(stream, openings.incrementAndGet());
+        List<Stream> evicted = new ArrayList<>(1);
         byAgent.compute(key, (k, set) -> {
             Set<Stream> s = set == null ? ConcurrentHashMap.newKeySet() : set;
             s.add(stream);
+            if (!OBSERVER.equals(key) && s.size() > perAgent) {
+                s.stream().min(Comparator.comparingLong(x -> opened.getOrDefault(x, Long.MAX_VALUE))).ifPresent(old -> {
+                    s.remove(old);
+                    evicted.add(old);
+                });
+            }
             return s;
         });
+        for (Stream old : evicted) {
+            log.info("agent {} opened more than {} streams; ending its oldest", key, perAgent);
+            end(old);
+        }
+    }
+
+    /** Counts a stream against its token's streams, refusing one over the cap. */
+    private void admit(Stream stream) {
+        String owner = stream.owner();
+        if (owner == null || owner.isEmpty()) {
+            return;
+        }
+        byOwner.compute(owner, (k, n) -> {
+            int open = n == null ? 0 : n;
+            if (open >= perToken) {
+                throw new TooManyStreamsException(owner, perToken);
+            }
+            return open + 1;
+        });
+        ownerOf.put(stream, owner);
     }
 
     /** What an observer's stream answers as its agent: no agent's id is empty (it is a path segment). */
@@ -137,6 +195,11 @@ public final class AgentStreams implements SmartLifecycle {
     /** A stream closed. */
     public void remove(Stream stream) {
         pinging.remove(stream);
+        opened.remove(stream);
+        String owner = ownerOf.remove(stream);
+        if (owner != null) {
+            byOwner.computeIfPresent(owner, (k, n) -> n <= 1 ? null : n - 1);
+        }
         byAgent.computeIfPresent(stream.agentId(), (k, set) -> {
             set.remove(stream);
             return set.isEmpty() ? null : set;
@@ -188,11 +251,16 @@ public final class AgentStreams implements SmartLifecycle {
         }
     }
 
-    /** Ends a stuck stream on a thread of its own: completing it may block as long as its write does. */
+    /** Ends a stream on a thread of its own: completing it may block as long as a write stuck in it does. */
     private void end(Stream s) {
         remove(s);
+        ExecutorService w = writers;
+        if (w == null) {
+            s.complete();
+            return;
+        }
         try {
-            writers.execute(s::complete);
+            w.execute(s::complete);
         } catch (RejectedExecutionException e) {
             log.debug("stream not ended: stopping", e);
         }

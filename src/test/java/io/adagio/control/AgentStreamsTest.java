@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -32,7 +33,7 @@ class AgentStreamsTest {
     private final InMemoryRepository repository = new InMemoryRepository(Clock.systemUTC(), 100, Duration.ofMillis(50));
     private final Agents agents = new Agents(repository, Duration.ofMillis(600), java.time.Clock.systemUTC());
     private final AgentStreams streams = new AgentStreams(repository, agents, Duration.ofMillis(100),
-            Duration.ofMillis(500), new SimpleMeterRegistry());
+            Duration.ofMillis(500), 2, 3, new SimpleMeterRegistry());
 
     @AfterEach
     void close() {
@@ -49,9 +50,21 @@ class AgentStreamsTest {
         volatile long writingSince;
         volatile long completedAt;
 
+        final String owner;
+
         Counting(String agentId, boolean stuck) {
+            this(agentId, stuck, "");
+        }
+
+        Counting(String agentId, boolean stuck, String owner) {
             this.agentId = agentId;
             this.stuck = stuck;
+            this.owner = owner;
+        }
+
+        @Override
+        public String owner() {
+            return owner;
         }
 
         @Override
@@ -142,5 +155,57 @@ class AgentStreamsTest {
                 .isGreaterThanOrEqualTo(Duration.ofMillis(500).toNanos());
         assertThat(streams.openCount()).as("only the healthy stream is left").isEqualTo(1);
         assertThat(healthy.isOpen()).isTrue();
+    }
+
+    private Counting openAs(String agentId, String owner) {
+        Counting c = new Counting(agentId, false, owner);
+        streams.open(agents.register(agentId, List.of(new AgentRuntime("debug"))).agent(), EnumSet.allOf(EventType.class), null, c);
+        return c;
+    }
+
+    @Test
+    void anAgentsOldestStreamMakesWayForItsNewest() {
+        streams.start();
+        Counting first = openAs("a", "");
+        Counting second = openAs("a", "");
+        Counting other = openAs("b", "");
+        Counting third = openAs("a", "");
+        assertThat(first.isOpen()).as("the oldest of a's three streams, over the cap of 2").isFalse();
+        assertThat(second.isOpen()).isTrue();
+        assertThat(third.isOpen()).isTrue();
+        assertThat(other.isOpen()).as("another agent's stream is not touched").isTrue();
+        assertThat(streams.openCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aTokensStreamsAreCappedAndCountAgainAsTheyClose() {
+        streams.start();
+        Counting one = openAs("a", "t");
+        openAs("b", "t");
+        Counting observer = new Counting(AgentStreams.OBSERVER, false, "t");
+        streams.observe(observer);
+        assertThatThrownBy(() -> openAs("c", "t")).isInstanceOf(TooManyStreamsException.class)
+                .hasMessageContaining("Token t has 3 event streams open");
+        assertThatThrownBy(() -> streams.observe(new Counting(AgentStreams.OBSERVER, false, "t")))
+                .isInstanceOf(TooManyStreamsException.class);
+        assertThat(streams.openCount()).as("nothing added by the refusals").isEqualTo(3);
+        openAs("d", "u"); // another token's streams are its own
+        openAs("e", ""); // and a stream without a token is not counted
+
+        streams.remove(observer); // closed by its client
+        openAs("c", "t");
+        assertThatThrownBy(() -> openAs("f", "t")).isInstanceOf(TooManyStreamsException.class);
+        assertThat(one.isOpen()).isTrue();
+    }
+
+    @Test
+    void aStreamEndedForItsAgentsNewestNoLongerCountsAgainstItsToken() {
+        streams.start();
+        Counting oldest = openAs("a", "t");
+        openAs("a", "t");
+        openAs("a", "t"); // ends the oldest: t has two open
+        assertThat(oldest.isOpen()).isFalse();
+        openAs("b", "t");
+        assertThatThrownBy(() -> openAs("c", "t")).isInstanceOf(TooManyStreamsException.class);
     }
 }

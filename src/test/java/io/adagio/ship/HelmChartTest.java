@@ -331,8 +331,10 @@ class HelmChartTest {
         assertThat((Object) get(secret, "metadata.annotations")).asString().contains("helm.sh/resource-policy");
 
         Manifests more = render(t -> t.set("security.existingSecret", "mine")
-                .set("security.tokens.ci.sha256", io.adagio.security.Tokens.hashOf("ci")).set("security.tokens.ci.roles", "operator"));
+                .set("security.tokens.ci.sha256", io.adagio.security.Tokens.hashOf("ci")).set("security.tokens.ci.roles", "operator")
+                .set("security.tokens.ci.startsPerMinute", 30));
         assertThat(more.ofKind("Secret")).isEmpty();
+        assertThat(env(more.get("Deployment", "prod-adagio"))).containsEntry("ADAGIO_SECURITY_TOKENS_CI_STARTSPERMINUTE", "30");
         assertThat(secretRef(more.get("Deployment", "prod-adagio"), "ADAGIO_SECURITY_TOKENS_ADMIN_SHA256")).containsEntry("name", "mine");
         assertThat(env(more.get("Deployment", "prod-adagio"))).containsEntry("ADAGIO_SECURITY_TOKENS_CI_SHA256",
                 io.adagio.security.Tokens.hashOf("ci")).containsEntry("ADAGIO_SECURITY_TOKENS_CI_ROLES", "operator");

@@ -36,10 +36,16 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens {@code path} with an optional Last-Event-ID. */
     public static SseClient open(Http http, String path, String lastEventId) {
+        return open(http, path, lastEventId, java.util.Map.of());
+    }
+
+    /** Opens {@code path} with an optional Last-Event-ID and more request headers (e.g. Authorization). */
+    public static SseClient open(Http http, String path, String lastEventId, java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(http.uri(path)).header("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
+        headers.forEach(b::header);
         try {
             return new SseClient(http.client().send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
