@@ -240,6 +240,14 @@ The control plane's tokens (hashes only) as ADAGIO_SECURITY_TOKENS_* variables.
       key: admin-token-sha256
 - name: ADAGIO_SECURITY_TOKENS_ADMIN_ROLES
   value: "admin"
+- name: ADAGIO_SECURITY_SESSION_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "adagio.tokensSecret" . | quote }}
+      key: session-secret
+      optional: true    # an existingSecret without one: each replica signs its own sessions
+- name: ADAGIO_SECURITY_SESSION_SECURE
+  value: {{ .Values.security.session.secureCookie | quote }}
 {{- range $name, $t := .Values.security.tokens }}
 {{- $env := upper (regexReplaceAll "[^A-Za-z0-9]" $name "") }}
 - name: {{ printf "ADAGIO_SECURITY_TOKENS_%s_SHA256" $env }}

@@ -59,9 +59,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
-        if (e.type() == ProblemType.FORBIDDEN) { // an agent call for an agent the token may not act as
+        if (e.type() == ProblemType.FORBIDDEN || e.type() == ProblemType.UNAUTHENTICATED) {
+            // an agent call for an agent the token may not act as; a login with a token that is none of ours
             HttpHeaders h = new HttpHeaders();
-            h.set("WWW-Authenticate", WebSecurity.REALM + ", error=\"insufficient_scope\"");
+            h.set("WWW-Authenticate", WebSecurity.REALM + (e.type() == ProblemType.FORBIDDEN
+                    ? ", error=\"insufficient_scope\"" : ", error=\"invalid_token\""));
             return respond(detail(e.type(), e.getMessage(), e.facts()), h);
         }
         return problem(e.type(), e.getMessage(), e.facts());

@@ -3,6 +3,7 @@ package io.adagio.api;
 import io.adagio.config.SecurityProperties;
 import io.adagio.security.Caller;
 import io.adagio.security.Role;
+import io.adagio.security.Sessions;
 import io.adagio.security.StartRates;
 import io.adagio.security.Tokens;
 import jakarta.servlet.FilterChain;
@@ -63,19 +64,30 @@ class WebSecurity {
         return new Tokens(specs);
     }
 
+    /** The cookie that holds a browser's session. */
+    static final String SESSION_COOKIE = "adagio_session";
+
     @Bean
-    StartRates startRates(SecurityProperties properties, java.time.Clock clock) {
+    Sessions sessions(Tokens tokens, SecurityProperties properties,
+                      org.springframework.beans.factory.ObjectProvider<java.time.Clock> clock) {
+        return new Sessions(tokens, properties.session().secret(), properties.session().ttl(),
+                clock.getIfAvailable(java.time.Clock::systemUTC)); // a process of mode agent has no engine clock
+    }
+
+    @Bean
+    StartRates startRates(SecurityProperties properties,
+                          org.springframework.beans.factory.ObjectProvider<java.time.Clock> clock) {
         Map<String, Integer> limits = new java.util.LinkedHashMap<>();
         properties.tokens().forEach((name, t) -> {
             if (t.startsPerMinute() != null) {
                 limits.put(name, t.startsPerMinute());
             }
         });
-        return new StartRates(limits, clock);
+        return new StartRates(limits, clock.getIfAvailable(java.time.Clock::systemUTC));
     }
 
     @Bean
-    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, StartRates rates, JsonMapper json,
+    SecurityFilterChain chain(HttpSecurity http, Tokens tokens, Sessions sessions, StartRates rates, JsonMapper json,
                               SecurityProperties properties) throws Exception {
         List<String> origins = properties.cors().allowedOrigins();
         if (origins.isEmpty()) {
@@ -91,26 +103,41 @@ class WebSecurity {
             source.registerCorsConfiguration("/**", cors);
             http.cors(c -> c.configurationSource(source));
         }
-        http.csrf(c -> c.disable()) // bearer tokens are not sent by browsers on their own: nothing to forge
-                .httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable())
+        http.httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .headers(h -> h.cacheControl(c -> c.disable())); // streams say no-cache themselves; reads may be cached
         if (!tokens.enabled()) {
-            http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
+            http.csrf(c -> c.disable()) // nothing to protect: everyone may do everything
+                    .authorizeHttpRequests(a -> a.anyRequest().permitAll());
             return http.build();
         }
-        http.addFilterBefore(new BearerFilter(tokens, json), AuthorizationFilter.class)
+        // A bearer token is never sent by a browser on its own: only writes carried by the session cookie can be
+        // forged, and those need the XSRF-TOKEN cookie's value in an X-XSRF-TOKEN header (double submit).
+        org.springframework.security.web.csrf.CookieCsrfTokenRepository csrfTokens =
+                org.springframework.security.web.csrf.CookieCsrfTokenRepository.withHttpOnlyFalse();
+        csrfTokens.setCookieCustomizer(c -> c.sameSite("Strict").path("/"));
+        http.csrf(c -> c.spa().csrfTokenRepository(csrfTokens).requireCsrfProtectionMatcher(WebSecurity::sessionWrite));
+        http.addFilterBefore(new BearerFilter(tokens, sessions, json), AuthorizationFilter.class)
                 .addFilterAfter(new StartRateFilter(rates, json), AuthorizationFilter.class)
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((req, res, ex) -> write(json, req, res, ProblemType.UNAUTHENTICATED,
-                                "This call needs a bearer token: Authorization: Bearer <token>.", REALM))
-                        .accessDeniedHandler((req, res, ex) -> write(json, req, res, ProblemType.FORBIDDEN,
-                                denied(req), REALM + ", error=\"insufficient_scope\"")))
+                                req.getAttribute(SESSION_REFUSED) != null
+                                        ? "The session has expired or is no longer valid: log in again (POST /v0/session)."
+                                        : "This call needs a bearer token: Authorization: Bearer <token>.", REALM))
+                        .accessDeniedHandler((req, res, ex) -> {
+                            if (ex instanceof org.springframework.security.web.csrf.CsrfException) {
+                                write(json, req, res, ProblemType.CSRF, "This write carries the session cookie, so it "
+                                        + "needs the header X-XSRF-TOKEN with the value of the XSRF-TOKEN cookie.", REALM);
+                            } else {
+                                write(json, req, res, ProblemType.FORBIDDEN, denied(req), REALM + ", error=\"insufficient_scope\"");
+                            }
+                        }))
                 .authorizeHttpRequests(a -> a
                         .dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR)
                         .permitAll() // a stream's later dispatches, error pages: the request was authorized already
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/openapi.yaml", "/error").permitAll()
+                        .requestMatchers("/v0/session").permitAll() // who am I, log in, log out
                         .requestMatchers(HttpMethod.GET, "/v0/agents").access(role(Role.READER))
                         .requestMatchers("/v0/agents/{agentId}", "/v0/agents/{agentId}/**").access(WebSecurity::asAgent)
                         .requestMatchers(HttpMethod.POST, "/v0/runs/*/nodes/*/claim", "/v0/runs/*/nodes/*/finish")
@@ -147,6 +174,33 @@ class WebSecurity {
             res.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             res.getOutputStream().write(json.writeValueAsBytes(p));
         };
+    }
+
+    /** Set on a request whose session cookie was refused (expired, forged, its token changed). */
+    static final String SESSION_REFUSED = "adagio.session.refused";
+
+    /** Whether a request is a write that only the session cookie authenticates (so CSRF protection applies). */
+    static boolean sessionWrite(HttpServletRequest req) {
+        String m = req.getMethod();
+        if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
+            return false;
+        }
+        if (req.getHeader("Authorization") != null || sessionCookie(req) == null) {
+            return false;
+        }
+        return !(m.equals("POST") && "/v0/session".equals(req.getRequestURI())); // a login proves itself with its token
+    }
+
+    static String sessionCookie(HttpServletRequest req) {
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                if (SESSION_COOKIE.equals(c.getName())) {
+                    return c.getValue();
+                }
+            }
+        }
+        return null;
     }
 
     /** Says, with no token configured, that anyone who reaches the port may do anything. */
@@ -236,13 +290,18 @@ class WebSecurity {
         res.getOutputStream().write(json.writeValueAsBytes(p));
     }
 
-    /** Turns a bearer token into the request's {@link Caller}; an unknown token is 401 at once. */
+    /**
+     * Turns a bearer token, or else a session cookie, into the request's {@link Caller}; an unknown token is 401
+     * at once, a refused session leaves the request anonymous (open paths pass, the rest is 401 saying so).
+     */
     static final class BearerFilter extends OncePerRequestFilter {
         private final Tokens tokens;
+        private final Sessions sessions;
         private final JsonMapper json;
 
-        BearerFilter(Tokens tokens, JsonMapper json) {
+        BearerFilter(Tokens tokens, Sessions sessions, JsonMapper json) {
             this.tokens = tokens;
+            this.sessions = sessions;
             this.json = json;
         }
 
@@ -251,7 +310,17 @@ class WebSecurity {
                 throws ServletException, IOException {
             String header = req.getHeader("Authorization");
             if (header == null || header.isBlank()) {
-                chain.doFilter(req, res); // anonymous: open paths pass, the rest is 401
+                String cookie = sessionCookie(req);
+                Optional<Sessions.Verified> session = cookie == null ? Optional.empty() : sessions.verify(cookie);
+                if (cookie != null && session.isEmpty()) {
+                    req.setAttribute(SESSION_REFUSED, Boolean.TRUE);
+                }
+                if (session.isEmpty()) {
+                    chain.doFilter(req, res); // anonymous: open paths pass, the rest is 401
+                    return;
+                }
+                req.setAttribute(SESSION_EXPIRES, session.get().expiresAt());
+                authenticated(session.get().caller(), req, res, chain);
                 return;
             }
             String token = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
@@ -262,8 +331,13 @@ class WebSecurity {
                         : "The bearer token is not one of this service's.", REALM + ", error=\"invalid_token\"");
                 return;
             }
+            authenticated(caller.get(), req, res, chain);
+        }
+
+        private static void authenticated(Caller caller, HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+                throws ServletException, IOException {
             var context = SecurityContextHolder.createEmptyContext();
-            context.setAuthentication(new CallerAuthentication(caller.get()));
+            context.setAuthentication(new CallerAuthentication(caller));
             SecurityContextHolder.setContext(context);
             try {
                 chain.doFilter(req, res);
@@ -272,6 +346,9 @@ class WebSecurity {
             }
         }
     }
+
+    /** Set on a request authenticated by its session cookie: when the session expires ({@link java.time.Instant}). */
+    static final String SESSION_EXPIRES = "adagio.session.expires";
 
     /**
      * Starts (a new run: {@code POST} or {@code PUT /v0/runs}, a rerun) of a token with a rate limit take one from

@@ -10,15 +10,32 @@ import java.util.Map;
  * laptop).
  *
  * @param cors   cross-origin access for browser pages served elsewhere; off by default
+ * @param session browser sessions
  * @param tokens token name → its hash, roles and agent ids; from properties, the environment
  *               ({@code ADAGIO_SECURITY_TOKENS_<NAME>_SHA256}) or files ({@code spring.config.import=configtree:…},
  *               e.g. a mounted Kubernetes Secret)
  */
 @ConfigurationProperties("adagio.security")
-public record SecurityProperties(Map<String, Token> tokens, Cors cors) {
+public record SecurityProperties(Map<String, Token> tokens, Cors cors, Session session) {
     public SecurityProperties {
         tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
         cors = cors == null ? new Cors(List.of()) : cors;
+        session = session == null ? new Session(null, null, null) : session;
+    }
+
+    /**
+     * Browser sessions after a token login ({@code POST /v0/session}): a signed {@code HttpOnly} cookie.
+     *
+     * @param secret the secret sessions are signed with, the same on every replica (at least 32 bytes); when not
+     *               set each process draws its own, so a session holds on the replica that issued it only
+     * @param ttl    how long a session lasts (8 h by default)
+     * @param secure whether the cookie is {@code Secure} (sent over HTTPS only); by default when the login came
+     *               over HTTPS
+     */
+    public record Session(String secret, java.time.Duration ttl, Boolean secure) {
+        public Session {
+            ttl = ttl == null ? java.time.Duration.ofHours(8) : ttl;
+        }
     }
 
     /**

@@ -31,6 +31,7 @@ public final class Tokens {
     }
 
     private final List<Entry> entries;
+    private final Map<String, Entry> byName;
 
     /**
      * @param specs token name → its spec
@@ -78,6 +79,24 @@ public final class Tokens {
             out.add(new Entry(HexFormat.of().parseHex(hash), new Caller(name, roles, agents)));
         });
         this.entries = List.copyOf(out);
+        Map<String, Entry> named = new LinkedHashMap<>();
+        out.forEach(e -> named.put(e.caller().name(), e));
+        this.byName = Map.copyOf(named);
+    }
+
+    /** The caller of the token configured under {@code name}; empty when none is (any more). */
+    public Optional<Caller> named(String name) {
+        Entry e = name == null ? null : byName.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.caller());
+    }
+
+    /**
+     * The configured hash of the token named {@code name} (what a session is bound to, so that changing the token
+     * ends its sessions); empty when no token has that name.
+     */
+    public Optional<byte[]> hashNamed(String name) {
+        Entry e = name == null ? null : byName.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.hash().clone());
     }
 
     /** Whether any token is configured (else the API is open, as on a laptop). */

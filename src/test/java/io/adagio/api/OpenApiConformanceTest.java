@@ -492,6 +492,11 @@ class OpenApiConformanceTest {
 
         expect(get(Req.INVALID, "/v0/runs/" + id + "/graph", "Accept", "application/json"), 406, "not-acceptable", "graph as JSON");
         expect(get(Req.INVALID, "/v0/stats", "Accept", "text/html"), 406, "not-acceptable", "stats as HTML");
+
+        // sessions, with no token configured: nothing to log in to (BrowserSessionTest has them with tokens)
+        assertThat(get(Req.VALID, "/v0/session").json().path("security").asBoolean()).isFalse();
+        assertThat(post(Req.VALID, "/v0/session", "{\"token\":\"anything\"}").json().path("authenticated").asBoolean()).isFalse();
+        expect(call(Req.VALID, "DELETE", "/v0/session", null, null), 204, null, "log out");
     }
 
     private void graphProblems() {

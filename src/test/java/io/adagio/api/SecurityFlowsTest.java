@@ -57,8 +57,8 @@ class SecurityFlowsTest {
     @Test
     void onlyTheHoldingAgentFinishesItsNodeAndReadersNeverSeeTheClaimToken() {
         String run = as(SecurityMatrixTest.OPERATOR, "PUT", "/v0/runs",
-                "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"debug\"}]}}").json().path("run").path("id").asString();
-        assertThat(as(SecurityMatrixTest.AGENT, "PUT", "/v0/agents/good-1", "{\"runtimes\":[{\"name\":\"debug\"}]}").status()).isEqualTo(200);
+                "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"flows\"}]}}").json().path("run").path("id").asString();
+        assertThat(as(SecurityMatrixTest.AGENT, "PUT", "/v0/agents/good-1", "{\"runtimes\":[{\"name\":\"flows\"}]}").status()).isEqualTo(200);
         assertThat(as(SecurityMatrixTest.AGENT, "PUT", "/v0/agents/exact-one", "{\"runtimes\":[{\"name\":\"debug\"}]}").status()).isEqualTo(200);
         assertThat(as(SecurityMatrixTest.AGENT, "PUT", "/v0/agents/exact-one-more", "{\"runtimes\":[{\"name\":\"debug\"}]}").status())
                 .as("an exact id is not a prefix").isEqualTo(403);

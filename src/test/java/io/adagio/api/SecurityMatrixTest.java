@@ -72,6 +72,9 @@ class SecurityMatrixTest {
         NEEDS.put("GET /v0/agents/{agentId}/claims", Need.AGENT);
         NEEDS.put("POST /v0/agents/{agentId}/finishes", Need.AGENT);
         NEEDS.put("GET /v0/agents/{agentId}/events", Need.AGENT);
+        NEEDS.put("GET /v0/session", Need.OPEN); // who am I: answers anyone
+        NEEDS.put("POST /v0/session", Need.OPEN); // a login proves itself with the token in its body
+        NEEDS.put("DELETE /v0/session", Need.OPEN);
     }
 
     /** Endpoints outside the controllers: the actuator's and the static API description. */

@@ -329,6 +329,11 @@ class HelmChartTest {
         assertThat(secretRef(m.get("Deployment", "prod-adagio-agent"), "ADAGIO_AGENT_TOKEN"))
                 .isEqualTo(Map.of("name", "prod-adagio-tokens", "key", "agent-token"));
         assertThat((Object) get(secret, "metadata.annotations")).asString().contains("helm.sh/resource-policy");
+        assertThat(java.util.Base64.getDecoder().decode((String) get(secret, "data.session-secret"))).as("a session secret")
+                .hasSizeGreaterThanOrEqualTo(32);
+        assertThat(secretRef(cp, "ADAGIO_SECURITY_SESSION_SECRET")).containsEntry("key", "session-secret")
+                .containsEntry("optional", true);
+        assertThat(env(cp)).containsEntry("ADAGIO_SECURITY_SESSION_SECURE", "true");
 
         Manifests more = render(t -> t.set("security.existingSecret", "mine")
                 .set("security.tokens.ci.sha256", io.adagio.security.Tokens.hashOf("ci")).set("security.tokens.ci.roles", "operator")
