@@ -138,6 +138,9 @@ class WebSecurity {
                         .permitAll() // a stream's later dispatches, error pages: the request was authorized already
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/openapi.yaml", "/error").permitAll()
                         .requestMatchers("/v0/session").permitAll() // who am I, log in, log out
+                        .requestMatchers(HttpMethod.GET, "/", "/index.html", "/runs", "/runs/*", "/start", "/agents",
+                                "/ui/**", "/webjars/**", "/swagger-ui", "/swagger-ui/**", "/favicon.ico")
+                        .permitAll() // the UI's pages and scripts: the API they call is what is protected
                         .requestMatchers(HttpMethod.GET, "/v0/agents").access(role(Role.READER))
                         .requestMatchers("/v0/agents/{agentId}", "/v0/agents/{agentId}/**").access(WebSecurity::asAgent)
                         .requestMatchers(HttpMethod.POST, "/v0/runs/*/nodes/*/claim", "/v0/runs/*/nodes/*/finish")

@@ -75,13 +75,19 @@ class SecurityMatrixTest {
         NEEDS.put("GET /v0/session", Need.OPEN); // who am I: answers anyone
         NEEDS.put("POST /v0/session", Need.OPEN); // a login proves itself with the token in its body
         NEEDS.put("DELETE /v0/session", Need.OPEN);
+        for (String page : UiController.PAGES) {
+            NEEDS.put("GET " + page, Need.OPEN); // the UI's pages: the API they call is protected
+        }
+        NEEDS.put("GET /swagger-ui", Need.OPEN);
+        NEEDS.put("GET /swagger-ui/", Need.OPEN);
     }
 
     /** Endpoints outside the controllers: the actuator's and the static API description. */
     static final Map<String, Need> OTHERS = Map.of(
             "GET /actuator/health", Need.OPEN, "GET /actuator/health/liveness", Need.OPEN,
             "GET /actuator/health/readiness", Need.OPEN, "GET /openapi.yaml", Need.OPEN,
-            "GET /actuator/prometheus", Need.READER);
+            "GET /actuator/prometheus", Need.READER, "GET /ui/app.js", Need.OPEN,
+            "GET /webjars/dagre/dist/dagre.min.js", Need.OPEN, "GET /swagger-ui/index.html", Need.OPEN);
 
     @LocalServerPort
     int port;

@@ -1,0 +1,232 @@
+// A run's DAG: nodes with the same runtime, upstream and downstream nodes (a fan-out's branches) are drawn as one
+// group with its count until expanded; layout runs in a worker; live changes are applied once per animation frame.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const GROUP_MIN = 6;
+const worker = new Worker('/ui/layout-worker.js');
+let requests = 0;
+const pending = new Map();
+worker.onmessage = (e) => { pending.get(e.data.id)?.(e.data); pending.delete(e.data.id); };
+
+function layout(nodes, edges) {
+  const id = ++requests;
+  return new Promise((resolve) => { pending.set(id, resolve); worker.postMessage({ id, nodes, edges }); });
+}
+
+/** One state a node is drawn in, from a run's node or an observer's NODE_STATUS. */
+export function stateOf(n) {
+  if (n.cancelled) return 'CANCELLED';
+  if (n.skipped) return 'SKIPPED';
+  if (n.status === 'COMPLETED') {
+    const c = n.conclusion || (n.attempts && n.attempts.length ? n.attempts[n.attempts.length - 1].conclusion : 'SUCCESS');
+    return c === 'SUCCESS' ? 'SUCCESS' : 'FAILED';
+  }
+  if (n.status === 'NONE') return 'ORPHANED';
+  if (n.ready_at && n.status === 'WAITING') return 'BACKOFF';
+  return n.status;
+}
+
+export const STATES = ['WAITING', 'READY', 'BACKOFF', 'RUNNING', 'SUCCESS', 'FAILED', 'SKIPPED', 'CANCELLED', 'ORPHANED'];
+
+export class DagView {
+  /**
+   * @param container where the SVG goes
+   * @param run the run as GET /v0/runs/{id} answers it
+   * @param onSelect called with a node's name when it is chosen
+   */
+  constructor(container, run, onSelect) {
+    this.container = container;
+    this.onSelect = onSelect;
+    this.states = new Map(run.nodes.map((n) => [n.spec.name, stateOf(n)]));
+    this.runtime = new Map(run.nodes.map((n) => [n.spec.name, n.spec.runtime]));
+    this.names = run.nodes.map((n) => n.spec.name);
+    this.edges = run.edges.map((e) => [e.source, e.destination]);
+    this.expanded = new Set();
+    this.queue = new Map();
+    this.frame = 0;
+    this.elements = new Map(); // drawn id → <g>
+    this.groupOf = new Map(); // node name → drawn id
+    this.members = new Map(); // drawn id → node names
+    this.selected = null;
+  }
+
+  /** Groups of at least GROUP_MIN nodes sharing runtime, parents and children, unless expanded. */
+  collapse() {
+    const up = new Map(this.names.map((n) => [n, []]));
+    const down = new Map(this.names.map((n) => [n, []]));
+    for (const [s, d] of this.edges) { down.get(s).push(d); up.get(d).push(s); }
+    const byKey = new Map();
+    for (const n of this.names) {
+      const key = this.runtime.get(n) + '|' + up.get(n).sort().join(',') + '|' + down.get(n).sort().join(',');
+      (byKey.get(key) || byKey.set(key, []).get(key)).push(n);
+    }
+    this.groupOf.clear();
+    this.members.clear();
+    let g = 0;
+    for (const [key, ns] of byKey) {
+      if (ns.length >= GROUP_MIN && !this.expanded.has(key)) {
+        const id = `group:${g++}`;
+        this.members.set(id, ns);
+        this.groupKey ||= new Map();
+        this.groupKey.set(id, key);
+        ns.forEach((n) => this.groupOf.set(n, id));
+      } else {
+        ns.forEach((n) => { this.groupOf.set(n, n); this.members.set(n, [n]); });
+      }
+    }
+    const drawnEdges = new Set();
+    const edges = [];
+    for (const [s, d] of this.edges) {
+      const a = this.groupOf.get(s); const b = this.groupOf.get(d);
+      const k = a + '\u0000' + b;
+      if (!drawnEdges.has(k)) { drawnEdges.add(k); edges.push([a, b]); }
+    }
+    return { nodes: [...this.members.keys()].map((id) => ({ id })), edges };
+  }
+
+  async draw() {
+    const started = performance.now();
+    const { nodes, edges } = this.collapse();
+    const out = await layout(nodes, edges);
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('role', 'group');
+    svg.setAttribute('aria-label', `DAG of ${this.names.length} nodes`);
+    svg.dataset.nodes = String(nodes.length);
+    svg.dataset.edges = String(edges.length);
+    svg.dataset.engine = out.engine;
+    const lines = document.createElementNS(SVG, 'g');
+    for (const pts of out.lines) {
+      const p = document.createElementNS(SVG, 'path');
+      p.setAttribute('class', 'edge');
+      p.setAttribute('d', 'M' + pts.map((q) => q.map((v) => v.toFixed(1)).join(',')).join(' L'));
+      p.setAttribute('marker-end', 'url(#arrow)');
+      lines.appendChild(p);
+    }
+    const defs = document.createElementNS(SVG, 'defs');
+    defs.innerHTML = '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker>';
+    svg.appendChild(defs);
+    svg.appendChild(lines);
+    const layer = document.createElementNS(SVG, 'g');
+    this.elements.clear();
+    for (const { id } of nodes) {
+      const [x, y] = out.pos[id];
+      const g = document.createElementNS(SVG, 'g');
+      const ns = this.members.get(id);
+      const group = id.startsWith('group:');
+      g.setAttribute('class', group ? 'node group' : 'node');
+      g.setAttribute('transform', `translate(${x},${y})`);
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('role', 'button');
+      g.dataset.id = id;
+      if (!group) g.dataset.name = id;
+      const r = document.createElementNS(SVG, 'rect');
+      r.setAttribute('width', out.w); r.setAttribute('height', out.h);
+      const t = document.createElementNS(SVG, 'text');
+      t.setAttribute('x', 8); t.setAttribute('y', out.h / 2 + 4);
+      g.append(r, t);
+      const title = document.createElementNS(SVG, 'title');
+      g.appendChild(title);
+      const open = () => (group ? this.expand(id) : this.select(id));
+      g.addEventListener('click', open);
+      g.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } });
+      layer.appendChild(g);
+      this.elements.set(id, g);
+      this.paint(id, ns);
+    }
+    svg.appendChild(layer);
+    this.container.replaceChildren(svg);
+    const hint = document.createElement('div');
+    hint.className = 'hint';
+    hint.textContent = 'drag to pan · wheel to zoom · Tab and Enter to open a node';
+    this.container.appendChild(hint);
+    this.viewBox = [0, 0, Math.max(out.width, 400), Math.max(out.height, 200)];
+    svg.setAttribute('viewBox', this.viewBox.join(' '));
+    this.panZoom(svg);
+    this.container.dataset.drawnMs = String(Math.round(performance.now() - started));
+    this.container.dataset.ready = 'true';
+    if (this.selected && this.elements.has(this.selected)) this.elements.get(this.selected).classList.add('selected');
+  }
+
+  /** A drawn node's colour and label: a node's state, or a group's count and the state most of it is in. */
+  paint(id, ns = this.members.get(id)) {
+    const g = this.elements.get(id);
+    if (!g) return;
+    const [rect, text, title] = g.children;
+    if (ns.length === 1 && !id.startsWith('group:')) {
+      const s = this.states.get(id);
+      g.dataset.state = s;
+      text.textContent = id.length > 22 ? id.slice(0, 21) + '…' : id;
+      title.textContent = `${id}: ${s}`;
+      g.setAttribute('aria-label', `node ${id}, ${s}`);
+      return;
+    }
+    const counts = {};
+    for (const n of ns) { const s = this.states.get(n); counts[s] = (counts[s] || 0) + 1; }
+    const order = ['RUNNING', 'FAILED', 'ORPHANED', 'BACKOFF', 'READY', 'WAITING', 'CANCELLED', 'SKIPPED', 'SUCCESS'];
+    const shown = order.find((s) => counts[s] && (s !== 'SUCCESS' || counts[s] === ns.length)) || 'SUCCESS';
+    g.dataset.state = shown;
+    const done = counts.SUCCESS || 0;
+    text.textContent = `×${ns.length} ${ns[0].slice(0, 10)}… ${done}/${ns.length} ✓`;
+    const summary = Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(', ');
+    title.textContent = `${ns.length} nodes (${summary}); Enter to expand`;
+    g.setAttribute('aria-label', `group of ${ns.length} nodes: ${summary}; press Enter to expand`);
+    g.dataset.count = String(ns.length);
+  }
+
+  expand(id) {
+    this.expanded.add(this.groupKey.get(id));
+    this.draw();
+  }
+
+  select(name) {
+    if (this.selected) this.elements.get(this.selected)?.classList.remove('selected');
+    this.selected = name;
+    this.elements.get(name)?.classList.add('selected');
+    this.onSelect(name);
+  }
+
+  /** A node's new state; drawn at the next animation frame together with every other change until then. */
+  update(nodeView) {
+    this.queue.set(nodeView.name, stateOf(nodeView));
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    this.frame = 0;
+    const touched = new Set();
+    for (const [name, s] of this.queue) {
+      if (!this.states.has(name)) continue;
+      this.states.set(name, s);
+      touched.add(this.groupOf.get(name));
+    }
+    this.queue.clear();
+    touched.forEach((id) => this.paint(id));
+  }
+
+  panZoom(svg) {
+    let drag = null;
+    const apply = () => svg.setAttribute('viewBox', this.viewBox.join(' '));
+    svg.addEventListener('pointerdown', (e) => {
+      if (e.target.closest('.node')) return;
+      drag = { x: e.clientX, y: e.clientY, vb: [...this.viewBox] };
+      svg.setPointerCapture(e.pointerId);
+    });
+    svg.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const scale = this.viewBox[2] / svg.clientWidth;
+      this.viewBox[0] = drag.vb[0] - (e.clientX - drag.x) * scale;
+      this.viewBox[1] = drag.vb[1] - (e.clientY - drag.y) * scale;
+      apply();
+    });
+    svg.addEventListener('pointerup', () => { drag = null; });
+    svg.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
+      const [x, y, w, h] = this.viewBox;
+      const px = x + (e.offsetX / svg.clientWidth) * w;
+      const py = y + (e.offsetY / svg.clientHeight) * h;
+      this.viewBox = [px - (px - x) * f, py - (py - y) * f, w * f, h * f];
+      apply();
+    }, { passive: false });
+  }
+}
