@@ -170,7 +170,7 @@ class AgentStreamsTest {
         Counting second = openAs("a", "");
         Counting other = openAs("b", "");
         Counting third = openAs("a", "");
-        await().atMost(Duration.ofSeconds(5)).as("the oldest of a's three streams, over the cap of 2, is ended")
+        await("the oldest of a's three streams, over the cap of 2, is ended").atMost(Duration.ofSeconds(5))
                 .until(() -> !first.isOpen()); // on a writer thread of its own, as a stuck stream is
         assertThat(second.isOpen()).isTrue();
         assertThat(third.isOpen()).isTrue();
