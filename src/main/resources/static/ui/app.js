@@ -15,7 +15,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(e.dataset, v);
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
   return e;
 }
 
@@ -238,7 +238,7 @@ async function nodePanel(panel, runId, name, messages) {
   } }, label);
   const attempts = node.attempts.map((a, i) => h('li', {}, badge(a.conclusion), ` attempt ${i + 1}`,
     Object.keys(a.metadata || {}).length ? h('pre', { class: 'value' }, JSON.stringify(a.metadata)) : '', value(a.output)));
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     h('h2', {}, name),
     h('dl', {},
       h('dt', {}, 'State'), h('dd', {}, badge(node.status), node.skipped ? ' skipped' : '', node.cancelled ? ' cancelled' : '', node.paused ? ' paused' : ''),
@@ -254,7 +254,8 @@ async function nodePanel(panel, runId, name, messages) {
     h('h3', {}, 'Inputs'), Object.keys(node.inputs || {}).length
       ? h('dl', {}, Object.entries(node.inputs).map(([k, v]) => [h('dt', {}, k), h('dd', {}, value(v))]))
       : h('p', { class: 'muted' }, 'none'),
-    Object.keys(node.spec.metadata || {}).length ? [h('h3', {}, 'Arguments'), h('pre', { class: 'value' }, JSON.stringify(node.spec.metadata, null, 1))] : '');
+    Object.keys(node.spec.metadata || {}).length ? [h('h3', {}, 'Arguments'), h('pre', { class: 'value' }, JSON.stringify(node.spec.metadata, null, 1))] : '',
+  ].flat(Infinity).filter((c) => c !== ''));
 }
 
 // ---- start a run ----------------------------------------------------------------------------------------------

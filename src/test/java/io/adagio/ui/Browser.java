@@ -1,0 +1,63 @@
+package io.adagio.ui;
+
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which {@code .ci/run} installs),
+ * driven through {@code /usr/bin/chromedriver} so Selenium Manager downloads nothing; with the flags that keep it
+ * from stalling on this closed network, a fresh profile, and screenshots saved under {@code target/ui-screenshots}.
+ * A missing browser fails the test: it is never skipped.
+ */
+final class Browser {
+    static final Path SHOTS = Path.of("target", "ui-screenshots");
+
+    private Browser() {
+    }
+
+    static ChromeDriver start() {
+        String chromium = find("ADAGIO_CHROMIUM", "/usr/bin/chromium");
+        String driver = find("ADAGIO_CHROMEDRIVER", "/usr/bin/chromedriver");
+        Path profile;
+        try {
+            profile = Files.createTempDirectory("adagio-chromium-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ChromeOptions options = new ChromeOptions().setBinary(chromium).addArguments("--headless", "--no-sandbox",
+                "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driver))
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static String find(String env, String path) {
+        String p = System.getenv().getOrDefault(env, path);
+        if (!Files.isExecutable(Path.of(p))) {
+            throw new IllegalStateException(p + " is missing: apt-get install -y chromium chromium-driver (as .ci/run does), "
+                    + "or point " + env + " at it");
+        }
+        return p;
+    }
+
+    static void screenshot(ChromeDriver driver, String name) {
+        try {
+            Files.createDirectories(SHOTS);
+            File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+            Files.copy(shot.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

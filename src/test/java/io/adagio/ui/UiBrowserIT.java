@@ -1,0 +1,209 @@
+package io.adagio.ui;
+
+import io.adagio.support.Http;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The UI in a real headless Chromium against the real service (the embedded default: API and agents in one JVM):
+ * the example drawn as 7 nodes and 8 edges, colours changing live without a reload, cancel from the run page,
+ * the cycle of a refused graph marked on the start page, a node's output in its panel reached by keyboard, and a
+ * 10,000-node run opened within 3 s. Screenshots go to target/ui-screenshots.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"adagio.mode=all"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UiBrowserIT {
+    @LocalServerPort
+    int port;
+    ChromeDriver driver;
+    Http http;
+
+    @BeforeAll
+    void open() {
+        driver = Browser.start();
+        http = new Http(port);
+    }
+
+    @AfterAll
+    void close() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    private String url(String path) {
+        return "http://localhost:" + port + path;
+    }
+
+    private WebDriverWait waiting(Duration d) {
+        return new WebDriverWait(driver, d, Duration.ofMillis(50));
+    }
+
+    private String start(String graph) {
+        Http.Reply r = http.post("/v0/runs", graph);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().path("run").path("id").asString();
+    }
+
+    private void openRun(String id) {
+        driver.get(url("/runs/" + id));
+        waiting(Duration.ofSeconds(10)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+    }
+
+    private String state(String node) {
+        return driver.findElement(By.cssSelector(".node[data-name='" + node + "']")).getDomAttribute("data-state");
+    }
+
+    @Test
+    void theExampleIsDrawnAndItsNodesChangeColourLiveUntilItSucceeds() throws Exception {
+        String id = start(Files.readString(Path.of("examples", "quickstart.json")));
+        openRun(id);
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(7);
+        assertThat(driver.findElements(By.cssSelector("#dag .edge"))).hasSize(8);
+        ((JavascriptExecutor) driver).executeScript("window.__sameDocument = true;");
+        String gBefore = state("g");
+        assertThat(gBefore).isEqualTo("WAITING");
+        String fill = driver.findElement(By.cssSelector(".node[data-name='g'] rect")).getCssValue("fill");
+        Browser.screenshot(driver, "run-progressing");
+
+        waiting(Duration.ofSeconds(30)).until(d -> "SUCCESS".equals(state("g")));
+        assertThat(driver.findElement(By.cssSelector(".node[data-name='g'] rect")).getCssValue("fill"))
+                .as("its colour changed").isNotEqualTo(fill);
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.__sameDocument === true;"))
+                .as("without a reload").isEqualTo(true);
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("run-status"), "SUCCEEDED"));
+        for (String n : List.of("a", "b", "c", "d", "e", "f", "g")) {
+            assertThat(state(n)).as(n).isEqualTo("SUCCESS");
+        }
+        Browser.screenshot(driver, "run-page");
+
+        // keyboard: Tab to the first node, Enter opens its panel with its output decoded as text
+        WebElement a = driver.findElement(By.cssSelector(".node[data-name='a']"));
+        a.sendKeys(Keys.ENTER);
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-panel"), "Attempts (1)"));
+        String panel = driver.findElement(By.id("node-panel")).getText();
+        assertThat(panel).contains("SUCCESS").contains("text, 1 byte");
+        assertThat(driver.findElement(By.cssSelector("#node-panel pre.value")).getText()).isEqualTo("a");
+        Browser.screenshot(driver, "node-panel");
+    }
+
+    @Test
+    void cancelOnTheRunPageEndsTheRun() {
+        String id = start("{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"debug\",\"metadata\":{\"adagio.runtime.debug.sleep\":"
+                + "{\"values\":[\"60s\"]}}},{\"name\":\"after\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"slow\",\"destination\":\"after\"}]}");
+        openRun(id);
+        waiting(Duration.ofSeconds(10)).until(d -> "RUNNING".equals(state("slow")));
+        driver.findElement(By.xpath("//div[@role='toolbar']/button[text()='Cancel']")).click();
+        waiting(Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("run-status"), "CANCELLED"));
+        assertThat(http.get("/v0/runs/" + id).json().path("run").path("outcome").asString()).isEqualTo("CANCELLED");
+        waiting(Duration.ofSeconds(10)).until(d -> "CANCELLED".equals(state("after")));
+        Browser.screenshot(driver, "run-cancelled");
+    }
+
+    @Test
+    void theStartFormMarksTheCycleOfACyclicGraph() {
+        driver.get(url("/start"));
+        WebElement text = waiting(Duration.ofSeconds(10)).until(ExpectedConditions.elementToBeClickable(By.id("graph")));
+        String cyclic = "{\"nodes\":[{\"name\":\"x\",\"runtime\":\"debug\"},{\"name\":\"y\",\"runtime\":\"debug\"},"
+                + "{\"name\":\"z\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"x\",\"destination\":\"y\"},"
+                + "{\"source\":\"y\",\"destination\":\"z\"},{\"source\":\"z\",\"destination\":\"y\"}]}";
+        List<String> cycle = new java.util.ArrayList<>();
+        http.post("/v0/runs", cyclic).json().path("cycle").forEach(n -> cycle.add(n.asString()));
+        assertThat(cycle).as("the API's answer").hasSize(3).containsOnly("y", "z");
+        text.sendKeys(cyclic);
+        driver.findElement(By.id("start")).click();
+        WebElement error = waiting(Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#start-errors .error")));
+        assertThat(error.getDomAttribute("data-type")).isEqualTo("cycle");
+        assertThat(error.findElements(By.cssSelector("mark.cycle-node")).stream().map(WebElement::getText).toList())
+                .as("the cycle's path, as the API gave it").containsExactlyElementsOf(cycle);
+        assertThat(driver.getCurrentUrl()).as("nothing started: still on the form").endsWith("/start");
+        Browser.screenshot(driver, "start-cycle");
+    }
+
+    @Test
+    void theStartFormStartsTheExampleAndOpensItsRun() {
+        driver.get(url("/start"));
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.elementToBeClickable(By.id("load-example"))).click();
+        waiting(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("graph")).getDomProperty("value").contains("\"nodes\""));
+        driver.findElement(By.id("start")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches(".*/runs/[0-9A-Z]{26}$"));
+        waiting(Duration.ofSeconds(10)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(7);
+        driver.findElement(By.cssSelector("nav a[href='/runs']")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("table tbody tr")));
+        Browser.screenshot(driver, "runs");
+        driver.findElement(By.cssSelector("nav a[href='/']")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Agents"));
+        assertThat(driver.findElement(By.id("main")).getText()).contains("debug");
+        Browser.screenshot(driver, "dashboard");
+    }
+
+    @Test
+    void aTenThousandNodeRunOpensWithinThreeSeconds() {
+        StringBuilder g = new StringBuilder("{\"nodes\":[{\"name\":\"split\",\"runtime\":\"manual\"},{\"name\":\"join\",\"runtime\":\"manual\"}");
+        StringBuilder e = new StringBuilder();
+        for (int i = 0; i < 9_998; i++) {
+            g.append(",{\"name\":\"item-").append(i).append("\",\"runtime\":\"manual\"}");
+            e.append(i == 0 ? "" : ",").append("{\"source\":\"split\",\"destination\":\"item-").append(i).append("\"},")
+                    .append("{\"source\":\"item-").append(i).append("\",\"destination\":\"join\"}");
+        }
+        String id = start(g.append("],\"edges\":[").append(e).append("]}").toString());
+        driver.get(url("/"));
+        long began = System.nanoTime();
+        driver.get(url("/runs/" + id));
+        waiting(Duration.ofSeconds(10)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+        long ms = (System.nanoTime() - began) / 1_000_000;
+        assertThat(ms).as("opened in %d ms", ms).isLessThan(3_000);
+        WebElement group = driver.findElement(By.cssSelector("#dag .node.group"));
+        assertThat(group.getDomAttribute("data-count")).isEqualTo("9998");
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(3);
+        Browser.screenshot(driver, "run-10000");
+        System.out.println("10,000-node run opened in " + ms + " ms");
+    }
+
+    @Test
+    void aTenThousandNodeRunThatNothingCollapsesOpensWithinThreeSeconds() {
+        // 100 chains of 100 nodes: every node has its own upstream node, so each is drawn, laid out in the worker
+        StringBuilder g = new StringBuilder("{\"nodes\":[");
+        StringBuilder e = new StringBuilder();
+        for (int c = 0; c < 100; c++) {
+            for (int i = 0; i < 100; i++) {
+                g.append(c + i == 0 ? "" : ",").append("{\"name\":\"c").append(c).append("-").append(i).append("\",\"runtime\":\"manual\"}");
+                if (i > 0) {
+                    e.append(e.length() == 0 ? "" : ",").append("{\"source\":\"c").append(c).append("-").append(i - 1)
+                            .append("\",\"destination\":\"c").append(c).append("-").append(i).append("\"}");
+                }
+            }
+        }
+        String id = start(g.append("],\"edges\":[").append(e).append("]}").toString());
+        driver.get(url("/"));
+        long began = System.nanoTime();
+        driver.get(url("/runs/" + id));
+        waiting(Duration.ofSeconds(20)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+        long ms = (System.nanoTime() - began) / 1_000_000;
+        WebElement dag = driver.findElement(By.id("dag"));
+        System.out.println("10,000-node run of 100 chains opened in " + ms + " ms (layout in the worker "
+                + dag.getDomAttribute("data-layout-ms") + " ms, layout and drawing " + dag.getDomAttribute("data-drawn-ms") + " ms)");
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(10_000);
+        assertThat(ms).as("opened in %d ms", ms).isLessThan(3_000);
+        Browser.screenshot(driver, "run-10000-chains");
+    }
+}
