@@ -103,14 +103,7 @@ abstract class EtcdRunner {
     /** The etcd binary: on the PATH, in /usr/bin, or installed now (root on Debian/Ubuntu); else null. */
     static Path binary() {
         Path found = lookup();
-        if (found == null && isRoot() && Files.exists(Path.of("/etc/debian_version"))) {
-            try {
-                new ProcessBuilder("apt-get", "install", "-y", "etcd-server").inheritIO().start().waitFor(300, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                // not installed: the caller decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (found == null && DebianPackages.install("etcd-server")) {
             found = lookup();
         }
         return found;
@@ -126,10 +119,6 @@ abstract class EtcdRunner {
         }
         Path usr = Path.of("/usr/bin/etcd");
         return Files.isExecutable(usr) ? usr : null;
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name", "").toLowerCase(Locale.ROOT));
     }
 
     /** The local binary as a child process. */

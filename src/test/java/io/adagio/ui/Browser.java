@@ -17,7 +17,7 @@ import java.nio.file.StandardCopyOption;
  * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which {@code .ci/run} installs),
  * driven through {@code /usr/bin/chromedriver} so Selenium Manager downloads nothing; with the flags that keep it
  * from stalling on this closed network, a fresh profile, and screenshots saved under {@code target/ui-screenshots}.
- * A missing browser fails the test: it is never skipped.
+ * A missing browser is installed with apt as root on Debian/Ubuntu, else fails the test: it is never skipped.
  */
 final class Browser {
     static final Path SHOTS = Path.of("target", "ui-screenshots");
@@ -26,6 +26,9 @@ final class Browser {
     }
 
     static ChromeDriver start() {
+        if (!Files.isExecutable(Path.of("/usr/bin/chromium")) || !Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+            io.adagio.support.DebianPackages.install("chromium", "chromium-driver");
+        }
         String chromium = find("ADAGIO_CHROMIUM", "/usr/bin/chromium");
         String driver = find("ADAGIO_CHROMEDRIVER", "/usr/bin/chromedriver");
         Path profile;
