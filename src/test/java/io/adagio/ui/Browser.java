@@ -54,6 +54,30 @@ final class Browser {
         return p;
     }
 
+    /**
+     * The WCAG 2 A and AA violations axe-core (from its WebJar) finds on the page as it is now: contrast, names
+     * and labels, keyboard access. Empty when there are none; else one line per rule with where it failed.
+     */
+    static java.util.List<String> accessibilityViolations(ChromeDriver driver) {
+        String axe;
+        try (var in = Browser.class.getResourceAsStream("/META-INF/resources/webjars/axe-core/4.6.3/axe.min.js")) {
+            if (in == null) {
+                throw new IllegalStateException("axe-core's WebJar is not on the test classpath");
+            }
+            axe = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        driver.manage().timeouts().scriptTimeout(java.time.Duration.ofSeconds(60));
+        driver.executeScript(axe);
+        Object out = driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+                + ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)"
+                + ".map(n => n.target.join(' ')).join(' | '))))"
+                + ".catch(e => done(['axe failed: ' + e]));");
+        return ((java.util.List<?>) out).stream().map(String::valueOf).toList();
+    }
+
     static void screenshot(ChromeDriver driver, String name) {
         try {
             Files.createDirectories(SHOTS);

@@ -106,6 +106,48 @@ class UiBrowserIT {
     }
 
     @Test
+    void everyPageHasReadableContrastNamesAndKeyboardAccess() throws Exception {
+        String id = start(Files.readString(Path.of("examples", "quickstart.json")));
+        java.util.Map<String, List<String>> found = new java.util.LinkedHashMap<>();
+        for (String page : List.of("/", "/runs", "/runs/" + id, "/start", "/agents")) {
+            driver.get(url(page));
+            waiting(Duration.ofSeconds(10)).until(d -> !d.findElement(By.id("main")).getText().contains("Loading…")
+                    && (!page.startsWith("/runs/") || "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready"))));
+            List<String> v = Browser.accessibilityViolations(driver);
+            if (!v.isEmpty()) {
+                found.put(page, v);
+            }
+        }
+        driver.get(url("/start"));
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.elementToBeClickable(By.id("graph"))).sendKeys("{\"nodes\":[]}");
+        driver.findElement(By.id("start")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#start-errors .error")));
+        List<String> withError = Browser.accessibilityViolations(driver);
+        if (!withError.isEmpty()) {
+            found.put("/start with a problem shown", withError);
+        }
+        assertThat(found).as("axe-core's WCAG 2 A/AA violations by page").isEmpty();
+        ((JavascriptExecutor) driver).executeScript("const p = document.createElement('p'); p.textContent = 'faint';"
+                + "p.style.color = '#d0d0d0'; document.getElementById('main').append(p);");
+        assertThat(Browser.accessibilityViolations(driver)).as("the check itself finds poor contrast")
+                .anyMatch(v -> v.startsWith("color-contrast"));
+
+        // keyboard: from the top of the page, Tab reaches the main navigation and a node of the DAG
+        driver.get(url("/runs/" + id));
+        waiting(Duration.ofSeconds(10)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+        org.openqa.selenium.interactions.Actions keys = new org.openqa.selenium.interactions.Actions(driver);
+        boolean reachedNode = false;
+        for (int i = 0; i < 40 && !reachedNode; i++) {
+            keys.sendKeys(Keys.TAB).perform();
+            reachedNode = "node".equals(String.valueOf(((JavascriptExecutor) driver)
+                    .executeScript("return document.activeElement.classList && document.activeElement.classList[0];")));
+        }
+        assertThat(reachedNode).as("a DAG node is reached with Tab").isTrue();
+        driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-panel"), "Attempts"));
+    }
+
+    @Test
     void cancelOnTheRunPageEndsTheRun() {
         String id = start("{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"debug\",\"metadata\":{\"adagio.runtime.debug.sleep\":"
                 + "{\"values\":[\"60s\"]}}},{\"name\":\"after\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"slow\",\"destination\":\"after\"}]}");
