@@ -148,6 +148,43 @@ class UiBrowserIT {
     }
 
     @Test
+    void aFanOutIsOneGroupUntilExpanded() {
+        StringBuilder g = new StringBuilder("{\"nodes\":[{\"name\":\"root\",\"runtime\":\"manual\"}");
+        StringBuilder e = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            g.append(",{\"name\":\"leaf-").append(i).append("\",\"runtime\":\"manual\"}");
+            e.append(i == 0 ? "" : ",").append("{\"source\":\"root\",\"destination\":\"leaf-").append(i).append("\"}");
+        }
+        openRun(start(g.append("],\"edges\":[").append(e).append("]}").toString()));
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(2);
+        WebElement group = driver.findElement(By.cssSelector("#dag .node.group"));
+        assertThat(group.getDomAttribute("data-count")).isEqualTo("8");
+        assertThat(group.getDomAttribute("aria-label")).contains("8 WAITING");
+        group.sendKeys(Keys.ENTER);
+        waiting(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector("#dag .node")).size() == 9);
+        assertThat(driver.findElements(By.cssSelector("#dag .node.group"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("#dag .edge"))).hasSize(8);
+    }
+
+    @Test
+    void theRunsListPagesWithoutLoadingEveryRun() {
+        for (int i = 0; i < 120; i++) {
+            start("{\"nodes\":[{\"name\":\"p\",\"runtime\":\"manual\"}]}");
+        }
+        driver.get(url("/runs?status=WAITING"));
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#main table tbody tr")));
+        List<WebElement> first = driver.findElements(By.cssSelector("#main table tbody tr"));
+        assertThat(first).as("one page").hasSize(50);
+        String firstId = first.get(0).getDomAttribute("data-run");
+        driver.findElement(By.linkText("Next page")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("page_token="));
+        waiting(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#main table tbody tr")).isEmpty()
+                && !firstId.equals(d.findElements(By.cssSelector("#main table tbody tr")).get(0).getDomAttribute("data-run")));
+        assertThat(driver.findElements(By.cssSelector("#main table tbody tr"))).hasSize(50);
+        assertThat(driver.findElement(By.id("f-status")).getDomProperty("value")).as("the filter is kept").isEqualTo("WAITING");
+    }
+
+    @Test
     void cancelOnTheRunPageEndsTheRun() {
         String id = start("{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"debug\",\"metadata\":{\"adagio.runtime.debug.sleep\":"
                 + "{\"values\":[\"60s\"]}}},{\"name\":\"after\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"slow\",\"destination\":\"after\"}]}");
