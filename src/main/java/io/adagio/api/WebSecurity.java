@@ -64,6 +64,10 @@ class WebSecurity {
         return new Tokens(specs);
     }
 
+    /** Every answer's Content-Security-Policy: the UI's pages load what the service serves, nothing else. */
+    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            + "connect-src 'self'; worker-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
     /** The cookie that holds a browser's session. */
     static final String SESSION_COOKIE = "adagio_session";
 
@@ -106,7 +110,9 @@ class WebSecurity {
         http.httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .headers(h -> h.cacheControl(c -> c.disable())); // streams say no-cache themselves; reads may be cached
+                .headers(h -> h.cacheControl(c -> c.disable()) // streams say no-cache themselves; reads may be cached
+                        // the UI loads only its own scripts, styles and worker: an injected script or frame has nowhere to go
+                        .contentSecurityPolicy(c -> c.policyDirectives(CSP)));
         if (!tokens.enabled()) {
             http.csrf(c -> c.disable()) // nothing to protect: everyone may do everything
                     .authorizeHttpRequests(a -> a.anyRequest().permitAll());

@@ -148,6 +148,17 @@ class UiBrowserIT {
     }
 
     @Test
+    void swaggerUiShowsTheApiUnderTheContentSecurityPolicy() {
+        driver.get(url("/swagger-ui"));
+        waiting(Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".opblock")));
+        assertThat(driver.findElements(By.cssSelector(".opblock"))).as("its operations").hasSizeGreaterThan(30);
+        assertThat(driver.getPageSource()).contains("createRun");
+        Http.Reply page = http.get("/");
+        assertThat(page.header("Content-Security-Policy")).contains("script-src 'self'").contains("frame-ancestors 'none'");
+        Browser.screenshot(driver, "swagger-ui");
+    }
+
+    @Test
     void aFanOutIsOneGroupUntilExpanded() {
         StringBuilder g = new StringBuilder("{\"nodes\":[{\"name\":\"root\",\"runtime\":\"manual\"}");
         StringBuilder e = new StringBuilder();
