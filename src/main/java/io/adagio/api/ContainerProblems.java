@@ -61,11 +61,11 @@ class ContainerProblems {
             if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
                 return;
             }
-            ProblemType type = typeOf(status, throwable, response.getMessage());
-            ProblemDetail p = ProblemHandler.detail(type, detail(type, throwable, response.getMessage()), Map.of());
+            String why = throwable != null && throwable.getMessage() != null ? throwable.getMessage() : response.getMessage();
+            ProblemDetail p = problem(status, why);
             try {
                 response.reset();
-                response.setStatus(type.status().value());
+                response.setStatus(p.getStatus());
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
                 response.setCharacterEncoding("UTF-8");
                 OutputStream out = response.getOutputStream();
@@ -76,32 +76,32 @@ class ContainerProblems {
             }
         }
 
-        private static ProblemType typeOf(int status, Throwable t, String message) {
-            if (tooLarge(t, message)) {
-                return ProblemType.REQUEST_HEADER_TOO_LARGE;
+        /** The problem for a status Tomcat chose (kept, but for its 400 of an oversized request line or headers). */
+        static ProblemDetail problem(int status, String why) {
+            String reason = why == null || why.isBlank() ? "" : ": " + why;
+            if (status == 400 && why != null && why.contains("too large")) {
+                return ProblemHandler.detail(ProblemType.REQUEST_HEADER_TOO_LARGE, "The request line and headers are larger "
+                        + "than this server takes (server.max-http-request-header-size, 8 KB unless configured): shorten the "
+                        + "URL or the headers.", Map.of());
             }
-            for (ProblemType type : ProblemType.values()) {
-                if (type.status().value() == status && type != ProblemType.MALFORMED_REQUEST) {
-                    return type; // the first problem of that status: 400 invalid-request, 404 not-found, …
-                }
+            ProblemType type = switch (status) {
+                case 400 -> ProblemType.INVALID_REQUEST;
+                case 404 -> ProblemType.NOT_FOUND;
+                case 405 -> ProblemType.METHOD_NOT_ALLOWED;
+                case 413 -> ProblemType.PAYLOAD_TOO_LARGE;
+                case 415 -> ProblemType.UNSUPPORTED_MEDIA_TYPE;
+                case 500 -> ProblemType.INTERNAL_ERROR;
+                default -> null;
+            };
+            if (type == null) { // a status of the web server's own (408, 501, 505, …): kept, with no type of ours
+                ProblemDetail p = ProblemDetail.forStatus(status);
+                p.setType(java.net.URI.create("about:blank")); // RFC 9457: no more than the status says
+                p.setDetail("The web server refused the request" + reason + ".");
+                return p;
             }
-            return status >= 500 ? ProblemType.INTERNAL_ERROR : ProblemType.INVALID_REQUEST;
-        }
-
-        private static boolean tooLarge(Throwable t, String message) {
-            String m = (t != null && t.getMessage() != null ? t.getMessage() : "") + " " + (message == null ? "" : message);
-            return m.contains("too large");
-        }
-
-        private static String detail(ProblemType type, Throwable t, String message) {
-            if (type == ProblemType.REQUEST_HEADER_TOO_LARGE) {
-                return "The request line and headers are larger than this server takes (server.max-http-request-header-size, "
-                        + "8 KB unless configured): shorten the URL or the headers.";
-            }
-            String why = t != null && t.getMessage() != null ? t.getMessage() : message;
-            return "The web server refused the request" + (why == null || why.isBlank() ? "" : ": " + why)
+            return ProblemHandler.detail(type, "The web server refused the request" + reason
                     + (type == ProblemType.INVALID_REQUEST ? " (characters such as %00, |, \\ or a bad %-escape cannot appear "
-                    + "in a path; percent-encode them, or use names without them)." : ".");
+                    + "in a path; percent-encode them, or use names without them)." : "."), Map.of());
         }
     }
 }

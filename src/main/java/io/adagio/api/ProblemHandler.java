@@ -241,6 +241,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 return problem(ProblemType.PAYLOAD_TOO_LARGE, big.getMessage(), Map.of("max_bytes", big.limit()));
             }
         }
+        if (request instanceof org.springframework.web.context.request.ServletWebRequest w
+                && "/v0/session".equals(w.getRequest().getRequestURI())) {
+            // a login's body holds a token: the parser's message would quote it back (and into the logs)
+            return problem(ProblemType.MALFORMED_REQUEST, "A login's body is JSON: {\"token\": \"…\"}.", Map.of());
+        }
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof JacksonException j) {
                 String path = jsonPath(j);

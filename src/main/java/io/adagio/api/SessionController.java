@@ -47,6 +47,10 @@ class SessionController {
 
     /** A login: the token to trade for a session. */
     record Login(String token) {
+        @Override
+        public String toString() {
+            return "Login[token=(hidden)]"; // request logging never shows it
+        }
     }
 
     /** Who the caller is ({@code name} and the rest absent when anonymous), and how it authenticated. */

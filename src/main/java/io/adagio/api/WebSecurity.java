@@ -194,7 +194,8 @@ class WebSecurity {
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
             return false;
         }
-        if (req.getHeader("Authorization") != null || sessionCookie(req) == null) {
+        String authorization = req.getHeader("Authorization");
+        if ((authorization != null && !authorization.isBlank()) || sessionCookie(req) == null) {
             return false;
         }
         return !(m.equals("POST") && "/v0/session".equals(req.getRequestURI())); // a login proves itself with its token
@@ -362,7 +363,7 @@ class WebSecurity {
     /**
      * Starts (a new run: {@code POST} or {@code PUT /v0/runs}, a rerun) of a token with a rate limit take one from
      * its bucket, after authorization; over the limit they are 429 {@code rate-limited} with {@code Retry-After},
-     * and nothing starts.
+     * and nothing starts. A start that started nothing (refused, or an idempotent replay) gives its start back.
      */
     static final class StartRateFilter extends OncePerRequestFilter {
         private static final org.springframework.security.web.util.matcher.RequestMatcher STARTS =
@@ -393,6 +394,9 @@ class WebSecurity {
             Optional<java.time.Duration> wait = caller.flatMap(c -> rates.tryStart(c.name()));
             if (wait.isEmpty()) {
                 chain.doFilter(req, res);
+                if (caller.isPresent() && (res.getStatus() >= 400 || "true".equals(res.getHeader("Idempotent-Replayed")))) {
+                    rates.refund(caller.get().name()); // refused or replayed: nothing started
+                }
                 return;
             }
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);

@@ -128,6 +128,7 @@ public final class AgentStreams implements SmartLifecycle {
     public <S extends Stream & EventSink> Subscription open(Agent agent, Set<EventType> types, Cursor after, S stream) {
         if (!accepting) {
             stream.complete();
+            return () -> { }; // not kept: it counts against nothing
         }
         add(agent.id(), stream);
         Set<String> offered = agent.runtimes().stream().map(AgentRuntime::name).collect(Collectors.toSet());
@@ -153,6 +154,16 @@ public final class AgentStreams implements SmartLifecycle {
      * @throws TooManyStreamsException when its token has {@code perToken} streams open already
      */
     private void add(String key, Stream stream) {
+        if (!OBSERVER.equals(key)) {
+            // a reconnect makes way first, so that its token's own stream it replaces does not count against it
+            Set<Stream> mine = byAgent.get(key);
+            if (mine != null && mine.size() >= perAgent) {
+                mine.stream().min(Comparator.comparingLong(x -> opened.getOrDefault(x, Long.MAX_VALUE))).ifPresent(old -> {
+                    log.info("agent {} opened more than {} streams; ending its oldest", key, perAgent);
+                    end(old);
+                });
+            }
+        }
         admit(stream);
         opened.put(stream, openings.incrementAndGet());
         List<Stream> evicted = new ArrayList<>(1);
@@ -167,7 +178,7 @@ public final class AgentStreams implements SmartLifecycle {
             }
             return s;
         });
-        for (Stream old : evicted) {
+        for (Stream old : evicted) { // more than perAgent opened at once
             log.info("agent {} opened more than {} streams; ending its oldest", key, perAgent);
             end(old);
         }

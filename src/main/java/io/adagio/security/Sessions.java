@@ -84,19 +84,22 @@ public final class Sessions {
         }
         try {
             String name = new String(UNB64.decode(parts[1]), StandardCharsets.UTF_8);
-            Instant expires = Instant.ofEpochSecond(Long.parseLong(parts[2]));
             byte[] given = UNB64.decode(parts[3]);
             Optional<byte[]> hash = tokens.hashNamed(name);
             if (hash.isEmpty()) {
                 return Optional.empty();
             }
             byte[] expected = sign(parts[0] + "." + parts[1] + "." + parts[2], hash.get());
-            if (!MessageDigest.isEqual(expected, given) || !clock.instant().isBefore(expires)) {
+            if (!MessageDigest.isEqual(expected, given)) {
+                return Optional.empty(); // checked before the expiry is read: only our own values get parsed
+            }
+            Instant expires = Instant.ofEpochSecond(Long.parseLong(parts[2]));
+            if (!clock.instant().isBefore(expires)) {
                 return Optional.empty();
             }
             return tokens.named(name).map(c -> new Verified(c, expires));
-        } catch (IllegalArgumentException e) { // bad base64 or number
-            return Optional.empty();
+        } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
+            return Optional.empty(); // bad base64, number or instant
         }
     }
 

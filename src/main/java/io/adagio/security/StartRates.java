@@ -69,4 +69,12 @@ public final class StartRates {
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
     }
+
+    /** Gives back a start taken by {@link #tryStart} that started nothing (the bucket never holds more than its size). */
+    public void refund(String name) {
+        Bucket bucket = buckets.get(name);
+        if (bucket != null) {
+            bucket.addTokens(1);
+        }
+    }
 }

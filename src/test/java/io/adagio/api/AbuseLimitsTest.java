@@ -45,6 +45,8 @@ class AbuseLimitsTest {
     @Test
     void aTokensStartsOverItsRateAreRefusedAndStartNothing() {
         int before = runs();
+        assertThat(as(SecurityMatrixTest.OPERATOR, "POST", "/v0/runs", "{\"nodes\":[]}").status())
+                .as("an invalid graph starts nothing, and costs no start").isEqualTo(400);
         assertThat(as(SecurityMatrixTest.OPERATOR, "POST", "/v0/runs", GRAPH).status()).isEqualTo(201);
         String first = as(SecurityMatrixTest.ADMIN, "GET", "/v0/runs?limit=1", null).json().path("runs").get(0).path("id").asString();
         assertThat(as(SecurityMatrixTest.OPERATOR, "PUT", "/v0/runs", GRAPH).status()).isEqualTo(200);

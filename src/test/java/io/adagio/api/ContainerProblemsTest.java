@@ -76,4 +76,16 @@ class ContainerProblemsTest {
         isProblem(answer, 404, "run-not-found");
         isProblem(raw(get("/v0/runs", "")), 401, "unauthenticated");
     }
+
+    @Test
+    void everyStatusTomcatChoosesIsKeptWithItsOwnTypeOrNone() {
+        assertThat(ContainerProblems.ProblemValve.problem(404, null).getType().toString()).endsWith("/not-found");
+        assertThat(ContainerProblems.ProblemValve.problem(413, "Request entity too large").getStatus())
+                .as("a 413 stays a 413").isEqualTo(413);
+        assertThat(ContainerProblems.ProblemValve.problem(400, "Request header is too large").getStatus()).isEqualTo(431);
+        var other = ContainerProblems.ProblemValve.problem(501, "Not implemented");
+        assertThat(other.getStatus()).isEqualTo(501);
+        assertThat(other.getType().toString()).isEqualTo("about:blank");
+        assertThat(ContainerProblems.ProblemValve.problem(408, null).getStatus()).isEqualTo(408);
+    }
 }

@@ -200,6 +200,31 @@ class AgentStreamsTest {
     }
 
     @Test
+    void aReconnectOfATokenAtItsCapReplacesItsAgentsOldestStreamInsteadOfBeingRefused() {
+        streams.start();
+        Counting oldest = openAs("a", "t");
+        openAs("a", "t");
+        openAs("b", "t"); // t is at its cap of 3
+        Counting reconnect = openAs("a", "t"); // a is at its cap of 2: its oldest makes way
+        await().atMost(Duration.ofSeconds(5)).until(() -> !oldest.isOpen());
+        assertThat(reconnect.isOpen()).isTrue();
+        assertThatThrownBy(() -> openAs("c", "t")).isInstanceOf(TooManyStreamsException.class);
+    }
+
+    @Test
+    void aStreamOpenedWhileStoppedCountsAgainstNothing() {
+        streams.start();
+        streams.stop();
+        Counting refused = openAs("a", "t");
+        assertThat(refused.isOpen()).isFalse();
+        streams.start();
+        openAs("b", "t");
+        openAs("c", "t");
+        openAs("d", "t"); // three: the one refused while stopped is not counted
+        assertThat(streams.openCount()).isEqualTo(3);
+    }
+
+    @Test
     void aStreamEndedForItsAgentsNewestNoLongerCountsAgainstItsToken() {
         streams.start();
         Counting oldest = openAs("a", "t");

@@ -50,7 +50,9 @@ class SessionsTest {
         String later = parts[0] + "." + parts[1] + "." + (Long.parseLong(parts[2]) + 86_400) + "." + parts[3];
         assertThat(sessions.verify(later)).as("a later expiry").isEmpty();
         assertThat(sessions(tokens, "another-secret-another-secret-xx").verify(viewer)).as("another secret").isEmpty();
-        for (String junk : List.of("", "v1", "v1.a.b.c", "v2." + viewer.substring(3), viewer + ".x", "v1.!!.1.AA")) {
+        String huge = parts[0] + "." + parts[1] + ".99999999999999999." + parts[3];
+        for (String junk : List.of("", "v1", "v1.a.b.c", "v2." + viewer.substring(3), viewer + ".x", "v1.!!.1.AA", huge,
+                parts[0] + "." + parts[1] + ".-99999999999999999999." + parts[3])) {
             assertThat(sessions.verify(junk)).as(junk).isEmpty();
         }
         assertThat(sessions.verify(viewer)).isPresent();

@@ -47,6 +47,26 @@ class StartRatesTest {
     }
 
     @Test
+    void aStartGivenBackCanBeTakenAgainButTheBucketHoldsNoMoreThanItsSize() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(rates.tryStart("ci")).isEmpty();
+        }
+        assertThat(rates.tryStart("ci")).isPresent();
+        rates.refund("ci");
+        assertThat(rates.tryStart("ci")).as("the start given back").isEmpty();
+        assertThat(rates.tryStart("ci")).isPresent();
+        StartRates fresh = new StartRates(Map.of("ci", 3), clock);
+        assertThat(fresh.tryStart("ci")).isEmpty();
+        fresh.refund("ci");
+        fresh.refund("ci");
+        for (int i = 0; i < 3; i++) {
+            assertThat(fresh.tryStart("ci")).isEmpty();
+        }
+        assertThat(fresh.tryStart("ci")).as("never more than a minute's starts").isPresent();
+        rates.refund("unlimited"); // nothing to give back to
+    }
+
+    @Test
     void aLimitBelowOneIsRefusedNamingItsProperty() {
         assertThatThrownBy(() -> new StartRates(Map.of("ci", 0), clock))
                 .hasMessageContaining("adagio.security.tokens.ci.starts-per-minute");
