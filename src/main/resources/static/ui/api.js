@@ -23,7 +23,7 @@ function xsrf() {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-export async function call(method, path, body, { retried = false } = {}) {
+export async function call(method, path, body, { loggedIn = false, refreshed = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') {
@@ -34,16 +34,17 @@ export async function call(method, path, body, { retried = false } = {}) {
     method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 401 && !retried && path !== '/v0/session') {
+  if (res.status === 401 && !loggedIn && path !== '/v0/session') {
+    // one login for every call refused meanwhile; a login given up on fails them all (see the app's handler)
     if (!loginWaiter) loginWaiter = onLogin().finally(() => { loginWaiter = null; });
     await loginWaiter;
-    return call(method, path, body, { retried: true });
+    return call(method, path, body, { loggedIn: true, refreshed });
   }
-  if (res.status === 403 && !retried && method !== 'GET') {
+  if (res.status === 403 && !refreshed && method !== 'GET') {
     const p = await res.clone().json().catch(() => ({}));
     if ((p.type || '').endsWith('/csrf')) {
       await call('GET', '/v0/session'); // sets the XSRF-TOKEN cookie
-      return call(method, path, body, { retried: true });
+      return call(method, path, body, { loggedIn, refreshed: true });
     }
   }
   if (res.status === 204) return null;

@@ -5,6 +5,13 @@ import { DagView, STATES } from './dag.js';
 
 const main = document.getElementById('main');
 let leave = () => {}; // what the current page does when another is shown (close its stream)
+let shown = 0; // which navigation the page on screen belongs to: a page still loading when another is asked for stops
+
+/** A check for a page's loading: false once another page has been asked for since it began. */
+function current() {
+  const mine = shown;
+  return () => mine === shown;
+}
 
 /** An element: h('p', {class: 'x'}, 'text', child…); strings become text, never HTML. */
 function h(tag, attrs = {}, ...children) {
@@ -33,6 +40,7 @@ function problemBox(e) {
 function route() {
   leave();
   leave = () => {};
+  shown++;
   const path = location.pathname.replace(/\/+$/, '') || '/';
   document.querySelectorAll('[data-nav]').forEach((a) => a.removeAttribute('aria-current'));
   const mark = (n) => document.querySelector(`[data-nav="${n}"]`)?.setAttribute('aria-current', 'page');
@@ -69,7 +77,7 @@ async function showWho() {
     if (!s.security) who.append('open (no tokens configured)');
     else if (s.authenticated) {
       who.append(`${s.name} (${s.roles.join(', ')})`, h('button', { type: 'button', onclick: async () => { await del('/v0/session'); location.reload(); } }, 'Log out'));
-    } else who.append(h('button', { type: 'button', onclick: () => askLogin().then(route) }, 'Log in'));
+    } else who.append(h('button', { type: 'button', onclick: () => askLogin().then(route, () => {}) }, 'Log in'));
   } catch { who.textContent = ''; }
 }
 
@@ -78,13 +86,18 @@ function askLogin() {
   const form = document.getElementById('login-form');
   const input = document.getElementById('login-token');
   const error = document.getElementById('login-error');
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     error.hidden = true;
     input.value = '';
+    let done = false;
+    dialog.onclose = () => { // Escape, or closed another way: the calls waiting for it fail as refused
+      if (!done) reject(new Problem(401, { detail: 'Not logged in: this needs a token.', type: 'https://adagio.dev/problems/unauthenticated' }));
+    };
     form.onsubmit = async (e) => {
       e.preventDefault();
       try {
         await login(input.value);
+        done = true;
         dialog.close();
         showWho();
         resolve();
@@ -102,10 +115,12 @@ setLoginHandler(askLogin);
 // ---- dashboard ------------------------------------------------------------------------------------------------
 
 async function dashboard() {
+  const still = current();
   main.replaceChildren(h('h1', {}, 'Dashboard'), h('p', { class: 'muted' }, 'Loading…'));
   try {
     const [{ stats }, { agents: list }, recent] = await Promise.all([get('/v0/stats'), get('/v0/agents'),
       get('/v0/runs?view=summary&page_size=10')]);
+    if (!still()) return;
     const c = stats.node_counts;
     const card = (label, n) => h('div', { class: 'card' }, h('div', { class: 'n' }, n), label);
     main.replaceChildren(
@@ -116,7 +131,7 @@ async function dashboard() {
       h('h2', {}, 'Recent runs'), runTable(recent.runs),
       h('p', {}, link('/runs', 'All runs'), ' · ', link('/start', 'Start a run')),
       h('h2', {}, 'Agents'), agentTable(list));
-  } catch (e) { main.append(problemBox(e)); }
+  } catch (e) { if (still()) main.append(problemBox(e)); }
 }
 
 function runTable(list) {
@@ -160,24 +175,28 @@ async function runs() {
   if (status) q.set('status', status);
   if (outcome) q.set('outcome', outcome);
   if (params.get('page_token')) q.set('page_token', params.get('page_token'));
+  const still = current();
   try {
     const page = await get(`/v0/runs?${q}`);
+    if (!still()) return;
     const next = new URLSearchParams(params);
     if (page.next_page_token) next.set('page_token', page.next_page_token);
     main.replaceChildren(h('h1', {}, 'Runs'), form, runTable(page.runs),
       h('p', {}, params.get('page_token') ? link(`/runs${status || outcome ? '?' + new URLSearchParams({ ...(status && { status }), ...(outcome && { outcome }) }) : ''}`, 'First page') : '',
         page.next_page_token ? [' ', link(`/runs?${next}`, 'Next page')] : ''));
-  } catch (e) { main.append(problemBox(e)); }
+  } catch (e) { if (still()) main.append(problemBox(e)); }
 }
 
 // ---- a run ----------------------------------------------------------------------------------------------------
 
 async function runPage(id) {
+  const still = current();
   main.replaceChildren(h('h1', {}, `Run ${id}`), h('p', { class: 'muted' }, 'Loading…'));
   let run;
   try {
     ({ run } = await get(`/v0/runs/${encodeURIComponent(id)}`));
-  } catch (e) { main.append(problemBox(e)); return; }
+  } catch (e) { if (still()) main.append(problemBox(e)); return; }
+  if (!still()) return;
   const header = h('div', { id: 'run-status', 'aria-live': 'polite' });
   const messages = h('div', { id: 'run-messages' });
   const dagBox = h('div', { class: 'dag', id: 'dag' });
@@ -207,10 +226,20 @@ async function runPage(id) {
     h('div', { class: 'run-layout' }, dagBox, panel));
 
   const dag = new DagView(dagBox, run, (name) => nodePanel(panel, id, name, messages));
-  await dag.draw();
+  try {
+    await dag.draw();
+  } catch (e) { if (still()) dagBox.replaceChildren(problemBox(e)); return; }
 
-  if (view.status === 'COMPLETED') return;
+  if (view.status === 'COMPLETED' || !still()) return;
   const events = new EventSource(`${base}/events`, { withCredentials: true });
+  events.onerror = () => {
+    if (events.readyState === EventSource.CLOSED && view.status !== 'COMPLETED') {
+      // refused (a session that expired, a run deleted): say so instead of going quiet
+      messages.replaceChildren(h('div', { class: 'error', role: 'alert' }, 'Live updates stopped. ',
+        h('a', { href: location.pathname }, 'Reload'), ' to see the run now (you may need to log in again).'));
+      showWho();
+    }
+  };
   let runFrame = 0;
   events.addEventListener('NODE_STATUS', (e) => dag.update(JSON.parse(e.data).node));
   events.addEventListener('RUN_STATUS', (e) => {
@@ -301,10 +330,11 @@ function graphProblem(err) {
 
 async function agents() {
   main.replaceChildren(h('h1', {}, 'Agents'), h('p', { class: 'muted' }, 'Loading…'));
+  const still = current();
   try {
     const { agents: list } = await get('/v0/agents');
-    main.replaceChildren(h('h1', {}, 'Agents'), agentTable(list));
-  } catch (e) { main.append(problemBox(e)); }
+    if (still()) main.replaceChildren(h('h1', {}, 'Agents'), agentTable(list));
+  } catch (e) { if (still()) main.append(problemBox(e)); }
 }
 
 showWho();

@@ -6,12 +6,19 @@ const GROUP_MIN = 6;
 const worker = new Worker('/ui/layout-worker.js');
 let requests = 0;
 const pending = new Map();
-worker.onmessage = (e) => { pending.get(e.data.id)?.(e.data); pending.delete(e.data.id); };
+worker.onmessage = (e) => { pending.get(e.data.id)?.resolve(e.data); pending.delete(e.data.id); };
+worker.onerror = (e) => { // a layout that failed fails its draw instead of leaving it waiting
+  for (const p of pending.values()) p.reject(new Error(`layout failed: ${e.message}`));
+  pending.clear();
+};
 
 function layout(nodes, edges) {
   const id = ++requests;
-  return new Promise((resolve) => { pending.set(id, resolve); worker.postMessage({ id, nodes, edges }); });
+  return new Promise((resolve, reject) => { pending.set(id, { resolve, reject }); worker.postMessage({ id, nodes, edges }); });
 }
+
+/** A group's id: node names cannot contain '/', so no node is ever taken for a group. */
+const GROUP = 'group/';
 
 function esc(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -52,6 +59,7 @@ export class DagView {
     this.groupOf = new Map(); // node name → drawn id
     this.members = new Map(); // drawn id → node names
     this.selected = null;
+    this.draws = 0;
   }
 
   /** Groups of at least GROUP_MIN nodes sharing runtime, parents and children, unless expanded. */
@@ -61,7 +69,7 @@ export class DagView {
     for (const [s, d] of this.edges) { down.get(s).push(d); up.get(d).push(s); }
     const byKey = new Map();
     for (const n of this.names) {
-      const key = this.runtime.get(n) + '|' + up.get(n).sort().join(',') + '|' + down.get(n).sort().join(',');
+      const key = JSON.stringify([this.runtime.get(n), up.get(n).sort(), down.get(n).sort()]);
       (byKey.get(key) || byKey.set(key, []).get(key)).push(n);
     }
     this.groupOf.clear();
@@ -69,7 +77,7 @@ export class DagView {
     let g = 0;
     for (const [key, ns] of byKey) {
       if (ns.length >= GROUP_MIN && !this.expanded.has(key)) {
-        const id = `group:${g++}`;
+        const id = `${GROUP}${g++}`;
         this.members.set(id, ns);
         this.groupKey ||= new Map();
         this.groupKey.set(id, key);
@@ -90,8 +98,12 @@ export class DagView {
 
   async draw() {
     const started = performance.now();
+    const mine = ++this.draws;
     const { nodes, edges } = this.collapse();
+    const members = new Map(this.members);
     const out = await layout(nodes, edges);
+    if (mine !== this.draws) return; // a later draw (an expand) replaced this one
+    this.members = members;
     // one string, parsed once: building 20,000 elements one call at a time costs seconds at 10,000 nodes
     const parts = [`<svg xmlns="${SVG}" role="group" aria-label="DAG of ${this.names.length} nodes" data-nodes="${nodes.length}"`
       + ` data-edges="${edges.length}" data-engine="${out.engine}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5"`
@@ -100,9 +112,10 @@ export class DagView {
       parts.push(`<path class="edge" marker-end="url(#arrow)" d="M${pts.map((q) => q[0].toFixed(1) + ',' + q[1].toFixed(1)).join(' L')}"/>`);
     }
     parts.push('</g><g>');
+    const index = new Map(nodes.map((n, i) => [n.id, i]));
     for (const { id } of nodes) {
-      const [x, y] = out.pos[id];
-      const group = id.startsWith('group:');
+      const [x, y] = out.pos[index.get(id)];
+      const group = id.startsWith(GROUP);
       parts.push(`<g class="node${group ? ' group' : ''}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})" tabindex="0"`
         + ` role="button" data-id="${esc(id)}"${group ? '' : ` data-name="${esc(id)}"`}><rect width="${out.w}" height="${out.h}"/>`
         + `<text x="8" y="${out.h / 2 + 4}"></text><title></title></g>`);
@@ -138,7 +151,8 @@ export class DagView {
     const g = this.elements.get(id);
     if (!g) return;
     const [rect, text, title] = g.children;
-    if (ns.length === 1 && !id.startsWith('group:')) {
+    if (!ns) return;
+    if (!id.startsWith(GROUP)) {
       const s = this.states.get(id);
       g.dataset.state = s;
       text.textContent = id.length > 22 ? id.slice(0, 21) + '…' : id;

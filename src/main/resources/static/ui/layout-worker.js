@@ -8,18 +8,17 @@ const W = 170;
 const H = 34;
 
 function withDagre(nodes, edges) {
+  // dagre keys its graph by id in plain objects: it gets indexes, never names (a node may be called __proto__)
+  const index = new Map(nodes.map((n, i) => [n.id, 'n' + i]));
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 60, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) g.setNode(n.id, { width: W, height: H });
-  for (const [s, d] of edges) g.setEdge(s, d);
+  nodes.forEach((n, i) => g.setNode('n' + i, { width: W, height: H }));
+  for (const [s, d] of edges) g.setEdge(index.get(s), index.get(d));
   dagre.layout(g);
-  const pos = {};
-  for (const n of nodes) {
-    const p = g.node(n.id);
-    pos[n.id] = [p.x - W / 2, p.y - H / 2];
-  }
-  const lines = edges.map(([s, d]) => g.edge(s, d).points.map((p) => [p.x, p.y]));
+  // positions as an array indexed like nodes
+  const pos = nodes.map((n, i) => { const p = g.node('n' + i); return [p.x - W / 2, p.y - H / 2]; });
+  const lines = edges.map(([s, d]) => g.edge(index.get(s), index.get(d)).points.map((p) => [p.x, p.y]));
   return { pos, lines, width: g.graph().width, height: g.graph().height };
 }
 
@@ -53,14 +52,14 @@ function layered(nodes, edges) {
     l.sort((a, b) => place[a] - place[b]);
     l.forEach((v, i) => { place[v] = i; });
   }
-  const pos = {};
+  const pos = new Array(nodes.length);
   let height = 0;
   layers.forEach((l, x) => {
-    l.forEach((v, y) => { pos[nodes[v].id] = [20 + x * (W + 60), 20 + y * (H + 14)]; });
+    l.forEach((v, y) => { pos[v] = [20 + x * (W + 60), 20 + y * (H + 14)]; });
     height = Math.max(height, 40 + l.length * (H + 14));
   });
   const lines = edges.map(([s, d]) => {
-    const a = pos[s]; const b = pos[d];
+    const a = pos[index.get(s)]; const b = pos[index.get(d)];
     return [[a[0] + W, a[1] + H / 2], [b[0], b[1] + H / 2]];
   });
   return { pos, lines, width: 40 + layers.length * (W + 60), height };

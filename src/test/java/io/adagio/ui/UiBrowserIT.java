@@ -178,6 +178,18 @@ class UiBrowserIT {
     }
 
     @Test
+    void nodesNamedLikeJavaScriptsOwnPropertiesAreDrawnLikeAnyOther() {
+        openRun(start("{\"nodes\":[{\"name\":\"__proto__\",\"runtime\":\"manual\"},{\"name\":\"constructor\",\"runtime\":\"manual\"},"
+                + "{\"name\":\"<img src=x onerror=alert(1)>\",\"runtime\":\"manual\"}],\"edges\":[{\"source\":\"__proto__\",\"destination\":\"constructor\"},"
+                + "{\"source\":\"constructor\",\"destination\":\"<img src=x onerror=alert(1)>\"}]}"));
+        assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(3);
+        assertThat(driver.findElements(By.cssSelector("#dag .edge"))).hasSize(2);
+        assertThat(driver.findElements(By.cssSelector("#dag img"))).as("a name is text, never markup").isEmpty();
+        assertThat(driver.findElement(By.cssSelector(".node[data-name='<img src=x onerror=alert(1)>'] title"))
+                .getDomProperty("textContent")).startsWith("<img src=x onerror=alert(1)>");
+    }
+
+    @Test
     void theRunsListPagesWithoutLoadingEveryRun() {
         for (int i = 0; i < 120; i++) {
             start("{\"nodes\":[{\"name\":\"p\",\"runtime\":\"manual\"}]}");

@@ -84,6 +84,20 @@ class UiSecuredBrowserIT {
         Browser.screenshot(driver, "secured-run");
     }
 
+    @Test
+    void givingUpOnTheLoginSaysSoInsteadOfHanging() {
+        driver.manage().deleteAllCookies();
+        driver.get("http://localhost:" + port + "/agents");
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")))
+                .sendKeys(org.openqa.selenium.Keys.ESCAPE);
+        WebElement error = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#main .error")));
+        assertThat(error.getText()).contains("Not logged in");
+        driver.findElement(By.cssSelector("nav a[href='/runs']")).click(); // asks again, and a login then works
+        logIn(VIEWER);
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#main table, #main p:not(.muted)")));
+        assertThat(driver.findElement(By.id("who")).getText()).contains("viewer");
+    }
+
     private int runs() {
         Http http = new Http(port);
         return http.send(HttpRequest.newBuilder(http.uri("/v0/runs?limit=1000")).header("Authorization", "Bearer " + OPS).GET())
