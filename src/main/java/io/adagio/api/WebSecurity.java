@@ -64,7 +64,7 @@ class WebSecurity {
         return new Tokens(specs);
     }
 
-    /** Every answer's Content-Security-Policy: the UI's pages load what the service serves, nothing else. */
+    /** The UI pages' Content-Security-Policy: they load what the service serves, nothing else. */
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             + "connect-src 'self'; worker-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
@@ -111,8 +111,11 @@ class WebSecurity {
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .headers(h -> h.cacheControl(c -> c.disable()) // streams say no-cache themselves; reads may be cached
-                        // the UI loads only its own scripts, styles and worker: an injected script or frame has nowhere to go
-                        .contentSecurityPolicy(c -> c.policyDirectives(CSP)));
+                        // the UI's pages load only its own scripts, styles and worker: an injected script or frame has
+                        // nowhere to go (documents only: the API's answers and streams are not pages)
+                        .addHeaderWriter(new org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter(
+                                WebSecurity::page, new org.springframework.security.web.header.writers.StaticHeadersWriter(
+                                        "Content-Security-Policy", CSP))));
         if (!tokens.enabled()) {
             http.csrf(c -> c.disable()) // nothing to protect: everyone may do everything
                     .authorizeHttpRequests(a -> a.anyRequest().permitAll());
@@ -183,6 +186,13 @@ class WebSecurity {
             res.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             res.getOutputStream().write(json.writeValueAsBytes(p));
         };
+    }
+
+    /** Whether a request is for one of the UI's pages (HTML documents), which get the CSP. */
+    static boolean page(HttpServletRequest req) {
+        String uri = req.getRequestURI();
+        return "GET".equals(req.getMethod()) && (uri.equals("/") || uri.equals("/index.html") || uri.equals("/runs")
+                || uri.startsWith("/runs/") || uri.equals("/start") || uri.equals("/agents") || uri.startsWith("/swagger-ui"));
     }
 
     /** Set on a request whose session cookie was refused (expired, forged, its token changed). */
