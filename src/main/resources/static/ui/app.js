@@ -118,8 +118,8 @@ async function dashboard() {
   const still = current();
   main.replaceChildren(h('h1', {}, 'Dashboard'), h('p', { class: 'muted' }, 'Loading…'));
   try {
-    const [{ stats }, { agents: list }, recent] = await Promise.all([get('/v0/stats'), get('/v0/agents'),
-      get('/v0/runs?view=summary&page_size=10')]);
+    const [{ stats }, { agents: list }, recent, held] = await Promise.all([get('/v0/stats'), get('/v0/agents'),
+      get('/v0/runs?view=summary&page_size=10'), heldByAgent()]);
     if (!still()) return;
     const c = stats.node_counts;
     const card = (label, n) => h('div', { class: 'card' }, h('div', { class: 'n' }, n), label);
@@ -130,7 +130,7 @@ async function dashboard() {
         card('orphaned nodes', c.orphaned_count), card('agents', list.length)),
       h('h2', {}, 'Recent runs'), runTable(recent.runs),
       h('p', {}, link('/runs', 'All runs'), ' · ', link('/start', 'Start a run')),
-      h('h2', {}, 'Agents'), agentTable(list));
+      h('h2', {}, 'Agents'), agentTable(list, held));
   } catch (e) { if (still()) main.append(problemBox(e)); }
 }
 
@@ -147,10 +147,30 @@ function runTable(list) {
   })));
 }
 
-function agentTable(list) {
+/** The nodes each agent holds, from the newest running runs (a page of them, not every run). */
+async function heldByAgent() {
+  const page = await get('/v0/runs?status=RUNNING&page_size=20');
+  const held = new Map();
+  for (const r of page.runs) {
+    for (const n of r.nodes) {
+      const agent = n.status === 'RUNNING' && n.claim && n.claim.agent_id;
+      if (agent) (held.get(agent) || held.set(agent, []).get(agent)).push({ run: r.id, node: n.spec.name });
+    }
+  }
+  return held;
+}
+
+function agentTable(list, held = new Map()) {
   if (!list.length) return h('p', { class: 'muted' }, 'No agents are registered.');
-  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Agent'), h('th', {}, 'Runtimes'))),
-    h('tbody', {}, list.map((a) => h('tr', {}, h('td', {}, a.id), h('td', {}, a.runtimes.map((r) => r.name).join(', '))))));
+  const holding = (id) => {
+    const ns = held.get(id) || [];
+    if (!ns.length) return h('span', { class: 'muted' }, 'nothing');
+    return [ns.slice(0, 5).flatMap((x, i) => [i ? ', ' : '', link(`/runs/${x.run}`, x.node)]),
+      ns.length > 5 ? ` and ${ns.length - 5} more` : ''];
+  };
+  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Agent'), h('th', {}, 'Runtimes'), h('th', {}, 'Holding'))),
+    h('tbody', {}, list.map((a) => h('tr', { dataset: { agent: a.id } }, h('td', {}, a.id),
+      h('td', {}, a.runtimes.map((r) => r.name).join(', ')), h('td', { class: 'holding' }, holding(a.id))))));
 }
 
 // ---- runs list ------------------------------------------------------------------------------------------------
@@ -275,6 +295,7 @@ async function nodePanel(panel, runId, name, messages) {
       node.ready_at ? [h('dt', {}, 'Ready at'), h('dd', {}, when(node.ready_at))] : '',
       h('dt', {}, 'Started'), h('dd', {}, when(node.started_at) || '—'),
       h('dt', {}, 'Finished'), h('dd', {}, when(node.finished_at) || '—'),
+      node.claim && node.claim.agent_id ? [h('dt', {}, node.status === 'RUNNING' ? 'Agent' : 'Ran on'), h('dd', {}, node.claim.agent_id)] : '',
       node.claim ? [h('dt', {}, 'Claim'), h('dd', {}, node.claim.id || '(no request id)', Object.keys(node.claim.metadata || {}).length ? h('pre', { class: 'value' }, JSON.stringify(node.claim.metadata)) : '')] : ''),
     h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Node actions' },
       act('Retry node', () => post(`${base}/retry`, { nodes: [name] })),
@@ -332,8 +353,9 @@ async function agents() {
   main.replaceChildren(h('h1', {}, 'Agents'), h('p', { class: 'muted' }, 'Loading…'));
   const still = current();
   try {
-    const { agents: list } = await get('/v0/agents');
-    if (still()) main.replaceChildren(h('h1', {}, 'Agents'), agentTable(list));
+    const [{ agents: list }, held] = await Promise.all([get('/v0/agents'), heldByAgent()]);
+    if (still()) main.replaceChildren(h('h1', {}, 'Agents'), agentTable(list, held),
+      h('p', { class: 'muted' }, 'Holding: the running nodes of the 20 newest running runs.'));
   } catch (e) { if (still()) main.append(problemBox(e)); }
 }
 

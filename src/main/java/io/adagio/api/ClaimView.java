@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * How a claim reads over the API: never its token (the {@code id} a finish must present, answered only to the
  * claimer, in {@link Issued}), but the request id its claimer named it with, as {@code id}, and the metadata the
- * claimer gave it, without the engine's own keys ({@code adagio.request_id}, {@code adagio.dispatched_by}).
+ * claimer gave it, without the engine's own keys ({@code adagio.request_id}, {@code adagio.dispatched_by}); the
+ * agent it was made for as {@code agent_id}.
  * Run and node reads, lists and the nodes inside claim and finish answers all read claims this way.
  */
 @JacksonComponent
@@ -27,6 +28,9 @@ final class ClaimView extends ValueSerializer<Claim> {
         String requestId = claim.requestId();
         if (requestId != null) {
             gen.writeStringProperty("id", requestId);
+        }
+        if (claim.agentId() != null) {
+            gen.writeStringProperty("agent_id", claim.agentId());
         }
         gen.writeName("metadata");
         context.writeValue(gen, visible(claim.metadata()));

@@ -84,7 +84,7 @@ public final class Nodes {
         if (requested != null && requested.id() != null && !requested.id().isBlank()) {
             metadata.put(Claim.REQUEST_ID, MetadataValues.of(requested.id()));
         }
-        Claim claim = new Claim(id, metadata);
+        Claim claim = new Claim(id, metadata).forAgent(agentId);
         ClaimOutcome out = repository.claimNode(runId, name, agentId, claim);
         metrics.claim(out.claimed());
         if (out.claimed()) {

@@ -126,7 +126,7 @@ public final class ReadyClaims implements AutoCloseable {
         Map<String, MetadataValues> metadata = requestId == null ? Map.of()
                 : Map.of(Claim.REQUEST_ID, MetadataValues.of(requestId));
         List<ClaimOutcome> won = repository.claimReady(agentId, max,
-                () -> new Claim(UlidCreator.getMonotonicUlid().toString(), metadata));
+                () -> new Claim(UlidCreator.getMonotonicUlid().toString(), metadata).forAgent(agentId));
         won.forEach(c -> metrics.claim(true));
         return won;
     }

@@ -16,6 +16,22 @@ public record Claim(String id, Map<String, MetadataValues> metadata) {
     /** The metadata key of the request id a claimer gave its claim (its retries carry the same). */
     public static final String REQUEST_ID = "adagio.request_id";
 
+    /** The metadata key of the agent the claim was made for, recorded by the engine (never taken from the claimer). */
+    public static final String AGENT_ID = "adagio.agent_id";
+
+    /** The agent this claim was made for, or null (a claim recorded before agents were). */
+    public String agentId() {
+        MetadataValues v = metadata.get(AGENT_ID);
+        return v == null || v.values().isEmpty() ? null : v.values().get(0);
+    }
+
+    /** This claim, recorded as made for {@code agentId} (whatever the metadata said before). */
+    public Claim forAgent(String agentId) {
+        Map<String, MetadataValues> m = new java.util.LinkedHashMap<>(metadata);
+        m.put(AGENT_ID, MetadataValues.of(agentId));
+        return new Claim(id, m);
+    }
+
     /** The request id this claim was made for, or null. */
     public String requestId() {
         MetadataValues v = metadata.get(REQUEST_ID);

@@ -32,7 +32,7 @@ public record Dispatch(String agentId, int max, Supplier<String> ids) {
 
     /** A fresh claim for a node this dispatch claims for the finish of {@code finishing}. */
     public Claim claimFor(String finishing) {
-        return new Claim(ids.get(), Map.of(BY, new MetadataValues(List.of(finishing))));
+        return new Claim(ids.get(), Map.of(BY, new MetadataValues(List.of(finishing)))).forAgent(agentId);
     }
 
     /** Whether {@code claim} was made by a dispatch of the finish of {@code finishing}. */

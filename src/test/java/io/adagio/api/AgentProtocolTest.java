@@ -204,6 +204,35 @@ class AgentProtocolTest {
     }
 
     @Test
+    void readersSeeWhichAgentHoldsANodeHoweverItWasClaimedAndNoClaimerCanSayOtherwise() {
+        String one = register(unique("holder"), "who");
+        String two = register(unique("other"), "who");
+        String run = http.put("/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"who\"},"
+                + "{\"name\":\"b\",\"runtime\":\"who\"},{\"name\":\"c\",\"runtime\":\"who\"}],"
+                + "\"edges\":[{\"source\":\"a\",\"destination\":\"b\"}]}}").json().path("run").path("id").asString();
+        // v1, with metadata that tries to name another agent
+        Http.Reply spoofed = http.post("/v0/runs/" + run + "/nodes/c/claim", "{\"agent_id\":\"" + two
+                + "\",\"claim\":{\"metadata\":{\"adagio.agent_id\":{\"values\":[\"" + one + "\"]}}}}");
+        assertThat(spoofed.status()).isEqualTo(200);
+        assertThat(http.get("/v0/runs/" + run + "/nodes/c").json().path("node").path("claim").path("agent_id").asString())
+                .isEqualTo(two);
+        // v2 batch claim, then a finish that asks for the next node (claimed for it by the engine)
+        Http.Reply batch = http.post("/v0/agents/" + one + "/claims", "{\"max\":1}");
+        JsonNode won = batch.json().path("claims").get(0);
+        assertThat(won.path("node").path("spec").path("name").asString()).isEqualTo("a");
+        assertThat(http.get("/v0/runs/" + run + "/nodes/a").json().path("node").path("claim").path("agent_id").asString())
+                .isEqualTo(one);
+        Http.Reply finished = http.post("/v0/agents/" + one + "/finishes", "{\"next\":1,\"finishes\":[{\"run_id\":\"" + run
+                + "\",\"node\":\"a\",\"claim\":{\"id\":\"" + won.path("claim").path("id").asString()
+                + "\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}");
+        assertThat(finished.status()).as(finished.body()).isEqualTo(200);
+        JsonNode b = http.get("/v0/runs/" + run + "/nodes/b").json().path("node");
+        assertThat(b.path("status").asString()).as("claimed for the finishing agent").isEqualTo("RUNNING");
+        assertThat(b.path("claim").path("agent_id").asString()).isEqualTo(one);
+        assertThat(http.get("/v0/runs/" + run).body()).doesNotContain("adagio.agent_id");
+    }
+
+    @Test
     void anOutputOverTheLimitIs413AndChangesNothingAndOneWithinItStillFinishes() {
         String agent = register(unique("big"), "proto");
         String run = start("proto", "a");

@@ -233,6 +233,28 @@ class UiBrowserIT {
     }
 
     @Test
+    void theAgentsPageAndTheNodePanelSayWhichAgentHoldsANode() {
+        String id = start("{\"nodes\":[{\"name\":\"held-here\",\"runtime\":\"debug\",\"metadata\":{\"adagio.runtime.debug.sleep\":"
+                + "{\"values\":[\"60s\"]}}}]}");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                "RUNNING".equals(http.get("/v0/runs/" + id + "/nodes/held-here").json().path("node").path("status").asString()));
+        String agent = http.get("/v0/runs/" + id + "/nodes/held-here").json().path("node").path("claim").path("agent_id").asString();
+        assertThat(agent).isNotBlank();
+        driver.get(url("/agents"));
+        WebElement row = waiting(Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("tr[data-agent='" + agent + "'] td.holding a")));
+        assertThat(row.getText()).isEqualTo("held-here");
+        assertThat(row.getDomAttribute("href")).isEqualTo("/runs/" + id);
+        Browser.screenshot(driver, "agents");
+        row.click();
+        waiting(Duration.ofSeconds(10)).until(d -> "true".equals(d.findElement(By.id("dag")).getDomAttribute("data-ready")));
+        driver.findElement(By.cssSelector(".node[data-name='held-here']")).click();
+        waiting(Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-panel"), agent));
+        assertThat(driver.findElement(By.id("node-panel")).getText()).contains("Agent");
+        http.post("/v0/runs/" + id + "/cancel", "{\"grace\":\"0s\"}");
+    }
+
+    @Test
     void cancelOnTheRunPageEndsTheRun() {
         String id = start("{\"nodes\":[{\"name\":\"slow\",\"runtime\":\"debug\",\"metadata\":{\"adagio.runtime.debug.sleep\":"
                 + "{\"values\":[\"60s\"]}}},{\"name\":\"after\",\"runtime\":\"debug\"}],\"edges\":[{\"source\":\"slow\",\"destination\":\"after\"}]}");
