@@ -114,7 +114,7 @@ class WebSecurity {
                         // the UI's pages load only its own scripts, styles and worker: an injected script or frame has
                         // nowhere to go (documents only: the API's answers and streams are not pages)
                         .addHeaderWriter(new org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter(
-                                WebSecurity::page, new org.springframework.security.web.header.writers.StaticHeadersWriter(
+                                PAGES, new org.springframework.security.web.header.writers.StaticHeadersWriter(
                                         "Content-Security-Policy", CSP))));
         if (!tokens.enabled()) {
             http.csrf(c -> c.disable()) // nothing to protect: everyone may do everything
@@ -147,8 +147,8 @@ class WebSecurity {
                         .permitAll() // a stream's later dispatches, error pages: the request was authorized already
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/openapi.yaml", "/error").permitAll()
                         .requestMatchers("/v0/session").permitAll() // who am I, log in, log out
-                        .requestMatchers(HttpMethod.GET, "/", "/index.html", "/runs", "/runs/*", "/start", "/agents",
-                                "/ui/**", "/webjars/**", "/swagger-ui", "/swagger-ui/**", "/favicon.ico")
+                        .requestMatchers(PAGES).permitAll()
+                        .requestMatchers(HttpMethod.GET, "/ui/**", "/webjars/**", "/favicon.ico")
                         .permitAll() // the UI's pages and scripts: the API they call is what is protected
                         .requestMatchers(HttpMethod.GET, "/v0/agents").access(role(Role.READER))
                         .requestMatchers("/v0/agents/{agentId}", "/v0/agents/{agentId}/**").access(WebSecurity::asAgent)
@@ -188,12 +188,17 @@ class WebSecurity {
         };
     }
 
-    /** Whether a request is for one of the UI's pages (HTML documents), which get the CSP. */
-    static boolean page(HttpServletRequest req) {
-        String uri = req.getRequestURI();
-        return "GET".equals(req.getMethod()) && (uri.equals("/") || uri.equals("/index.html") || uri.equals("/runs")
-                || uri.startsWith("/runs/") || uri.equals("/start") || uri.equals("/agents") || uri.startsWith("/swagger-ui"));
+    /** A request matcher of one method and path pattern. */
+    private static org.springframework.security.web.util.matcher.RequestMatcher at(HttpMethod method, String pattern) {
+        return org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
+                .matcher(method, pattern);
     }
+
+    /** The UI's pages (HTML documents: open, and with the CSP): {@link UiController#PAGES} and Swagger UI's. */
+    static final org.springframework.security.web.util.matcher.RequestMatcher PAGES =
+            new org.springframework.security.web.util.matcher.OrRequestMatcher(java.util.stream.Stream.concat(
+                    java.util.Arrays.stream(UiController.PAGES), java.util.stream.Stream.of("/index.html", "/swagger-ui",
+                            "/swagger-ui/**")).map(p -> at(HttpMethod.GET, p)).toList());
 
     /** Set on a request whose session cookie was refused (expired, forged, its token changed). */
     static final String SESSION_REFUSED = "adagio.session.refused";
@@ -377,13 +382,8 @@ class WebSecurity {
      */
     static final class StartRateFilter extends OncePerRequestFilter {
         private static final org.springframework.security.web.util.matcher.RequestMatcher STARTS =
-                new org.springframework.security.web.util.matcher.OrRequestMatcher(
-                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
-                                .matcher(HttpMethod.POST, "/v0/runs"),
-                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
-                                .matcher(HttpMethod.PUT, "/v0/runs"),
-                        org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults()
-                                .matcher(HttpMethod.POST, "/v0/runs/*/rerun"));
+                new org.springframework.security.web.util.matcher.OrRequestMatcher(at(HttpMethod.POST, "/v0/runs"),
+                        at(HttpMethod.PUT, "/v0/runs"), at(HttpMethod.POST, "/v0/runs/*/rerun"));
         private final StartRates rates;
         private final JsonMapper json;
 
