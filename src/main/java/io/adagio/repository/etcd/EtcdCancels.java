@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *       running key deleted, so its claim is fenced off) and its signal key goes; then the intent is deleted.</li>
  * </ol>
  * Every step is idempotent, so replicas racing on one run, or a step repeated after a crash, change nothing twice.
- * A finish of a marked node in its grace deletes its signal key ({@link EtcdTransitions}).
+ * A finish of a marked node in its grace deletes its signal key ({@link EtcdFinishes}).
  */
 final class EtcdCancels {
     private static final Logger log = LoggerFactory.getLogger(EtcdCancels.class);

@@ -36,7 +36,7 @@ import java.util.function.IntConsumer;
 
 /**
  * The etcd backend (keyspace in {@link io.adagio.repository.etcd}), in parts with one job each: runs
- * ({@link EtcdRuns}), agents and leases ({@link EtcdAgents}), claims and finishes ({@link EtcdTransitions},
+ * ({@link EtcdRuns}), agents and leases ({@link EtcdAgents}), claims ({@link EtcdClaims}) and finishes ({@link EtcdFinishes},
  * {@link Propagator}), and events (one supervised {@link EtcdWatch} per replica feeding the shared
  * {@link EventFanout}). Every part reads facts, asks {@code io.adagio.engine} what changes, and applies the answer
  * as an etcd transaction whose compares assert that everything read is unchanged ({@link GuardedTxns}).
@@ -55,7 +55,9 @@ public final class EtcdRepository implements Repository, AutoCloseable {
     private final KeyRanges ranges;
     private final EtcdRuns runs;
     private final EtcdAgents agents;
-    private final EtcdTransitions transitions;
+    private final EtcdClaims claims;
+    private final EtcdFinishes finishes;
+    private final EtcdSignals signals;
     private final Propagator propagator;
     private final EventFanout events;
     private final EtcdWatch watch;
@@ -91,7 +93,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.agents = new EtcdAgents(kv, client.getLeaseClient(), keys, codec, calls, ranges, txns, clock);
         NodeBatches batches = new NodeBatches(keys, reader, txns, options.txnLimits());
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, batches);
-        this.transitions = new EtcdTransitions(keys, codec, ranges, shapes, reader, runs, agents, propagator, txns, clock,
+        EtcdInputs inputs = new EtcdInputs(reader, keys, codec);
+        this.signals = new EtcdSignals(keys, codec, txns);
+        this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
+                options.txnLimits());
+        this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,
                 options.txnLimits());
         WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
@@ -108,7 +114,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         });
         this.cancels = new EtcdCancels(kv, keys, codec, calls, ranges, runs, agents, batches, txns, clock, recovery);
         this.control = new EtcdRunControl(keys, codec, runs, batches, cancels);
-        this.timers = new EtcdTimers(kv, keys, codec, calls, reader, batches, transitions, agents, runs, cancels, clock);
+        this.timers = new EtcdTimers(kv, keys, codec, calls, reader, batches, finishes, agents, runs, cancels, clock);
         this.timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-etcd-timers");
             t.setDaemon(true);
@@ -252,32 +258,32 @@ public final class EtcdRepository implements Repository, AutoCloseable {
 
     @Override
     public ClaimOutcome claimNode(String runId, String name, String agentId, Claim claim) {
-        return transitions.claim(runId, name, agentId, claim);
+        return claims.claim(runId, name, agentId, claim);
     }
 
     @Override
     public List<ClaimOutcome> claimReady(String agentId, int max, java.util.function.Supplier<Claim> claims) {
-        return transitions.claimReady(agentId, max, claims);
+        return this.claims.claimReady(agentId, max, claims);
     }
 
     @Override
     public List<ClaimOutcome> heldFor(String agentId, String requestId) {
-        return transitions.heldFor(agentId, requestId);
+        return claims.heldFor(agentId, requestId);
     }
 
     @Override
     public Finished finishNode(String runId, String name, String claimId, Result result, Dispatch next) {
-        return transitions.finish(runId, name, claimId, result, next);
+        return finishes.finish(runId, name, claimId, result, next);
     }
 
     @Override
     public List<io.adagio.repository.CancelledClaim> cancelledFor(String agentId) {
-        return transitions.cancelledFor(agentId);
+        return signals.cancelledFor(agentId);
     }
 
     @Override
     public Finished completeByHand(String runId, String name, byte[] output) {
-        return transitions.completeByHand(runId, name, output);
+        return finishes.completeByHand(runId, name, output);
     }
 
     @Override

@@ -44,14 +44,14 @@ final class EtcdTimers {
     private final EtcdCalls calls;
     private final NodeReader reader;
     private final NodeBatches batches;
-    private final EtcdTransitions transitions;
+    private final EtcdFinishes finishes;
     private final EtcdAgents agents;
     private final Clock clock;
     private final EtcdRuns runs;
     private final EtcdCancels cancels;
 
     EtcdTimers(KV kv, Keys keys, EtcdCodec codec, EtcdCalls calls, NodeReader reader, NodeBatches batches,
-               EtcdTransitions transitions, EtcdAgents agents, EtcdRuns runs, EtcdCancels cancels, Clock clock) {
+               EtcdFinishes finishes, EtcdAgents agents, EtcdRuns runs, EtcdCancels cancels, Clock clock) {
         this.runs = runs;
         this.cancels = cancels;
         this.kv = kv;
@@ -60,7 +60,7 @@ final class EtcdTimers {
         this.calls = calls;
         this.reader = reader;
         this.batches = batches;
-        this.transitions = transitions;
+        this.finishes = finishes;
         this.agents = agents;
         this.clock = clock;
     }
@@ -122,7 +122,7 @@ final class EtcdTimers {
         if (due.get() instanceof Timers.TimedOut t) {
             String holder = agents.byLease().get(facts.runningLease());
             try {
-                transitions.finish(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
+                finishes.finish(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
                 log.info("node {} of run {} timed out after {}", ref.name(), ref.runId(), facts.node().spec().timeout());
             } catch (StaleClaimException e) {
                 return true; // its agent finished it first, or another replica timed it out

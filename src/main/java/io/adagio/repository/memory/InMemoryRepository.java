@@ -1,8 +1,6 @@
 package io.adagio.repository.memory;
 
-import com.github.f4b6a3.ulid.Ulid;
 import io.adagio.engine.NodeEvents;
-import io.adagio.engine.RunVerdict;
 import io.adagio.engine.Topology;
 import io.adagio.model.Agent;
 import io.adagio.model.Claim;
@@ -31,9 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +51,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     private final MemoryNodes nodes = new MemoryNodes();
     private final EventFanout events;
     private final MemoryTransitions transitions;
+    private final MemoryRunControl control;
     private final MemoryLeases leases;
     private final ScheduledExecutorService reaper;
 
@@ -69,6 +66,7 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
                 this::holderOf), historyCapacity, "memory");
         this.transitions = new MemoryTransitions(nodes, clock, events);
         this.leases = transitions.leases();
+        this.control = new MemoryRunControl(nodes, clock, events, transitions);
         events.restart(new Cursor(0, 0), false);
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-memory-leases");
@@ -149,28 +147,28 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
     @Override
     public Run cancelRun(String runId, Duration grace) {
         synchronized (lock) {
-            return transitions.cancelRun(runId, grace);
+            return control.cancelRun(runId, grace);
         }
     }
 
     @Override
     public Run retryRun(String runId, List<String> nodeNames) {
         synchronized (lock) {
-            return transitions.retryRun(runId, nodeNames);
+            return control.retryRun(runId, nodeNames);
         }
     }
 
     @Override
     public Run pauseRun(String runId) {
         synchronized (lock) {
-            return transitions.pauseRun(runId);
+            return control.pauseRun(runId);
         }
     }
 
     @Override
     public Run resumeRun(String runId) {
         synchronized (lock) {
-            return transitions.resumeRun(runId);
+            return control.resumeRun(runId);
         }
     }
 
@@ -191,37 +189,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
 
     @Override
     public RunPage findRuns(RunQuery query) {
-        if (query.limit() <= 0 || query.newest().isBefore(query.oldest())) {
-            return new RunPage(List.of(), null);
-        }
         synchronized (lock) {
-            NavigableMap<String, StoredRun> range = nodes.runs.subMap(
-                    Ulid.min(query.oldest().toEpochMilli()).toString(), true,
-                    Ulid.max(query.newest().toEpochMilli()).toString(), true).descendingMap();
-            if (query.before() != null) {
-                range = range.tailMap(query.before(), false);
-            }
-            List<Run> out = new ArrayList<>();
-            int looked = 0;
-            String last = null;
-            for (StoredRun r : range.values()) {
-                if (out.size() >= query.limit() || query.filters() && looked >= RunQuery.SCAN_BUDGET) {
-                    return new RunPage(out, last);
-                }
-                looked++;
-                last = r.id;
-                if (!query.includes(r.createdAt)) {
-                    continue;
-                }
-                if (query.filters()) {
-                    List<Node> current = java.util.Arrays.asList(r.nodes);
-                    if (!query.matches(RunVerdict.status(current), RunVerdict.outcome(current))) {
-                        continue;
-                    }
-                }
-                out.add(r.view());
-            }
-            return new RunPage(out, null);
+            return RunFinder.find(nodes.runs, query);
         }
     }
 
@@ -282,8 +251,8 @@ public final class InMemoryRepository implements Repository, AutoCloseable {
         try {
             synchronized (lock) {
                 leases.expire();
-                transitions.fenceDue();
-                transitions.fireDue();
+                control.fenceDue();
+                control.fireDue();
             }
         } catch (RuntimeException e) {
             log.error("lease expiry check failed", e);

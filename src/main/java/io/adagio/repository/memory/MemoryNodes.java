@@ -21,6 +21,8 @@ final class MemoryNodes {
     private final java.util.Map<NodeRef, java.time.Instant> dueOf = new java.util.HashMap<>();
     /** When a run's own timer is due ({@link io.adagio.engine.RunTimes}) → those runs and kinds. */
     final java.util.TreeMap<java.time.Instant, java.util.Set<RunTimer>> runTimers = new java.util.TreeMap<>();
+    /** Runs being cancelled → when their grace ends (what is still RUNNING then is fenced off). */
+    final java.util.Map<String, java.time.Instant> fences = new java.util.HashMap<>();
 
     /** A run's own timer. */
     record RunTimer(String runId, io.adagio.engine.RunTimes.Kind kind) {

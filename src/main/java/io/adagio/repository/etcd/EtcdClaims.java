@@ -1,0 +1,222 @@
+package io.adagio.repository.etcd;
+
+import io.adagio.engine.ClaimDecision;
+import io.adagio.engine.Transitions;
+import io.adagio.model.Claim;
+import io.adagio.model.NodeStatus;
+import io.adagio.repository.ClaimOutcome;
+import io.adagio.repository.LeaseNotFoundException;
+import io.adagio.repository.NodeNotReadyException;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.Op;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Claims, each decided by the engine ({@link Transitions#claim}) from facts read here and applied as one
+ * transaction ({@link GuardedTxns}) guarded by the node key's and all four state keys' mod revisions; the running
+ * state key is put with the claiming agent's lease, so it vanishes when the lease ends. Batch claims take up to
+ * {@link TxnLimits#nodesPerTxn()} nodes a transaction; {@link #heldFor} finds a request's claims again.
+ */
+final class EtcdClaims {
+    /**
+     * The fewest ready nodes a batch claim chooses among at random: agents claiming one node each at once then
+     * rarely want the same one (with only {@code 2 × max} to choose from they kept colliding).
+     */
+    static final int CANDIDATES = 16;
+    /** Attempts at a batch claim's transaction before the nodes left are left to other claimers. */
+    private static final int BATCH_CLAIM_ATTEMPTS = 5;
+
+    private final Keys keys;
+    private final EtcdCodec codec;
+    private final KeyRanges ranges;
+    private final RunShapes shapes;
+    private final NodeReader reader;
+    private final EtcdInputs inputs;
+    private final EtcdRuns runs;
+    private final EtcdAgents agents;
+    private final GuardedTxns txns;
+    private final Clock clock;
+    /** Nodes a batch claim claims in one transaction (5 compares and 3 operations each). */
+    private final int claimsPerTxn;
+    private final TxnLimits limits;
+
+    EtcdClaims(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdInputs inputs,
+               EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits) {
+        this.keys = keys;
+        this.codec = codec;
+        this.ranges = ranges;
+        this.shapes = shapes;
+        this.reader = reader;
+        this.inputs = inputs;
+        this.runs = runs;
+        this.agents = agents;
+        this.txns = txns;
+        this.clock = clock;
+        this.claimsPerTxn = limits.nodesPerTxn();
+        this.limits = limits;
+    }
+
+    ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
+        EtcdRuns.requireNode(runs.shape(runId), name);
+        return claim(runId, name, agentId, claim, new AgentHolder(agents, agentId));
+    }
+
+    /** A claim on the agent's lease, as {@code holder} knows it (read again when it turns out to have ended). */
+    private ClaimOutcome claim(String runId, String name, String agentId, Claim claim, AgentHolder holder) {
+        String what = "claiming " + runId + "/" + name;
+        return txns.retry(what, attempt -> {
+            long leaseId = holder.lease();
+            if (leaseId < 0) {
+                throw new LeaseNotFoundException(agentId);
+            }
+            NodeFacts facts = reader.read(runId, name);
+            if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
+                    && holder.holds(facts.runningLease())) {
+                return Optional.of(inputs.filled(ClaimOutcome.won(runId, facts.node().claim(), facts.node())));
+            }
+            ClaimDecision d = Transitions.claim(facts.node(), claim, clock.instant());
+            if (d instanceof ClaimDecision.NotReady) {
+                throw new NodeNotReadyException(runId, name);
+            }
+            if (d instanceof ClaimDecision.Paused) {
+                throw new io.adagio.repository.RunPausedException(runId);
+            }
+            if (!(d instanceof ClaimDecision.Claimed claimed)) {
+                return Optional.of(ClaimOutcome.notClaimed());
+            }
+            List<Op> ops = new ArrayList<>();
+            Propagator.writes(keys, codec, runId, facts.node(), claimed.node(), leaseId, ops);
+            List<ClaimOutcome> won = List.of(ClaimOutcome.won(runId, claim, claimed.node()));
+            EtcdInputs.Prefetch parents = inputs.prefetch(won);
+            ops.addAll(parents.gets());
+            try {
+                return txns.apply(facts.guards(keys), ops, what)
+                        .map(r -> inputs.filled(won, parents.read(r)).get(0));
+            } catch (LeaseGone e) {
+                holder.ended();
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@value #CANDIDATES} (or
+     * {@code 2 × max}, when more) ready
+     * keys (oldest run first), taken in a random order so that concurrent claimers rarely want the same node:
+     * one read of up to {@value #claimsPerTxn} nodes and one transaction claiming all of them, guarded by
+     * everything read; on a conflict the nodes are read again and those still READY claimed.
+     */
+    List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
+        EtcdCodec.StoredAgent agent = agents.known(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
+        AgentHolder holder = new AgentHolder(agents, agentId);
+        List<ClaimOutcome> out = new ArrayList<>();
+        if (max <= 0) {
+            return out;
+        }
+        List<Keys.NodeRef> candidates = new ArrayList<>();
+        int window = Math.max(CANDIDATES, 2 * max);
+        ranges.visitKeys(keys.states(NodeStatus.READY), window, readyKey -> {
+            keys.parseState(Keys.text(readyKey.getKey())).map(Keys.StateKey::node).ifPresent(ref -> {
+                Optional<RunShape> shape = shapes.find(ref.runId());
+                if (shape.isPresent() && shape.get().topology().contains(ref.name())
+                        && agent.agent().runs(shape.get().topology().spec(ref.name()).runtime())) {
+                    candidates.add(ref);
+                }
+            });
+            return candidates.size() < window;
+        });
+        Collections.shuffle(candidates);
+        for (int from = 0; from < candidates.size() && out.size() < max; ) {
+            int n = Math.min(claimsPerTxn, Math.min(max - out.size(), candidates.size() - from));
+            out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
+            from += n;
+        }
+        return out;
+    }
+
+    /** Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left. */
+    private List<ClaimOutcome> claimAll(List<Keys.NodeRef> refs, String agentId, AgentHolder holder, Supplier<Claim> claims) {
+        return txns.retry("claiming " + refs.size() + " nodes", attempt -> {
+            if (attempt >= BATCH_CLAIM_ATTEMPTS) {
+                return Optional.of(List.of()); // others keep taking them first: leave them to others
+            }
+            long lease = holder.lease();
+            if (lease < 0) {
+                throw new LeaseNotFoundException(agentId);
+            }
+            List<Cmp> guards = new ArrayList<>();
+            List<Op> ops = new ArrayList<>();
+            List<ClaimOutcome> won = new ArrayList<>();
+            long bytes = 0;
+            for (NodeFacts f : reader.read(refs).values()) {
+                if (f.node().status() != NodeStatus.READY) {
+                    continue;
+                }
+                Claim claim = claims.get();
+                if (Transitions.claim(f.node(), claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
+                    List<Op> mine = new ArrayList<>();
+                    long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
+                    if (!won.isEmpty() && bytes + size > limits.bytes()) {
+                        break; // the rest stay READY, for the next claim
+                    }
+                    bytes += size;
+                    guards.addAll(f.guards(keys));
+                    ops.addAll(mine);
+                    won.add(ClaimOutcome.won(f.runId(), claim, c.node()));
+                }
+            }
+            if (won.isEmpty()) {
+                return Optional.of(won);
+            }
+            EtcdInputs.Prefetch parents = inputs.prefetch(won);
+            ops.addAll(parents.gets());
+            try {
+                return txns.apply(guards, ops, "claiming " + won.size() + " nodes")
+                        .map(r -> inputs.filled(won, parents.read(r)));
+            } catch (LeaseGone e) {
+                holder.ended();
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * The nodes on the agent's lease whose claims were made for {@code requestId}: the lease's attached keys
+     * (one call), then those running nodes read (one call). When the lease this replica knows holds none, the
+     * agent is read again (it may have registered anew through another replica) and its lease asked too.
+     */
+    List<ClaimOutcome> heldFor(String agentId, String requestId) {
+        long known = new AgentHolder(agents, agentId).lease();
+        List<ClaimOutcome> out = known < 0 ? List.of() : heldOn(known, requestId);
+        if (out.isEmpty()) {
+            long now = agents.stored(agentId).map(EtcdCodec.StoredAgent::leaseId).orElse(-1L);
+            if (now >= 0 && now != known) {
+                out = heldOn(now, requestId);
+            }
+        }
+        return inputs.filled(out);
+    }
+
+    private List<ClaimOutcome> heldOn(long lease, String requestId) {
+        List<Keys.NodeRef> running = new ArrayList<>();
+        for (String key : agents.keysOn(lease)) {
+            keys.parseState(key).filter(k -> k.status() == NodeStatus.RUNNING).map(Keys.StateKey::node)
+                    .ifPresent(running::add);
+        }
+        List<ClaimOutcome> out = new ArrayList<>();
+        for (NodeFacts f : reader.read(running).values()) {
+            Claim claim = f.node().claim();
+            if (f.node().status() == NodeStatus.RUNNING && f.runningLease() == lease && claim != null
+                    && requestId.equals(claim.requestId())) {
+                out.add(ClaimOutcome.won(f.runId(), claim, f.node()));
+            }
+        }
+        return out;
+    }
+}
