@@ -33,7 +33,14 @@ final class ClaimView extends ValueSerializer<Claim> {
             gen.writeStringProperty("agent_id", claim.agentId());
         }
         gen.writeName("metadata");
-        context.writeValue(gen, visible(claim.metadata()));
+        gen.writeStartObject();
+        for (Map.Entry<String, MetadataValues> e : claim.metadata().entrySet()) {
+            if (!e.getKey().startsWith(ENGINE_KEYS)) {
+                gen.writeName(e.getKey());
+                context.writeValue(gen, e.getValue());
+            }
+        }
+        gen.writeEndObject();
         gen.writeEndObject();
     }
 
