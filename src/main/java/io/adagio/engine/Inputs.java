@@ -25,6 +25,9 @@ public final class Inputs {
      * @param parents the node's parents by name (a parent not known, or without a successful attempt, gives none)
      */
     public static Node filled(Node node, Function<String, Node> parents) {
+        if (node.inputsFrom().isEmpty()) {
+            return node.inputs() != null && node.inputs().isEmpty() ? node : node.withInputs(Map.of());
+        }
         Map<String, byte[]> in = new LinkedHashMap<>();
         for (String parent : node.inputsFrom()) {
             Node p = parents.apply(parent);
@@ -38,6 +41,9 @@ public final class Inputs {
 
     /** The nodes of one run, each with its inputs filled in from the others. */
     public static List<Node> filled(List<Node> nodes) {
+        if (nodes.stream().allMatch(n -> n.inputsFrom().isEmpty())) { // roots, or nothing passed on yet
+            return nodes.stream().map(n -> filled(n, name -> null)).toList();
+        }
         Map<String, Node> byName = new HashMap<>(nodes.size() * 2);
         nodes.forEach(n -> byName.put(n.name(), n));
         return nodes.stream().map(n -> filled(n, byName::get)).toList();

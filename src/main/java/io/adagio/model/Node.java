@@ -53,7 +53,7 @@ public record Node(NodeSpec spec,
 
     public Node {
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
-        inputs = inputs == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        inputs = inputs == null ? null : inputs.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         inputsFrom = inputsFrom == null ? List.of() : List.copyOf(inputsFrom);
     }
 

@@ -53,7 +53,6 @@ final class Deployment {
         return service.process().pid();
     }
 
-    /** CPU so far, in clock ticks: {service, agent process (0 when there is none)}. */
     long[] cpuTicks() {
         return new long[]{Benchmark.cpuTicks(service.process().pid()),
                 agent == null ? 0 : Benchmark.cpuTicks(agent.process().pid())};
