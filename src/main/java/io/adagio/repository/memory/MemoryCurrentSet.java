@@ -19,27 +19,13 @@ import java.util.function.LongSupplier;
  * {@link NodeEvents#offer} says, and a NODE_CANCELLED to the holder of each RUNNING node its run's cancel reached)
  * at the current revision. It keeps no history beyond the fan-out's, so a cursor
  * older than that, or from the future, cannot be served.
+ *
+ * @param lock     the repository's lock, under which its state is read
+ * @param revision the last revision taken
+ * @param holders  the agent holding a RUNNING node
  */
-final class MemoryCurrentSet implements EventSource {
-    private final Object lock;
-    private final Map<String, StoredRun> runs;
-    private final StatusIndex byStatus;
-    private final LongSupplier revision;
-    private final java.util.function.Function<NodeRef, String> holders;
-
-    /**
-     * Reads the repository's state under its {@code lock}; {@code revision} is the last one taken; {@code holders}
-     * names the agent holding a RUNNING node.
-     */
-    MemoryCurrentSet(Object lock, Map<String, StoredRun> runs, StatusIndex byStatus, LongSupplier revision,
-                     java.util.function.Function<NodeRef, String> holders) {
-        this.holders = holders;
-        this.lock = lock;
-        this.runs = runs;
-        this.byStatus = byStatus;
-        this.revision = revision;
-    }
-
+record MemoryCurrentSet(Object lock, Map<String, StoredRun> runs, StatusIndex byStatus, LongSupplier revision,
+                        java.util.function.Function<NodeRef, String> holders) implements EventSource {
     @Override
     public Snapshot snapshot(EventFilter filter) {
         synchronized (lock) {
