@@ -30,20 +30,12 @@ import java.util.Optional;
  * live), each decided by the engine and applied to {@link MemoryNodes} as one step. Not thread-safe: called under
  * the repository's lock.
  */
-final class MemoryRunControl {
+record MemoryRunControl(MemoryNodes nodes, Clock clock, EventFanout events, MemoryTransitions transitions) {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemoryRunControl.class);
-    private final MemoryNodes nodes;
-    private final Clock clock;
-    private final EventFanout events;
-    private final MemoryLeases leases;
-    private final MemoryTransitions transitions;
 
-    MemoryRunControl(MemoryNodes nodes, Clock clock, EventFanout events, MemoryTransitions transitions) {
-        this.nodes = nodes;
-        this.clock = clock;
-        this.events = events;
-        this.transitions = transitions;
-        this.leases = transitions.leases();
+    /** The agents' leases: a cancelled node's holder is told, a fenced node's claim released. */
+    private MemoryLeases leases() {
+        return transitions.leases();
     }
 
     /**
@@ -62,7 +54,7 @@ final class MemoryRunControl {
             Optional<Node> after = Cancellation.reach(before, now);
             if (after.isPresent()) {
                 nodes.set(r, after.get());
-                String holder = leases.holder(new NodeRef(runId, before.name()));
+                String holder = leases().holder(new NodeRef(runId, before.name()));
                 if (Cancellation.tellsHolder(before, after.get()) && holder != null) {
                     nodes.steps.signal(NodeEvents.cancelled(runId, before.spec(), holder, before.claim().id()));
                 }
@@ -95,7 +87,7 @@ final class MemoryRunControl {
             Node node = r.nodes[r.index(ref.name())];
             Optional<Timers.Due> fired = Timers.due(node, now);
             if (fired.isPresent() && fired.get() instanceof Timers.TimedOut t) {
-                String holder = leases.holder(ref);
+                String holder = leases().holder(ref);
                 try {
                     transitions.finishNode(ref.runId(), ref.name(), t.claimId(), t.result(), Dispatch.NONE);
                 } catch (StaleClaimException e) {
@@ -200,7 +192,7 @@ final class MemoryRunControl {
                 Optional<Node> after = Cancellation.fence(before, now);
                 if (after.isPresent()) {
                     nodes.set(r, after.get());
-                    leases.release(new NodeRef(r.id, before.name()));
+                    leases().release(new NodeRef(r.id, before.name()));
                     changed = true;
                 }
             }
