@@ -364,6 +364,9 @@ public final class Benchmark {
             }
             if (d.agentHttp() != null) {
                 http = rawHttp(d, backend, rep);
+                // seconds of nothing but heartbeats retrain the JIT on them (the scenarios then started with
+                // deoptimizations and recompiles: 2/3 of the service's CPU in a split chain): the mix once more
+                warmUp(d, 2);
             }
             for (String scenario : SCENARIOS) {
                 if (!options.only().contains(scenario)) {
@@ -586,6 +589,11 @@ public final class Benchmark {
      * fan-out; see docs/benchmarks.md). Logs each round's CPU and the JIT's share of it.
      */
     private void warmUp(Deployment d) throws Exception {
+        warmUp(d, warmUpRounds(options));
+    }
+
+    /** {@link #warmUp(Deployment)} with {@code rounds} rounds of the mix. */
+    private void warmUp(Deployment d, int rounds) throws Exception {
         Http http = d.http();
         List<String> bodies = new ArrayList<>();
         if (options.smoke()) {
@@ -598,7 +606,6 @@ public final class Benchmark {
                 bodies.add(sevenExample());
             }
         }
-        int rounds = warmUpRounds(options);
         long t0 = System.nanoTime();
         int nodes = 0;
         for (int r = 1; r <= rounds; r++) {
