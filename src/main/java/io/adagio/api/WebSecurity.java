@@ -64,6 +64,16 @@ class WebSecurity {
         return new Tokens(specs);
     }
 
+    /**
+     * No observation of Spring Security's filters, authentications or authorizations: without this each filter of
+     * the chain is wrapped to observe it (a cost on every call of agents and readers alike), even with its
+     * observations switched off; {@code http.server.requests} observes each request whole already.
+     */
+    @Bean
+    org.springframework.security.config.observation.SecurityObservationSettings securityObservations() {
+        return org.springframework.security.config.observation.SecurityObservationSettings.noObservations();
+    }
+
     /** The UI pages' Content-Security-Policy: they load what the service serves, nothing else. */
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             + "connect-src 'self'; worker-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
@@ -119,7 +129,9 @@ class WebSecurity {
         if (!tokens.enabled()) {
             // nothing to protect: everyone may do everything, so no filter of the chain authenticates or authorizes
             // (what is left: the firewall, the security headers, the pages' CSP)
-            http.csrf(c -> c.disable()).anonymous(a -> a.disable()).servletApi(s -> s.disable());
+            http.csrf(c -> c.disable()).anonymous(a -> a.disable()).servletApi(s -> s.disable())
+                    .securityContext(c -> c.disable()).sessionManagement(s -> s.disable())
+                    .exceptionHandling(e -> e.disable());
             return http.build();
         }
         // A bearer token is never sent by a browser on its own: only writes carried by the session cookie can be

@@ -81,20 +81,22 @@ final class ClaimableNodes {
 
     /** How many node keys have no state key at {@code revision}: counts only, so it costs no transfer of keys. */
     long orphanCount(long revision) {
-        long stateKeys = 0;
+        List<String> prefixes = new ArrayList<>();
         for (NodeStatus s : Keys.KEYED) {
-            stateKeys += ranges.count(keys.states(s), revision);
+            prefixes.add(keys.states(s));
         }
-        return Math.max(0, ranges.count(keys.nodes(), revision) - stateKeys);
+        prefixes.add(keys.nodes());
+        long[] counts = ranges.counts(prefixes, revision);
+        long stateKeys = 0;
+        for (int i = 0; i < Keys.KEYED.size(); i++) {
+            stateKeys += counts[i];
+        }
+        return Math.max(0, counts[Keys.KEYED.size()] - stateKeys);
     }
 
     /** The nodes with no state key at {@code revision} (of any run, visible or not): a scan of every key. */
     Set<Keys.NodeRef> orphans(long revision) {
-        long stateKeys = 0;
-        for (NodeStatus s : Keys.KEYED) {
-            stateKeys += ranges.count(keys.states(s), revision);
-        }
-        if (ranges.count(keys.nodes(), revision) <= stateKeys) {
+        if (orphanCount(revision) == 0) {
             return Set.of();
         }
         Set<Keys.NodeRef> keyed = new HashSet<>();

@@ -33,6 +33,23 @@ final class EtcdCalls {
     }
 
     /**
+     * The futures' values in order, each waited for as {@link #await} does; when one fails, the others are
+     * cancelled and its failure is thrown.
+     */
+    <T> java.util.List<T> awaitAll(java.util.List<CompletableFuture<T>> futures, String what) {
+        java.util.List<T> out = new java.util.ArrayList<>(futures.size());
+        try {
+            for (CompletableFuture<T> f : futures) {
+                out.add(await(f, what));
+            }
+        } catch (RuntimeException e) {
+            futures.forEach(f -> f.cancel(true));
+            throw e;
+        }
+        return out;
+    }
+
+    /**
      * The future's value, waited for at most the deadline.
      *
      * @throws BackendUnavailableException on timeout, interruption or any etcd failure but a missing lease

@@ -38,6 +38,8 @@ final class EtcdRuns {
     private static final int LIST_PAGE = 100;
     /** Runs read per transaction by {@link #views}: five reads each, within etcd's 128 operations. */
     private static final int VIEWS_PER_TXN = 25;
+    /** Transactions of {@link #views} in flight at once: a page of runs ({@link #LIST_PAGE}) in one window. */
+    private static final int VIEW_TXNS_IN_FLIGHT = LIST_PAGE / VIEWS_PER_TXN;
 
     private final KV kv;
     private final Keys keys;
@@ -174,7 +176,7 @@ final class EtcdRuns {
                     return new RunPage(out, last);
                 }
                 int room = query.filters() ? RunQuery.SCAN_BUDGET - looked : query.limit() - out.size();
-                List<RunShape> group = candidates.subList(at, Math.min(candidates.size(), at + Math.min(VIEWS_PER_TXN, room)));
+                List<RunShape> group = candidates.subList(at, Math.min(candidates.size(), at + room));
                 List<RunShape> inRange = group.stream().filter(g -> query.includes(g.createdAt())).toList();
                 java.util.Iterator<Run> viewed = views(inRange).iterator();
                 for (RunShape shape : group) {
@@ -200,21 +202,25 @@ final class EtcdRuns {
     }
 
     /**
-     * Counts at one revision: count-only ranges over {@code runs/}, {@code nodes/} and each state; orphaned =
-     * node keys without a state key. The nodes of a start still in flight (batches written, run key not yet)
-     * are counted with their states; a start that fails removes its batches.
+     * Counts at one revision, in one read-only transaction: count-only ranges over each state, {@code nodes/} and
+     * {@code runs/}; orphaned = node keys without a state key. The nodes of a start still in flight (batches
+     * written, run key not yet) are counted with their states; a start that fails removes its batches.
      */
     Stats stats() {
-        long at = ranges.currentRevision(keys.root());
-        long[] states = new long[Keys.KEYED.size()];
-        long keyed = 0;
-        for (int i = 0; i < states.length; i++) {
-            states[i] = ranges.count(keys.states(Keys.KEYED.get(i)), at);
-            keyed += states[i];
+        List<String> prefixes = new ArrayList<>();
+        for (NodeStatus s : Keys.KEYED) {
+            prefixes.add(keys.states(s));
         }
-        long nodes = ranges.count(keys.nodes(), at);
-        return new Stats(ranges.count(keys.runs(), at),
-                new Stats.NodeCounts(states[0], states[1], states[2], states[3], Math.max(0, nodes - keyed)));
+        prefixes.add(keys.nodes());
+        prefixes.add(keys.runs());
+        long[] counts = ranges.counts(prefixes, 0);
+        int n = Keys.KEYED.size();
+        long keyed = 0;
+        for (int i = 0; i < n; i++) {
+            keyed += counts[i];
+        }
+        return new Stats(counts[n + 1],
+                new Stats.NodeCounts(counts[0], counts[1], counts[2], counts[3], Math.max(0, counts[n] - keyed)));
     }
 
     /**
@@ -275,40 +281,58 @@ final class EtcdRuns {
         });
     }
 
-    /** {@link #views(List)}, telling {@code readAt} the revision of each group's read. */
+    /**
+     * {@link #views(List)}, telling {@code readAt} the revision of each group's read. The groups' transactions are
+     * sent together (up to {@link #VIEW_TXNS_IN_FLIGHT} at once) and answered in order: a page of 100 runs costs
+     * one round trip of etcd, not four in a row.
+     */
     private List<Run> views(List<RunShape> shapes, java.util.function.LongConsumer readAt) {
         List<Run> out = new ArrayList<>(shapes.size());
-        for (int from = 0; from < shapes.size(); from += VIEWS_PER_TXN) {
-            List<RunShape> group = shapes.subList(from, Math.min(shapes.size(), from + VIEWS_PER_TXN));
-            List<Op> gets = new ArrayList<>();
-            for (RunShape shape : group) {
-                for (NodeStatus st : Keys.KEYED) {
-                    String prefix = keys.statesOf(st, shape.id());
-                    gets.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withKeysOnly(true).build()));
-                }
-                String nodes = keys.nodesOf(shape.id());
-                gets.add(Op.get(Keys.bytes(nodes), GetOption.builder().withRange(Keys.prefixEnd(nodes)).build()));
+        int perWindow = VIEWS_PER_TXN * VIEW_TXNS_IN_FLIGHT;
+        for (int window = 0; window < shapes.size(); window += perWindow) {
+            List<List<RunShape>> groups = new ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.TxnResponse>> reads = new ArrayList<>();
+            for (int from = window; from < Math.min(shapes.size(), window + perWindow); from += VIEWS_PER_TXN) {
+                List<RunShape> group = shapes.subList(from, Math.min(shapes.size(), from + VIEWS_PER_TXN));
+                groups.add(group);
+                reads.add(kv.txn().Then(viewReads(group)).commit());
             }
-            io.etcd.jetcd.kv.TxnResponse read = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(), "reading runs");
-            readAt.accept(read.getHeader().getRevision());
-            List<GetResponse> answers = read.getGetResponses();
-            int at = 0;
-            for (RunShape shape : group) {
-                Map<String, NodeStatus> status = new HashMap<>();
-                for (NodeStatus st : Keys.KEYED) {
-                    for (KeyValue stateKey : answers.get(at++).getKvs()) {
-                        keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), st));
+            List<io.etcd.jetcd.kv.TxnResponse> answered = calls.awaitAll(reads, "reading runs");
+            for (int g = 0; g < groups.size(); g++) {
+                readAt.accept(answered.get(g).getHeader().getRevision());
+                List<GetResponse> answers = answered.get(g).getGetResponses();
+                int at = 0;
+                for (RunShape shape : groups.get(g)) {
+                    Map<String, NodeStatus> status = new HashMap<>();
+                    for (NodeStatus st : Keys.KEYED) {
+                        for (KeyValue stateKey : answers.get(at++).getKvs()) {
+                            keys.parseState(Keys.text(stateKey.getKey())).ifPresent(k -> status.put(k.node().name(), st));
+                        }
                     }
+                    Map<String, Node> byName = new HashMap<>();
+                    for (KeyValue nodeKey : answers.get(at++).getKvs()) {
+                        keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
+                                codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
+                    }
+                    out.add(assemble(shape, byName));
                 }
-                Map<String, Node> byName = new HashMap<>();
-                for (KeyValue nodeKey : answers.get(at++).getKvs()) {
-                    keys.parseNode(Keys.text(nodeKey.getKey())).ifPresent(ref -> byName.put(ref.name(),
-                            codec.node(nodeKey.getValue()).withStatus(status.getOrDefault(ref.name(), NodeStatus.NONE))));
-                }
-                out.add(assemble(shape, byName));
             }
         }
         return out;
+    }
+
+    /** The reads of a group of runs: each state's keys of the run (keys only), then its node values. */
+    private Op[] viewReads(List<RunShape> group) {
+        List<Op> gets = new ArrayList<>();
+        for (RunShape shape : group) {
+            for (NodeStatus st : Keys.KEYED) {
+                String prefix = keys.statesOf(st, shape.id());
+                gets.add(Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.prefixEnd(prefix)).withKeysOnly(true).build()));
+            }
+            String nodes = keys.nodesOf(shape.id());
+            gets.add(Op.get(Keys.bytes(nodes), GetOption.builder().withRange(Keys.prefixEnd(nodes)).build()));
+        }
+        return gets.toArray(Op[]::new);
     }
 
     /** The run from its nodes as read; null when they are gone (the run was deleted since its shape was read). */
