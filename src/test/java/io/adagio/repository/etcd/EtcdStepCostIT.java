@@ -239,6 +239,32 @@ class EtcdStepCostIT {
                 .as("a heartbeat always asks etcd").isInstanceOf(io.adagio.repository.LeaseNotFoundException.class);
     }
 
+    @Test
+    void theStatsAreOneReadOnlyTransaction() {
+        start(Graphs.chain(3, "debug"));
+        String single = start(Graphs.single("a"));
+        repo.claimNode(single, "a", "agent-1", Claim.of("c-1"));
+        io.adagio.model.Stats[] stats = new io.adagio.model.Stats[1];
+        List<String> cost = counted(() -> stats[0] = repo.stats());
+        assertThat(stats[0]).isEqualTo(new io.adagio.model.Stats(2, new io.adagio.model.Stats.NodeCounts(2, 1, 1, 0, 0)));
+        assertThat(cost).as("every count at one revision, in one round trip").containsExactly("txn");
+    }
+
+    @Test
+    void aPageOfAHundredRunsIsOneRangeAndFourReadOnlyTransactions() {
+        for (int i = 0; i < 120; i++) {
+            start(Graphs.chain(2, "debug"));
+        }
+        io.adagio.repository.RunPage[] page = new io.adagio.repository.RunPage[1];
+        List<String> cost = counted(() -> page[0] = repo.findRuns(new io.adagio.repository.RunQuery(
+                java.time.Instant.ofEpochMilli(Long.MAX_VALUE >> 16), java.time.Instant.EPOCH, 100)));
+        assertThat(page[0].runs()).hasSize(100);
+        assertThat(page[0].runs()).allSatisfy(r -> assertThat(r.nodes()).extracting(n -> n.status())
+                .containsExactly(NodeStatus.READY, NodeStatus.WAITING));
+        assertThat(cost).as("the run keys, then 25 runs' states and nodes per transaction")
+                .containsExactly("get", "txn", "txn", "txn", "txn");
+    }
+
     private KeyValue only(String key) throws Exception {
         List<KeyValue> kvs = admin.getKVClient().get(Keys.bytes(key)).get(5, TimeUnit.SECONDS).getKvs();
         assertThat(kvs).as(key).hasSize(1);
