@@ -6,7 +6,6 @@ import io.adagio.model.MetadataValues;
 import io.adagio.model.Node;
 import io.adagio.model.NodeStatus;
 import io.adagio.model.Result;
-import io.adagio.model.Run;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
@@ -57,11 +56,7 @@ public final class Nodes {
         if (!done.repeated()) {
             log.info("run {} node {} completed by hand", runId, name);
         }
-        if (done.runCompleted()) {
-            Run run = repository.inspectRun(runId);
-            log.info("run {} completed: {}", runId, run.outcome());
-            metrics.runFinished(run.outcome());
-        }
+        completedRun(runId, done);
         return done.node();
     }
 
@@ -134,11 +129,17 @@ public final class Nodes {
         log.debug("run {} node {} finished {} -> {}", runId, name, result.conclusion(), node.status());
         metrics.finished(result.conclusion(), node.status());
         finished.next().forEach(c -> metrics.claim(true));
-        if (finished.runCompleted()) {
-            Run run = repository.inspectRun(runId);
-            log.info("run {} completed: {}", runId, run.outcome());
-            metrics.runFinished(run.outcome());
-        }
+        completedRun(runId, finished);
         return finished;
+    }
+
+    /** Logs and counts the run's completion when this finish completed it (reading the run when it did not tell). */
+    private void completedRun(String runId, Finished finished) {
+        if (finished.runCompleted()) {
+            io.adagio.model.RunOutcome outcome = finished.outcome() != null ? finished.outcome()
+                    : repository.inspectRun(runId).outcome();
+            log.info("run {} completed: {}", runId, outcome);
+            metrics.runFinished(outcome);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.adagio.repository;
 
 import io.adagio.model.Node;
+import io.adagio.model.RunOutcome;
 
 import java.util.List;
 
@@ -11,21 +12,28 @@ import java.util.List;
  * (which recorded nothing more: its answer had been lost). With a {@link Dispatch} naming the agent,
  * {@code cancelled} lists the other claims that agent holds whose run was cancelled, as the step saw them (the
  * agent should stop those nodes); it may be empty when the step could not see them (a finish done in steps).
+ * {@code outcome}: when this finish completed its run, the run's outcome if the step could tell it from what it
+ * held (the memory backend always; etcd when the run is this one node), so nobody reads the run again to learn
+ * it; else null.
  */
 public record Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated,
-                       List<CancelledClaim> cancelled) {
+                       List<CancelledClaim> cancelled, RunOutcome outcome) {
     public Finished {
         next = List.copyOf(next);
         cancelled = List.copyOf(cancelled);
+        if (!runCompleted && outcome != null) {
+            throw new IllegalArgumentException("an outcome is told only by the finish that completed its run");
+        }
+    }
+
+    /** A finish whose run's outcome is not told (it did not complete the run, or the step could not tell it). */
+    public Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated,
+                    List<CancelledClaim> cancelled) {
+        this(node, next, runCompleted, repeated, cancelled, null);
     }
 
     /** A finish that names no cancelled claims. */
     public Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated) {
-        this(node, next, runCompleted, repeated, List.of());
-    }
-
-    /** This answer, naming the agent's cancelled claims. */
-    public Finished withCancelled(List<CancelledClaim> claims) {
-        return new Finished(node, next, runCompleted, repeated, claims);
+        this(node, next, runCompleted, repeated, List.of(), null);
     }
 }

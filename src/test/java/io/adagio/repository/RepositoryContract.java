@@ -709,7 +709,11 @@ public abstract class RepositoryContract {
                 go.countDown();
                 int completing = 0;
                 for (Future<Finished> f : finishes) {
-                    completing += f.get(60, TimeUnit.SECONDS).runCompleted() ? 1 : 0;
+                    Finished done = f.get(60, TimeUnit.SECONDS);
+                    completing += done.runCompleted() ? 1 : 0;
+                    assertThat(done.outcome()).as("an outcome told, only by the finish that completed, and the run's")
+                            .isIn(done.runCompleted() ? java.util.Arrays.asList(null, RunOutcome.SUCCEEDED)
+                                    : java.util.Collections.singletonList(null));
                 }
                 assertThat(completing).as("round %d: finishes that say they completed the run", round).isEqualTo(1);
             } finally {
@@ -720,6 +724,24 @@ public abstract class RepositoryContract {
                     Dispatch.NONE).runCompleted()).as("a repeated finish completes nothing").isFalse();
             assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         }
+    }
+
+    @Test
+    void theFinishThatCompletesARunOfOneNodeTellsTheRunsOutcome() throws Exception {
+        agent("agent-1");
+        String ok = start(Graphs.single("a")).id();
+        Node a = claimWinner(ok, "a");
+        Finished succeeded = repo.finishNode(ok, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "x"), Dispatch.NONE);
+        assertThat(succeeded.runCompleted()).isTrue();
+        assertThat(succeeded.outcome()).isEqualTo(RunOutcome.SUCCEEDED).isEqualTo(repo.inspectRun(ok).outcome());
+        assertThat(repo.finishNode(ok, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "x"), Dispatch.NONE).outcome())
+                .as("a repeated finish completes nothing, so it tells no outcome").isNull();
+
+        String failing = start(Graphs.single("a")).id();
+        Node f = claimWinner(failing, "a");
+        Finished failed = repo.finishNode(failing, "a", f.claim().id(), Result.of(Conclusion.FAIL, "no"), Dispatch.NONE);
+        assertThat(failed.runCompleted()).isTrue();
+        assertThat(failed.outcome()).isEqualTo(RunOutcome.FAILED).isEqualTo(repo.inspectRun(failing).outcome());
     }
 
     @Test

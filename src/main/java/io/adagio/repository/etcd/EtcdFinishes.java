@@ -178,7 +178,10 @@ final class EtcdFinishes {
             return new Finished(node, next.max() > 0
                     ? inputs.filled(dispatchedBefore(shape, node, claimId, holder), inHand) : List.of(), false, true);
         }
-        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0]);
+        // a run of this one node: its outcome is the node's (a larger run's other nodes were not read)
+        io.adagio.model.RunOutcome outcome = completed[0] && topology.size() == 1
+                ? io.adagio.engine.RunVerdict.outcome(List.of(node)) : null;
+        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0], outcome);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */

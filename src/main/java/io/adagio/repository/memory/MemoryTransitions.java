@@ -146,8 +146,9 @@ final class MemoryTransitions {
         leases.release(ref);
         List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
         nodes.commit(events);
-        return new Finished(finished, claimed, finished.status() == NodeStatus.COMPLETED && r.unfinished == 0, false,
-                next.agentId() == null ? List.of() : cancelledFor(next.agentId()));
+        boolean completed = finished.status() == NodeStatus.COMPLETED && r.unfinished == 0;
+        return new Finished(finished, claimed, completed, false,
+                next.agentId() == null ? List.of() : cancelledFor(next.agentId()), completed ? outcome(r) : null);
     }
 
     /** See {@link io.adagio.repository.Repository#completeByHand}. Under the lock. */
@@ -163,7 +164,13 @@ final class MemoryTransitions {
         }
         settle(r, applied.finished());
         nodes.commit(events);
-        return new Finished(applied.finished(), List.of(), r.unfinished == 0, false);
+        return new Finished(applied.finished(), List.of(), r.unfinished == 0, false, List.of(),
+                r.unfinished == 0 ? outcome(r) : null);
+    }
+
+    /** The outcome of a run, from its nodes as stored. */
+    private static io.adagio.model.RunOutcome outcome(StoredRun r) {
+        return io.adagio.engine.RunVerdict.outcome(java.util.Arrays.asList(r.nodes));
     }
 
 

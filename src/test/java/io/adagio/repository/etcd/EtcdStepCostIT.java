@@ -240,6 +240,18 @@ class EtcdStepCostIT {
     }
 
     @Test
+    void theFinishOfARunOfOneNodeTellsItsOutcomeWithNoReadOfTheRun() {
+        String run = start(Graphs.single("a"));
+        String c = repo.claimNode(run, "a", "agent-1", Claim.of("c-1")).claim().id();
+        Finished[] f = new Finished[1];
+        List<String> cost = counted(() -> f[0] = repo.finishNode(run, "a", c, Result.of(Conclusion.FAIL, "no"),
+                Dispatch.NONE));
+        assertThat(cost).containsExactly("txn", "txn");
+        assertThat(f[0].runCompleted()).isTrue();
+        assertThat(f[0].outcome()).isEqualTo(io.adagio.model.RunOutcome.FAILED);
+    }
+
+    @Test
     void theStatsAreOneReadOnlyTransaction() {
         start(Graphs.chain(3, "debug"));
         String single = start(Graphs.single("a"));
