@@ -47,6 +47,8 @@ class BenchmarkSmokeTest {
                 assertThat(f.path("runs_stored").path("median").asDouble()).as(as).isGreaterThanOrEqualTo(30);
                 assertThat(f.path("list_first_page_ms").path("median").asDouble()).as(as).isPositive();
                 assertThat(f.path("stats_ms").path("median").asDouble()).as(as).isPositive();
+                assertThat(f.path("list_first_page_warm_ms").path("median").asDouble()).as(as).isPositive();
+                assertThat(f.path("stats_warm_ms").path("median").asDouble()).as(as).isPositive();
                 continue;
             }
             assertThat(f.path("nodes").path("median").asDouble()).as(as).isPositive();
