@@ -81,12 +81,7 @@ final class ClaimableNodes {
 
     /** How many node keys have no state key at {@code revision}: counts only, so it costs no transfer of keys. */
     long orphanCount(long revision) {
-        List<String> prefixes = new ArrayList<>();
-        for (NodeStatus s : Keys.KEYED) {
-            prefixes.add(keys.states(s));
-        }
-        prefixes.add(keys.nodes());
-        long[] counts = ranges.counts(prefixes, revision);
+        long[] counts = ranges.counts(keys.statesThenNodes(), revision);
         long stateKeys = 0;
         for (int i = 0; i < Keys.KEYED.size(); i++) {
             stateKeys += counts[i];

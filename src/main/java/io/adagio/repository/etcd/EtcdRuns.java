@@ -207,11 +207,7 @@ final class EtcdRuns {
      * written, run key not yet) are counted with their states; a start that fails removes its batches.
      */
     Stats stats() {
-        List<String> prefixes = new ArrayList<>();
-        for (NodeStatus s : Keys.KEYED) {
-            prefixes.add(keys.states(s));
-        }
-        prefixes.add(keys.nodes());
+        List<String> prefixes = new ArrayList<>(keys.statesThenNodes());
         prefixes.add(keys.runs());
         long[] counts = ranges.counts(prefixes, 0);
         int n = Keys.KEYED.size();

@@ -82,6 +82,11 @@ final class Keys {
         return states() + word(status) + "/";
     }
 
+    /** What a node count reads: each {@link #KEYED} state's prefix, in that order, then {@link #nodes()}. */
+    List<String> statesThenNodes() {
+        return java.util.stream.Stream.concat(KEYED.stream().map(this::states), java.util.stream.Stream.of(nodes())).toList();
+    }
+
     /** The prefix of the state keys of one state and one run. */
     String statesOf(NodeStatus status, String runId) {
         return states(status) + "run/" + runId + NODE_PART;
