@@ -26,6 +26,8 @@ public final class Agents {
 
     private final Repository repository;
     private final Duration ttl;
+    /** How recent a renewal spares {@link #touch} another: a tenth of the TTL, computed once (BigDecimal). */
+    private final Duration touchWithin;
     private final Clock clock;
     private final List<Consumer<String>> onUnregister = new CopyOnWriteArrayList<>();
     /** The lease each agent's last renewal here answered, and when; forgotten two TTLs after (a dead agent's). */
@@ -34,6 +36,7 @@ public final class Agents {
     public Agents(Repository repository, Duration ttl, Clock clock) {
         this.repository = repository;
         this.ttl = ttl;
+        this.touchWithin = ttl.dividedBy(TOUCH_EVERY);
         this.clock = clock;
         this.renewed = new Recent<>(clock, ttl.multipliedBy(2));
     }
@@ -94,7 +97,7 @@ public final class Agents {
      * @throws LeaseNotFoundException when the lease is gone: the agent must register again
      */
     public AgentLease touch(String agentId) {
-        return renewed.within(agentId, ttl.dividedBy(TOUCH_EVERY)).orElseGet(() -> heartbeat(agentId));
+        return renewed.within(agentId, touchWithin).orElseGet(() -> heartbeat(agentId));
     }
 
     /** Ends the agent's lease (its RUNNING nodes are orphaned) and tells who asked ({@link #onUnregister}). */

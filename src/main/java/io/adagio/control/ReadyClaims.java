@@ -48,11 +48,13 @@ public final class ReadyClaims implements AutoCloseable {
     private final ControlMetrics metrics;
     private final ScheduledExecutorService timer;
     private final AtomicInteger waiting = new AtomicInteger();
+    private final Duration maxWait;
 
     public ReadyClaims(Repository repository, Agents agents, ControlMetrics metrics, MeterRegistry registry) {
         this.repository = repository;
         this.agents = agents;
         this.metrics = metrics;
+        this.maxWait = agents.ttl().dividedBy(3);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-claim-waits");
             t.setDaemon(true);
@@ -69,7 +71,7 @@ public final class ReadyClaims implements AutoCloseable {
 
     /** The longest a claim may wait: a third of the lease TTL, so an agent waiting still renews its lease. */
     public Duration maxWait() {
-        return agents.ttl().dividedBy(3);
+        return maxWait;
     }
 
     /** The claims the agent holds whose run was cancelled ({@link Repository#cancelledFor}). */

@@ -15,6 +15,11 @@ public record Agent(String id, List<AgentRuntime> runtimes) {
 
     /** Whether this agent offers the runtime. */
     public boolean runs(String runtime) {
-        return runtimes.stream().anyMatch(r -> r.name().equals(runtime));
+        for (AgentRuntime r : runtimes) {
+            if (r.name().equals(runtime)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -4,8 +4,6 @@ import io.adagio.model.Event;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The recent events of a store, keyed by {@link Cursor} and bounded: once full, the oldest are dropped and the
@@ -19,10 +17,96 @@ public final class EventHistory {
     private final Part agents = new Part();
     private final Part observers = new Part();
 
-    /** One kind of events, with the oldest position from which all of that kind are still here. */
-    private static final class Part {
-        final TreeMap<Cursor, Event> events = new TreeMap<>();
+    /**
+     * One kind of events in cursor order, with the oldest position from which all of that kind are still here: a
+     * ring of parallel arrays, grown by doubling up to the capacity. Events come in cursor order, so an append is
+     * a store at the end and dropping the oldest a step of the head; a cursor out of order (not seen from either
+     * backend) is put in its place by shifting the later ones.
+     */
+    private final class Part {
+        Cursor[] cursors = new Cursor[16];
+        Event[] events = new Event[16];
+        int head;
+        int size;
         Cursor horizon = new Cursor(0, 0);
+
+        Cursor cursor(int i) {
+            return cursors[(head + i) & (cursors.length - 1)];
+        }
+
+        Event event(int i) {
+            return events[(head + i) & (cursors.length - 1)];
+        }
+
+        void set(int i, Cursor c, Event e) {
+            int at = (head + i) & (cursors.length - 1);
+            cursors[at] = c;
+            events[at] = e;
+        }
+
+        /** The first index whose cursor is after {@code position} ({@code size} when none is). */
+        int firstAfter(Cursor position) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (cursor(mid).compareTo(position) <= 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        void add(Cursor c, Event e) {
+            if (size > 0 && c.compareTo(cursor(size - 1)) <= 0) {
+                int at = firstAfter(c);
+                if (at > 0 && cursor(at - 1).equals(c)) {
+                    set(at - 1, c, e); // the same position again: the later event stands, as in a map
+                    return;
+                }
+                grow();
+                for (int i = size; i > at; i--) {
+                    set(i, cursor(i - 1), event(i - 1));
+                }
+                set(at, c, e);
+                size++;
+            } else {
+                grow();
+                set(size, c, e);
+                size++;
+            }
+            while (size > capacity) {
+                horizon = cursor(0);
+                set(0, null, null);
+                head = (head + 1) & (cursors.length - 1);
+                size--;
+            }
+        }
+
+        /** Room for one more (the ring may hold capacity + 1 for a moment, before the oldest goes). */
+        private void grow() {
+            if (size < cursors.length) {
+                return;
+            }
+            Cursor[] c = new Cursor[cursors.length * 2];
+            Event[] e = new Event[cursors.length * 2];
+            for (int i = 0; i < size; i++) {
+                c[i] = cursor(i);
+                e[i] = event(i);
+            }
+            cursors = c;
+            events = e;
+            head = 0;
+        }
+
+        void clear() {
+            cursors = new Cursor[16];
+            events = new Event[16];
+            head = 0;
+            size = 0;
+        }
     }
 
     /** @param capacity the most events kept of each kind */
@@ -36,17 +120,13 @@ public final class EventHistory {
 
     /** Adds an event, dropping the oldest of its kind if that kind is full. */
     public void append(Cursor cursor, Event event) {
-        Part p = event.type().observed() ? observers : agents;
-        p.events.put(cursor, event);
-        while (p.events.size() > capacity) {
-            p.horizon = p.events.pollFirstEntry().getKey();
-        }
+        (event.type().observed() ? observers : agents).add(cursor, event);
     }
 
     /** Forgets everything: a position before {@code from} can no longer resume. */
     public void restartAt(Cursor from) {
         for (Part p : List.of(agents, observers)) {
-            p.events.clear();
+            p.clear();
             p.horizon = from;
         }
     }
@@ -67,12 +147,14 @@ public final class EventHistory {
 
     /** Up to {@code max} matching events after {@code position}; the position moves past non-matching ones too. */
     public Batch after(Cursor position, EventFilter filter, int max) {
+        Part p = of(filter);
         List<CursoredEvent> out = new ArrayList<>();
         Cursor reached = position;
-        for (Map.Entry<Cursor, Event> e : of(filter).events.tailMap(position, false).entrySet()) {
-            reached = e.getKey();
-            if (filter.matches(e.getValue())) {
-                out.add(new CursoredEvent(e.getKey(), e.getValue()));
+        for (int i = p.firstAfter(position); i < p.size; i++) {
+            reached = p.cursor(i);
+            Event e = p.event(i);
+            if (filter.matches(e)) {
+                out.add(new CursoredEvent(reached, e));
                 if (out.size() >= max) {
                     break;
                 }
