@@ -75,9 +75,19 @@ public final class BatchFinishes {
         List<ClaimOutcome> claimed = new ArrayList<>();
         java.util.Map<String, io.adagio.repository.CancelledClaim> cancelled = new java.util.LinkedHashMap<>();
         boolean resent = false;
-        for (Item i : items) {
+        boolean filled = false;
+        // named after this batch's first claim (each claim finishes once), so that the same batch sent again
+        // after a lost answer is answered the same claims, not new ones held by an agent that never knew
+        String request = "finishes:" + items.get(0).claimId();
+        for (int k = 0; k < items.size(); k++) {
+            Item i = items.get(k);
+            // the last finish may fill up with any READY node in its own step, unless this batch was sent
+            // before (then the claims of its first sending are looked up below instead)
+            String fill = k == items.size() - 1 && !resent ? request : null;
             try {
-                Finished f = nodes.finish(i.runId(), i.node(), i.claimId(), i.result(), agentId, next - claimed.size());
+                Finished f = nodes.finish(i.runId(), i.node(), i.claimId(), i.result(), agentId, next - claimed.size(),
+                        fill);
+                filled = f.filled();
                 claimed.addAll(f.next());
                 f.cancelled().forEach(c -> cancelled.put(c.claimId(), c));
                 resent |= f.repeated();
@@ -91,10 +101,7 @@ public final class BatchFinishes {
                 results.add(new Outcome(i.runId(), i.node(), "not_found", null));
             }
         }
-        if (claimed.size() < next) {
-            // named after this batch's first claim (each claim finishes once), so that the same batch sent again
-            // after a lost answer is answered the same claims, not new ones held by an agent that never knew
-            String request = "finishes:" + items.get(0).claimId();
+        if (claimed.size() < next && !filled) {
             if (resent) {
                 claims.held(agentId, request).stream().limit(next - claimed.size()).forEach(claimed::add);
             }

@@ -107,6 +107,16 @@ public final class Nodes {
      * @throws TooLargeException       when the output is larger than the limit; nothing changes
      */
     public Finished finish(String runId, String name, String claimId, Result result, String agentId, int next) {
+        return finish(runId, name, claimId, result, agentId, next, null);
+    }
+
+    /**
+     * As {@link #finish(String, String, String, Result, String, int)}; with {@code fill}, the step may also claim
+     * other READY nodes for the agent up to {@code next}, with {@code fill} as their request id
+     * ({@link Dispatch#fill}; {@link Finished#filled()} tells whether it did).
+     */
+    public Finished finish(String runId, String name, String claimId, Result result, String agentId, int next,
+                           String fill) {
         if (claimId == null || claimId.isBlank()) {
             throw new InvalidRequestException("claim.id is required: the claim that holds the node.",
                     Map.of("field", "claim.id"));
@@ -120,7 +130,8 @@ public final class Nodes {
         Finished finished;
         try {
             finished = repository.finishNode(runId, name, claimId, result,
-                    named ? new Dispatch(agentId, next, () -> UlidCreator.getMonotonicUlid().toString()) : Dispatch.NONE);
+                    named ? new Dispatch(agentId, next, () -> UlidCreator.getMonotonicUlid().toString(), fill)
+                            : Dispatch.NONE);
         } catch (StaleClaimException e) {
             metrics.staleFinish();
             throw e;

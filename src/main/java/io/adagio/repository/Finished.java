@@ -14,16 +14,23 @@ import java.util.List;
  * agent should stop those nodes); it may be empty when the step could not see them (a finish done in steps).
  * {@code outcome}: when this finish completed its run, the run's outcome if the step could tell it from what it
  * held (the memory backend always; etcd when the run is this one node), so nobody reads the run again to learn
- * it; else null.
+ * it; else null. {@code filled}: the step also claimed other READY nodes for the agent up to the dispatch's
+ * {@code max} ({@link Dispatch#fill}), so fewer in {@code next} means no more were READY for it then.
  */
 public record Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated,
-                       List<CancelledClaim> cancelled, RunOutcome outcome) {
+                       List<CancelledClaim> cancelled, RunOutcome outcome, boolean filled) {
     public Finished {
         next = List.copyOf(next);
         cancelled = List.copyOf(cancelled);
         if (!runCompleted && outcome != null) {
             throw new IllegalArgumentException("an outcome is told only by the finish that completed its run");
         }
+    }
+
+    /** A finish whose step filled nothing beyond the nodes it made READY. */
+    public Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated,
+                    List<CancelledClaim> cancelled, RunOutcome outcome) {
+        this(node, next, runCompleted, repeated, cancelled, outcome, false);
     }
 
     /** A finish whose run's outcome is not told (it did not complete the run, or the step could not tell it). */

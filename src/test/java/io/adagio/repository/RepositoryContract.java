@@ -89,6 +89,11 @@ public abstract class RepositoryContract {
     /** A fresh, empty repository that keeps {@code historyCapacity} events for resuming subscribers. */
     protected abstract Repository createRepository(int historyCapacity) throws Exception;
 
+    /** Whether this backend fills a finish's dispatch with other READY nodes in the finish's own step. */
+    protected boolean fillsInTheFinishStep() {
+        return false;
+    }
+
     /** Makes the agent's lease end now, as if its TTL ran out without heartbeats (etcd: a revoke). */
     protected abstract void forceLeaseExpiry(String agentId) throws Exception;
 
@@ -755,6 +760,95 @@ public abstract class RepositoryContract {
         assertThat(again.next()).as("the answer of a lost first try").extracting(c -> c.claim().id())
                 .containsExactlyElementsOf(first.next().stream().map(c -> c.claim().id()).toList());
         assertThat(repo.inspectNode(id, "n1").claim().id()).isEqualTo(first.next().get(0).claim().id());
+    }
+
+    /**
+     * A finish asked to fill ({@link Dispatch#fill}) may claim other READY nodes of its agent's runtimes in its own
+     * step, after the children it makes READY: a backend that does says so ({@link Finished#filled()}), and each
+     * such claim names the fill's request id, so a lost answer is found again by it. One that does not claims only
+     * the children.
+     */
+    @Test
+    void aFinishThatFillsClaimsOtherReadyNodesAfterItsChildrenEachUnderTheFillsRequestId() throws Exception {
+        agent("agent-1");
+        String chain = start(Graphs.chain(2, "debug")).id();
+        List<String> singles = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            singles.add(start(Graphs.single("s" + i)).id());
+        }
+        String other = start(new GraphSpec(List.of(NodeSpec.of("x", "exec")), List.of())).id();
+        Node n0 = claimWinner(chain, "n0");
+        Finished f = repo.finishNode(chain, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "zero"),
+                new Dispatch("agent-1", 3, RepositoryContract::claimId, "finishes:req-1"));
+
+        assertThat(f.next().get(0).node().name()).as("the child first").isEqualTo("n1");
+        assertThat(Dispatch.madeBy(f.next().get(0).claim(), n0.claim().id())).isTrue();
+        assertThat(f.filled()).isEqualTo(fillsInTheFinishStep());
+        if (f.filled()) {
+            assertThat(f.next()).hasSize(3);
+            List<ClaimOutcome> filled = f.next().subList(1, 3);
+            assertThat(filled).allSatisfy(c -> {
+                assertThat(singles).contains(c.runId());
+                assertThat(c.claim().requestId()).isEqualTo("finishes:req-1");
+                assertThat(c.claim().agentId()).isEqualTo("agent-1");
+                assertThat(repo.inspectNode(c.runId(), c.node().name()).claim()).isEqualTo(c.claim());
+            });
+            assertThat(repo.heldFor("agent-1", "finishes:req-1")).extracting(ClaimOutcome::runId)
+                    .containsExactlyInAnyOrderElementsOf(filled.stream().map(ClaimOutcome::runId).toList());
+        } else {
+            assertThat(f.next()).singleElement().satisfies(c -> assertThat(c.node().name()).isEqualTo("n1"));
+            assertThat(singles).allSatisfy(s -> assertThat(repo.inspectRun(s).nodes().get(0).status())
+                    .isEqualTo(NodeStatus.READY));
+        }
+        assertThat(repo.inspectNode(other, "x").status()).as("not agent-1's runtime").isEqualTo(NodeStatus.READY);
+    }
+
+    /**
+     * Nothing lost, nothing twice with filling finishes: four agents working through a fan-out of 400 with one
+     * slot each, every finish asking for one more node (a leaf readies nothing, so the fill is what brings the
+     * next): every leaf is claimed and finished exactly once, and the run completes.
+     */
+    @Test
+    void agentsFinishingWithFillsTakeEachNodeOfAFanOutExactlyOnce() throws Exception {
+        String id = start(Graphs.fanOut(400, "debug")).id();
+        List<String> agents = List.of("fill-0", "fill-1", "fill-2", "fill-3");
+        agents.forEach(this::agent);
+        agent("agent-1");
+        Node root = claimWinner(id, "root");
+        repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        ExecutorService pool = Executors.newFixedThreadPool(agents.size());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<List<String>>> fs = new ArrayList<>();
+            for (String agentId : agents) {
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    List<String> done = new ArrayList<>();
+                    List<ClaimOutcome> held = repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
+                    int k = 0;
+                    while (!held.isEmpty()) {
+                        ClaimOutcome c = held.get(0);
+                        Finished f = repo.finishNode(c.runId(), c.node().name(), c.claim().id(),
+                                Result.of(Conclusion.SUCCESS, "ok"),
+                                new Dispatch(agentId, 1, RepositoryContract::claimId, "finishes:" + agentId + "-" + k++));
+                        done.add(c.node().name());
+                        held = f.filled() || !f.next().isEmpty() ? f.next()
+                                : repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
+                    }
+                    return done;
+                }));
+            }
+            go.countDown();
+            List<String> all = new ArrayList<>();
+            for (Future<List<String>> f : fs) {
+                all.addAll(f.get(120, TimeUnit.SECONDS));
+            }
+            assertThat(all).as("every leaf finished exactly once").hasSize(400).doesNotHaveDuplicates();
+            assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**

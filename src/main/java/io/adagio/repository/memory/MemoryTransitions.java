@@ -72,30 +72,34 @@ final class MemoryTransitions {
 
     List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
         leases.requireLive(agentId);
-        Agent agent = leases.agent(agentId).orElseThrow();
+        List<ClaimOutcome> out = new ArrayList<>();
+        claimReady(leases.agent(agentId).orElseThrow(), max, claims, out);
+        if (!out.isEmpty()) {
+            nodes.commit(events);
+        }
+        return out;
+    }
+
+    /** Claims READY nodes of the agent's runtimes, oldest first, until {@code out} holds {@code max}; no commit. */
+    private void claimReady(Agent agent, int max, Supplier<Claim> claims, List<ClaimOutcome> out) {
         List<NodeRef> picked = new ArrayList<>();
         for (NodeRef ref : nodes.byStatus.in(NodeStatus.READY)) {
-            if (picked.size() >= max) {
+            if (out.size() + picked.size() >= max) {
                 break;
             }
             if (agent.runs(nodes.runs.get(ref.runId()).topology.spec(ref.name()).runtime())) {
                 picked.add(ref);
             }
         }
-        List<ClaimOutcome> out = new ArrayList<>();
         for (NodeRef ref : picked) {
             StoredRun r = nodes.runs.get(ref.runId());
             if (Transitions.claim(r.nodes[r.index(ref.name())], claims.get(), clock.instant())
                     instanceof ClaimDecision.Claimed c) {
                 nodes.set(r, c.node());
-                leases.hold(ref, agentId);
+                leases.hold(ref, agent.id());
                 out.add(ClaimOutcome.won(ref.runId(), c.node().claim(), r.view(c.node())));
             }
         }
-        if (!out.isEmpty()) {
-            nodes.commit(events);
-        }
-        return out;
     }
 
     /** The claims the agent holds on nodes whose run's cancel reached them. Under the lock. */
@@ -145,10 +149,14 @@ final class MemoryTransitions {
         List<String> readied = settle(r, finished);
         leases.release(ref);
         List<ClaimOutcome> claimed = dispatch(r, readied, claimId, next);
+        boolean fill = next.fill() != null && next.max() > 0;
+        if (fill && claimed.size() < next.max()) {
+            leases.agent(next.agentId()).ifPresent(a -> claimReady(a, next.max(), next::fillClaim, claimed));
+        }
         nodes.commit(events);
         boolean completed = finished.status() == NodeStatus.COMPLETED && r.unfinished == 0;
         return new Finished(finished, claimed, completed, false,
-                next.agentId() == null ? List.of() : cancelledFor(next.agentId()), completed ? outcome(r) : null);
+                next.agentId() == null ? List.of() : cancelledFor(next.agentId()), completed ? outcome(r) : null, fill);
     }
 
     /** See {@link io.adagio.repository.Repository#completeByHand}. Under the lock. */

@@ -35,6 +35,12 @@ class InMemoryRepositoryTest extends RepositoryContract {
         return created;
     }
 
+    /** Memory fills a finish's dispatch under the same lock: one step for a fan-out's leaf and the next node. */
+    @Override
+    protected boolean fillsInTheFinishStep() {
+        return true;
+    }
+
     @Override
     protected void forceLeaseExpiry(String agentId) {
         memory.expireLease(agentId);
