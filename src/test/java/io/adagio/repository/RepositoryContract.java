@@ -600,35 +600,20 @@ public abstract class RepositoryContract {
                 agents.add("storm-" + round + "-" + a);
                 agent(agents.get(a));
             }
-            ExecutorService pool = Executors.newFixedThreadPool(16);
-            try {
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<List<String>>> fs = new ArrayList<>();
-                for (String agentId : agents) {
-                    fs.add(pool.submit(() -> {
-                        go.await();
-                        List<String> won = new ArrayList<>();
-                        while (true) {
-                            List<ClaimOutcome> batch = repo.claimReady(agentId, 25, () -> Claim.of(claimId()));
-                            if (batch.isEmpty()) {
-                                return won;
-                            }
-                            batch.forEach(c -> won.add(c.node().name()));
-                        }
-                    }));
+            List<String> all = together(agents, agentId -> {
+                List<String> won = new ArrayList<>();
+                while (true) {
+                    List<ClaimOutcome> batch = repo.claimReady(agentId, 25, () -> Claim.of(claimId()));
+                    if (batch.isEmpty()) {
+                        return won;
+                    }
+                    batch.forEach(c -> won.add(c.node().name()));
                 }
-                go.countDown();
-                List<String> all = new ArrayList<>();
-                for (Future<List<String>> f : fs) {
-                    all.addAll(f.get(120, TimeUnit.SECONDS));
-                }
-                assertThat(all).as("round %d: every node claimed exactly once", round).hasSize(1000)
-                        .doesNotHaveDuplicates();
-                assertThat(repo.inspectRun(id).nodes()).as("round %d", round)
-                        .allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.RUNNING));
-            } finally {
-                pool.shutdownNow();
-            }
+            });
+            assertThat(all).as("round %d: every node claimed exactly once", round).hasSize(1000)
+                    .doesNotHaveDuplicates();
+            assertThat(repo.inspectRun(id).nodes()).as("round %d", round)
+                    .allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.RUNNING));
         }
     }
 
@@ -816,6 +801,33 @@ public abstract class RepositoryContract {
         agent("agent-1");
         Node root = claimWinner(id, "root");
         repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        List<String> all = together(agents, agentId -> {
+            List<String> done = new ArrayList<>();
+            List<ClaimOutcome> held = repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
+            int k = 0;
+            while (!held.isEmpty()) {
+                ClaimOutcome c = held.get(0);
+                Finished f = repo.finishNode(c.runId(), c.node().name(), c.claim().id(),
+                        Result.of(Conclusion.SUCCESS, "ok"),
+                        new Dispatch(agentId, 1, RepositoryContract::claimId, "finishes:" + agentId + "-" + k++));
+                done.add(c.node().name());
+                held = f.filled() || !f.next().isEmpty() ? f.next()
+                        : repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
+            }
+            return done;
+        });
+        assertThat(all).as("every leaf finished exactly once").hasSize(400).doesNotHaveDuplicates();
+        assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
+    }
+
+    /** What one agent's thread does in {@link #together}: the names of the nodes it took. */
+    private interface AgentWork {
+        List<String> run(String agentId) throws Exception;
+    }
+
+    /** Runs {@code work} for every agent on its own thread, all let go at once; answers all they answered. */
+    private static List<String> together(List<String> agents, AgentWork work) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(agents.size());
         try {
             CountDownLatch go = new CountDownLatch(1);
@@ -823,19 +835,7 @@ public abstract class RepositoryContract {
             for (String agentId : agents) {
                 fs.add(pool.submit(() -> {
                     go.await();
-                    List<String> done = new ArrayList<>();
-                    List<ClaimOutcome> held = repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
-                    int k = 0;
-                    while (!held.isEmpty()) {
-                        ClaimOutcome c = held.get(0);
-                        Finished f = repo.finishNode(c.runId(), c.node().name(), c.claim().id(),
-                                Result.of(Conclusion.SUCCESS, "ok"),
-                                new Dispatch(agentId, 1, RepositoryContract::claimId, "finishes:" + agentId + "-" + k++));
-                        done.add(c.node().name());
-                        held = f.filled() || !f.next().isEmpty() ? f.next()
-                                : repo.claimReady(agentId, 1, () -> Claim.of(claimId()));
-                    }
-                    return done;
+                    return work.run(agentId);
                 }));
             }
             go.countDown();
@@ -843,9 +843,7 @@ public abstract class RepositoryContract {
             for (Future<List<String>> f : fs) {
                 all.addAll(f.get(120, TimeUnit.SECONDS));
             }
-            assertThat(all).as("every leaf finished exactly once").hasSize(400).doesNotHaveDuplicates();
-            assertThat(repo.inspectRun(id).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
-            assertThat(repo.inspectRun(id).nodes()).allSatisfy(n -> assertThat(n.attempts()).hasSize(1));
+            return all;
         } finally {
             pool.shutdownNow();
         }
