@@ -6,7 +6,6 @@ import io.adagio.model.AgentRuntime;
 import io.adagio.model.Claim;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
-import io.adagio.model.MetadataValues;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.CursoredEvent;
@@ -125,10 +124,8 @@ public final class ReadyClaims implements AutoCloseable {
     }
 
     private List<ClaimOutcome> claimNow(String agentId, int max, String requestId) {
-        Map<String, MetadataValues> metadata = requestId == null ? Map.of()
-                : Map.of(Claim.REQUEST_ID, MetadataValues.of(requestId));
         List<ClaimOutcome> won = repository.claimReady(agentId, max,
-                () -> new Claim(UlidCreator.getMonotonicUlid().toString(), metadata).forAgent(agentId));
+                () -> Claim.forRequest(UlidCreator.getMonotonicUlid().toString(), requestId).forAgent(agentId));
         won.forEach(c -> metrics.claim(true));
         return won;
     }

@@ -44,6 +44,14 @@ public record Claim(String id, Map<String, MetadataValues> metadata) {
         return mine != null && other != null && mine.equals(other.requestId());
     }
 
+    /**
+     * A claim with an id made for a request id ({@link #REQUEST_ID}; null: none), by which a claim whose answer
+     * was lost is found again.
+     */
+    public static Claim forRequest(String id, String requestId) {
+        return new Claim(id, requestId == null ? Map.of() : Map.of(REQUEST_ID, MetadataValues.of(requestId)));
+    }
+
     /** A claim with an id and no metadata. */
     public static Claim of(String id) {
         return new Claim(id, Map.of());

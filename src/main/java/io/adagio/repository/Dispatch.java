@@ -50,7 +50,7 @@ public record Dispatch(String agentId, int max, Supplier<String> ids, String fil
 
     /** A fresh claim for a READY node this dispatch claims to fill up to {@code max} (see {@link #fill}). */
     public Claim fillClaim() {
-        return new Claim(ids.get(), Map.of(Claim.REQUEST_ID, MetadataValues.of(fill))).forAgent(agentId);
+        return Claim.forRequest(ids.get(), fill).forAgent(agentId);
     }
 
     /** Whether {@code claim} was made by a dispatch of the finish of {@code finishing}. */
