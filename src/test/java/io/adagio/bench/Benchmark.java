@@ -57,10 +57,12 @@ public final class Benchmark {
 
     /**
      * Command-line options; {@code slots} 0 means not set (the service's default); {@code warmUp} −1 means the
-     * default (8 rounds of the warm-up mix, 1 in smoke mode).
+     * default (8 rounds of the warm-up mix, 1 in smoke mode); {@code rehearsal} caps each scenario's rehearsal
+     * ({@link #rehearse}; zero: none).
      */
     record Options(List<String> backends, List<String> topologies, int repeat, boolean smoke, Set<String> only,
-                   Path out, int agents, int slots, boolean jfr, int scaleRuns, int warmUp) {
+                   Path out, int agents, int slots, boolean jfr, int scaleRuns, int warmUp,
+                   Duration rehearsal) {
         static Options parse(String... args) {
             List<String> backends = List.of("memory", "etcd");
             List<String> topologies = Deployment.TOPOLOGIES;
@@ -73,6 +75,7 @@ public final class Benchmark {
             boolean jfr = false;
             int scaleRuns = 0;
             int warmUp = -1;
+            Duration rehearsal = Duration.ofSeconds(20);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = null;
@@ -85,7 +88,7 @@ public final class Benchmark {
                     case "--smoke" -> smoke = true;
                     case "--jfr" -> jfr = true;
                     case "--backend", "--topology", "--repeat", "--only", "--out", "--agents", "--slots",
-                         "--scale-runs", "--warmup" -> {
+                         "--scale-runs", "--warmup", "--rehearsal" -> {
                         if (v == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException(a + " needs a value");
@@ -119,6 +122,12 @@ public final class Benchmark {
                                     throw new IllegalArgumentException("--warmup must be at least 0");
                                 }
                             }
+                            case "--rehearsal" -> {
+                                rehearsal = Duration.ofSeconds(Integer.parseInt(v));
+                                if (rehearsal.isNegative()) {
+                                    throw new IllegalArgumentException("--rehearsal must be at least 0");
+                                }
+                            }
                             default -> {
                                 only = new LinkedHashSet<>();
                                 for (String s : v.split(",")) {
@@ -137,21 +146,25 @@ public final class Benchmark {
             if (repeat < 1 || agents < 1) {
                 throw new IllegalArgumentException("--repeat and --agents must be at least 1");
             }
-            return new Options(backends, topologies, repeat, smoke, only, out, agents, slots, jfr, scaleRuns, warmUp);
+            return new Options(backends, topologies, repeat, smoke, only, out, agents, slots, jfr, scaleRuns, warmUp,
+                    rehearsal);
         }
     }
 
     static final String USAGE = """
             usage: bench/run [--backend memory|etcd|both] [--topology all|split|both] [--repeat N] [--smoke]
                              [--only scenario[,scenario]] [--agents N] [--slots N] [--out DIR] [--jfr] [--scale-runs N]
-                             [--warmup N]
+                             [--warmup N] [--rehearsal S]
               scenarios: chain, fanout, diamond, concurrent, fanout-10k, chain-1000, scale, scale-fanout
               --topology  all: the service in mode all; split: mode api plus a mode agent process; both (default)
               --smoke     tiny scenarios (under a minute); --jfr  record the service (and agent) JVM with JFR
               --slots N   passed as adagio.agent.slots (nodes an agent holds at once); unset: the service's default
               --scale-runs N  runs stored by the scale scenario (default 10,000; 30 in smoke mode)
               --warmup N  unmeasured warm-up of each fresh deployment: rounds of a 1,301-node mix (21 in smoke
-                          mode) until N nodes are reached (0: none); default 10,408 (8 rounds; 21 in smoke)""";
+                          mode) until N nodes are reached (0: none); default 10,408 (8 rounds; 21 in smoke)
+              --rehearsal S  each node scenario but scale-fanout runs its own runs unmeasured first, in rounds of
+                          at least 0.5 s until the JIT used < 10% of a round's CPU, for at most S seconds
+                          (default 20; 0: none, the figures of a scenario's first run; smoke: one round)""";
 
     /** Sizes: the real ones, or tiny ones in smoke mode. */
     record Sizes(int chain, int fanOut, int layers, int width, int concurrentRuns, int bigFanOut, int longChain,
@@ -545,18 +558,79 @@ public final class Benchmark {
     private Map<String, Double> scenario(String name, Deployment d) throws Exception {
         Sizes z = sizes;
         return switch (name) {
-            case "chain" -> graphs(d, Graphs.chain(z.chain(), "debug"), 1, 1);
-            case "fanout" -> graphs(d, Graphs.fanOut(z.fanOut(), "debug"), 1, 1);
-            case "diamond" -> graphs(d, Graphs.diamond(z.layers(), z.width(), "debug"), 1, 1);
-            case "concurrent" -> run(d, copies(sevenExample(), z.concurrentRuns()), z.concurrentRuns());
+            case "chain" -> rehearsed(d, copies(body(Graphs.chain(z.chain(), "debug")), 1), 1);
+            case "fanout" -> rehearsed(d, copies(body(Graphs.fanOut(z.fanOut(), "debug")), 1), 1);
+            case "diamond" -> rehearsed(d, copies(body(Graphs.diamond(z.layers(), z.width(), "debug")), 1), 1);
+            case "concurrent" -> rehearsed(d, copies(sevenExample(), z.concurrentRuns()), z.concurrentRuns());
             // root + (n-1) leaves: n nodes in all, within the default adagio.limits.max-nodes of 10,000
-            case "fanout-10k" -> graphs(d, Graphs.fanOut(z.bigFanOut() - 1, "debug"), 1, 1);
-            case "chain-1000" -> graphs(d, Graphs.chain(z.longChain(), "debug"), 1, 1);
+            case "fanout-10k" -> rehearsed(d, copies(body(Graphs.fanOut(z.bigFanOut() - 1, "debug")), 1), 1);
+            case "chain-1000" -> rehearsed(d, copies(body(Graphs.chain(z.longChain(), "debug")), 1), 1);
             case "scale" -> scale(d.http(), d.servicePid());
-            // scaleFanRuns runs of root + (n-1) leaves, started by 8 clients at once
+            // scaleFanRuns runs of root + (n-1) leaves, started by 8 clients at once; not rehearsed (100,000
+            // nodes a round; its code is the fan-out's, rehearsed before it)
             case "scale-fanout" -> graphs(d, Graphs.fanOut(z.scaleFanNodes() - 1, "debug"), z.scaleFanRuns(), 8);
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** The scenario's runs once rehearsed ({@link #rehearse}), then measured ({@link #run}), with the rehearsal's figures. */
+    private Map<String, Double> rehearsed(Deployment d, List<String> bodies, int threads) throws Exception {
+        double[] rehearsal = rehearse(d, bodies);
+        awaitQuiet(d.http());
+        Map<String, Double> f = run(d, bodies, threads);
+        if (rehearsal[0] > 0) {
+            f.put("rehearsal_rounds", rehearsal[0]);
+            f.put("rehearsal_s", rehearsal[1]);
+            f.put("rehearsal_last_jit_share", rehearsal[2]);
+        }
+        return f;
+    }
+
+    /**
+     * The scenario's own runs, unmeasured, in rounds until the JIT is done with them, before they are measured:
+     * the common warm-up ({@link #warmUp}) runs a mix of other shapes, and a scenario's first run on a fresh
+     * service still spent 40–60% of its CPU in the JIT's compiler threads (its loops at its own size, compiled
+     * then; docs/benchmarks.md, session 12), so without this the figures measured the compiler more than the
+     * engine. A round submits the runs one after another, again until the round lasted at least 0.5 s (a chain of
+     * 1,000 takes ~30 ms, a few clock ticks of CPU); rounds go on until the JIT used less than 10% of each
+     * measured process's CPU in one, for at most {@code --rehearsal} seconds (then the round under way ends).
+     * Returns the rounds, the seconds, and the last round's JIT share (of the process where it was highest).
+     */
+    private double[] rehearse(Deployment d, List<String> bodies) throws Exception {
+        if (options.rehearsal().isZero()) {
+            return new double[] {0, 0, Double.NaN};
+        }
+        Http http = d.http();
+        long t0 = System.nanoTime();
+        long cap = options.rehearsal().toNanos();
+        int rounds = 0;
+        double share;
+        do {
+            awaitQuiet(http);
+            List<Map<Long, ThreadCpu.Task>> threads0 = d.threads();
+            long[] cpu0 = d.cpuTicks();
+            long r0 = System.nanoTime();
+            do {
+                long before = completed(http);
+                int nodes = 0;
+                for (String b : bodies) {
+                    nodes += start(http, b).nodes();
+                }
+                awaitCompleted(http, before + nodes);
+            } while (!options.smoke() && System.nanoTime() - r0 < 500_000_000L);
+            long[] cpu1 = d.cpuTicks();
+            List<Map<Long, ThreadCpu.Task>> threads1 = d.threads();
+            rounds++;
+            share = 0;
+            for (int p = 0; p < (d.agentHttp() == null ? 1 : 2); p++) {
+                long used = cpu1[p] - cpu0[p];
+                long jit = ThreadCpu.byGroup(threads0.get(p), threads1.get(p)).getOrDefault("JIT", 0L);
+                share = Math.max(share, used <= 0 ? 0 : jit / (double) used);
+            }
+        } while (!options.smoke() && share >= 0.10 && System.nanoTime() - t0 < cap);
+        double s = (System.nanoTime() - t0) / 1e9;
+        say(String.format(Locale.ROOT, "rehearsed in %d round(s), %.1f s; the last round's JIT %.0f%%", rounds, s, share * 100));
+        return new double[] {rounds, s, share};
     }
 
     // ------------------------------------------------------------------ the service

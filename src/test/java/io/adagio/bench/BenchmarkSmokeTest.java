@@ -52,6 +52,9 @@ class BenchmarkSmokeTest {
                 continue;
             }
             assertThat(f.path("nodes").path("median").asDouble()).as(as).isPositive();
+            // smoke mode rehearses each node scenario once, but for scale-fanout
+            assertThat(f.path("rehearsal_rounds").path("median").asDouble()).as(as)
+                    .isEqualTo(name.equals("scale-fanout") ? 0 : 1);
             assertThat(f.path("nodes_per_s").path("median").asDouble()).as(as).isPositive();
             assertThat(f.path("server_nodes_per_s").path("median").asDouble()).as(as)
                     .isGreaterThanOrEqualTo(f.path("nodes_per_s").path("median").asDouble());

@@ -118,6 +118,7 @@ final class Report {
         config.put("agents", options.agents());
         config.put("slots", options.slots() > 0 ? options.slots() : null);
         config.put("warm_up_nodes", Benchmark.warmUpRounds(options) * Benchmark.warmUpRound(options.smoke()));
+        config.put("rehearsal_max_s", options.rehearsal().toSeconds());
         config.put("backends", options.backends());
         config.put("topologies", options.topologies());
         config.put("scenarios", new ArrayList<>(options.only()));
@@ -477,7 +478,9 @@ final class Report {
         int nodes = Benchmark.warmUpRounds(options) * Benchmark.warmUpRound(options.smoke());
         return fmt(nodes) + " nodes per fresh deployment (" + Benchmark.warmUpRounds(options) + " rounds of "
                 + fmt(Benchmark.warmUpRound(options.smoke())) + (options.warmUp() < 0 ? "; the default)" : "; --warmup "
-                + options.warmUp() + ")");
+                + options.warmUp() + ")") + "; then each node scenario but scale-fanout rehearsed "
+                + (options.rehearsal().isZero() ? "not at all (--rehearsal 0)"
+                : "until the JIT used < 10% of a round, at most " + options.rehearsal().toSeconds() + " s");
     }
 
     /** How many thread groups a line of results.md shows (results.json keeps all). */
