@@ -73,7 +73,7 @@ class AgentConfiguration {
             }
             return new AgentPool(props, offered, id -> inProcess, "the control plane in this process");
         }
-        return new AgentPool(props, offered, id -> new HttpControlPlane(serverUrl(props, env), json, HTTP_TIMEOUT, id, props.token()),
+        return new AgentPool(props, offered, id -> new HttpControlPlane(serverUrl(props, env), json, HTTP_TIMEOUT, props.token()),
                 "HTTP " + (serverUrlSet ? props.serverUrl() : "(this process's own API)"));
     }
 

@@ -17,9 +17,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -151,20 +153,62 @@ class HttpControlPlaneTest extends ControlPlaneContract {
         }
     }
 
-    private static long threadsNamed(String prefix) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+    /** A long-poll claim blocked on a server that never answers, on a thread of its own. */
+    private static CompletableFuture<Throwable> blockedClaim(ControlPlane plane, AtomicReference<Thread> thread) {
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                plane.claimBatch("a", 1, Duration.ofSeconds(20), null);
+                ended.complete(null);
+            } catch (Throwable e) {
+                ended.complete(e);
+            }
+        }, "blocked-claim");
+        t.setDaemon(true);
+        thread.set(t);
+        t.start();
+        return ended;
     }
 
     @Test
-    void closingItEndsItsThreads() throws Exception {
-        String name = "closing-" + System.nanoTime();
-        ControlPlane plane = new HttpControlPlane(URI.create("http://127.0.0.1:" + port), json, Duration.ofSeconds(10), name);
-        plane.register(name, List.of("debug"));
-        assertThat(plane.heartbeat(name)).isTrue();
-        assertThat(threadsNamed("adagio-agent-http-" + name + "-")).as("its client's threads").isPositive();
-        plane.unregister(name);
-        plane.close();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> threadsNamed("adagio-agent-http-" + name + "-") == 0);
+    void closingItEndsTheCallsInFlightAsUnavailable() throws Exception {
+        try (MuteServer server = new MuteServer(line -> null)) { // nothing is ever answered
+            ControlPlane plane = new HttpControlPlane(server.uri(), json, Duration.ofSeconds(30));
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            CompletableFuture<Throwable> ended = blockedClaim(plane, thread);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.requests.size() == 1);
+            assertThat(ended).as("a long poll waits for its answer").isNotDone();
+            plane.close();
+            assertThat(ended.get(5, TimeUnit.SECONDS)).as("ended by the close, long before its 50 s")
+                    .isInstanceOfSatisfying(ControlPlane.Unavailable.class, u -> assertThat(u.mayHaveHappened())
+                            .as("the claim was sent: it may have been made").isTrue());
+            assertThatThrownBy(() -> plane.heartbeat("a")).as("a closed port sends nothing more")
+                    .isInstanceOf(ControlPlane.Unavailable.class);
+            assertThat(server.requests).hasSize(1);
+        }
+    }
+
+    @Test
+    void aStoppingAgentsLongPollEndsAsAnInterruptionWhenItsPortIsClosed() throws Exception {
+        try (MuteServer server = new MuteServer(line -> null)) {
+            ControlPlane plane = new HttpControlPlane(server.uri(), json, Duration.ofSeconds(30));
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            CompletableFuture<Throwable> ended = blockedClaim(plane, thread);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.requests.size() == 1);
+            thread.get().interrupt(); // as PoolAgent.stop does once the grace is over, then closes the port
+            plane.close();
+            assertThat(ended.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            // an interrupted thread's next long poll is not sent at all
+            Thread.currentThread().interrupt();
+            try {
+                ControlPlane fresh = new HttpControlPlane(server.uri(), json, Duration.ofSeconds(30));
+                assertThatThrownBy(() -> fresh.claimBatch("a", 1, Duration.ofSeconds(1), null))
+                        .isInstanceOf(InterruptedException.class);
+                fresh.close();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(server.requests).hasSize(1);
+        }
     }
 }

@@ -27,7 +27,7 @@ class SecurityFlowsTest {
         String run = as(SecurityMatrixTest.OPERATOR, "PUT", "/v0/runs",
                 "{\"spec\":{\"nodes\":[{\"name\":\"p\",\"runtime\":\"pooled\"}]}}").json().path("run").path("id").asString();
         io.adagio.agent.ControlPlane withToken = new io.adagio.agent.http.HttpControlPlane(new Http(port).uri(""), json,
-                java.time.Duration.ofSeconds(10), "good-pool", SecurityMatrixTest.AGENT);
+                java.time.Duration.ofSeconds(10), SecurityMatrixTest.AGENT);
         assertThat(withToken.register("good-pool", java.util.List.of("pooled"))).isPositive();
         var claimed = withToken.claimBatch("good-pool", 1, java.time.Duration.ofSeconds(2), "r-1");
         assertThat(claimed).hasSize(1);
@@ -37,7 +37,7 @@ class SecurityFlowsTest {
                 .isEqualTo("SUCCEEDED");
 
         io.adagio.agent.ControlPlane without = new io.adagio.agent.http.HttpControlPlane(new Http(port).uri(""), json,
-                java.time.Duration.ofSeconds(10), "good-pool", null);
+                java.time.Duration.ofSeconds(10), null);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> without.register("good-pool", java.util.List.of("pooled")))
                 .hasMessageContaining("401");
     }

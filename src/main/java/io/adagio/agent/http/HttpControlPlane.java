@@ -9,39 +9,31 @@ import io.adagio.model.Result;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.adagio.agent.http.JsonHttp.Answer;
+
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
- * The agent pool's port over the public API, with java.net.http: register, heartbeat, unregister, claim,
- * finish, the batch claims and finishes of protocol v2 ({@code POST /v0/agents/{id}/claims} and
- * {@code …/finishes}) and the SSE event stream. Anything that is not an answer from the control plane (I/O
- * errors, 5xx) is {@link ControlPlane.Unavailable} (one whose connection was never made says so: nothing was
- * sent); the caller retries. One client per agent: a shared java.net.http client serialises its agents on one
- * selector.
+ * The agent pool's port over the public API ({@link JsonHttp}: blocking calls on a pool of kept-alive
+ * connections): register, heartbeat, unregister, claim, finish, the batch claims and finishes of protocol v2
+ * ({@code POST /v0/agents/{id}/claims} and {@code …/finishes}) and the SSE event stream. Anything that is not an
+ * answer from the control plane (I/O errors, 5xx) is {@link ControlPlane.Unavailable} (one whose connection was
+ * never made says so: nothing was sent); the caller retries. One per agent.
  */
 public final class HttpControlPlane implements ControlPlane {
     /** The stream's response header saying how often it gets a keep-alive, in milliseconds. */
@@ -53,55 +45,34 @@ public final class HttpControlPlane implements ControlPlane {
         t.setDaemon(true);
         return t;
     });
-    private final URI base;
+    private final JsonHttp http;
     private final JsonMapper json;
-    private final HttpClient http;
-    /** The client's threads, ended with it ({@link #close}). */
-    private final ExecutorService executor;
     private final Duration timeout;
     /** The event streams being followed now. */
-    private final Set<Stream<String>> open = ConcurrentHashMap.newKeySet();
+    private final Set<JsonHttp.Lines> open = ConcurrentHashMap.newKeySet();
     /** A heartbeat's deadline: a third of the lease TTL once registering told it (so a lost one can be retried). */
     private volatile Duration heartbeatTimeout;
-    /** The {@code Authorization} header every call carries, or null (a control plane without tokens). */
-    private final String authorization;
 
     public HttpControlPlane(URI base, JsonMapper json, Duration timeout) {
-        this(base, json, timeout, "client");
-    }
-
-    /** @param name names its threads ({@code adagio-agent-http-<name>-<n>}), e.g. the agent's id */
-    public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String name) {
-        this(base, json, timeout, name, null);
+        this(base, json, timeout, null);
     }
 
     /**
-     * @param name  names its threads ({@code adagio-agent-http-<name>-<n>}), e.g. the agent's id
      * @param token the bearer token sent with every call (a control plane with {@code adagio.security.tokens});
      *              null or empty: none
      */
-    public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String name, String token) {
-        this.authorization = token == null || token.isBlank() ? null : "Bearer " + token.trim();
-        String b = base.toString();
-        this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+    public HttpControlPlane(URI base, JsonMapper json, Duration timeout, String token) {
+        this.http = new JsonHttp(base, timeout, token == null || token.isBlank() ? null : "Bearer " + token.trim());
         this.json = json;
         this.timeout = timeout;
         this.heartbeatTimeout = timeout;
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "adagio-agent-http-" + name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .executor(executor).build();
     }
 
     @Override
     public long register(String agentId, List<String> runtimes) throws Unavailable {
         Map<String, Object> body = Map.of("runtimes", runtimes.stream().map(r -> Map.of("name", r)).toList());
-        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).PUT(jsonBody(body)));
-        expectOk(r);
+        Answer r = send("PUT", "/v0/agents/" + seg(agentId), body, timeout);
+        expectOk(r, "register");
         long ttl = json.readTree(r.body()).path("ttl_seconds").asLong(10);
         Duration third = Duration.ofSeconds(ttl).dividedBy(3);
         heartbeatTimeout = third.isZero() || third.compareTo(timeout) > 0 ? timeout : third;
@@ -110,28 +81,27 @@ public final class HttpControlPlane implements ControlPlane {
 
     @Override
     public boolean heartbeat(String agentId) throws Unavailable {
-        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId) + "/heartbeat", heartbeatTimeout)
-                .POST(HttpRequest.BodyPublishers.noBody()));
-        if (r.statusCode() == 404) {
+        Answer r = send("POST", "/v0/agents/" + seg(agentId) + "/heartbeat", null, heartbeatTimeout);
+        if (r.status() == 404) {
             return false;
         }
-        expectOk(r);
+        expectOk(r, "heartbeat");
         return true;
     }
 
     @Override
     public void unregister(String agentId) throws Unavailable {
-        HttpResponse<String> r = send(request("/v0/agents/" + seg(agentId)).DELETE());
-        if (r.statusCode() >= 500) {
-            throw new Unavailable("unregister answered " + r.statusCode(), null);
+        Answer r = send("DELETE", "/v0/agents/" + seg(agentId), null, timeout);
+        if (r.status() >= 500) {
+            throw new Unavailable("unregister answered " + r.status(), null);
         }
     }
 
     @Override
     public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
         Map<String, Object> body = Map.of("agent_id", agentId, "claim", Map.of("id", requestId));
-        HttpResponse<String> r = send(request(nodePath(runId, node) + "/claim").POST(jsonBody(body)));
-        if (r.statusCode() == 200) {
+        Answer r = send("POST", nodePath(runId, node) + "/claim", body, timeout);
+        if (r.status() == 200) {
             JsonNode tree = json.readTree(r.body());
             if (!tree.path("claimed").asBoolean(false)) {
                 return new ClaimReply.NotClaimed();
@@ -139,11 +109,11 @@ public final class HttpControlPlane implements ControlPlane {
             return claimed(tree, runId);
         }
         String type = problemType(r);
-        if (r.statusCode() == 409 && type.endsWith("/agent-not-registered")) {
+        if (r.status() == 409 && type.endsWith("/agent-not-registered")) {
             return new ClaimReply.NotRegistered();
         }
-        if (r.statusCode() >= 500) {
-            throw new Unavailable("claim answered " + r.statusCode() + " " + type, null);
+        if (r.status() >= 500) {
+            throw new Unavailable("claim answered " + r.status() + " " + type, null);
         }
         return new ClaimReply.Refused(type);
     }
@@ -158,16 +128,16 @@ public final class HttpControlPlane implements ControlPlane {
         if (next > 0) {
             body.put("next", next);
         }
-        HttpResponse<String> r = send(request(nodePath(runId, node) + "/finish").POST(jsonBody(body)));
-        if (r.statusCode() == 200) {
+        Answer r = send("POST", nodePath(runId, node) + "/finish", body, timeout);
+        if (r.status() == 200) {
             List<ClaimReply.Claimed> claimed = new ArrayList<>();
             for (JsonNode c : json.readTree(r.body()).path("next")) {
                 claimed.add(claimed(c, runId));
             }
             return new Finish(true, claimed);
         }
-        if (r.statusCode() >= 500) {
-            throw new Unavailable("finish answered " + r.statusCode(), null);
+        if (r.status() >= 500) {
+            throw new Unavailable("finish answered " + r.status(), null);
         }
         return new Finish(false, List.of());
     }
@@ -177,16 +147,15 @@ public final class HttpControlPlane implements ControlPlane {
             throws Unavailable, NotRegistered, InterruptedException {
         Map<String, Object> body = requestId == null ? Map.of("max", max, "wait", wait.toMillis() + "ms")
                 : Map.of("max", max, "wait", wait.toMillis() + "ms", "request_id", requestId);
-        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/claims", timeout.plus(wait))
-                .POST(jsonBody(body)));
+        Answer r = sendInterruptibly("POST", "/v0/agents/" + seg(agentId) + "/claims", body, timeout.plus(wait));
         return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
     }
 
     @Override
     public List<ClaimReply.Claimed> claimedFor(String agentId, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
-        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/claims?request_id="
-                + java.net.URLEncoder.encode(requestId, java.nio.charset.StandardCharsets.UTF_8), timeout).GET());
+        Answer r = sendInterruptibly("GET", "/v0/agents/" + seg(agentId) + "/claims?request_id="
+                + URLEncoder.encode(requestId, StandardCharsets.UTF_8), null, timeout);
         return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
     }
 
@@ -199,10 +168,9 @@ public final class HttpControlPlane implements ControlPlane {
                     "result", resultBody(f.result())));
         }
         Map<String, Object> body = Map.of("finishes", items, "next", next);
-        HttpResponse<String> r = sendInterruptibly(request("/v0/agents/" + seg(agentId) + "/finishes", timeout)
-                .POST(jsonBody(body)));
-        if (r.statusCode() / 100 == 4 && r.statusCode() != 409) {
-            throw new Refused(problemType(r), "finishes answered " + r.statusCode() + ": " + r.body());
+        Answer r = sendInterruptibly("POST", "/v0/agents/" + seg(agentId) + "/finishes", body, timeout);
+        if (r.status() / 100 == 4 && r.status() != 409) {
+            throw new Refused(problemType(r), "finishes answered " + r.status() + ": " + r.body());
         }
         JsonNode tree = batchAnswer(r, agentId, "finishes");
         List<Outcome> outcomes = new ArrayList<>(finishes.size());
@@ -225,18 +193,18 @@ public final class HttpControlPlane implements ControlPlane {
     }
 
     /** The body of a batch call's 200; 409 is {@link NotRegistered}, 400 a caller's bug, the rest unavailable. */
-    private JsonNode batchAnswer(HttpResponse<String> r, String agentId, String call) throws Unavailable, NotRegistered {
-        if (r.statusCode() == 200) {
+    private JsonNode batchAnswer(Answer r, String agentId, String call) throws Unavailable, NotRegistered {
+        if (r.status() == 200) {
             return json.readTree(r.body());
         }
         String type = problemType(r);
-        if (r.statusCode() == 409 && type.endsWith("/agent-not-registered")) {
+        if (r.status() == 409 && type.endsWith("/agent-not-registered")) {
             throw new NotRegistered(agentId);
         }
-        if (r.statusCode() == 400) {
+        if (r.status() == 400) {
             throw new IllegalArgumentException(call + " refused: " + r.body());
         }
-        throw new Unavailable(call + " answered " + r.statusCode() + " " + type, null);
+        throw new Unavailable(call + " answered " + r.status() + " " + type, null);
     }
 
     private List<ClaimReply.Claimed> claims(JsonNode array, String runId) {
@@ -274,19 +242,17 @@ public final class HttpControlPlane implements ControlPlane {
     @Override
     public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
             throws Unavailable, InterruptedException {
-        HttpResponse<Stream<String>> r = events(agentId, runtimes, lastPosition);
-        long keepAliveMs = r.headers().firstValueAsLong(KEEP_ALIVE_HEADER).orElse(DEFAULT_KEEP_ALIVE_MS);
-        Silence silence = new Silence(r.body(), Math.max(1, keepAliveMs) * 2);
-        open.add(r.body());
-        try (Stream<String> lines = r.body()) {
+        JsonHttp.Lines lines = events(agentId, runtimes, lastPosition);
+        long keepAliveMs = keepAliveMs(lines.header(KEEP_ALIVE_HEADER));
+        Silence silence = new Silence(lines, Math.max(1, keepAliveMs) * 2);
+        open.add(lines);
+        try (lines) {
             SseParser parser = new SseParser(lastPosition, m -> deliver(m, listener), ms -> { });
-            Iterator<String> it = lines.iterator();
             String reported = lastPosition;
-            while (it.hasNext()) {
+            for (String line = lines.next(); line != null; line = lines.next()) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
                 }
-                String line = it.next();
                 silence.heard();
                 parser.line(line);
                 // a block without data (the position after an empty current set) moves the position too,
@@ -299,26 +265,34 @@ public final class HttpControlPlane implements ControlPlane {
             if (silence.broken()) {
                 throw new Unavailable("event stream silent for over " + silence.limitMs + " ms", null);
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
             throw new Unavailable((silence.broken() ? "event stream silent for over " + silence.limitMs + " ms: " : "event stream: ") + e, e);
         } finally {
             silence.stop();
-            open.remove(r.body());
+            open.remove(lines);
+        }
+    }
+
+    private static long keepAliveMs(String header) {
+        try {
+            return header == null ? DEFAULT_KEEP_ALIVE_MS : Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return DEFAULT_KEEP_ALIVE_MS;
         }
     }
 
     /** Watches a stream for silence, and closes it when nothing was read for longer than the limit. */
     private static final class Silence {
-        private final Stream<String> lines;
+        private final JsonHttp.Lines lines;
         private final long limitMs;
         private volatile ScheduledFuture<?> check;
         private volatile long lastHeard = System.nanoTime();
         private volatile boolean broken;
 
-        Silence(Stream<String> lines, long limitMs) {
+        Silence(JsonHttp.Lines lines, long limitMs) {
             this.lines = lines;
             this.limitMs = limitMs;
             long every = Math.max(10, limitMs / 4);
@@ -337,7 +311,7 @@ public final class HttpControlPlane implements ControlPlane {
             if (check != null && System.nanoTime() - lastHeard > TimeUnit.MILLISECONDS.toNanos(limitMs)) {
                 broken = true;
                 check.cancel(false);
-                lines.close();
+                lines.abort();
             }
         }
 
@@ -346,19 +320,19 @@ public final class HttpControlPlane implements ControlPlane {
         }
     }
 
-    /** Ends every {@link #follow} in progress (a blocked read of java.net.http is not interruptible). */
+    /** Ends every {@link #follow} in progress (a blocked read is not interruptible). */
     @Override
     public void endFollows() {
-        for (Stream<String> s : List.copyOf(open)) {
-            s.close();
+        for (JsonHttp.Lines s : List.copyOf(open)) {
+            s.abort();
         }
     }
 
-    /** Ends every follow and the client's threads (the client itself ends once it is no longer referenced). */
+    /** Ends every follow and every call in flight (they fail as unavailable), and the connections. */
     @Override
     public void close() {
         endFollows();
-        executor.shutdownNow();
+        http.close();
     }
 
     private void deliver(SseParser.Message m, Listener listener) {
@@ -378,71 +352,66 @@ public final class HttpControlPlane implements ControlPlane {
         }
     }
 
-    private HttpResponse<Stream<String>> events(String agentId, List<String> runtimes, String lastEventId)
-            throws Unavailable, InterruptedException {
+    private JsonHttp.Lines events(String agentId, List<String> runtimes, String lastEventId)
+            throws Unavailable {
         String query = runtimes.stream().map(r -> "runtime=" + URLEncoder.encode(r, StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(URI.create(base + "/v0/agents/" + seg(agentId)
-                + "/events?" + query)).header("Accept", "text/event-stream").GET());
-        if (lastEventId != null) {
-            b.header("Last-Event-ID", lastEventId);
-        }
         try {
-            HttpResponse<Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
-            if (r.statusCode() != 200) {
-                r.body().close();
-                throw new Unavailable("event stream answered " + r.statusCode(), null);
+            JsonHttp.Lines lines = http.open("/v0/agents/" + seg(agentId) + "/events?" + query, "text/event-stream",
+                    lastEventId == null ? Map.of() : Map.of("Last-Event-ID", lastEventId));
+            if (lines.status() != 200) {
+                lines.close();
+                throw new Unavailable("event stream answered " + lines.status(), null);
             }
-            return r;
+            return lines;
+        } catch (JsonHttp.NotSent e) {
+            throw Unavailable.notSent("event stream: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new Unavailable("event stream: " + e, e);
         }
     }
 
-    private HttpRequest.Builder request(String path) {
-        return request(path, timeout);
-    }
-
-    private HttpRequest.Builder request(String path, Duration within) {
-        return authorized(HttpRequest.newBuilder(URI.create(base + path)).timeout(within)
-                .header("Content-Type", "application/json").header("Accept", "application/json"));
-    }
-
-    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
-        return authorization == null ? b : b.header("Authorization", authorization);
-    }
-
-    private HttpRequest.BodyPublisher jsonBody(Object body) {
-        return HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body));
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder b) throws Unavailable {
+    /**
+     * Sends {@code body} as JSON (null: none); an I/O failure is unavailable, and one that never made a
+     * connection says nothing was sent. Sent whether or not the calling thread is interrupted (a stopping
+     * agent still unregisters).
+     */
+    private Answer send(String method, String path, Object body, Duration within) throws Unavailable {
         try {
-            return sendInterruptibly(b);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted", e);
-        }
-    }
-
-    /** Sends; an I/O failure is unavailable, and one that never made a connection says nothing was sent. */
-    private HttpResponse<String> sendInterruptibly(HttpRequest.Builder b) throws Unavailable, InterruptedException {
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw Unavailable.notSent(e.toString(), e);
+            return http.send(method, path, body == null ? null : json.writeValueAsBytes(body), within);
+        } catch (JsonHttp.NotSent e) {
+            throw Unavailable.notSent(e.getMessage(), e);
         } catch (IOException e) {
             throw new Unavailable(e.toString(), e);
         }
     }
 
-    private static void expectOk(HttpResponse<String> r) throws Unavailable {
-        if (r.statusCode() / 100 != 2) {
-            throw new Unavailable(r.request().method() + " " + r.uri().getPath() + " answered " + r.statusCode() + ": " + r.body(), null);
+    /**
+     * As {@link #send}, for the calls a stopping agent gives up: an interrupted thread sends nothing, and a call
+     * {@link #close} aborted while its thread was interrupted is an interruption.
+     */
+    private Answer sendInterruptibly(String method, String path, Object body, Duration within)
+            throws Unavailable, InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
+        }
+        try {
+            return send(method, path, body, within);
+        } catch (Unavailable e) {
+            if (e.getCause() instanceof JsonHttp.Aborted && Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+            throw e;
         }
     }
 
-    private String problemType(HttpResponse<String> r) {
+    private static void expectOk(Answer r, String call) throws Unavailable {
+        if (r.status() / 100 != 2) {
+            throw new Unavailable(call + " answered " + r.status() + ": " + r.body(), null);
+        }
+    }
+
+    private String problemType(Answer r) {
         try {
             return json.readTree(r.body()).path("type").asString("");
         } catch (RuntimeException e) {
