@@ -474,49 +474,50 @@ public final class Benchmark {
      */
     private Map<String, RawHttp.Result> rawHttp(Deployment d, String backend, int rep) throws Exception {
         awaitQuiet(d.http());
-        RawHttp raw = new RawHttp(d.http().base(), d.servicePid(), options.agents());
-        Map<String, List<Double>> into = rawHttp.computeIfAbsent(backend, k -> new LinkedHashMap<>());
-        double served0 = requestsServed(d.http());
-        long ours0 = raw.apiRequests();
-        long t0 = System.nanoTime();
-        double[] warm = raw.warmJit(options.agents(), options.smoke() ? Duration.ofSeconds(1) : Duration.ofSeconds(20), 40);
-        into.computeIfAbsent("warm_up_s", k -> new ArrayList<>()).add(warm[0]);
-        say(String.format(Locale.ROOT, "%s split #%d: raw HTTP warmed up for %.0f s (the last round's JIT: service %.0f ms, "
-                + "harness %.0f ms)", backend, rep, warm[0], warm[1], warm[2]));
-        Map<String, RawHttp.Result> out = new LinkedHashMap<>();
-        for (RawHttp.Call call : RawHttp.Call.values()) {
-            for (int threads : List.of(options.agents(), 1)) {
-                String name = call.key + (threads == 1 ? "1" : "");
-                RawHttp.Result r = raw.measure(call, threads, sizes.rawWarmUp(), sizes.rawDuration());
-                out.put(name, r);
-                String[] keys = {"_per_s", "_mean_ms", "_service_cpu_us", "_service_jit_cpu_us", "_client_cpu_us",
-                        "_client_jit_cpu_us"};
-                double[] values = {r.perSecond(), r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
-                        r.clientJitUs()};
-                for (int i = 0; i < keys.length; i++) {
-                    into.computeIfAbsent(name + keys[i], k -> new ArrayList<>()).add(values[i]);
-                }
-                int windows = into.get(name + "_per_s").size();
-                groupFigures(into, name + "_service_cpu_us.", r.serviceTicks(), r.requests(), windows);
-                groupFigures(into, name + "_client_cpu_us.", r.clientTicks(), r.requests(), windows);
-                say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s %.0f round trips/s with %d thread%s (%.3f ms each); "
-                                + "per request the service %.0f µs of CPU (the JIT's %.0f), the harness client %.0f µs (the JIT's %.0f)",
-                        backend, rep, call == RawHttp.Call.HEARTBEAT ? "heartbeat" : "liveness probe", r.perSecond(), threads,
-                        threads == 1 ? "" : "s", r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
-                        r.clientJitUs()));
-                String g = Report.groups(perOperation(r.serviceTicks(), r.requests()), "", Integer.MAX_VALUE);
-                if (!g.isEmpty()) {
-                    say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s, service CPU µs per request by thread group: %s",
-                            backend, rep, name, g));
+        try (RawHttp raw = new RawHttp(d.http().base(), d.servicePid(), options.agents())) {
+            Map<String, List<Double>> into = rawHttp.computeIfAbsent(backend, k -> new LinkedHashMap<>());
+            double served0 = requestsServed(d.http());
+            long ours0 = raw.apiRequests();
+            long t0 = System.nanoTime();
+            double[] warm = raw.warmJit(options.agents(), options.smoke() ? Duration.ofSeconds(1) : Duration.ofSeconds(20), 40);
+            into.computeIfAbsent("warm_up_s", k -> new ArrayList<>()).add(warm[0]);
+            say(String.format(Locale.ROOT, "%s split #%d: raw HTTP warmed up for %.0f s (the last round's JIT: service %.0f ms, "
+                    + "harness %.0f ms)", backend, rep, warm[0], warm[1], warm[2]));
+            Map<String, RawHttp.Result> out = new LinkedHashMap<>();
+            for (RawHttp.Call call : RawHttp.Call.values()) {
+                for (int threads : List.of(options.agents(), 1)) {
+                    String name = call.key + (threads == 1 ? "1" : "");
+                    RawHttp.Result r = raw.measure(call, threads, sizes.rawWarmUp(), sizes.rawDuration());
+                    out.put(name, r);
+                    String[] keys = {"_per_s", "_mean_ms", "_service_cpu_us", "_service_jit_cpu_us", "_client_cpu_us",
+                            "_client_jit_cpu_us"};
+                    double[] values = {r.perSecond(), r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
+                            r.clientJitUs()};
+                    for (int i = 0; i < keys.length; i++) {
+                        into.computeIfAbsent(name + keys[i], k -> new ArrayList<>()).add(values[i]);
+                    }
+                    int windows = into.get(name + "_per_s").size();
+                    groupFigures(into, name + "_service_cpu_us.", r.serviceTicks(), r.requests(), windows);
+                    groupFigures(into, name + "_client_cpu_us.", r.clientTicks(), r.requests(), windows);
+                    say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s %.0f round trips/s with %d thread%s (%.3f ms each); "
+                                    + "per request the service %.0f µs of CPU (the JIT's %.0f), the harness client %.0f µs (the JIT's %.0f)",
+                            backend, rep, call == RawHttp.Call.HEARTBEAT ? "heartbeat" : "liveness probe", r.perSecond(), threads,
+                            threads == 1 ? "" : "s", r.meanMillis(), r.serviceCpuUs(), r.serviceJitUs(), r.clientCpuUs(),
+                            r.clientJitUs()));
+                    String g = Report.groups(perOperation(r.serviceTicks(), r.requests()), "", Integer.MAX_VALUE);
+                    if (!g.isEmpty()) {
+                        say(String.format(Locale.ROOT, "%s split #%d: raw HTTP %s, service CPU µs per request by thread group: %s",
+                                backend, rep, name, g));
+                    }
                 }
             }
+            double bg = RawHttp.backgroundPerSecond(served0, requestsServed(d.http()), ours0, raw.apiRequests(),
+                    System.nanoTime() - t0);
+            into.computeIfAbsent("background_requests_per_s", k -> new ArrayList<>()).add(bg);
+            say(String.format(Locale.ROOT, "%s split #%d: meanwhile the service served %.1f other requests/s (the idle agent "
+                    + "process's)", backend, rep, bg));
+            return out;
         }
-        double bg = RawHttp.backgroundPerSecond(served0, requestsServed(d.http()), ours0, raw.apiRequests(),
-                System.nanoTime() - t0);
-        into.computeIfAbsent("background_requests_per_s", k -> new ArrayList<>()).add(bg);
-        say(String.format(Locale.ROOT, "%s split #%d: meanwhile the service served %.1f other requests/s (the idle agent "
-                + "process's)", backend, rep, bg));
-        return out;
     }
 
     /** Ticks by group as µs per operation (for printing). */

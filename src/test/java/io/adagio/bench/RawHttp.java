@@ -1,9 +1,10 @@
 package io.adagio.bench;
 
+import io.adagio.agent.http.JsonHttp;
+
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What bounds the split topology: the HTTP round trip alone, from the harness JVM to the api process, with the
- * client the agents use ({@code agent/http/HttpControlPlane}: a JDK {@link HttpClient} on HTTP/1.1, one client
- * per agent, a request built per call with the same headers and timeout, the answer read as a string), as fast
+ * client the agents use ({@code agent/http/HttpControlPlane}'s {@link JsonHttp}: Apache HttpClient's classic client
+ * on kept-alive HTTP/1.1 connections, one per agent, the answer read as a string), as fast
  * as {@code threads} threads can issue them one after another (each waits for its answer before the next, as an
  * agent does). Two cheap calls that still go through Tomcat, Spring MVC and a JSON answer:
  * {@link Call#HEARTBEAT}, {@code POST /v0/agents/{id}/heartbeat} of an agent this class registered (one per
@@ -26,14 +27,14 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code GET /actuator/health/liveness} (the actuator's handler mapping and health aggregation, no store).
  *
  * <p>Besides the rate and the mean time of one, it measures what a request costs each side: the api process's
- * CPU ({@code /proc/<pid>/stat}) and the harness JVM's ({@code /proc/self/stat}: the loops, the clients'
- * selector threads, the GC and the JIT) over the measured window ÷ the requests completed in it, with each
+ * CPU ({@code /proc/<pid>/stat}) and the harness JVM's ({@code /proc/self/stat}: the loops, which make the
+ * calls themselves, the GC and the JIT) over the measured window ÷ the requests completed in it, with each
  * side's JIT compiler threads' part and all of it by thread group ({@link ThreadCpu}). Nothing else of the
  * harness runs meanwhile (as for {@link RawEtcd}); the service also serves the idle agent process's pool
  * meanwhile (a heartbeat a second and a long-poll claim a second per agent), which {@link #backgroundPerSecond}
  * estimates.
  */
-final class RawHttp {
+final class RawHttp implements AutoCloseable {
     enum Call {
         HEARTBEAT("heartbeat"), LIVENESS("liveness");
 
@@ -63,7 +64,7 @@ final class RawHttp {
     private final String base;
     private final long servicePid;
     /** One client per thread, kept across the windows (and their connections with them), as each agent keeps its own. */
-    private final List<HttpClient> clients = new ArrayList<>();
+    private final List<JsonHttp> clients = new ArrayList<>();
     private final String prefix = "bench-raw-http-" + ProcessHandle.current().pid() + "-";
     /** Requests this class sent that the service counts in {@code http_server_requests} (all but the actuator's). */
     private final AtomicLong apiRequests = new AtomicLong();
@@ -72,7 +73,7 @@ final class RawHttp {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.servicePid = servicePid;
         for (int i = 0; i < threads; i++) {
-            clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build());
+            clients.add(new JsonHttp(URI.create(this.base), TIMEOUT, null));
         }
     }
 
@@ -127,9 +128,9 @@ final class RawHttp {
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         for (int i = 0; i < threads; i++) {
-            HttpClient client = clients.get(i);
-            String uri = base + (call == Call.HEARTBEAT ? "/v0/agents/" + prefix + i + "/heartbeat" : "/actuator/health/liveness");
-            Thread t = new Thread(() -> loop(client, call, uri, from, until, count, busyNanos, sent, failures), "raw-http-" + i);
+            JsonHttp client = clients.get(i);
+            String path = (call == Call.HEARTBEAT ? "/v0/agents/" + prefix + i + "/heartbeat" : "/actuator/health/liveness");
+            Thread t = new Thread(() -> loop(client, call, path, from, until, count, busyNanos, sent, failures), "raw-http-" + i);
             t.setDaemon(true);
             workers.add(t);
         }
@@ -184,13 +185,13 @@ final class RawHttp {
         return out;
     }
 
-    private static void loop(HttpClient client, Call call, String uri, long from, long until, LongAdder count,
+    private static void loop(JsonHttp client, Call call, String path, long from, long until, LongAdder count,
                              LongAdder busyNanos, LongAdder sent, List<Throwable> failures) {
         try {
             while (System.nanoTime() < until) {
                 long t0 = System.nanoTime();
                 sent.increment();
-                once(client, call, uri);
+                once(client, call, path);
                 long t1 = System.nanoTime();
                 if (t0 >= from && t1 <= until) {
                     busyNanos.add(t1 - t0);
@@ -203,42 +204,22 @@ final class RawHttp {
     }
 
     /**
-     * One round trip, built as {@code HttpControlPlane} builds its requests (a URI, the timeout, JSON content
-     * type and accept headers; the heartbeat with no body) and read as a string. (One small method per request,
-     * which the JIT compiles during the warm-up, rather than the loop being compiled on stack in the window.)
+     * One round trip, sent as {@code HttpControlPlane} sends its calls (JSON accept header, the heartbeat with no
+     * body, the answer read as a string). (One small method per request, which the JIT compiles during the
+     * warm-up, rather than the loop being compiled on stack in the window.)
      */
-    private static void once(HttpClient client, Call call, String uri) throws Exception {
-        HttpResponse<String> r;
-        try {
-            r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            // the server closed a kept-alive connection as the request went out on it (Tomcat closes one after
-            // maxKeepAliveRequests): sent again on a new one, as the agents' client does after an Unavailable
-            r = client.send(request(uri, call == Call.HEARTBEAT ? "POST" : "GET", null),
-                    HttpResponse.BodyHandlers.ofString());
+    private static void once(JsonHttp client, Call call, String path) throws Exception {
+        String method = call == Call.HEARTBEAT ? "POST" : "GET";
+        JsonHttp.Answer r = client.send(method, path, null, TIMEOUT);
+        if (r.status() != 200) {
+            throw new IllegalStateException(call.key + " answered " + r.status() + ": " + r.body());
         }
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(call.key + " answered " + r.statusCode() + ": " + r.body());
-        }
-    }
-
-    private static HttpRequest request(String uri, String method, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(TIMEOUT)
-                .header("Content-Type", "application/json").header("Accept", "application/json");
-        return switch (method) {
-            case "GET" -> b.GET().build();
-            case "POST" -> b.POST(HttpRequest.BodyPublishers.noBody()).build();
-            case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofString(body)).build();
-            case "DELETE" -> b.DELETE().build();
-            default -> throw new IllegalArgumentException(method);
-        };
     }
 
     private void register(int i) throws Exception {
-        HttpResponse<String> r = send(i, "PUT", "/v0/agents/" + prefix + i, "{\"runtimes\":[{\"name\":\"" + RUNTIME + "\"}]}");
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("registering " + prefix + i + " answered " + r.statusCode() + ": " + r.body());
+        JsonHttp.Answer r = send(i, "PUT", "/v0/agents/" + prefix + i, "{\"runtimes\":[{\"name\":\"" + RUNTIME + "\"}]}");
+        if (r.status() != 200) {
+            throw new IllegalStateException("registering " + prefix + i + " answered " + r.status() + ": " + r.body());
         }
     }
 
@@ -250,9 +231,15 @@ final class RawHttp {
         }
     }
 
-    private HttpResponse<String> send(int i, String method, String path, String body) throws Exception {
+    private JsonHttp.Answer send(int i, String method, String path, String body) throws IOException {
         apiRequests.incrementAndGet();
-        return clients.get(i).send(request(base + path, method, body), HttpResponse.BodyHandlers.ofString());
+        return clients.get(i).send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), TIMEOUT);
+    }
+
+    /** Closes the clients and their connections. */
+    @Override
+    public void close() {
+        clients.forEach(JsonHttp::close);
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -326,7 +326,7 @@ final class Report {
         }
         int n = options.agents();
         b.append("\nRaw HTTP round trip: from the harness JVM to the api process of each split repetition, before its "
-                + "scenarios, with the agents' client (JDK HttpClient, HTTP/1.1, one client per thread), each thread's "
+                + "scenarios, with the agents' client (Apache HttpClient classic, kept-alive HTTP/1.1, one client per thread), each thread's "
                 + "requests one after another, ").append(fmt(sizes.rawWarmUp().toMillis() / 1000.0)).append(" s warm-up then ")
                 .append(fmt(sizes.rawDuration().toMillis() / 1000.0)).append(" s measured. **heartbeat**: `POST "
                         + "/v0/agents/{id}/heartbeat` of an agent registered for it (Tomcat, Spring MVC, the lease renewal — "

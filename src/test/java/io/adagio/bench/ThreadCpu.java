@@ -91,7 +91,7 @@ final class ThreadCpu {
      * ({@code http-nio-<port>-}: no room for more), the pool's agents ({@code adagio-agent-<id>}: the control
      * and slot threads; the event feed and the heartbeats apart when the hostname allows telling them apart),
      * the etcd store's watch, event delivery and recovery threads ({@code adagio-etcd-…}), the JDK HttpClient's
-     * selector and workers (the agent process's transport), the JVM's small service threads; any other by its
+     * selector and workers (a harness's client), the JVM's small service threads; any other by its
      * name with runs of digits as {@code #} ({@code java} is the launcher's and the main thread).
      */
     static String group(String comm) {
