@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -123,6 +124,9 @@ final class RawHttp implements AutoCloseable {
         LongAdder count = new LongAdder();
         LongAdder busyNanos = new LongAdder();
         LongAdder sent = new LongAdder();
+        // the loops go on past the window until its readings are taken: a loop that ended at the window's end
+        // would be gone from the last reading, its CPU counted as an exited thread's
+        AtomicBoolean stop = new AtomicBoolean();
         long from = System.nanoTime() + warmUp.toNanos();
         long until = from + duration.toNanos();
         List<Thread> workers = new ArrayList<>();
@@ -130,7 +134,7 @@ final class RawHttp implements AutoCloseable {
         for (int i = 0; i < threads; i++) {
             JsonHttp client = clients.get(i);
             String path = (call == Call.HEARTBEAT ? "/v0/agents/" + prefix + i + "/heartbeat" : "/actuator/health/liveness");
-            Thread t = new Thread(() -> loop(client, call, path, from, until, count, busyNanos, sent, failures), "raw-http-" + i);
+            Thread t = new Thread(() -> loop(client, call, path, from, until, stop, count, busyNanos, sent, failures), "raw-http-" + i);
             t.setDaemon(true);
             workers.add(t);
         }
@@ -147,6 +151,7 @@ final class RawHttp implements AutoCloseable {
         long s1 = Benchmark.cpuTicks(servicePid);
         Map<Long, ThreadCpu.Task> client1 = ThreadCpu.take(self);
         Map<Long, ThreadCpu.Task> service1 = ThreadCpu.take(servicePid);
+        stop.set(true);
         for (Thread t : workers) {
             t.join(warmUp.plus(duration).plus(TIMEOUT).toMillis() + 5_000);
         }
@@ -185,10 +190,10 @@ final class RawHttp implements AutoCloseable {
         return out;
     }
 
-    private static void loop(JsonHttp client, Call call, String path, long from, long until, LongAdder count,
-                             LongAdder busyNanos, LongAdder sent, List<Throwable> failures) {
+    private static void loop(JsonHttp client, Call call, String path, long from, long until, AtomicBoolean stop,
+                             LongAdder count, LongAdder busyNanos, LongAdder sent, List<Throwable> failures) {
         try {
-            while (System.nanoTime() < until) {
+            while (!stop.get()) {
                 long t0 = System.nanoTime();
                 sent.increment();
                 once(client, call, path);
