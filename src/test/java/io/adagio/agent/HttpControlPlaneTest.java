@@ -189,6 +189,32 @@ class HttpControlPlaneTest extends ControlPlaneContract {
     }
 
     @Test
+    void closingItClosesTheConnectionsItKeptAlive() throws Exception {
+        try (MuteServer server = new MuteServer(line -> line.contains("/heartbeat")
+                ? "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                : null)) {
+            ControlPlane plane = new HttpControlPlane(server.uri(), json, Duration.ofSeconds(30));
+            assertThat(plane.heartbeat("a")).isTrue();
+            Socket kept = server.held.get(0);
+            kept.setSoTimeout(5_000);
+            plane.close();
+            assertThat(peerOf(kept)).as("the client's end of the kept-alive connection is closed (or reset)")
+                    .isIn("closed", "reset");
+        }
+    }
+
+    /** What the other end of {@code s} did, read within its timeout: closed, reset, still open, or sent more. */
+    private static String peerOf(Socket s) throws Exception {
+        try {
+            return s.getInputStream().read() == -1 ? "closed" : "sent more";
+        } catch (java.net.SocketTimeoutException e) {
+            return "still open";
+        } catch (java.net.SocketException e) {
+            return "reset";
+        }
+    }
+
+    @Test
     void aStoppingAgentsLongPollEndsAsAnInterruptionWhenItsPortIsClosed() throws Exception {
         try (MuteServer server = new MuteServer(line -> null)) {
             ControlPlane plane = new HttpControlPlane(server.uri(), json, Duration.ofSeconds(30));
