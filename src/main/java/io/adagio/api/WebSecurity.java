@@ -121,6 +121,16 @@ class WebSecurity {
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .headers(h -> h.cacheControl(c -> c.disable()) // streams say no-cache themselves; reads may be cached
+                        // written before the request goes on, not while it unwinds: a stream's first event is written
+                        // by the delivery thread meanwhile, and Tomcat's header table is not thread-safe
+                        .withObjectPostProcessor(new org.springframework.security.config.ObjectPostProcessor<
+                                org.springframework.security.web.header.HeaderWriterFilter>() {
+                            @Override
+                            public <O extends org.springframework.security.web.header.HeaderWriterFilter> O postProcess(O filter) {
+                                filter.setShouldWriteHeadersEagerly(true);
+                                return filter;
+                            }
+                        })
                         // the UI's pages load only its own scripts, styles and worker: an injected script or frame has
                         // nowhere to go (documents only: the API's answers and streams are not pages)
                         .addHeaderWriter(new org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter(
