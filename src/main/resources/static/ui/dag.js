@@ -113,19 +113,30 @@ export class DagView {
     }
     parts.push('</g><g>');
     const index = new Map(nodes.map((n, i) => [n.id, i]));
+    // a large graph opens on a corner: only the nodes in view get their label now, the rest as they come into view
+    // (10,000 labels laid out at once are most of the first paint)
+    this.viewBox = [0, 0, Math.max(out.width, 400), Math.max(out.height, 200)];
+    if (nodes.length > 400) this.viewBox = [0, 0, Math.max(1200, out.width / 8), Math.max(600, out.height / 8)]; // a corner, readable
+    this.box = { w: out.w, h: out.h };
+    this.at = new Map();
+    this.labelled = new Set();
     for (const { id } of nodes) {
       const [x, y] = out.pos[index.get(id)];
+      this.at.set(id, [x, y]);
       const group = id.startsWith(GROUP);
+      const look = this.look(id);
+      const shown = this.inView(x, y);
+      if (shown) this.labelled.add(id);
       parts.push(`<g class="node${group ? ' group' : ''}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})" tabindex="0"`
-        + ` role="button" data-id="${esc(id)}"${group ? '' : ` data-name="${esc(id)}"`}><rect width="${out.w}" height="${out.h}"/>`
-        + `<text x="8" y="${out.h / 2 + 4}"></text><title></title></g>`);
+        + ` role="button" data-id="${esc(id)}"${group ? '' : ` data-name="${esc(id)}"`} data-state="${look.state}"`
+        + `${look.count ? ` data-count="${look.count}"` : ''} aria-label="${esc(look.aria)}"><rect width="${out.w}" height="${out.h}"/>`
+        + `<text x="8" y="${out.h / 2 + 4}">${shown ? esc(look.label) : ''}</text><title>${esc(look.title)}</title></g>`);
     }
     parts.push('</g></svg>');
     this.container.innerHTML = parts.join('');
     const svg = this.container.firstChild;
     this.elements.clear();
     for (const g of svg.querySelectorAll('.node')) this.elements.set(g.dataset.id, g);
-    for (const id of this.elements.keys()) this.paint(id);
     const open = (g) => (g.classList.contains('group') ? this.expand(g.dataset.id) : this.select(g.dataset.id));
     svg.addEventListener('click', (e) => { const g = e.target.closest('.node'); if (g) open(g); });
     svg.addEventListener('keydown', (e) => {
@@ -136,8 +147,6 @@ export class DagView {
     hint.className = 'hint';
     hint.textContent = 'drag to pan · wheel to zoom · Tab and Enter to open a node';
     this.container.appendChild(hint);
-    this.viewBox = [0, 0, Math.max(out.width, 400), Math.max(out.height, 200)];
-    if (nodes.length > 400) this.viewBox = [0, 0, Math.max(1200, out.width / 8), Math.max(600, out.height / 8)]; // a corner, readable
     svg.setAttribute('viewBox', this.viewBox.join(' '));
     this.panZoom(svg);
     this.container.dataset.drawnMs = String(Math.round(performance.now() - started));
@@ -146,31 +155,50 @@ export class DagView {
     if (this.selected && this.elements.has(this.selected)) this.elements.get(this.selected).classList.add('selected');
   }
 
-  /** A drawn node's colour and label: a node's state, or a group's count and the state most of it is in. */
-  paint(id, ns = this.members.get(id)) {
-    const g = this.elements.get(id);
-    if (!g) return;
-    const [rect, text, title] = g.children;
-    if (!ns) return;
+  /** How a drawn node looks: a node's state, or a group's count and the state most of it is in. */
+  look(id, ns = this.members.get(id)) {
     if (!id.startsWith(GROUP)) {
       const s = this.states.get(id);
-      g.dataset.state = s;
-      text.textContent = id.length > 22 ? id.slice(0, 21) + '…' : id;
-      title.textContent = `${id}: ${s}`;
-      g.setAttribute('aria-label', `node ${id}, ${s}`);
-      return;
+      return { state: s, label: id.length > 22 ? id.slice(0, 21) + '…' : id, title: `${id}: ${s}`, aria: `node ${id}, ${s}` };
     }
     const counts = {};
     for (const n of ns) { const s = this.states.get(n); counts[s] = (counts[s] || 0) + 1; }
     const order = ['RUNNING', 'FAILED', 'ORPHANED', 'BACKOFF', 'READY', 'WAITING', 'CANCELLED', 'SKIPPED', 'SUCCESS'];
     const shown = order.find((s) => counts[s] && (s !== 'SUCCESS' || counts[s] === ns.length)) || 'SUCCESS';
-    g.dataset.state = shown;
     const done = counts.SUCCESS || 0;
-    text.textContent = `×${ns.length} ${ns[0].slice(0, 10)}… ${done}/${ns.length} ✓`;
     const summary = Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(', ');
-    title.textContent = `${ns.length} nodes (${summary}); Enter to expand`;
-    g.setAttribute('aria-label', `group of ${ns.length} nodes: ${summary}; press Enter to expand`);
-    g.dataset.count = String(ns.length);
+    return { state: shown, label: `×${ns.length} ${ns[0].slice(0, 10)}… ${done}/${ns.length} ✓`, count: String(ns.length),
+      title: `${ns.length} nodes (${summary}); Enter to expand`, aria: `group of ${ns.length} nodes: ${summary}; press Enter to expand` };
+  }
+
+  /** Whether a node drawn at (x, y) is in the view or next to it. */
+  inView(x, y) {
+    const [vx, vy, vw, vh] = this.viewBox;
+    return x + this.box.w >= vx - vw / 2 && x <= vx + vw * 1.5 && y + this.box.h >= vy - vh / 2 && y <= vy + vh * 1.5;
+  }
+
+  /** Labels the nodes that came into view (after a pan or zoom). */
+  labelInView() {
+    for (const [id, [x, y]] of this.at) {
+      if (!this.labelled.has(id) && this.inView(x, y)) {
+        this.labelled.add(id);
+        this.paint(id);
+      }
+    }
+  }
+
+  /** Redraws a node's colour and texts from its state (a live change). */
+  paint(id) {
+    const g = this.elements.get(id);
+    const ns = this.members.get(id);
+    if (!g || !ns) return;
+    const [, text, title] = g.children;
+    const look = this.look(id, ns);
+    g.dataset.state = look.state;
+    if (this.labelled.has(id)) text.textContent = look.label;
+    title.textContent = look.title;
+    g.setAttribute('aria-label', look.aria);
+    if (look.count) g.dataset.count = look.count;
   }
 
   expand(id) {
@@ -205,7 +233,11 @@ export class DagView {
 
   panZoom(svg) {
     let drag = null;
-    const apply = () => svg.setAttribute('viewBox', this.viewBox.join(' '));
+    let labelling = 0;
+    const apply = () => {
+      svg.setAttribute('viewBox', this.viewBox.join(' '));
+      if (!labelling) labelling = requestAnimationFrame(() => { labelling = 0; this.labelInView(); });
+    };
     svg.addEventListener('pointerdown', (e) => {
       if (e.target.closest('.node')) return;
       drag = { x: e.clientX, y: e.clientY, vb: [...this.viewBox] };

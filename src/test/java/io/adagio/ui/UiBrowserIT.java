@@ -91,6 +91,10 @@ class UiBrowserIT {
         return (System.nanoTime() - began) / 1_000_000;
     }
 
+    private String label(String node) {
+        return driver.findElement(By.cssSelector(".node[data-name='" + node + "'] text")).getDomProperty("textContent");
+    }
+
     private String state(String node) {
         return driver.findElement(By.cssSelector(".node[data-name='" + node + "']")).getDomAttribute("data-state");
     }
@@ -369,10 +373,22 @@ class UiBrowserIT {
         }
         long ms = openTimed(start(manual(nodes, edges)));
         WebElement dag = driver.findElement(By.id("dag"));
+        // where the time went when it is slow: the page's long frames (scripts, then style, layout and paint)
+        System.out.println("long frames: " + ((JavascriptExecutor) driver).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "const seen = []; new PerformanceObserver((l) => l.getEntries().forEach((e) => seen.push({start: Math.round(e.startTime),"
+                + " ms: Math.round(e.duration), renderAt: Math.round(e.renderStart), scripts: e.scripts.map((x) => x.sourceURL.replace(/.*\\//, '')"
+                + " + ' ' + Math.round(x.duration) + ' ms')}))).observe({type: 'long-animation-frame', buffered: true});"
+                + "setTimeout(() => done(JSON.stringify(seen)), 100);"));
         System.out.println("10,000-node run of 100 chains opened in " + ms + " ms (layout in the worker "
                 + dag.getDomAttribute("data-layout-ms") + " ms, layout and drawing " + dag.getDomAttribute("data-drawn-ms") + " ms)");
         assertThat(driver.findElements(By.cssSelector("#dag .node"))).hasSize(10_000);
         assertThat(ms).as("opened in %d ms", ms).isLessThan(3_000);
+        assertThat(label("c0-0")).as("a node in view is labelled").isEqualTo("c0-0");
         Browser.screenshot(driver, "run-10000-chains");
+        // zoomed out over the whole graph, the far corner's nodes are labelled too
+        ((JavascriptExecutor) driver).executeScript("const svg = document.querySelector('#dag svg');"
+                + "for (let i = 0; i < 20; i++) svg.dispatchEvent(new WheelEvent('wheel', {deltaY: 100, clientX: 10, clientY: 10, bubbles: true, cancelable: true}));");
+        waiting(Duration.ofSeconds(10)).until(d -> "c99-99".equals(label("c99-99")));
+        assertThat(label("c50-50")).isEqualTo("c50-50");
     }
 }
