@@ -17,6 +17,20 @@ function layout(nodes, edges) {
   return new Promise((resolve, reject) => { pending.set(id, { resolve, reject }); worker.postMessage({ id, nodes, edges }); });
 }
 
+/** The most nodes drawn in one frame when a pan or zoom brings them near the view. */
+const DRAW_PER_FRAME = 1500;
+
+/** The bounding box [x0, y0, x1, y1] of an edge's points. */
+function bounds(pts) {
+  let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity;
+  for (const [x, y] of pts) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
+  return [x0, y0, x1, y1];
+}
+
+function edgeMarkup(pts) {
+  return `<path class="edge" marker-end="url(#arrow)" d="M${pts.map((q) => q[0].toFixed(1) + ',' + q[1].toFixed(1)).join(' L')}"/>`;
+}
+
 /** A group's id: node names cannot contain '/', so no node is ever taken for a group. */
 const GROUP = 'group/';
 
@@ -108,29 +122,30 @@ export class DagView {
     const parts = [`<svg xmlns="${SVG}" role="group" aria-label="DAG of ${this.names.length} nodes" data-nodes="${nodes.length}"`
       + ` data-edges="${edges.length}" data-engine="${out.engine}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5"`
       + ' markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs><g>'];
-    for (const pts of out.lines) {
-      parts.push(`<path class="edge" marker-end="url(#arrow)" d="M${pts.map((q) => q[0].toFixed(1) + ',' + q[1].toFixed(1)).join(' L')}"/>`);
-    }
-    parts.push('</g><g>');
-    const index = new Map(nodes.map((n, i) => [n.id, i]));
-    // a large graph opens on a corner: only the nodes in view get their label now, the rest as they come into view
-    // (10,000 labels laid out at once are most of the first paint)
+    // a large graph opens on a corner: only what is in or next to the view is drawn now (a node's box, label and
+    // tooltip, an edge), the rest as a pan or zoom brings it near; every node is in the document from the start (its
+    // state, name and keyboard focus). Drawing 10,000 nodes' shapes and labels at once was most of the first frame.
     this.viewBox = [0, 0, Math.max(out.width, 400), Math.max(out.height, 200)];
     if (nodes.length > 400) this.viewBox = [0, 0, Math.max(1200, out.width / 8), Math.max(600, out.height / 8)]; // a corner, readable
     this.box = { w: out.w, h: out.h };
+    this.lines = out.lines.map((pts) => ({ pts, box: bounds(pts) }));
     this.at = new Map();
-    this.labelled = new Set();
+    this.shown = new Set(); // drawn ids whose shapes are drawn
+    for (const line of this.lines) {
+      if (this.sees(line.box)) { line.drawn = true; parts.push(edgeMarkup(line.pts)); }
+    }
+    parts.push('</g><g>');
+    const index = new Map(nodes.map((n, i) => [n.id, i]));
     for (const { id } of nodes) {
       const [x, y] = out.pos[index.get(id)];
       this.at.set(id, [x, y]);
       const group = id.startsWith(GROUP);
       const look = this.look(id);
-      const shown = this.inView(x, y);
-      if (shown) this.labelled.add(id);
+      const shown = this.sees([x, y, x + out.w, y + out.h]);
+      if (shown) this.shown.add(id);
       parts.push(`<g class="node${group ? ' group' : ''}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})" tabindex="0"`
         + ` role="button" data-id="${esc(id)}"${group ? '' : ` data-name="${esc(id)}"`} data-state="${look.state}"`
-        + `${look.count ? ` data-count="${look.count}"` : ''} aria-label="${esc(look.aria)}"><rect width="${out.w}" height="${out.h}"/>`
-        + `<text x="8" y="${out.h / 2 + 4}">${shown ? esc(look.label) : ''}</text><title>${esc(look.title)}</title></g>`);
+        + `${look.count ? ` data-count="${look.count}"` : ''} aria-label="${esc(look.aria)}">${shown ? this.shapes(look) : ''}</g>`);
     }
     parts.push('</g></svg>');
     this.container.innerHTML = parts.join('');
@@ -171,20 +186,40 @@ export class DagView {
       title: `${ns.length} nodes (${summary}); Enter to expand`, aria: `group of ${ns.length} nodes: ${summary}; press Enter to expand` };
   }
 
-  /** Whether a node drawn at (x, y) is in the view or next to it. */
-  inView(x, y) {
-    const [vx, vy, vw, vh] = this.viewBox;
-    return x + this.box.w >= vx - vw / 2 && x <= vx + vw * 1.5 && y + this.box.h >= vy - vh / 2 && y <= vy + vh * 1.5;
+  /** A drawn node's shapes: its box, label and tooltip. */
+  shapes(look) {
+    return `<rect width="${this.box.w}" height="${this.box.h}"/><text x="8" y="${this.box.h / 2 + 4}">${esc(look.label)}</text>`
+      + `<title>${esc(look.title)}</title>`;
   }
 
-  /** Labels the nodes that came into view (after a pan or zoom). */
-  labelInView() {
+  /** Whether a box [x0, y0, x1, y1] is in the view or within half a view of it. */
+  sees([x0, y0, x1, y1]) {
+    const [vx, vy, vw, vh] = this.viewBox;
+    return x1 >= vx - vw / 2 && x0 <= vx + vw * 1.5 && y1 >= vy - vh / 2 && y0 <= vy + vh * 1.5;
+  }
+
+  /**
+   * Draws what came near the view after a pan or zoom, at most {@code DRAW_PER_FRAME} nodes a frame (zooming out
+   * over 10,000 nodes stays responsive); true when something is left for the next frame.
+   */
+  drawInView() {
+    let budget = DRAW_PER_FRAME;
     for (const [id, [x, y]] of this.at) {
-      if (!this.labelled.has(id) && this.inView(x, y)) {
-        this.labelled.add(id);
-        this.paint(id);
+      if (budget === 0) return true;
+      const g = this.elements.get(id);
+      if (!this.shown.has(id) && g && this.sees([x, y, x + this.box.w, y + this.box.h])) {
+        this.shown.add(id);
+        g.insertAdjacentHTML('beforeend', this.shapes(this.look(id)));
+        if (this.selected === id) g.classList.add('selected');
+        budget--;
       }
     }
+    const edges = [];
+    for (const line of this.lines) {
+      if (!line.drawn && this.sees(line.box)) { line.drawn = true; edges.push(edgeMarkup(line.pts)); }
+    }
+    if (edges.length) this.container.querySelector('svg > g').insertAdjacentHTML('beforeend', edges.join(''));
+    return false;
   }
 
   /** Redraws a node's colour and texts from its state (a live change). */
@@ -192,11 +227,11 @@ export class DagView {
     const g = this.elements.get(id);
     const ns = this.members.get(id);
     if (!g || !ns) return;
-    const [, text, title] = g.children;
+    const [, text, title] = g.children; // none yet for a node not drawn yet
     const look = this.look(id, ns);
     g.dataset.state = look.state;
-    if (this.labelled.has(id)) text.textContent = look.label;
-    title.textContent = look.title;
+    if (text) text.textContent = look.label;
+    if (title) title.textContent = look.title;
     g.setAttribute('aria-label', look.aria);
     if (look.count) g.dataset.count = look.count;
   }
@@ -233,11 +268,23 @@ export class DagView {
 
   panZoom(svg) {
     let drag = null;
-    let labelling = 0;
+    let drawing = 0;
+    const more = () => { drawing = 0; if (this.drawInView()) drawing = requestAnimationFrame(more); };
     const apply = () => {
       svg.setAttribute('viewBox', this.viewBox.join(' '));
-      if (!labelling) labelling = requestAnimationFrame(() => { labelling = 0; this.labelInView(); });
+      if (!drawing) drawing = requestAnimationFrame(more);
     };
+    // a node reached by keyboard is brought into view (the view does not follow focus on its own)
+    svg.addEventListener('focusin', (e) => {
+      const g = e.target.closest('.node');
+      const at = g && this.at.get(g.dataset.id);
+      if (!at) return;
+      const [x, y] = at;
+      const [vx, vy, vw, vh] = this.viewBox;
+      if (x >= vx && x + this.box.w <= vx + vw && y >= vy && y + this.box.h <= vy + vh) return;
+      this.viewBox = [x + this.box.w / 2 - vw / 2, y + this.box.h / 2 - vh / 2, vw, vh];
+      apply();
+    });
     svg.addEventListener('pointerdown', (e) => {
       if (e.target.closest('.node')) return;
       drag = { x: e.clientX, y: e.clientY, vb: [...this.viewBox] };

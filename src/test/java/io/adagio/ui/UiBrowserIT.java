@@ -385,6 +385,11 @@ class UiBrowserIT {
         assertThat(ms).as("opened in %d ms", ms).isLessThan(3_000);
         assertThat(label("c0-0")).as("a node in view is labelled").isEqualTo("c0-0");
         Browser.screenshot(driver, "run-10000-chains");
+        // a node reached by keyboard is brought into view and drawn (the page behaves as focused, as a user's
+        // would when typing: a headless window without focus gets no focus events)
+        driver.executeCdpCommand("Emulation.setFocusEmulationEnabled", java.util.Map.of("enabled", true));
+        ((JavascriptExecutor) driver).executeScript("document.querySelector(\".node[data-name='c0-99']\").focus();");
+        waiting(Duration.ofSeconds(10)).until(d -> "c0-99".equals(label("c0-99")));
         // zoomed out over the whole graph, the far corner's nodes are labelled too
         ((JavascriptExecutor) driver).executeScript("const svg = document.querySelector('#dag svg');"
                 + "for (let i = 0; i < 20; i++) svg.dispatchEvent(new WheelEvent('wheel', {deltaY: 100, clientX: 10, clientY: 10, bubbles: true, cancelable: true}));");
