@@ -189,13 +189,16 @@ class WebSecurity {
 
     /**
      * Spring Security's firewall, letting through what the API answers itself: an encoded {@code /} in a path
-     * segment (a node or agent name the API refuses with its own problem).
+     * segment (a node or agent name the API refuses with its own problem); its header rule checked without a
+     * regular expression ({@link HeaderText}).
      */
     @Bean
     org.springframework.security.web.firewall.HttpFirewall firewall() {
         org.springframework.security.web.firewall.StrictHttpFirewall f = new org.springframework.security.web.firewall.StrictHttpFirewall();
         f.setAllowUrlEncodedSlash(true);
         f.setAllowUrlEncodedPercent(true);
+        f.setAllowedHeaderNames(HeaderText::allowed);
+        f.setAllowedHeaderValues(HeaderText::allowed);
         return f;
     }
 
