@@ -263,6 +263,26 @@ abstract class ControlPlaneContract {
     }
 
     @Test
+    void aBatchFinishInACancelledRunNamesTheOtherClaimsTheAgentMustStop() throws Exception {
+        String runtime = unique("stopping");
+        String agent = unique("holder");
+        port.register(agent, List.of(runtime));
+        String run = start(graph(runtime, List.of("a", "b")));
+        List<ControlPlane.ClaimReply.Claimed> held = port.claimBatch(agent, 2, Duration.ZERO, null);
+        assertThat(names(held)).containsExactlyInAnyOrder("a", "b");
+        ControlPlane.ClaimReply.Claimed a = held.stream().filter(c -> c.node().name().equals("a")).findFirst().orElseThrow();
+        ControlPlane.ClaimReply.Claimed b = held.stream().filter(c -> c.node().name().equals("b")).findFirst().orElseThrow();
+        repository.cancelRun(run, Duration.ofMinutes(5));
+
+        ControlPlane.Finishes f = port.finishBatch(agent, List.of(
+                new ControlPlane.Finishing(run, "a", a.claim().id(), Result.of(Conclusion.SUCCESS, "ok"))), 1);
+        assertThat(f.outcomes()).hasSize(1);
+        assertThat(f.next()).as("nothing of a cancelled run is handed out").isEmpty();
+        assertThat(f.cancelled()).as("b's claim, to stop; not a's, finished in this batch")
+                .containsExactly(new ControlPlane.Cancelled(run, "b", b.claim().id()));
+    }
+
+    @Test
     void aBatchRefusedWholeSaysSoAndFinishesNothing() throws Exception {
         String runtime = unique("refused");
         String agent = unique("sloppy");

@@ -1,12 +1,9 @@
 package io.adagio.agent.http;
 
 import io.adagio.agent.ControlPlane;
-import io.adagio.model.Claim;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
-import io.adagio.model.Node;
 import io.adagio.model.Result;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.adagio.agent.http.JsonHttp.Answer;
@@ -102,11 +99,8 @@ public final class HttpControlPlane implements ControlPlane {
         Map<String, Object> body = Map.of("agent_id", agentId, "claim", Map.of("id", requestId));
         Answer r = send("POST", nodePath(runId, node) + "/claim", body, timeout);
         if (r.status() == 200) {
-            JsonNode tree = json.readTree(r.body());
-            if (!tree.path("claimed").asBoolean(false)) {
-                return new ClaimReply.NotClaimed();
-            }
-            return claimed(tree, runId);
+            Answers.ClaimAnswer a = json.readValue(r.body(), Answers.ClaimAnswer.class);
+            return a.claimed() ? a.claimedIn(runId) : new ClaimReply.NotClaimed();
         }
         String type = problemType(r);
         if (r.status() == 409 && type.endsWith("/agent-not-registered")) {
@@ -130,11 +124,7 @@ public final class HttpControlPlane implements ControlPlane {
         }
         Answer r = send("POST", nodePath(runId, node) + "/finish", body, timeout);
         if (r.status() == 200) {
-            List<ClaimReply.Claimed> claimed = new ArrayList<>();
-            for (JsonNode c : json.readTree(r.body()).path("next")) {
-                claimed.add(claimed(c, runId));
-            }
-            return new Finish(true, claimed);
+            return new Finish(true, Answers.claimed(json.readValue(r.body(), Answers.Finish.class).next(), runId));
         }
         if (r.status() >= 500) {
             throw new Unavailable("finish answered " + r.status(), null);
@@ -148,7 +138,7 @@ public final class HttpControlPlane implements ControlPlane {
         Map<String, Object> body = requestId == null ? Map.of("max", max, "wait", wait.toMillis() + "ms")
                 : Map.of("max", max, "wait", wait.toMillis() + "ms", "request_id", requestId);
         Answer r = sendInterruptibly("POST", "/v0/agents/" + seg(agentId) + "/claims", body, timeout.plus(wait));
-        return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
+        return Answers.claimed(batchAnswer(r, agentId, "claims", Answers.Claims.class).claims(), null);
     }
 
     @Override
@@ -156,7 +146,7 @@ public final class HttpControlPlane implements ControlPlane {
             throws Unavailable, NotRegistered, InterruptedException {
         Answer r = sendInterruptibly("GET", "/v0/agents/" + seg(agentId) + "/claims?request_id="
                 + URLEncoder.encode(requestId, StandardCharsets.UTF_8), null, timeout);
-        return claims(batchAnswer(r, agentId, "claims").path("claims"), null);
+        return Answers.claimed(batchAnswer(r, agentId, "claims", Answers.Claims.class).claims(), null);
     }
 
     @Override
@@ -172,10 +162,10 @@ public final class HttpControlPlane implements ControlPlane {
         if (r.status() / 100 == 4 && r.status() != 409) {
             throw new Refused(problemType(r), "finishes answered " + r.status() + ": " + r.body());
         }
-        JsonNode tree = batchAnswer(r, agentId, "finishes");
+        Answers.Finishes answer = batchAnswer(r, agentId, "finishes", Answers.Finishes.class);
         List<Outcome> outcomes = new ArrayList<>(finishes.size());
-        for (JsonNode o : tree.path("results")) {
-            outcomes.add(switch (o.path("outcome").asString("")) {
+        for (Answers.Outcome o : answer.results() == null ? List.<Answers.Outcome>of() : answer.results()) {
+            outcomes.add(switch (o == null || o.outcome() == null ? "" : o.outcome()) {
                 case "finished" -> Outcome.FINISHED;
                 case "stale" -> Outcome.STALE;
                 case "not_found" -> Outcome.NOT_FOUND;
@@ -186,16 +176,18 @@ public final class HttpControlPlane implements ControlPlane {
             throw new Unavailable("finishes answered " + outcomes.size() + " outcomes for " + finishes.size(), null);
         }
         List<Cancelled> cancelled = new ArrayList<>();
-        for (JsonNode c : tree.path("cancelled")) {
-            cancelled.add(new Cancelled(c.path("run_id").asString(), c.path("node").asString(), c.path("claim_id").asString()));
+        if (answer.cancelled() != null) {
+            for (Answers.Cancelled c : answer.cancelled()) {
+                cancelled.add(new Cancelled(c.runId(), c.node(), c.claimId()));
+            }
         }
-        return new Finishes(outcomes, claims(tree.path("next"), null), cancelled);
+        return new Finishes(outcomes, Answers.claimed(answer.next(), null), cancelled);
     }
 
     /** The body of a batch call's 200; 409 is {@link NotRegistered}, 400 a caller's bug, the rest unavailable. */
-    private JsonNode batchAnswer(Answer r, String agentId, String call) throws Unavailable, NotRegistered {
+    private <T> T batchAnswer(Answer r, String agentId, String call, Class<T> answer) throws Unavailable, NotRegistered {
         if (r.status() == 200) {
-            return json.readTree(r.body());
+            return json.readValue(r.body(), answer);
         }
         String type = problemType(r);
         if (r.status() == 409 && type.endsWith("/agent-not-registered")) {
@@ -205,21 +197,6 @@ public final class HttpControlPlane implements ControlPlane {
             throw new IllegalArgumentException(call + " refused: " + r.body());
         }
         throw new Unavailable(call + " answered " + r.status() + " " + type, null);
-    }
-
-    private List<ClaimReply.Claimed> claims(JsonNode array, String runId) {
-        List<ClaimReply.Claimed> out = new ArrayList<>();
-        for (JsonNode c : array) {
-            out.add(claimed(c, runId));
-        }
-        return out;
-    }
-
-    /** A won claim as the API answers it; its run is the answer's {@code run_id}, else {@code runId}. */
-    private ClaimReply.Claimed claimed(JsonNode c, String runId) {
-        JsonNode run = c.get("run_id");
-        return new ClaimReply.Claimed(run == null || run.isNull() ? runId : run.asString(),
-                json.treeToValue(c.get("claim"), Claim.class), json.treeToValue(c.get("node"), Node.class));
     }
 
     private static Map<String, Object> resultBody(Result result) {
