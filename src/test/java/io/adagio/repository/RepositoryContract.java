@@ -756,12 +756,16 @@ public abstract class RepositoryContract {
     @Test
     void aFinishThatFillsClaimsOtherReadyNodesAfterItsChildrenEachUnderTheFillsRequestId() throws Exception {
         agent("agent-1");
+        Recorder events = subscribe(EventFilter.all(), null);
         String chain = start(Graphs.chain(2, "debug")).id();
         List<String> singles = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             singles.add(start(Graphs.single("s" + i)).id());
         }
         String other = start(new GraphSpec(List.of(NodeSpec.of("x", "exec")), List.of())).id();
+        for (int i = 0; i < 3; i++) {
+            awaitReady(events, singles.get(i), "s" + i); // offered: the backend has seen them READY
+        }
         Node n0 = claimWinner(chain, "n0");
         Finished f = repo.finishNode(chain, "n0", n0.claim().id(), Result.of(Conclusion.SUCCESS, "zero"),
                 new Dispatch("agent-1", 3, RepositoryContract::claimId, "finishes:req-1"));

@@ -54,9 +54,13 @@ final class EtcdFinishes {
     /** The most targets a finish changes in its own transaction (with the finished node: one batch's worth). */
     private final int smallFinish;
     private final TxnLimits limits;
+    private final RunShapes shapes;
+    /** READY nodes a finish may fill its agent up with ({@link Dispatch#fill}), read with the finished node. */
+    private final ReadyHints hints;
 
     EtcdFinishes(Keys keys, EtcdCodec codec, NodeReader reader, EtcdInputs inputs, EtcdRuns runs, EtcdAgents agents,
-                 EtcdSignals signals, Propagator propagator, GuardedTxns txns, Clock clock, TxnLimits limits) {
+                 EtcdSignals signals, Propagator propagator, GuardedTxns txns, Clock clock, TxnLimits limits,
+                 RunShapes shapes, ReadyHints hints) {
         this.keys = keys;
         this.codec = codec;
         this.reader = reader;
@@ -69,12 +73,17 @@ final class EtcdFinishes {
         this.clock = clock;
         this.smallFinish = limits.nodesPerTxn() - 1;
         this.limits = limits;
+        this.shapes = shapes;
+        this.hints = hints;
     }
 
     /**
-     * The finish: one read of the node (with its children, when they are few) and, in the common case, one
-     * transaction that settles the node, passes its output on, claims the children it makes READY for the
-     * finishing agent (eager dispatch) and counts whether the run is complete.
+     * The finish: one read of the node (with its children, when they are few, and the READY nodes it may fill its
+     * agent up with, from the {@link ReadyHints}) and, in the common case, one transaction that settles the node,
+     * passes its output on, claims the children it makes READY for the finishing agent (eager dispatch) and then
+     * those READY nodes still READY up to {@code next.max()} ({@link Dispatch#fill}), and counts whether the run is
+     * complete. {@link Finished#filled()} only when it claimed all {@code next.max()}: fewer, and its caller claims
+     * the rest from etcd's ready keys.
      */
     Finished finish(String runId, String name, String claimId, Result result, Dispatch next) {
         AgentHolder holder = next.agentId() == null ? null : new AgentHolder(agents, next.agentId());
@@ -113,19 +122,72 @@ final class EtcdFinishes {
         EtcdRuns.requireNode(shape, name);
         Topology topology = shape.topology();
         List<String> children = topology.children(name);
-        List<String> read = new ArrayList<>(1 + children.size());
-        read.add(name);
+        List<Keys.NodeRef> read = new ArrayList<>(1 + children.size());
+        read.add(new Keys.NodeRef(runId, name));
         if (children.size() <= smallFinish) {
-            read.addAll(children); // a successful finish changes them: read them with the node
+            // a successful finish changes them: read them with the node
+            children.forEach(child -> read.add(new Keys.NodeRef(runId, child)));
         }
+        int ofRun = read.size();
+        List<Keys.NodeRef> candidates = candidates(shape, name, children, holder, next);
+        read.addAll(candidates);
+        // the candidates to hint again: all of them until read, then those read READY and not claimed
+        List<Keys.NodeRef> giveBack = new ArrayList<>(candidates);
+        try {
+            return settle(shape, name, claimId, holder, next, decider, read, ofRun, candidates, giveBack);
+        } finally {
+            giveBack.forEach(hints::add);
+        }
+    }
+
+    /**
+     * Up to {@code next.max()} less the children (which a finish claims first) READY nodes from the hints, of
+     * runs this replica knows and runtimes the agent runs, for a finish that fills up ({@link Dispatch#fill}).
+     */
+    private List<Keys.NodeRef> candidates(RunShape shape, String name, List<String> children, AgentHolder holder,
+                                          Dispatch next) {
+        int wanted = next.max() - children.size();
+        if (holder == null || next.fill() == null || wanted <= 0 || holder.agent().isEmpty()) {
+            return List.of();
+        }
+        EtcdCodec.StoredAgent agent = holder.agent().get();
+        return hints.take(wanted, ref -> {
+            if (ref.runId().equals(shape.id()) && (ref.name().equals(name) || children.contains(ref.name()))) {
+                return false;
+            }
+            Optional<RunShape> of = shapes.cached(ref.runId());
+            return of.isPresent() && of.get().topology().contains(ref.name())
+                    && agent.agent().runs(of.get().topology().spec(ref.name()).runtime());
+        });
+    }
+
+    private Finished settle(RunShape shape, String name, String claimId, AgentHolder holder, Dispatch next,
+                            Decider decider, List<Keys.NodeRef> read, int ofRun, List<Keys.NodeRef> candidates,
+                            List<Keys.NodeRef> giveBack) {
+        String runId = shape.id();
+        Topology topology = shape.topology();
         List<ClaimOutcome> dispatched = new ArrayList<>();
         @SuppressWarnings("unchecked")
         List<io.adagio.repository.CancelledClaim>[] stops = new List[]{List.of()};
         boolean[] repeat = {false};
         boolean[] completed = {false};
+        boolean[] filled = {false};
+        Map<Keys.NodeRef, Node> inHand = new java.util.HashMap<>();
         Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
             dispatched.clear();
-            Map<String, NodeFacts> facts = reader.read(runId, read);
+            inHand.clear();
+            Map<Keys.NodeRef, NodeFacts> got = reader.read(read);
+            giveBack.clear();
+            candidates.stream().filter(c -> got.containsKey(c) && got.get(c).node().status() == NodeStatus.READY)
+                    .forEach(giveBack::add);
+            Map<String, NodeFacts> facts = new java.util.HashMap<>();
+            for (int i = 0; i < ofRun; i++) {
+                NodeFacts f = got.get(read.get(i));
+                if (f == null) { // node keys go only with their run: it was deleted
+                    throw new io.adagio.repository.NotFoundException("run", runId);
+                }
+                facts.put(f.node().name(), f);
+            }
             NodeFacts own = facts.get(name);
             FinishDecision d = decider.decide(own);
             if (d instanceof FinishDecision.Repeated repeated) {
@@ -151,6 +213,10 @@ final class EtcdFinishes {
                 step = new Step(shape, finished);
                 step.settle(own);
                 step.ops.add(propagator.recordIntent(runId, propagation.get()));
+            } else if (!candidates.isEmpty() && step.claimed.size() < next.max()) {
+                List<NodeFacts> ready = new ArrayList<>();
+                candidates.stream().map(got::get).filter(java.util.Objects::nonNull).forEach(ready::add);
+                step.fill(ready, holder, next);
             }
             try {
                 Optional<Boolean> done = step.commit(!inSteps && finished.status() == NodeStatus.COMPLETED,
@@ -166,6 +232,9 @@ final class EtcdFinishes {
                 return Optional.empty();
             }
             dispatched.addAll(step.claimed);
+            step.filling.forEach(c -> giveBack.remove(new Keys.NodeRef(c.runId(), c.node().name())));
+            inHand.putAll(step.prefetched);
+            filled[0] = !candidates.isEmpty() && dispatched.size() >= next.max();
             stops[0] = step.cancelled;
             if (inSteps) {
                 passOn(shape, propagation.get(), step.revision);
@@ -173,7 +242,7 @@ final class EtcdFinishes {
             }
             return Optional.of(finished);
         });
-        Map<Keys.NodeRef, Node> inHand = Map.of(new Keys.NodeRef(runId, name), node);
+        inHand.put(new Keys.NodeRef(runId, name), node);
         if (repeat[0]) {
             return new Finished(node, next.max() > 0
                     ? inputs.filled(dispatchedBefore(shape, node, claimId, holder), inHand) : List.of(), false, true);
@@ -181,7 +250,8 @@ final class EtcdFinishes {
         // a run of this one node: its outcome is the node's (a larger run's other nodes were not read)
         io.adagio.model.RunOutcome outcome = completed[0] && topology.size() == 1
                 ? io.adagio.engine.RunVerdict.outcome(List.of(node)) : null;
-        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0], outcome);
+        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0], outcome,
+                filled[0]);
     }
 
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
@@ -209,6 +279,10 @@ final class EtcdFinishes {
         private final List<Cmp> guards = new ArrayList<>();
         private final List<Op> ops = new ArrayList<>();
         private final List<ClaimOutcome> claimed = new ArrayList<>();
+        /** Those of {@link #claimed} that fill up ({@link #fill}): not children of the finished node. */
+        private final List<ClaimOutcome> filling = new ArrayList<>();
+        /** The parents of {@link #filling}, read by the transaction itself ({@link EtcdInputs#prefetch}). */
+        private final Map<Keys.NodeRef, Node> prefetched = new java.util.HashMap<>();
         private long bytes;
         /** The revision it committed at (the finished node's new mod revision); 0 before. */
         private long revision;
@@ -273,6 +347,44 @@ final class EtcdFinishes {
         }
 
         /**
+         * Claims those of {@code ready} still READY (as read, and guarded so) for {@code holder} until it holds
+         * {@code next.max()}, each with a {@link Dispatch#fillClaim}, while the transaction stays in etcd's limits
+         * (leaving room for the reads {@link #commit} adds).
+         */
+        void fill(List<NodeFacts> ready, AgentHolder holder, Dispatch next) {
+            long lease = holder.lease();
+            Optional<EtcdCodec.StoredAgent> agent = holder.agent();
+            if (lease <= 0 || agent.isEmpty()) {
+                return;
+            }
+            for (NodeFacts f : ready) {
+                if (claimed.size() >= next.max()) {
+                    return;
+                }
+                if (f.node().status() != NodeStatus.READY || !agent.get().agent().runs(f.node().spec().runtime())) {
+                    continue;
+                }
+                Claim claim = next.fillClaim();
+                if (Transitions.claim(f.node(), claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
+                    List<Op> mine = new ArrayList<>();
+                    long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
+                    List<Cmp> theirs = f.guards(keys);
+                    size += theirs.size() * (long) (keys.node(f.runId(), f.node().name()).length() + 40);
+                    if (guards.size() + theirs.size() + ops.size() + mine.size() + 2 + EtcdInputs.PREFETCH
+                            > limits.maxTxnOps() || bytes + size > limits.bytes()) {
+                        return;
+                    }
+                    guards.addAll(theirs);
+                    ops.addAll(mine);
+                    bytes += size;
+                    ClaimOutcome won = ClaimOutcome.won(f.runId(), claim, c.node());
+                    claimed.add(won);
+                    filling.add(won);
+                }
+            }
+        }
+
+        /**
          * Commits; with {@code count}, also counts the run's completed nodes in the same transaction.
          *
          * @return empty on a conflict; otherwise whether the run is complete (false without {@code count})
@@ -294,12 +406,20 @@ final class EtcdFinishes {
             if (signalsFor != null) {
                 ops.add(signals.read());
             }
+            EtcdInputs.Prefetch parents = filling.isEmpty() ? null : inputs.prefetch(filling);
+            if (parents != null) {
+                ops.addAll(parents.gets()); // last: read from the end of the answer
+            }
             Optional<TxnResponse> r = txns.apply(guards, ops, "finishing " + shape.id() + "/" + finished.name());
             if (r.isEmpty()) {
                 claimed.clear();
+                filling.clear();
                 return Optional.empty();
             }
             revision = r.get().getHeader().getRevision();
+            if (parents != null) {
+                prefetched.putAll(parents.read(r.get()));
+            }
             if (signalsFor != null) {
                 cancelled = signals.cancelledIn(r.get().getGetResponses().get(count ? 1 : 0).getKvs(), signalsFor);
             }

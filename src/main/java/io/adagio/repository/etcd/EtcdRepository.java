@@ -97,8 +97,9 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.signals = new EtcdSignals(keys, codec, txns);
         this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
                 options.txnLimits());
+        ReadyHints hints = new ReadyHints();
         this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,
-                options.txnLimits());
+                options.txnLimits(), shapes, hints);
         WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);
@@ -106,7 +107,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.events = new EventFanout(new EtcdEventSource(kv, keys, ranges, claimable, replay, calls, orphans),
                 options.historySize(), "etcd");
         this.watch = new EtcdWatch(client.getWatchClient(), keys, ranges, translator, claimable, events,
-                options.sweepInterval(), orphans);
+                options.sweepInterval(), orphans, hints);
         this.recovery = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adagio-etcd-recovery");
             t.setDaemon(true);

@@ -74,16 +74,19 @@ final class EtcdWatch implements AutoCloseable {
     private volatile boolean closed;
     /** The orphans as of {@link #processed}, kept from the watch (seeded by a scan when it starts over). */
     private final OrphanIndex orphans;
+    /** The nodes believed READY, kept from the ready state keys the watch sees put and deleted. */
+    private final ReadyHints hints;
 
     EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
-              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans) {
-        this(watch, keys, ranges, translator, claimable, fanout, sweepInterval, orphans, MAX_PENDING);
+              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans, ReadyHints hints) {
+        this(watch, keys, ranges, translator, claimable, fanout, sweepInterval, orphans, hints, MAX_PENDING);
     }
 
     EtcdWatch(Watch watch, Keys keys, KeyRanges ranges, WatchTranslator translator, ClaimableNodes claimable,
-              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans, int maxPending) {
+              EventFanout fanout, Duration sweepInterval, OrphanIndex orphans, ReadyHints hints, int maxPending) {
         this.maxPending = maxPending;
         this.orphans = orphans;
+        this.hints = hints;
         this.watch = watch;
         this.keys = keys;
         this.ranges = ranges;
@@ -257,13 +260,26 @@ final class EtcdWatch implements AutoCloseable {
         }
     }
 
-    /** The nodes given a state key by one revision's changes. */
+    /**
+     * The nodes given a state key by one revision's changes; on the way, a ready key put or deleted adds its node
+     * to the hints or removes it.
+     */
     private Set<Keys.NodeRef> keyed(List<WatchEvent> changes) {
         Set<Keys.NodeRef> out = new HashSet<>();
         for (WatchEvent c : changes) {
-            if (c.getEventType() == WatchEvent.EventType.PUT) {
-                keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(k -> out.add(k.node()));
-            }
+            boolean put = c.getEventType() == WatchEvent.EventType.PUT;
+            keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(k -> {
+                if (put) {
+                    out.add(k.node());
+                }
+                if (k.status() == io.adagio.model.NodeStatus.READY) {
+                    if (put) {
+                        hints.add(k.node());
+                    } else {
+                        hints.remove(k.node());
+                    }
+                }
+            });
         }
         return out;
     }

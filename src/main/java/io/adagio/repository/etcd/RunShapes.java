@@ -49,6 +49,13 @@ final class RunShapes {
         }
     }
 
+    /** The run's shape when this replica has it cached; never reads. */
+    Optional<RunShape> cached(String runId) {
+        synchronized (cache) {
+            return Optional.ofNullable(cache.get(runId));
+        }
+    }
+
     /** The run's shape, from the cache or its run key; empty when the run key does not exist (now). */
     Optional<RunShape> find(String runId) {
         synchronized (cache) {

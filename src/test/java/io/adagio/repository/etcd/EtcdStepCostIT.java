@@ -183,6 +183,53 @@ class EtcdStepCostIT {
                 .getKvs()).as("it was never READY: no agent was offered it").isEmpty();
     }
 
+    /**
+     * A fan-out's leaf readies nothing; its finish asked to fill ({@link Dispatch#fill}) reads a READY sibling the
+     * watch has seen with it and claims that in its own transaction: a leaf costs one read and one transaction, not
+     * those and a batch claim (a range, a read and a transaction) after them.
+     */
+    @Test
+    void aLeafsFinishThatFillsIsOneReadAndOneTransactionThatAlsoClaimsAReadySibling() throws Exception {
+        String run = start(Graphs.fanOut(3, "debug"));
+        String root = repo.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
+        repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
+        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
+                new io.adagio.repository.EventSink() {
+                    @Override
+                    public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
+                        now.forEach(e -> offered.add(e.type() + " " + e.nodeSpec().name()));
+                    }
+
+                    @Override
+                    public void onEvent(io.adagio.repository.CursoredEvent e) {
+                        offered.add(e.event().type() + " " + e.event().nodeSpec().name());
+                    }
+                })) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
+        }
+        ClaimOutcome first = repo.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0"));
+        Finished[] f = new Finished[1];
+        List<String> cost = counted(() -> f[0] = repo.finishNode(run, "leaf-0", first.claim().id(),
+                Result.of(Conclusion.SUCCESS, "zero"), new Dispatch("agent-1", 1, () -> "c-1", "finishes:c-0")));
+        assertThat(cost).as("read the leaf with a READY sibling, then one transaction").containsExactly("txn", "txn");
+        assertThat(f[0].filled()).isTrue();
+        assertThat(f[0].next()).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isIn("leaf-1", "leaf-2");
+            assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(c.claim().requestId()).isEqualTo("finishes:c-0");
+            assertThat(text(c.node().inputs())).as("its parent's output, read by the transaction").isEqualTo(Map.of("root", "r"));
+        });
+        String sibling = f[0].next().get(0).node().name();
+        Keys keys = new Keys(options.namespace(), options.list());
+        assertThat(only(keys.state(NodeStatus.RUNNING, run, sibling)).getModRevision())
+                .as("claimed in the finish's own transaction")
+                .isEqualTo(only(keys.state(NodeStatus.COMPLETED, run, "leaf-0")).getModRevision());
+        assertThat(repo.inspectNode(run, sibling).claim().agentId()).isEqualTo("agent-1");
+    }
+
     @Test
     void theLastFinishOfARunIsOneReadAndOneTransactionAndSaysSo() {
         String run = start(Graphs.chain(2, "debug"));

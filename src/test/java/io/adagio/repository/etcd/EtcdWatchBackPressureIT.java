@@ -51,7 +51,7 @@ class EtcdWatchBackPressureIT {
         try (EventFanout fanout = new EventFanout(new EtcdEventSource(client.getKVClient(), keys, ranges, claimable, replay, calls,
                 orphans), 100_000, "backpressure-test");
              EtcdWatch watch = new EtcdWatch(client.getWatchClient(), keys, ranges, translator, claimable, fanout,
-                     Duration.ofMinutes(10), orphans, MAX_PENDING);
+                     Duration.ofMinutes(10), orphans, new ReadyHints(), MAX_PENDING);
              EtcdRepository repo = EtcdRepositories.open(options, Clock.systemUTC())) {
             CountDownLatch snapshot = new CountDownLatch(1);
             fanout.subscribe(new EventFilter(EnumSet.of(EventType.NODE_READY), Set.of("debug")), null, new EventSink() {
