@@ -45,9 +45,11 @@ final class EtcdClaims {
     /** Nodes a batch claim claims in one transaction (5 compares and 3 operations each). */
     private final int claimsPerTxn;
     private final TxnLimits limits;
+    /** Where the facts of the nodes it claims are left for their finishes. */
+    private final KnownFacts known;
 
     EtcdClaims(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdInputs inputs,
-               EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits) {
+               EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits, KnownFacts known) {
         this.keys = keys;
         this.codec = codec;
         this.ranges = ranges;
@@ -60,6 +62,7 @@ final class EtcdClaims {
         this.clock = clock;
         this.claimsPerTxn = limits.nodesPerTxn();
         this.limits = limits;
+        this.known = known;
     }
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
@@ -97,7 +100,7 @@ final class EtcdClaims {
             ops.addAll(parents.gets());
             try {
                 return txns.apply(facts.guards(keys), ops, what)
-                        .map(r -> inputs.filled(won, parents.read(r)).get(0));
+                        .map(r -> inputs.filled(remembered(won, r, leaseId), parents.read(r)).get(0));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
@@ -178,12 +181,21 @@ final class EtcdClaims {
             ops.addAll(parents.gets());
             try {
                 return txns.apply(guards, ops, "claiming " + won.size() + " nodes")
-                        .map(r -> inputs.filled(won, parents.read(r)));
+                        .map(r -> inputs.filled(remembered(won, r, lease), parents.read(r)));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
             }
         });
+    }
+
+    /** The claims {@code r} committed, their facts remembered ({@link KnownFacts}) for the finishes to come. */
+    private List<ClaimOutcome> remembered(List<ClaimOutcome> won, io.etcd.jetcd.kv.TxnResponse r, long lease) {
+        long revision = r.getHeader().getRevision();
+        for (ClaimOutcome c : won) {
+            known.put(new NodeFacts(c.runId(), c.node(), revision, java.util.Map.of(NodeStatus.RUNNING, revision), lease));
+        }
+        return won;
     }
 
     /**

@@ -57,10 +57,12 @@ final class EtcdFinishes {
     private final RunShapes shapes;
     /** READY nodes a finish may fill its agent up with ({@link Dispatch#fill}), read with the finished node. */
     private final ReadyHints hints;
+    /** Facts of nodes its own transactions wrote or read, so that the next finish of such a node needs no read. */
+    private final KnownFacts known;
 
     EtcdFinishes(Keys keys, EtcdCodec codec, NodeReader reader, EtcdInputs inputs, EtcdRuns runs, EtcdAgents agents,
                  EtcdSignals signals, Propagator propagator, GuardedTxns txns, Clock clock, TxnLimits limits,
-                 RunShapes shapes, ReadyHints hints) {
+                 RunShapes shapes, ReadyHints hints, KnownFacts known) {
         this.keys = keys;
         this.codec = codec;
         this.reader = reader;
@@ -75,6 +77,7 @@ final class EtcdFinishes {
         this.limits = limits;
         this.shapes = shapes;
         this.hints = hints;
+        this.known = known;
     }
 
     /**
@@ -176,20 +179,19 @@ final class EtcdFinishes {
         Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
             dispatched.clear();
             inHand.clear();
-            Map<Keys.NodeRef, NodeFacts> got = reader.read(read);
+            Reading reading = read(read, ofRun, runId, attempt == 0);
+            FinishDecision d = reading.fromKnown ? decideOrNull(decider, reading.facts.get(name))
+                    : decider.decide(reading.facts.get(name));
+            if (reading.fromKnown && !(d instanceof FinishDecision.Applied)) {
+                reading = read(read, ofRun, runId, false); // decided from known facts: again, from etcd's
+                d = decider.decide(reading.facts.get(name));
+            }
+            Map<Keys.NodeRef, NodeFacts> got = reading.got;
+            Map<String, NodeFacts> facts = reading.facts;
+            NodeFacts own = facts.get(name);
             giveBack.clear();
             candidates.stream().filter(c -> got.containsKey(c) && got.get(c).node().status() == NodeStatus.READY)
                     .forEach(giveBack::add);
-            Map<String, NodeFacts> facts = new java.util.HashMap<>();
-            for (int i = 0; i < ofRun; i++) {
-                NodeFacts f = got.get(read.get(i));
-                if (f == null) { // node keys go only with their run: it was deleted
-                    throw new io.adagio.repository.NotFoundException("run", runId);
-                }
-                facts.put(f.node().name(), f);
-            }
-            NodeFacts own = facts.get(name);
-            FinishDecision d = decider.decide(own);
             if (d instanceof FinishDecision.Repeated repeated) {
                 repeat[0] = true;
                 if (propagator.pending(runId, name)) {
@@ -254,6 +256,52 @@ final class EtcdFinishes {
                 filled[0]);
     }
 
+    /** What a finish attempt read: every node's facts, its run's by name, and whether any came from {@link KnownFacts}. */
+    private record Reading(Map<Keys.NodeRef, NodeFacts> got, Map<String, NodeFacts> facts, boolean fromKnown) {
+    }
+
+    /**
+     * The facts of {@code refs} (the first {@code ofRun} of the finished node's run, which must all exist); with
+     * {@code knownFirst}, those this replica knows ({@link KnownFacts}) are not read.
+     */
+    private Reading read(List<Keys.NodeRef> refs, int ofRun, String runId, boolean knownFirst) {
+        Map<Keys.NodeRef, NodeFacts> got = new java.util.HashMap<>();
+        List<Keys.NodeRef> missing = refs;
+        if (knownFirst) {
+            missing = new ArrayList<>();
+            for (Keys.NodeRef ref : refs) {
+                NodeFacts f = known.take(ref);
+                if (f != null) {
+                    got.put(ref, f);
+                } else {
+                    missing.add(ref);
+                }
+            }
+        }
+        boolean fromKnown = !got.isEmpty();
+        if (!missing.isEmpty()) {
+            got.putAll(reader.read(missing));
+        }
+        Map<String, NodeFacts> facts = new java.util.HashMap<>();
+        for (int i = 0; i < ofRun; i++) {
+            NodeFacts f = got.get(refs.get(i));
+            if (f == null) { // node keys go only with their run: it was deleted
+                throw new io.adagio.repository.NotFoundException("run", runId);
+            }
+            facts.put(f.node().name(), f);
+        }
+        return new Reading(got, facts, fromKnown);
+    }
+
+    /** The decision, or null when it refused (to be taken again from a read). */
+    private static FinishDecision decideOrNull(Decider decider, NodeFacts own) {
+        try {
+            return decider.decide(own);
+        } catch (io.adagio.repository.RepositoryException e) {
+            return null;
+        }
+    }
+
     /** The claims an earlier, identical finish dispatched to the agent (lease {@code holder}) that still hold. */
     private List<ClaimOutcome> dispatchedBefore(RunShape shape, Node finished, String finishing, AgentHolder holder) {
         List<ClaimOutcome> out = new ArrayList<>();
@@ -283,6 +331,14 @@ final class EtcdFinishes {
         private final List<ClaimOutcome> filling = new ArrayList<>();
         /** The parents of {@link #filling}, read by the transaction itself ({@link EtcdInputs#prefetch}). */
         private final Map<Keys.NodeRef, Node> prefetched = new java.util.HashMap<>();
+        /**
+         * Whether a node of the finished node's run that this transaction writes is not COMPLETED after it (a
+         * child made READY or claimed, a target still WAITING, a sibling claimed to fill up): then the run is not
+         * complete after it, so its completed nodes need no counting (a count costs etcd all of their keys).
+         */
+        private boolean runStaysOpen;
+        /** The lease the {@link #claimed} nodes are put on (the finishing agent's). */
+        private long claimLease;
         private long bytes;
         /** The revision it committed at (the finished node's new mod revision); 0 before. */
         private long revision;
@@ -337,10 +393,12 @@ final class EtcdFinishes {
                     if (Transitions.claim(next2, claim, clock.instant()) instanceof ClaimDecision.Claimed c) {
                         next2 = c.node();
                         on = lease;
+                        claimLease = lease;
                         claimed.add(ClaimOutcome.won(shape.id(), claim, next2));
                     }
                 }
                 bytes += Propagator.writes(keys, codec, shape.id(), target.node(), next2, on, ops);
+                runStaysOpen |= next2.status() != NodeStatus.COMPLETED;
             }
             bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
             return guards.size() + ops.size() + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();
@@ -377,6 +435,8 @@ final class EtcdFinishes {
                     guards.addAll(theirs);
                     ops.addAll(mine);
                     bytes += size;
+                    claimLease = lease;
+                    runStaysOpen |= f.runId().equals(shape.id());
                     ClaimOutcome won = ClaimOutcome.won(f.runId(), claim, c.node());
                     claimed.add(won);
                     filling.add(won);
@@ -385,19 +445,34 @@ final class EtcdFinishes {
         }
 
         /**
-         * Commits; with {@code count}, also counts the run's completed nodes in the same transaction.
-         *
-         * @return empty on a conflict; otherwise whether the run is complete (false without {@code count})
+         * The children of the nodes claimed (when each has few), to read at the end of the transaction while it
+         * stays within etcd's operations limit with {@code used} operations besides; none without claims.
          */
-        Optional<Boolean> commit(boolean count) {
-            return commit(count, null);
+        private List<Keys.NodeRef> ahead(int used) {
+            List<Keys.NodeRef> out = new ArrayList<>();
+            for (ClaimOutcome c : claimed) {
+                Optional<RunShape> of = c.runId().equals(shape.id()) ? Optional.of(shape) : shapes.cached(c.runId());
+                List<String> kids = of.map(s -> s.topology().children(c.node().name())).orElse(List.of());
+                if (kids.size() <= smallFinish) {
+                    kids.forEach(k -> out.add(new Keys.NodeRef(c.runId(), k)));
+                }
+            }
+            return used + 5 * out.size() <= limits.maxTxnOps() ? out : List.of();
+        }
+
+        private static int r(boolean present) {
+            return present ? 1 : 0;
         }
 
         /**
-         * {@link #commit(boolean)}; with {@code signalsFor} (an agent id), also reads the signal keys in the same
-         * transaction, to answer the claims that agent holds whose run was cancelled ({@link #cancelled}).
+         * Commits; when the run {@code mayComplete} and no node written stays open ({@link #runStaysOpen}), also
+         * counts the run's completed nodes in the same transaction; with {@code signalsFor} (an agent id), also
+         * reads the signal keys, to answer the claims that agent holds whose run was cancelled ({@link #cancelled}).
+         *
+         * @return empty on a conflict; otherwise whether the run is complete
          */
-        Optional<Boolean> commit(boolean count, String signalsFor) {
+        Optional<Boolean> commit(boolean mayComplete, String signalsFor) {
+            boolean count = mayComplete && !runStaysOpen;
             if (count) {
                 String prefix = keys.statesOf(NodeStatus.COMPLETED, shape.id());
                 ops.add(Op.get(Keys.bytes(prefix),
@@ -406,6 +481,10 @@ final class EtcdFinishes {
             if (signalsFor != null) {
                 ops.add(signals.read());
             }
+            // the children of the nodes it claims, read after its writes, so that their finishes need no read
+            int aheadFrom = r(count) + r(signalsFor != null);
+            List<Keys.NodeRef> ahead = ahead(guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH);
+            ahead.forEach(ref -> reader.addGets(ref, ops));
             EtcdInputs.Prefetch parents = filling.isEmpty() ? null : inputs.prefetch(filling);
             if (parents != null) {
                 ops.addAll(parents.gets()); // last: read from the end of the answer
@@ -419,6 +498,17 @@ final class EtcdFinishes {
             revision = r.get().getHeader().getRevision();
             if (parents != null) {
                 prefetched.putAll(parents.read(r.get()));
+            }
+            for (ClaimOutcome c : claimed) {
+                known.put(new NodeFacts(c.runId(), c.node(), revision, Map.of(NodeStatus.RUNNING, revision), claimLease));
+            }
+            List<io.etcd.jetcd.kv.GetResponse> got = r.get().getGetResponses();
+            for (int i = 0; i < ahead.size(); i++) {
+                int at = aheadFrom + 5 * i;
+                NodeFacts f = reader.facts(ahead.get(i), got.subList(at, at + 5));
+                if (f != null) {
+                    known.put(f);
+                }
             }
             if (signalsFor != null) {
                 cancelled = signals.cancelledIn(r.get().getGetResponses().get(count ? 1 : 0).getKvs(), signalsFor);

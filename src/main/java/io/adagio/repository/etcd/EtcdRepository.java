@@ -95,11 +95,12 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.propagator = new Propagator(kv, keys, codec, calls, reader, ranges, shapes, clock, batches);
         EtcdInputs inputs = new EtcdInputs(reader, keys, codec);
         this.signals = new EtcdSignals(keys, codec, txns);
-        this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
-                options.txnLimits());
         ReadyHints hints = new ReadyHints();
+        KnownFacts known = new KnownFacts();
+        this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
+                options.txnLimits(), known);
         this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,
-                options.txnLimits(), shapes, hints);
+                options.txnLimits(), shapes, hints, known);
         WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);

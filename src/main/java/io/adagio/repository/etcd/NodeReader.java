@@ -69,12 +69,7 @@ final class NodeReader {
         for (int from = 0; from < refs.size(); from += PER_TXN) {
             List<Keys.NodeRef> chunk = refs.subList(from, Math.min(refs.size(), from + PER_TXN));
             List<Op> gets = new ArrayList<>(chunk.size() * 5);
-            for (Keys.NodeRef ref : chunk) {
-                gets.add(Op.get(Keys.bytes(keys.node(ref.runId(), ref.name())), GetOption.DEFAULT));
-                for (NodeStatus s : Keys.KEYED) {
-                    gets.add(Op.get(Keys.bytes(keys.state(s, ref.runId(), ref.name())), GetOption.DEFAULT));
-                }
-            }
+            chunk.forEach(ref -> addGets(ref, gets));
             TxnResponse r = calls.await(kv.txn().Then(gets.toArray(Op[]::new)).commit(),
                     "reading nodes of " + chunk.get(0).runId());
             List<GetResponse> got = r.getGetResponses();
@@ -87,6 +82,19 @@ final class NodeReader {
             }
         }
         return out;
+    }
+
+    /** The five gets that read a node's facts ({@link #facts(Keys.NodeRef, List)} takes their answers), to {@code ops}. */
+    void addGets(Keys.NodeRef ref, List<Op> ops) {
+        ops.add(Op.get(Keys.bytes(keys.node(ref.runId(), ref.name())), GetOption.DEFAULT));
+        for (NodeStatus s : Keys.KEYED) {
+            ops.add(Op.get(Keys.bytes(keys.state(s, ref.runId(), ref.name())), GetOption.DEFAULT));
+        }
+    }
+
+    /** The node's facts from the answers of its {@link #addGets}; null when its key is missing (its run was deleted). */
+    NodeFacts facts(Keys.NodeRef ref, List<GetResponse> got) {
+        return facts(ref.runId(), ref.name(), got);
     }
 
     /**

@@ -55,10 +55,19 @@
  *   <li>a batch claim is one range over {@code states/ready/}, one read of up to 16 of those nodes (chosen at
  *       random among the oldest 16 or {@code 2 × max}, so concurrent claimers rarely want the same) and one
  *       transaction claiming them all;</li>
- *   <li>a finish is one read (the node with its children, when they are at most 15) and one transaction that
- *       settles the node, passes its output on, claims the children it makes READY for the finishing agent when
- *       it asks for {@code next} (they go WAITING → RUNNING on the agent's lease, never READY, so no one else is
- *       offered them) and counts the run's completed keys, which says whether this finish completed the run.</li>
+ *   <li>a finish is at most one read (the node with its children, when they are at most 15, and the READY nodes
+ *       it may fill its agent up with) and one transaction that settles the node, passes its output on, claims
+ *       the children it makes READY for the finishing agent when it asks for {@code next} (they go WAITING →
+ *       RUNNING on the agent's lease, never READY, so no one else is offered them), then, when the finish fills
+ *       ({@code Dispatch#fill}), other READY nodes the replica's watch has seen ({@code ReadyHints}) until the
+ *       agent holds {@code next}, and counts the run's completed keys unless a node it writes of the run stays
+ *       open (a count costs etcd every completed key of the run), which says whether this finish completed the
+ *       run;</li>
+ *   <li>the facts a claiming transaction wrote (the claimed node, its running key) and read after its writes
+ *       (the children of a node a finish claimed) are kept ({@code KnownFacts}) for the finish of that node: a
+ *       chain's step is then one transaction and no read. They are an optimistic read: the finish's transaction
+ *       is guarded by exactly their revisions, so when another replica, a lease's end or a cancel changed them,
+ *       it fails and the finish reads; a decision other than "finished" from them is taken again from a read.</li>
  * </ul>
  *
  * <h2>Finishes that change many nodes</h2>

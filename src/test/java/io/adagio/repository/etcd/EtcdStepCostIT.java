@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What a step costs on etcd, counted call by call (the repository's own {@link EtcdObserver}) against a real
- * etcd: a claim is one read and one transaction; a finish is one read (the node with its children) and one
- * transaction, which also claims the child it makes READY for the finishing agent and says whether the run is
+ * etcd: a claim is one read and one transaction; a finish is at most one read (the node with its children, what
+ * the replica does not know from the transaction that claimed it) and one transaction, which also claims the
+ * child it makes READY for the finishing agent (or a READY node to fill up with) and says whether the run is
  * complete; a lease is renewed at most once per tenth of its TTL. The clock moves only when a test moves it, so
  * what the replica knows of its agents stays fresh; the lease it knows is checked by etcd itself on every write.
  */
@@ -166,7 +167,8 @@ class EtcdStepCostIT {
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "n0", claim,
                 Result.of(Conclusion.SUCCESS, "zero"), new Dispatch("agent-1", 1, () -> "c-1")));
-        assertThat(cost).as("read the node and its child, then one transaction").containsExactly("txn", "txn");
+        assertThat(cost).as("read the child (the node's facts are the claim's, known), then one transaction")
+                .containsExactly("txn", "txn");
         assertThat(f[0].runCompleted()).isFalse();
         assertThat(f[0].next()).singleElement().satisfies(c -> {
             assertThat(c.node().name()).isEqualTo("n1");
@@ -181,6 +183,17 @@ class EtcdStepCostIT {
         assertThat(running.getLease()).as("on the finishing agent's lease").isEqualTo(lease("agent-1"));
         assertThat(admin.getKVClient().get(Keys.bytes(keys.state(NodeStatus.READY, run, "n1"))).get(5, TimeUnit.SECONDS)
                 .getKvs()).as("it was never READY: no agent was offered it").isEmpty();
+
+        String c1 = f[0].next().get(0).claim().id();
+        List<String> next = counted(() -> f[0] = repo.finishNode(run, "n1", c1, Result.of(Conclusion.SUCCESS, "one"),
+                new Dispatch("agent-1", 1, () -> "c-2")));
+        assertThat(next).as("the next step: its node and child were read by the transaction that claimed it, so"
+                + " one transaction").containsExactly("txn");
+        assertThat(f[0].next()).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isEqualTo("n2");
+            assertThat(text(c.node().inputs())).isEqualTo(Map.of("n1", "one"));
+        });
+        assertThat(repo.inspectNode(run, "n1").status()).isEqualTo(NodeStatus.COMPLETED);
     }
 
     /**
@@ -239,7 +252,7 @@ class EtcdStepCostIT {
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "n1", c1, Result.of(Conclusion.SUCCESS, "one"),
                 new Dispatch("agent-1", 1, () -> "c-2")));
-        assertThat(cost).containsExactly("txn", "txn");
+        assertThat(cost).as("claimed by the step before it: one transaction").containsExactly("txn");
         assertThat(f[0].runCompleted()).isTrue();
         assertThat(repo.isRunCompleted(run)).isTrue();
     }
@@ -293,7 +306,7 @@ class EtcdStepCostIT {
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "a", c, Result.of(Conclusion.FAIL, "no"),
                 Dispatch.NONE));
-        assertThat(cost).containsExactly("txn", "txn");
+        assertThat(cost).as("the node claimed here: one transaction").containsExactly("txn");
         assertThat(f[0].runCompleted()).isTrue();
         assertThat(f[0].outcome()).isEqualTo(io.adagio.model.RunOutcome.FAILED);
     }
