@@ -47,9 +47,12 @@ final class EtcdClaims {
     private final TxnLimits limits;
     /** Where the facts of the nodes it claims are left for their finishes. */
     private final KnownFacts known;
+    /** READY nodes the watch has seen: a batch claim tries them before it lists etcd's ready keys. */
+    private final ReadyHints hints;
 
     EtcdClaims(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdInputs inputs,
-               EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits, KnownFacts known) {
+               EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits, KnownFacts known,
+               ReadyHints hints) {
         this.keys = keys;
         this.codec = codec;
         this.ranges = ranges;
@@ -63,6 +66,7 @@ final class EtcdClaims {
         this.claimsPerTxn = limits.nodesPerTxn();
         this.limits = limits;
         this.known = known;
+        this.hints = hints;
     }
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
@@ -109,11 +113,13 @@ final class EtcdClaims {
     }
 
     /**
-     * Claims up to {@code max} READY nodes of the agent's runtimes from among the oldest {@value #CANDIDATES} (or
-     * {@code 2 × max}, when more) ready
-     * keys (oldest run first), taken in a random order so that concurrent claimers rarely want the same node:
-     * one read of up to {@value #claimsPerTxn} nodes and one transaction claiming all of them, guarded by
-     * everything read; on a conflict the nodes are read again and those still READY claimed.
+     * Claims up to {@code max} READY nodes of the agent's runtimes: first those the watch has seen READY
+     * ({@link ReadyHints}: one read and one transaction, no listing); when they are fewer, from among the oldest
+     * {@value #CANDIDATES} (or {@code 2 × max}, when more) ready keys (oldest run first; a range over
+     * {@code states/ready/}, which costs etcd every ready key), taken in a random order so that concurrent
+     * claimers rarely want the same node: one read of up to {@code claimsPerTxn} nodes and one transaction
+     * claiming all of them, guarded by everything read; on a conflict the nodes are read again and those still
+     * READY claimed.
      */
     List<ClaimOutcome> claimReady(String agentId, int max, Supplier<Claim> claims) {
         EtcdCodec.StoredAgent agent = agents.known(agentId).orElseThrow(() -> new LeaseNotFoundException(agentId));
@@ -122,8 +128,19 @@ final class EtcdClaims {
         if (max <= 0) {
             return out;
         }
+        List<Keys.NodeRef> hinted = hints.take(Math.min(max, claimsPerTxn), ref -> shapes.cached(ref.runId())
+                .filter(s -> s.topology().contains(ref.name())
+                        && agent.agent().runs(s.topology().spec(ref.name()).runtime())).isPresent());
+        if (!hinted.isEmpty()) {
+            List<Keys.NodeRef> left = new ArrayList<>();
+            out.addAll(claimAll(hinted, agentId, holder, claims, left));
+            left.forEach(hints::add);
+            if (out.size() >= max) {
+                return out;
+            }
+        }
         List<Keys.NodeRef> candidates = new ArrayList<>();
-        int window = Math.max(CANDIDATES, 2 * max);
+        int window = Math.max(CANDIDATES, 2 * (max - out.size()));
         ranges.visitKeys(keys.states(NodeStatus.READY), window, readyKey -> {
             keys.parseState(Keys.text(readyKey.getKey())).map(Keys.StateKey::node).ifPresent(ref -> {
                 Optional<RunShape> shape = shapes.find(ref.runId());
@@ -137,15 +154,20 @@ final class EtcdClaims {
         Collections.shuffle(candidates);
         for (int from = 0; from < candidates.size() && out.size() < max; ) {
             int n = Math.min(claimsPerTxn, Math.min(max - out.size(), candidates.size() - from));
-            out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims));
+            out.addAll(claimAll(candidates.subList(from, from + n), agentId, holder, claims, new ArrayList<>()));
             from += n;
         }
         return out;
     }
 
-    /** Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left. */
-    private List<ClaimOutcome> claimAll(List<Keys.NodeRef> refs, String agentId, AgentHolder holder, Supplier<Claim> claims) {
+    /**
+     * Claims those of {@code refs} that are READY in one transaction; on conflicts, a few times, what is left.
+     * {@code left}: those it read READY and did not claim (they did not fit the transaction).
+     */
+    private List<ClaimOutcome> claimAll(List<Keys.NodeRef> refs, String agentId, AgentHolder holder, Supplier<Claim> claims,
+                                        List<Keys.NodeRef> left) {
         return txns.retry("claiming " + refs.size() + " nodes", attempt -> {
+            left.clear();
             if (attempt >= BATCH_CLAIM_ATTEMPTS) {
                 return Optional.of(List.of()); // others keep taking them first: leave them to others
             }
@@ -157,8 +179,13 @@ final class EtcdClaims {
             List<Op> ops = new ArrayList<>();
             List<ClaimOutcome> won = new ArrayList<>();
             long bytes = 0;
+            boolean full = false;
             for (NodeFacts f : reader.read(refs).values()) {
                 if (f.node().status() != NodeStatus.READY) {
+                    continue;
+                }
+                if (full) {
+                    left.add(new Keys.NodeRef(f.runId(), f.node().name()));
                     continue;
                 }
                 Claim claim = claims.get();
@@ -166,7 +193,9 @@ final class EtcdClaims {
                     List<Op> mine = new ArrayList<>();
                     long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
                     if (!won.isEmpty() && bytes + size > limits.bytes()) {
-                        break; // the rest stay READY, for the next claim
+                        full = true; // the rest stay READY, for the next claim
+                        left.add(new Keys.NodeRef(f.runId(), f.node().name()));
+                        continue;
                     }
                     bytes += size;
                     guards.addAll(f.guards(keys));

@@ -153,15 +153,32 @@ final class EtcdFinishes {
         if (holder == null || next.fill() == null || wanted <= 0 || holder.agent().isEmpty()) {
             return List.of();
         }
-        EtcdCodec.StoredAgent agent = holder.agent().get();
-        return hints.take(wanted, ref -> {
+        java.util.function.Predicate<Keys.NodeRef> fits = fits(shape, name, children, holder.agent().get());
+        List<Keys.NodeRef> out = new ArrayList<>(wanted);
+        for (Keys.NodeRef ref : known.reservedFor(next.agentId())) { // read by its last finish: no read now
+            if (out.size() < wanted && fits.test(ref)) {
+                out.add(ref);
+            } else {
+                hints.add(ref);
+            }
+        }
+        if (out.size() < wanted) {
+            out.addAll(hints.take(wanted - out.size(), fits));
+        }
+        return out;
+    }
+
+    /** Whether a READY node may fill up the finish of {@code name} for {@code agent}: not it or its children. */
+    private java.util.function.Predicate<Keys.NodeRef> fits(RunShape shape, String name, List<String> children,
+                                                           EtcdCodec.StoredAgent agent) {
+        return ref -> {
             if (ref.runId().equals(shape.id()) && (ref.name().equals(name) || children.contains(ref.name()))) {
                 return false;
             }
             Optional<RunShape> of = shapes.cached(ref.runId());
             return of.isPresent() && of.get().topology().contains(ref.name())
                     && agent.agent().runs(of.get().topology().spec(ref.name()).runtime());
-        });
+        };
     }
 
     private Finished settle(RunShape shape, String name, String claimId, AgentHolder holder, Dispatch next,
@@ -219,6 +236,11 @@ final class EtcdFinishes {
                 List<NodeFacts> ready = new ArrayList<>();
                 candidates.stream().map(got::get).filter(java.util.Objects::nonNull).forEach(ready::add);
                 step.fill(ready, holder, next);
+            }
+            if (!inSteps && !candidates.isEmpty()) {
+                // what its next finish will fill up with, read by this transaction after its writes
+                step.readAhead(next.agentId(), hints.take(next.max(),
+                        fits(shape, name, topology.children(name), holder.agent().get())));
             }
             try {
                 Optional<Boolean> done = step.commit(!inSteps && finished.status() == NodeStatus.COMPLETED,
@@ -337,6 +359,9 @@ final class EtcdFinishes {
          * complete after it, so its completed nodes need no counting (a count costs etcd all of their keys).
          */
         private boolean runStaysOpen;
+        /** READY nodes read by this transaction for {@link #nextFor}'s next finish ({@link #readAhead}). */
+        private List<Keys.NodeRef> nextReady = List.of();
+        private String nextFor;
         /** The lease the {@link #claimed} nodes are put on (the finishing agent's). */
         private long claimLease;
         private long bytes;
@@ -448,6 +473,16 @@ final class EtcdFinishes {
          * The children of the nodes claimed (when each has few), to read at the end of the transaction while it
          * stays within etcd's operations limit with {@code used} operations besides; none without claims.
          */
+        /**
+         * Reads the READY nodes {@code refs} (taken from the hints) at the end of the transaction, to leave those
+         * still READY to {@code agentId}'s next finish ({@link KnownFacts#reserve}); given back to the hints when
+         * the transaction is not committed or has no room for them.
+         */
+        void readAhead(String agentId, List<Keys.NodeRef> refs) {
+            nextFor = agentId;
+            nextReady = refs;
+        }
+
         private List<Keys.NodeRef> ahead(int used) {
             List<Keys.NodeRef> out = new ArrayList<>();
             for (ClaimOutcome c : claimed) {
@@ -485,6 +520,27 @@ final class EtcdFinishes {
             int aheadFrom = r(count) + r(signalsFor != null);
             List<Keys.NodeRef> ahead = ahead(guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH);
             ahead.forEach(ref -> reader.addGets(ref, ops));
+            if (guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH + 5 * nextReady.size() > limits.maxTxnOps()) {
+                nextReady.forEach(hints::add);
+                nextReady = List.of();
+            }
+            int nextFrom = aheadFrom + 5 * ahead.size();
+            nextReady.forEach(ref -> reader.addGets(ref, ops));
+            boolean committed = false;
+            try {
+                committed = commit(count, signalsFor, aheadFrom, ahead, nextFrom);
+            } finally {
+                if (!committed) {
+                    nextReady.forEach(hints::add);
+                }
+            }
+            return committed ? Optional.of(complete) : Optional.empty();
+        }
+
+        /** Whether the run was complete, as the committed transaction counted (false without a count). */
+        private boolean complete;
+
+        private boolean commit(boolean count, String signalsFor, int aheadFrom, List<Keys.NodeRef> ahead, int nextFrom) {
             EtcdInputs.Prefetch parents = filling.isEmpty() ? null : inputs.prefetch(filling);
             if (parents != null) {
                 ops.addAll(parents.gets()); // last: read from the end of the answer
@@ -493,7 +549,7 @@ final class EtcdFinishes {
             if (r.isEmpty()) {
                 claimed.clear();
                 filling.clear();
-                return Optional.empty();
+                return false;
             }
             revision = r.get().getHeader().getRevision();
             if (parents != null) {
@@ -510,10 +566,22 @@ final class EtcdFinishes {
                     known.put(f);
                 }
             }
+            List<NodeFacts> ready = new ArrayList<>();
+            for (int i = 0; i < nextReady.size(); i++) {
+                int at = nextFrom + 5 * i;
+                NodeFacts f = reader.facts(nextReady.get(i), got.subList(at, at + 5));
+                if (f != null && f.node().status() == NodeStatus.READY) {
+                    ready.add(f);
+                }
+            }
+            if (!ready.isEmpty()) {
+                known.reserve(nextFor, ready);
+            }
             if (signalsFor != null) {
                 cancelled = signals.cancelledIn(r.get().getGetResponses().get(count ? 1 : 0).getKvs(), signalsFor);
             }
-            return Optional.of(count && r.get().getGetResponses().get(0).getCount() == shape.topology().size());
+            complete = count && r.get().getGetResponses().get(0).getCount() == shape.topology().size();
+            return true;
         }
     }
 

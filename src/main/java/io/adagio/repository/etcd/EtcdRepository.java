@@ -98,7 +98,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         ReadyHints hints = new ReadyHints();
         KnownFacts known = new KnownFacts();
         this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
-                options.txnLimits(), known);
+                options.txnLimits(), known, hints);
         this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,
                 options.txnLimits(), shapes, hints, known);
         WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);

@@ -19,6 +19,8 @@ final class ReadyHints {
     static final int CAPACITY = 65_536;
     /** The most hints looked at by one {@link #take}, so that nodes of runtimes nobody takes cost little. */
     static final int SCAN = 256;
+    /** The oldest accepted hints a {@link #take} chooses among. */
+    static final int CHOICE = 16;
 
     private final LinkedHashSet<Keys.NodeRef> ready = new LinkedHashSet<>();
 
@@ -33,21 +35,31 @@ final class ReadyHints {
     }
 
     /**
-     * Removes and returns up to {@code n} of the oldest hints that {@code wanted} accepts (looking at most at
-     * {@value #SCAN}); hints it refuses stay. The caller reads them: a node taken is not offered to another finish
-     * of this replica meanwhile, and {@link #add} it back when it stays READY unclaimed.
+     * Removes and returns up to {@code n} hints that {@code wanted} accepts, chosen at random among the oldest
+     * {@value #CHOICE} (or {@code n}, when more) it accepts, so that replicas taking from the same watch rarely
+     * want the same node; it looks at most at {@value #SCAN} hints, and those it refuses stay. The caller reads
+     * them: a node taken is not offered to another caller of this replica meanwhile, and is {@link #add}ed back
+     * when it stays READY unclaimed.
      */
     synchronized List<Keys.NodeRef> take(int n, Predicate<Keys.NodeRef> wanted) {
-        List<Keys.NodeRef> out = new ArrayList<>(Math.max(0, n));
+        if (n <= 0) {
+            return List.of();
+        }
+        List<Keys.NodeRef> choice = new ArrayList<>();
         Iterator<Keys.NodeRef> it = ready.iterator();
-        for (int seen = 0; out.size() < n && seen < SCAN && it.hasNext(); seen++) {
+        int most = Math.max(n, CHOICE);
+        for (int seen = 0; choice.size() < most && seen < SCAN && it.hasNext(); seen++) {
             Keys.NodeRef ref = it.next();
             if (wanted.test(ref)) {
-                it.remove();
-                out.add(ref);
+                choice.add(ref);
             }
         }
-        return out;
+        if (choice.size() > n) {
+            java.util.Collections.shuffle(choice, java.util.concurrent.ThreadLocalRandom.current());
+            choice = new ArrayList<>(choice.subList(0, n));
+        }
+        choice.forEach(ready::remove);
+        return choice;
     }
 
     synchronized int size() {

@@ -65,7 +65,13 @@ class EtcdStepCostIT {
     @BeforeEach
     void open() {
         options = SharedEtcd.optionsOn(etcd, "cost", 1000);
-        repo = EtcdRepositories.open(options, clock);
+        openOn(options);
+        repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
+    }
+
+    /** A replica on {@code on} whose etcd calls on the {@link #counting} thread are counted. */
+    private void openOn(EtcdOptions on) {
+        repo = EtcdRepositories.open(on, clock);
         repo.observe(new EtcdObserver() {
             @Override
             public void call(String kind, long nanos, boolean ok) {
@@ -78,7 +84,6 @@ class EtcdStepCostIT {
             public void conflict() {
             }
         });
-        repo.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -137,6 +142,11 @@ class EtcdStepCostIT {
         String fan = start(Graphs.fanOut(20, "debug"));
         String root = repo.claimNode(fan, "root", "agent-1", Claim.of("r")).claim().id();
         repo.finishNode(fan, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        repo.close();
+        openOn(options); // a replica whose watch started after they were READY: it has no hints of them
+        runs.forEach(repo::inspectRun); // it knows the runs' shapes (immutable, cached once read)
+        repo.inspectRun(fan);
+        repo.heartbeat("agent-1"); // and its agent
         int[] n = {0};
         List<ClaimOutcome> won = new ArrayList<>();
         List<String> cost = counted(() -> won.addAll(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))));
@@ -158,6 +168,47 @@ class EtcdStepCostIT {
         assertThat(won.size() + rest.size()).as("5 single-node runs and 20 leaves, each claimed once").isEqualTo(25);
         assertThat(java.util.stream.Stream.concat(won.stream(), rest.stream())
                 .map(c -> c.runId() + "/" + c.node().name()).distinct()).hasSize(25);
+    }
+
+    /** READY nodes the replica's watch has seen are claimed with no listing of etcd's ready keys. */
+    @Test
+    void aBatchClaimOfNodesTheWatchHasSeenReadyIsOneReadAndOneTransaction() throws Exception {
+        String fan = start(Graphs.fanOut(12, "debug"));
+        String root = repo.claimNode(fan, "root", "agent-1", Claim.of("r")).claim().id();
+        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
+                offeredInto(offered))) {
+            repo.finishNode(fan, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offered.size() >= 12);
+        }
+        int[] n = {0};
+        List<ClaimOutcome> won = new ArrayList<>();
+        List<String> cost = counted(() -> won.addAll(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))));
+        assertThat(cost).as("the nodes, one claim transaction").containsExactly("txn", "txn");
+        assertThat(won).hasSize(12).allSatisfy(c -> assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING));
+        assertThat(won.stream().map(c -> c.node().name()).distinct()).hasSize(12);
+        assertThat(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))).as("none left").isEmpty();
+    }
+
+    /** A sink adding "NODE_READY name" for each NODE_READY it is given. */
+    private static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
+        return new io.adagio.repository.EventSink() {
+            @Override
+            public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
+                now.forEach(this::add);
+            }
+
+            @Override
+            public void onEvent(io.adagio.repository.CursoredEvent e) {
+                add(e.event());
+            }
+
+            private void add(io.adagio.model.Event e) {
+                if (e.type() == io.adagio.model.EventType.NODE_READY) {
+                    offered.add("NODE_READY " + e.nodeSpec().name());
+                }
+            }
+        };
     }
 
     @Test
@@ -209,17 +260,7 @@ class EtcdStepCostIT {
         List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
         java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
-                new io.adagio.repository.EventSink() {
-                    @Override
-                    public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
-                        now.forEach(e -> offered.add(e.type() + " " + e.nodeSpec().name()));
-                    }
-
-                    @Override
-                    public void onEvent(io.adagio.repository.CursoredEvent e) {
-                        offered.add(e.event().type() + " " + e.event().nodeSpec().name());
-                    }
-                })) {
+                offeredInto(offered))) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
                     leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
         }
@@ -241,6 +282,24 @@ class EtcdStepCostIT {
                 .as("claimed in the finish's own transaction")
                 .isEqualTo(only(keys.state(NodeStatus.COMPLETED, run, "leaf-0")).getModRevision());
         assertThat(repo.inspectNode(run, sibling).claim().agentId()).isEqualTo("agent-1");
+
+        // that transaction also read the last READY leaf for the agent's next finish: it needs no read at all
+        ClaimOutcome second = f[0].next().get(0);
+        List<String> then = counted(() -> f[0] = repo.finishNode(run, sibling, second.claim().id(),
+                Result.of(Conclusion.SUCCESS, "one"), new Dispatch("agent-1", 1, () -> "c-2", "finishes:c-1")));
+        assertThat(then).as("one transaction").containsExactly("txn");
+        assertThat(f[0].next()).singleElement().satisfies(c -> {
+            assertThat(c.node().name()).isNotIn("leaf-0", sibling);
+            assertThat(text(c.node().inputs())).isEqualTo(Map.of("root", "r"));
+        });
+        ClaimOutcome last = f[0].next().get(0);
+        List<String> end = counted(() -> f[0] = repo.finishNode(run, last.node().name(), last.claim().id(),
+                Result.of(Conclusion.SUCCESS, "two"), new Dispatch("agent-1", 1, () -> "c-3", "finishes:c-2")));
+        assertThat(end).as("nothing left to fill up with: one transaction, which counts the run complete")
+                .containsExactly("txn");
+        assertThat(f[0].next()).isEmpty();
+        assertThat(f[0].filled()).isFalse();
+        assertThat(f[0].runCompleted()).isTrue();
     }
 
     @Test
