@@ -14,12 +14,9 @@ import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Dispatch;
 import io.adagio.repository.Finished;
 import io.adagio.repository.StaleClaimException;
-import io.adagio.support.EtcdProcess;
 import io.adagio.support.MovableClock;
 import io.etcd.jetcd.Client;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,29 +39,16 @@ import static org.awaitility.Awaitility.await;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EtcdKnownFactsIT {
-    private static EtcdProcess etcd;
-    private static Client admin;
-
     private final MovableClock clock = new MovableClock();
+    private Client admin;
     private EtcdOptions options;
     private EtcdRepository first;
     private EtcdRepository second;
 
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdProcess.start();
-        admin = Client.builder().endpoints(etcd.endpoint()).build();
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        admin.close();
-        etcd.close();
-    }
-
     @BeforeEach
     void open() {
-        options = SharedEtcd.optionsOn(etcd, "known", 1000);
+        options = SharedEtcd.freshOptions("known");
+        admin = Client.builder().endpoints(options.endpoints().toArray(String[]::new)).build();
         first = EtcdRepositories.open(options, clock);
         second = EtcdRepositories.open(options, clock);
         first.registerAgent(new Agent("agent-1", List.of(new AgentRuntime("debug"))), Duration.ofSeconds(30));
@@ -75,6 +59,7 @@ class EtcdKnownFactsIT {
     void close() {
         first.close();
         second.close();
+        admin.close();
     }
 
     private String start(io.adagio.model.GraphSpec graph) {
