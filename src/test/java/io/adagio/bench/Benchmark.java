@@ -192,7 +192,7 @@ public final class Benchmark {
     /** Counters read just outside a scenario's measured window. */
     private record Scrape(Map<String, Double> etcdCalls, Map<String, Double> etcdStreamSent,
                           Map<String, Double> etcdStreamReceived, double etcdCpuS, double apiRequests, double agentRequests,
-                          long harnessRequests, long harnessStats) {
+                          long harnessRequests, long harnessStats, long harnessEtcdTxns) {
     }
 
     private final Options options;
@@ -204,6 +204,10 @@ public final class Benchmark {
     /** The harness's own requests to the API (PUT /v0/runs, GET /v0/stats, GET of runs), and its stats calls. */
     private final AtomicLong harnessRequests = new AtomicLong();
     private final AtomicLong statsCalls = new AtomicLong();
+    /** The harness's own read-only transactions in etcd ({@link #awaitRunsCompleted}), taken out of the figures. */
+    private final AtomicLong harnessEtcdTxns = new AtomicLong();
+    /** The harness's own client of the deployment's etcd, while there is one. */
+    private io.etcd.jetcd.Client harnessEtcd;
     /** etcd's own metrics endpoint (the client URL), while the etcd backend is measured. */
     private Http etcdMetrics;
 
@@ -257,6 +261,7 @@ public final class Benchmark {
                 if (backend.equals("etcd")) {
                     etcd = EtcdProcess.start();
                     etcdMetrics = new Http(etcd.endpoint());
+                    harnessEtcd = io.etcd.jetcd.Client.builder().endpoints(etcd.endpoint()).build();
                     say("etcd at " + etcd.endpoint());
                 }
                 for (int rep = 1; rep <= options.repeat(); rep++) {
@@ -275,6 +280,10 @@ public final class Benchmark {
                 samples.add(new Sample("setup", backend, "", 0, Map.of(), String.valueOf(e)));
             } finally {
                 etcdMetrics = null;
+                if (harnessEtcd != null) {
+                    harnessEtcd.close();
+                    harnessEtcd = null;
+                }
                 if (etcd != null) {
                     etcd.close();
                 }
@@ -307,12 +316,15 @@ public final class Benchmark {
             pool.add("--adagio.agent.slots=" + options.slots());
         }
         List<String> api = new ArrayList<>(List.of("--adagio.mode=" + (split ? "api" : "all"), "--adagio.backend=" + backend));
+        String completedPrefix = null;
         if (!split) {
             api.addAll(pool);
         }
         if (etcd != null) {
             api.add("--adagio.etcd.endpoints=" + etcd.endpoint());
-            api.add("--adagio.etcd.list=bench-" + tag + "-" + System.nanoTime());
+            String list = "bench-" + tag + "-" + System.nanoTime();
+            api.add("--adagio.etcd.list=" + list);
+            completedPrefix = "v0/" + list + "/states/completed/run/";
         }
         say(backend + " " + topology + " #" + rep + ": starting the service" + (split ? " (mode api) and an agent process" : "")
                 + (attempt > 1 ? " again (a fresh store)" : ""));
@@ -330,6 +342,7 @@ public final class Benchmark {
             throw e;
         }
         Deployment d = new Deployment(topology, tag, service, agent);
+        d.etcdCompletedPrefix = completedPrefix;
         try {
             awaitAgents(d.http());
             warmUp(d);
@@ -796,7 +809,8 @@ public final class Benchmark {
             etcdCpu = Prometheus.sum(m, "process_cpu_seconds_total", l -> true);
         }
         double agent = d.agentHttp() == null ? 0 : requestsServed(d.agentHttp());
-        return new Scrape(calls, sent, received, etcdCpu, requestsServed(d.http()), agent, harnessRequests.get(), statsCalls.get());
+        return new Scrape(calls, sent, received, etcdCpu, requestsServed(d.http()), agent, harnessRequests.get(), statsCalls.get(),
+                harnessEtcdTxns.get());
     }
 
     private Http.Reply get(Http http, String path) {
@@ -853,6 +867,46 @@ public final class Benchmark {
     }
 
     private record Started(String id, int nodes, double millis) {
+    }
+
+    /** The most runs a measured scenario on etcd waits for by counting their own keys ({@link #awaitRunsCompleted}). */
+    private static final int RUNS_COUNTED = 100;
+
+    /**
+     * On etcd, waits for the runs' nodes to complete by counting each run's completed keys in etcd itself (one
+     * read-only transaction of count-only ranges per poll, taken out of the figures), on the schedule of
+     * {@link #awaitCompleted}: a {@code GET /v0/stats} counts every key of the store (seven prefixes, all runs
+     * of the deployment), which costs etcd — and so the scenario on 2 cores — more the longer the run.
+     */
+    private void awaitRunsCompleted(Deployment d, List<Started> runs, int target) {
+        long since = System.nanoTime();
+        long[] seen = {-1};
+        long[] progressAt = {since};
+        PollInterval every = (n, previous) -> Duration.ofNanos(
+                Math.max(50_000_000L, Math.min(500_000_000L, (System.nanoTime() - since) / 20)));
+        io.etcd.jetcd.op.Op[] counts = runs.stream().map(r -> {
+            String prefix = d.etcdCompletedPrefix + r.id() + "/node/";
+            io.etcd.jetcd.ByteSequence from = io.etcd.jetcd.ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8);
+            io.etcd.jetcd.ByteSequence to = io.etcd.jetcd.ByteSequence.from(
+                    prefix.substring(0, prefix.length() - 1) + (char) ('/' + 1), java.nio.charset.StandardCharsets.UTF_8);
+            return (io.etcd.jetcd.op.Op) io.etcd.jetcd.op.Op.get(from,
+                    io.etcd.jetcd.options.GetOption.builder().withRange(to).withCountOnly(true).build());
+        }).toArray(io.etcd.jetcd.op.Op[]::new);
+        await("completed nodes of " + runs.size() + " run(s) reach " + target).atMost(sizes.timeout())
+                .pollInterval(every).until(() -> {
+                    harnessEtcdTxns.incrementAndGet();
+                    long done = harnessEtcd.getKVClient().txn().Then(counts).commit().get(10, TimeUnit.SECONDS)
+                            .getGetResponses().stream().mapToLong(io.etcd.jetcd.kv.GetResponse::getCount).sum();
+                    long now = System.nanoTime();
+                    if (done != seen[0]) {
+                        seen[0] = done;
+                        progressAt[0] = now;
+                    } else if (now - progressAt[0] > sizes.stall().toNanos()) {
+                        throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
+                                + " s; waiting for " + target + " completed nodes of " + runs.size() + " run(s)");
+                    }
+                    return done >= target;
+                });
     }
 
     private Started start(Http http, String body) {
@@ -925,7 +979,11 @@ public final class Benchmark {
             }
         }
         int nodes = started.stream().mapToInt(Started::nodes).sum();
-        awaitCompleted(http, before + nodes);
+        if (d.etcdCompletedPrefix != null && harnessEtcd != null && started.size() <= RUNS_COUNTED) {
+            awaitRunsCompleted(d, started, nodes);
+        } else {
+            awaitCompleted(http, before + nodes);
+        }
         long[] cpu1 = d.cpuTicks();
         List<Map<Long, ThreadCpu.Task>> threads1 = d.threads();
         Scrape s1 = scrape(d);
@@ -1003,6 +1061,7 @@ public final class Benchmark {
         if (etcdMetrics != null) {
             Map<String, Double> harnessCalls = new TreeMap<>();
             d.etcdCallsPerStats.forEach((method, each) -> harnessCalls.put(method, polls * each));
+            harnessCalls.merge("Txn", (double) (s1.harnessEtcdTxns() - s0.harnessEtcdTxns()), Double::sum);
             Map<String, Double> calls = minus(minus(s1.etcdCalls(), s0.etcdCalls()), harnessCalls);
             double total = calls.values().stream().mapToDouble(Double::doubleValue).sum();
             f.put("harness_etcd_calls", harnessCalls.values().stream().mapToDouble(Double::doubleValue).sum());

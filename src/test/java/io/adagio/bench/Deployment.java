@@ -26,6 +26,8 @@ final class Deployment {
     private final Http agentHttp;
     /** Unary etcd calls one {@code GET /v0/stats} costs, by gRPC method (etcd only; measured after the warm-up). */
     Map<String, Double> etcdCallsPerStats = Map.of();
+    /** On etcd, the prefix of the deployment's completed state keys up to a run id; null on memory. */
+    String etcdCompletedPrefix;
     /** The service process's CPU µs per {@code GET /v0/stats} (measured after the warm-up). */
     double serviceCpuUsPerStats;
 
