@@ -135,7 +135,11 @@ class EventFeedTest {
         feed.start();
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> plane.follows.size() >= 3);
-            assertThat(plane.follows.subList(0, 3)).containsExactly("null", "5", "5");
+            List<String> follows;
+            synchronized (plane.follows) { // the feed keeps following meanwhile
+                follows = List.copyOf(plane.follows.subList(0, 3));
+            }
+            assertThat(follows).containsExactly("null", "5", "5");
         } finally {
             feed.stop();
         }
