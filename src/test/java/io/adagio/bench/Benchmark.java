@@ -846,23 +846,37 @@ public final class Benchmark {
      * keys, and the long scenarios should not be slowed by the harness).
      */
     private void awaitCompleted(Http http, long target) {
+        awaitCount("completed nodes reach " + target, target, () -> {
+            JsonNode c = stats(http).path("node_counts");
+            return new Count(c.path("completed_count").asLong(), c.toString());
+        });
+    }
+
+    /** A count of completed nodes, and what to say of it when it stalls. */
+    private record Count(long done, String detail) {
+    }
+
+    /**
+     * Polls {@code count} until it reaches {@code target}: every 50 ms at first, then every 1/20 of the time
+     * waited so far, at most every 500 ms; fails when it did not move for the stall time.
+     */
+    private void awaitCount(String what, long target, java.util.concurrent.Callable<Count> count) {
         long since = System.nanoTime();
         long[] seen = {-1};
         long[] progressAt = {since};
         PollInterval every = (n, previous) -> Duration.ofNanos(
                 Math.max(50_000_000L, Math.min(500_000_000L, (System.nanoTime() - since) / 20)));
-        await("completed nodes reach " + target).atMost(sizes.timeout()).pollInterval(every).until(() -> {
-            JsonNode c = stats(http).path("node_counts");
-            long done = c.path("completed_count").asLong();
+        await(what).atMost(sizes.timeout()).pollInterval(every).until(() -> {
+            Count c = count.call();
             long now = System.nanoTime();
-            if (done != seen[0]) {
-                seen[0] = done;
+            if (c.done() != seen[0]) {
+                seen[0] = c.done();
                 progressAt[0] = now;
             } else if (now - progressAt[0] > sizes.stall().toNanos()) {
                 throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
-                        + " s; waiting for " + target + " completed nodes: " + c);
+                        + " s; waiting for " + target + " completed nodes: " + c.detail());
             }
-            return done >= target;
+            return c.done() >= target;
         });
     }
 
@@ -879,11 +893,6 @@ public final class Benchmark {
      * of the deployment), which costs etcd — and so the scenario on 2 cores — more the longer the run.
      */
     private void awaitRunsCompleted(Deployment d, List<Started> runs, int target) {
-        long since = System.nanoTime();
-        long[] seen = {-1};
-        long[] progressAt = {since};
-        PollInterval every = (n, previous) -> Duration.ofNanos(
-                Math.max(50_000_000L, Math.min(500_000_000L, (System.nanoTime() - since) / 20)));
         io.etcd.jetcd.op.Op[] counts = runs.stream().map(r -> {
             String prefix = d.etcdCompletedPrefix + r.id() + "/node/";
             io.etcd.jetcd.ByteSequence from = io.etcd.jetcd.ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8);
@@ -892,21 +901,12 @@ public final class Benchmark {
             return (io.etcd.jetcd.op.Op) io.etcd.jetcd.op.Op.get(from,
                     io.etcd.jetcd.options.GetOption.builder().withRange(to).withCountOnly(true).build());
         }).toArray(io.etcd.jetcd.op.Op[]::new);
-        await("completed nodes of " + runs.size() + " run(s) reach " + target).atMost(sizes.timeout())
-                .pollInterval(every).until(() -> {
-                    harnessEtcdTxns.incrementAndGet();
-                    long done = harnessEtcd.getKVClient().txn().Then(counts).commit().get(10, TimeUnit.SECONDS)
-                            .getGetResponses().stream().mapToLong(io.etcd.jetcd.kv.GetResponse::getCount).sum();
-                    long now = System.nanoTime();
-                    if (done != seen[0]) {
-                        seen[0] = done;
-                        progressAt[0] = now;
-                    } else if (now - progressAt[0] > sizes.stall().toNanos()) {
-                        throw new IllegalStateException("no node completed for " + sizes.stall().toSeconds()
-                                + " s; waiting for " + target + " completed nodes of " + runs.size() + " run(s)");
-                    }
-                    return done >= target;
-                });
+        awaitCount("completed nodes of " + runs.size() + " run(s) reach " + target, target, () -> {
+            harnessEtcdTxns.incrementAndGet();
+            long done = harnessEtcd.getKVClient().txn().Then(counts).commit().get(10, TimeUnit.SECONDS)
+                    .getGetResponses().stream().mapToLong(io.etcd.jetcd.kv.GetResponse::getCount).sum();
+            return new Count(done, done + " of " + runs.size() + " run(s)");
+        });
     }
 
     private Started start(Http http, String body) {
