@@ -2,7 +2,6 @@ package io.adagio.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -212,7 +211,7 @@ public final class EtcdProcess implements AutoCloseable {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .ignoreExceptionsInstanceOf(IOException.class).until(() -> { // not yet listening; an exit fails at once
             if (!runner.alive()) {
-                throw new IllegalStateException("etcd exited; see " + log);
+                throw new IllegalStateException("etcd exited; " + log + " ends with:\n" + logTail());
             }
             String health = certs == null ? endpoint() : "http://127.0.0.1:" + metricsPort;
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(health + "/health"))
@@ -221,10 +220,17 @@ public final class EtcdProcess implements AutoCloseable {
         });
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+    /** The last lines of the member's log, for a failure message (the log itself is gone with a CI machine). */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e + ")";
         }
+    }
+
+    static int freePort() throws IOException {
+        return FreePorts.next();
     }
 }

@@ -2,7 +2,6 @@ package io.adagio.support;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,10 +70,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+        return FreePorts.next();
     }
 
     public int port() {
