@@ -374,6 +374,8 @@ public final class Benchmark {
         Deployment d = startDeployment(backend, topology, rep, attempt, etcd);
         RawEtcd.Result raw = null;
         RawEtcd.Result raw1 = null;
+        RawEtcd.Result step = null;
+        RawEtcd.Result step1 = null;
         Map<String, RawHttp.Result> http = null;
         try {
             if (etcd != null) {
@@ -387,6 +389,8 @@ public final class Benchmark {
                 raw = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, options.agents(), "txn");
                 raw1 = rawEtcd(etcd, rep, RawEtcd.Kind.COMPARE_AND_PUT, 1, "txn1");
                 rawEtcd(etcd, rep, RawEtcd.Kind.READ_5, 1, "read5");
+                step = rawEtcd(etcd, rep, RawEtcd.Kind.STEP, options.agents(), "step");
+                step1 = rawEtcd(etcd, rep, RawEtcd.Kind.STEP, 1, "step1");
             }
             if (d.agentHttp() != null) {
                 http = rawHttp(d, backend, rep);
@@ -412,6 +416,9 @@ public final class Benchmark {
                         // the service's CPU per node in raw transactions' worth of jetcd client CPU
                         f.put("cpu_raw_txns", f.get("cpu_us_per_node") / raw.cpuMicrosPerTxn());
                         f.put("cpu_raw1_txns", f.get("cpu_us_per_node") / raw1.cpuMicrosPerTxn());
+                        // beside etcd alone doing the keyspace's least step (RawEtcd.Kind.STEP)
+                        f.put("step_ratio", f.get("server_nodes_per_s") / step.txnPerSecond());
+                        f.put("step1_ratio", f.get("server_nodes_per_s") / step1.txnPerSecond());
                     }
                     if (http != null && f.containsKey("server_nodes_per_s")) {
                         httpBounds(f, http, scenario.startsWith("chain"));
@@ -444,16 +451,23 @@ public final class Benchmark {
      * {@code <name>_jit_cpu_us} (the part of it the JIT's compiler threads used, to tell a cold client from a warm one).
      */
     private RawEtcd.Result rawEtcd(EtcdProcess etcd, int rep, RawEtcd.Kind kind, int threads, String name) throws Exception {
-        RawEtcd.Result r = RawEtcd.measure(etcd.endpoint(), kind, threads, sizes.rawWarmUp(), sizes.rawDuration());
+        RawEtcd.Result r = RawEtcd.measure(etcd.endpoint(), kind, threads, sizes.rawWarmUp(), sizes.rawDuration(),
+                () -> Prometheus.sum(metrics(etcdMetrics, "/metrics"), "process_cpu_seconds_total", l -> true));
         rawTxn.computeIfAbsent(name + "_per_s", k -> new ArrayList<>()).add(r.txnPerSecond());
         rawTxn.computeIfAbsent(name + "_mean_ms", k -> new ArrayList<>()).add(r.meanMillis());
         rawTxn.computeIfAbsent(name + "_client_cpu_us", k -> new ArrayList<>()).add(r.cpuMicrosPerTxn());
         rawTxn.computeIfAbsent(name + "_jit_cpu_us", k -> new ArrayList<>()).add(r.jitMicrosPerTxn());
+        rawTxn.computeIfAbsent(name + "_etcd_cpu_us", k -> new ArrayList<>()).add(r.etcdCpuMicrosPerTxn());
         groupFigures(rawTxn, name + "_client_cpu_us.", r.threadTicks(), r.txns(), rawTxn.get(name + "_per_s").size());
         say(String.format(Locale.ROOT, "etcd #%d: raw %s %.0f txn/s with %d thread%s (%.2f ms each); client CPU %.0f µs "
-                        + "per txn (%.2f s in %d txns, the JIT's %.2f s of it)", rep,
-                kind == RawEtcd.Kind.READ_5 ? "read of 5 gets" : "compare-and-put", r.txnPerSecond(), threads,
-                threads == 1 ? "" : "s", r.meanMillis(), r.cpuMicrosPerTxn(), r.cpuSeconds(), r.txns(), r.jitSeconds()));
+                        + "per txn (%.2f s in %d txns, the JIT's %.2f s of it); etcd CPU %.0f µs per txn", rep,
+                switch (kind) {
+                    case READ_5 -> "read of 5 gets";
+                    case STEP -> "keyspace step";
+                    case COMPARE_AND_PUT -> "compare-and-put";
+                }, r.txnPerSecond(), threads,
+                threads == 1 ? "" : "s", r.meanMillis(), r.cpuMicrosPerTxn(), r.cpuSeconds(), r.txns(), r.jitSeconds(),
+                r.etcdCpuMicrosPerTxn()));
         return r;
     }
 

@@ -3,6 +3,7 @@ package io.adagio.bench;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -10,6 +11,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 /**
  * The physical limit: small etcd transactions through jetcd, as fast as {@code threads} threads can issue
@@ -34,19 +37,35 @@ import java.util.concurrent.atomic.LongAdder;
  * reads around it. In {@link Kind#READ_5} each thread reads its own node the way the service reads one (one
  * read-only {@code Txn} of 5 {@code Op.get}s: the node key and its 4 state keys, one of which exists). The
  * harness measures compare-and-put with {@code --agents} threads (the pool's concurrency) and with one (what
- * a chain, one node at a time, can reach), and the read with one.
+ * a chain, one node at a time, can reach), and the read with one. {@link Kind#STEP} is the least a step of a
+ * fan-out's leaf (or a chain's node) must write in the original's keyspace, alone: see {@link #stepOnce}.
  *
  * <p>Besides the rate, it measures what the jetcd client costs: the harness JVM's own CPU (utime + stime of
  * {@code /proc/self/stat}, every thread: the workers, jetcd's and gRPC/Netty's threads, the GC and the JIT)
  * over the measured window ÷ the transactions in it. Nothing else of the harness runs meanwhile: the stats
  * poller only runs inside a scenario's wait, the processes' output goes to files, and the calling thread
- * sleeps until the window closes.
+ * sleeps until the window closes. And what etcd itself used: its {@code process_cpu_seconds_total} (the
+ * {@code etcdCpuSeconds} given) over the same window ÷ the transactions.
  */
 final class RawEtcd {
     private RawEtcd() {
     }
 
-    enum Kind { COMPARE_AND_PUT, READ_5 }
+    enum Kind { COMPARE_AND_PUT, READ_5, STEP }
+
+    /** Nodes a {@link Kind#STEP} thread is given per second of its loop (more than one thread can step through). */
+    private static final int STEP_NODES_PER_SECOND = 1_500;
+    /** A node's value as stored when READY, when RUNNING and when COMPLETED: the size of a fan-out leaf's. */
+    private static final ByteSequence READY_VALUE = bytes(
+            "{\"spec\":{\"name\":\"leaf-0123\",\"runtime\":\"debug\"},\"status\":2,\"inputs_from\":[\"root\"]}");
+    private static final ByteSequence RUNNING_VALUE = bytes(
+            "{\"spec\":{\"name\":\"leaf-0123\",\"runtime\":\"debug\"},\"status\":3,\"inputs_from\":[\"root\"],"
+                    + "\"started_at\":\"2026-12-03T14:00:00.123456789Z\",\"claim\":{\"agent_id\":\"vm-1699-0\"}}");
+    private static final ByteSequence COMPLETED_VALUE = bytes(
+            "{\"spec\":{\"name\":\"leaf-0123\",\"runtime\":\"debug\"},\"status\":4,\"inputs_from\":[\"root\"],"
+                    + "\"attempts\":[{\"conclusion\":1,\"output\":\"b2s=\"}],\"started_at\":\"2026-12-03T14:00:00.123456789Z\","
+                    + "\"finished_at\":\"2026-12-03T14:00:00.124456789Z\",\"claim\":{\"agent_id\":\"vm-1699-0\"}}");
+    private static final ByteSequence TOKEN = bytes("01M8Y5AY1GB2MFNE30351G7C93");
 
     /**
      * What was measured: transactions per second, the mean time of one, how many, the harness JVM's CPU over
@@ -56,9 +75,14 @@ final class RawEtcd {
      * there is no {@code /proc}).
      */
     record Result(double txnPerSecond, double meanMillis, long txns, double cpuSeconds, double cpuMicrosPerTxn,
-                  double jitSeconds, Map<String, Long> threadTicks) {
+                  double jitSeconds, Map<String, Long> threadTicks, double etcdCpuSeconds) {
         double jitMicrosPerTxn() {
             return txns == 0 ? Double.NaN : jitSeconds * 1e6 / txns;
+        }
+
+        /** etcd's own CPU per transaction, µs (NaN when it was not measured). */
+        double etcdCpuMicrosPerTxn() {
+            return txns == 0 ? Double.NaN : etcdCpuSeconds * 1e6 / txns;
         }
     }
 
@@ -82,6 +106,7 @@ final class RawEtcd {
             Map<Long, Long> jit0 = compilerTicks();
             measure(endpoint, Kind.COMPARE_AND_PUT, threads, Duration.ZERO, round);
             measure(endpoint, Kind.READ_5, 1, Duration.ZERO, round);
+            measure(endpoint, Kind.STEP, threads, Duration.ZERO, round);
             if (jit0.isEmpty() || since(jit0, compilerTicks()) * 1000 / Benchmark.CLK_TCK < settledMillis) {
                 break;
             }
@@ -91,26 +116,37 @@ final class RawEtcd {
     }
 
     static Result measure(String endpoint, int threads, Duration warmUp, Duration duration) throws Exception {
-        return measure(endpoint, Kind.COMPARE_AND_PUT, threads, warmUp, duration);
+        return measure(endpoint, Kind.COMPARE_AND_PUT, threads, warmUp, duration, () -> 0);
     }
 
     static Result measure(String endpoint, Kind kind, int threads, Duration warmUp, Duration duration) throws Exception {
+        return measure(endpoint, kind, threads, warmUp, duration, () -> 0);
+    }
+
+    /** As above; {@code etcdCpuSeconds} answers etcd's own CPU so far (read at the window's ends). */
+    static Result measure(String endpoint, Kind kind, int threads, Duration warmUp, Duration duration,
+                          DoubleSupplier etcdCpuSeconds) throws Exception {
         try (Client client = Client.builder().endpoints(endpoint).build()) {
             KV kv = client.getKVClient();
             LongAdder count = new LongAdder();
             LongAdder busyNanos = new LongAdder();
-            // every worker runs until the window closes and counts only transactions inside it
-            long from = System.nanoTime() + warmUp.toNanos();
-            long until = from + duration.toNanos();
             List<Thread> workers = new ArrayList<>();
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             String prefix = "bench-raw/" + System.nanoTime() + "/";
             ByteSequence value = ByteSequence.from("x".repeat(64), StandardCharsets.UTF_8);
+            Steps steps = kind == Kind.STEP
+                    ? Steps.create(client, prefix, threads, (int) (STEP_NODES_PER_SECOND * (warmUp.plus(duration).toMillis() + 500) / 1000))
+                    : null;
+            // every worker runs until the window closes and counts only transactions inside it
+            long from = System.nanoTime() + warmUp.toNanos();
+            long until = from + duration.toNanos();
             for (int i = 0; i < threads; i++) {
                 String base = prefix + i;
+                int thread = i;
                 Runnable loop = switch (kind) {
                     case COMPARE_AND_PUT -> () -> compareAndPut(kv, bytes(base), value, from, until, count, busyNanos, failures);
                     case READ_5 -> () -> read5(kv, base, value, from, until, count, busyNanos, failures);
+                    case STEP -> () -> step(kv, steps, thread, from, until, count, busyNanos, failures);
                 };
                 Thread t = new Thread(loop, "raw-etcd-" + i);
                 t.setDaemon(true);
@@ -122,9 +158,11 @@ final class RawEtcd {
             // (the threads are read outside the process's readings, so that reading is not counted)
             long pid = ProcessHandle.current().pid();
             Map<Long, ThreadCpu.Task> threads0 = ThreadCpu.take(pid);
+            double etcd0 = etcdCpuSeconds.getAsDouble();
             long cpu0 = Benchmark.cpuTicks(pid);
             sleepUntil(until);
             long cpu1 = Benchmark.cpuTicks(pid);
+            double etcd1 = etcdCpuSeconds.getAsDouble();
             Map<String, Long> threadTicks = new LinkedHashMap<>(ThreadCpu.byGroup(threads0, ThreadCpu.take(pid)));
             long jit = threadTicks.getOrDefault("JIT", 0L);
             if (!threadTicks.isEmpty()) {
@@ -138,6 +176,9 @@ final class RawEtcd {
             }
             try {
                 kv.delete(bytes(prefix), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+                if (steps != null) {
+                    steps.close(client);
+                }
             } catch (Exception e) {
                 // best effort
             }
@@ -145,7 +186,7 @@ final class RawEtcd {
             // read within a sleep's overshoot (~0.1 ms) of the window's ends; to a clock tick (10 ms) each
             double cpu = (cpu1 - cpu0) / (double) Benchmark.CLK_TCK;
             return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
-                    cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK, threadTicks);
+                    cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK, threadTicks, etcd1 - etcd0);
         }
     }
 
@@ -203,6 +244,123 @@ final class RawEtcd {
         } catch (Throwable e) {
             failures.add(e);
         }
+    }
+
+    /**
+     * The nodes of {@link Kind#STEP}: per thread {@code perThread} nodes of the original's keyspace
+     * ({@code <prefix><thread>/nodes/<n>} and {@code <prefix><thread>/states/<state>/<n>}), all READY (written
+     * before the window, 32 to a transaction, all at once), the revision each was written at, a lease for the
+     * running keys, and one watch over the state keys with previous values, as a replica's watch is (its
+     * events are counted and dropped).
+     */
+    private record Steps(String prefix, int perThread, long[][] revisions, long lease, Watch.Watcher watcher) {
+        static Steps create(Client client, String prefix, int threads, int perThread) throws Exception {
+            long lease = client.getLeaseClient().grant(120).get(10, TimeUnit.SECONDS).getID();
+            long[][] revisions = new long[threads][perThread];
+            List<java.util.concurrent.CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                for (int from = 0; from < perThread; from += 32) {
+                    int thread = t;
+                    int start = from;
+                    int end = Math.min(perThread, from + 32);
+                    List<Op> ops = new ArrayList<>();
+                    for (int n = start; n < end; n++) {
+                        ops.add(Op.put(node(prefix, t, n), READY_VALUE, PutOption.DEFAULT));
+                        ops.add(Op.put(state(prefix, t, "ready", n), ByteSequence.EMPTY, PutOption.DEFAULT));
+                    }
+                    writes.add(client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit().thenAccept(r -> {
+                        for (int n = start; n < end; n++) {
+                            revisions[thread][n] = r.getHeader().getRevision();
+                        }
+                    }));
+                }
+            }
+            java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(60, TimeUnit.SECONDS);
+            ByteSequence states = bytes(prefix + "s");
+            Watch.Watcher watcher = client.getWatchClient().watch(states,
+                    WatchOption.builder().isPrefix(true).withPrevKV(true).build(), Watch.listener(r -> { }));
+            return new Steps(prefix, perThread, revisions, lease, watcher);
+        }
+
+        void close(Client client) throws Exception {
+            watcher.close();
+            client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        }
+
+        static ByteSequence node(String prefix, int thread, int n) {
+            return bytes(prefix + "n/" + thread + "/" + n);
+        }
+
+        static ByteSequence state(String prefix, int thread, String state, int n) {
+            return bytes(prefix + "s/" + state + "/" + thread + "/" + n);
+        }
+    }
+
+    /**
+     * A thread of {@link Kind#STEP}: claims its node 0 (before the window), then steps: node {@code n}
+     * finished, node {@code n + 1} claimed, one transaction each, until the window closes.
+     */
+    private static void step(KV kv, Steps steps, int thread, long from, long until, LongAdder count, LongAdder busyNanos,
+                             List<Throwable> failures) {
+        try {
+            long[] revisions = steps.revisions()[thread];
+            long held = stepOnce(kv, steps, thread, -1, 0, revisions[0]);
+            for (int n = 0; System.nanoTime() < until; n++) {
+                if (n + 1 >= steps.perThread()) {
+                    throw new IllegalStateException("a step thread ran out of nodes: give it more than " + steps.perThread());
+                }
+                long t0 = System.nanoTime();
+                held = stepOnce(kv, steps, thread, n, held, revisions[n + 1]);
+                long t1 = System.nanoTime();
+                if (t0 >= from && t1 <= until) {
+                    busyNanos.add(t1 - t0);
+                    count.increment();
+                }
+            }
+        } catch (Throwable e) {
+            failures.add(e);
+        }
+    }
+
+    /**
+     * One step in the original's keyspace, with the fencing a finish needs and nothing the replica could
+     * leave out: node {@code done} (RUNNING at {@code doneRevision}) finishes — guarded by its node key's mod
+     * revision, its running key's value (the claim's token) and no completed key; the node put COMPLETED, the
+     * running key deleted, the completed key put — and node {@code done + 1} (READY at {@code nextRevision}) is
+     * claimed — guarded by its node key's mod revision, its ready key and no running key; the node put RUNNING,
+     * the ready key deleted, the running key put with the lease and the token. 6 compares and 6 writes; with
+     * {@code done} < 0 only the claim. Answers the revision the claimed node was written at.
+     */
+    private static long stepOnce(KV kv, Steps steps, int thread, int done, long doneRevision, long nextRevision)
+            throws Exception {
+        String p = steps.prefix();
+        int next = done + 1;
+        List<Cmp> ifs = new ArrayList<>();
+        List<Op> ops = new ArrayList<>();
+        if (done >= 0) {
+            ByteSequence running = Steps.state(p, thread, "running", done);
+            ByteSequence completed = Steps.state(p, thread, "completed", done);
+            ifs.add(new Cmp(Steps.node(p, thread, done), Cmp.Op.EQUAL, CmpTarget.modRevision(doneRevision)));
+            ifs.add(new Cmp(running, Cmp.Op.EQUAL, CmpTarget.value(TOKEN)));
+            ifs.add(new Cmp(completed, Cmp.Op.EQUAL, CmpTarget.version(0)));
+            ops.add(Op.put(Steps.node(p, thread, done), COMPLETED_VALUE, PutOption.DEFAULT));
+            ops.add(Op.delete(running, DeleteOption.DEFAULT));
+            ops.add(Op.put(completed, ByteSequence.EMPTY, PutOption.DEFAULT));
+        }
+        ByteSequence ready = Steps.state(p, thread, "ready", next);
+        ByteSequence running = Steps.state(p, thread, "running", next);
+        ifs.add(new Cmp(Steps.node(p, thread, next), Cmp.Op.EQUAL, CmpTarget.modRevision(nextRevision)));
+        ifs.add(new Cmp(ready, Cmp.Op.GREATER, CmpTarget.version(0)));
+        ifs.add(new Cmp(running, Cmp.Op.EQUAL, CmpTarget.version(0)));
+        ops.add(Op.put(Steps.node(p, thread, next), RUNNING_VALUE, PutOption.DEFAULT));
+        ops.add(Op.delete(ready, DeleteOption.DEFAULT));
+        ops.add(Op.put(running, TOKEN, PutOption.builder().withLeaseId(steps.lease()).build()));
+        TxnResponse r = kv.txn().If(ifs.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit().get(10, TimeUnit.SECONDS);
+        if (!r.isSucceeded()) {
+            throw new IllegalStateException("a step's guards failed at node " + next + " of thread " + thread);
+        }
+        return r.getHeader().getRevision();
     }
 
     private static void readOnce(KV kv, ByteSequence node, List<ByteSequence> states) throws Exception {
