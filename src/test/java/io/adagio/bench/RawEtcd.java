@@ -53,8 +53,8 @@ final class RawEtcd {
 
     enum Kind { COMPARE_AND_PUT, READ_5, STEP }
 
-    /** Nodes a {@link Kind#STEP} thread is given per second of its loop (more than one thread can step through). */
-    private static final int STEP_NODES_PER_SECOND = 1_500;
+    /** READY nodes a {@link Kind#STEP} thread writes in one transaction, when it needs more. */
+    private static final int STEP_BATCH = 32;
     /** A node's value as stored when READY, when RUNNING and when COMPLETED: the size of a fan-out leaf's. */
     private static final ByteSequence READY_VALUE = bytes(
             "{\"spec\":{\"name\":\"leaf-0123\",\"runtime\":\"debug\"},\"status\":2,\"inputs_from\":[\"root\"]}");
@@ -134,9 +134,7 @@ final class RawEtcd {
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             String prefix = "bench-raw/" + System.nanoTime() + "/";
             ByteSequence value = ByteSequence.from("x".repeat(64), StandardCharsets.UTF_8);
-            Steps steps = kind == Kind.STEP
-                    ? Steps.create(client, prefix, threads, (int) (STEP_NODES_PER_SECOND * (warmUp.plus(duration).toMillis() + 500) / 1000))
-                    : null;
+            Steps steps = kind == Kind.STEP ? Steps.create(client, prefix) : null;
             // every worker runs until the window closes and counts only transactions inside it
             long from = System.nanoTime() + warmUp.toNanos();
             long until = from + duration.toNanos();
@@ -247,40 +245,19 @@ final class RawEtcd {
     }
 
     /**
-     * The nodes of {@link Kind#STEP}: per thread {@code perThread} nodes of the original's keyspace
-     * ({@code <prefix><thread>/nodes/<n>} and {@code <prefix><thread>/states/<state>/<n>}), all READY (written
-     * before the window, 32 to a transaction, all at once), the revision each was written at, a lease for the
-     * running keys, and one watch over the state keys with previous values, as a replica's watch is (its
-     * events are counted and dropped).
+     * The nodes of {@link Kind#STEP}: per thread, nodes of the original's keyspace
+     * ({@code <prefix>n/<thread>/<n>} and {@code <prefix>s/<state>/<thread>/<n>}) written READY by the thread
+     * itself, {@value #STEP_BATCH} to a transaction, when it is about to need them (inside the window, as a run's
+     * start is inside a scenario's server time: one write of 2 keys per node, batched; written ahead of time they
+     * were 15× too many, and their writes and deletions kept etcd busy for minutes), a lease for the running keys,
+     * and one watch over the state keys with previous values, as a replica's watch is (its events are dropped).
      */
-    private record Steps(String prefix, int perThread, long[][] revisions, long lease, Watch.Watcher watcher) {
-        static Steps create(Client client, String prefix, int threads, int perThread) throws Exception {
+    private record Steps(String prefix, long lease, Watch.Watcher watcher) {
+        static Steps create(Client client, String prefix) throws Exception {
             long lease = client.getLeaseClient().grant(120).get(10, TimeUnit.SECONDS).getID();
-            long[][] revisions = new long[threads][perThread];
-            List<java.util.concurrent.CompletableFuture<Void>> writes = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                for (int from = 0; from < perThread; from += 32) {
-                    int thread = t;
-                    int start = from;
-                    int end = Math.min(perThread, from + 32);
-                    List<Op> ops = new ArrayList<>();
-                    for (int n = start; n < end; n++) {
-                        ops.add(Op.put(node(prefix, t, n), READY_VALUE, PutOption.DEFAULT));
-                        ops.add(Op.put(state(prefix, t, "ready", n), ByteSequence.EMPTY, PutOption.DEFAULT));
-                    }
-                    writes.add(client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit().thenAccept(r -> {
-                        for (int n = start; n < end; n++) {
-                            revisions[thread][n] = r.getHeader().getRevision();
-                        }
-                    }));
-                }
-            }
-            java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
-                    .get(60, TimeUnit.SECONDS);
-            ByteSequence states = bytes(prefix + "s");
-            Watch.Watcher watcher = client.getWatchClient().watch(states,
+            Watch.Watcher watcher = client.getWatchClient().watch(bytes(prefix + "s/"),
                     WatchOption.builder().isPrefix(true).withPrevKV(true).build(), Watch.listener(r -> { }));
-            return new Steps(prefix, perThread, revisions, lease, watcher);
+            return new Steps(prefix, lease, watcher);
         }
 
         void close(Client client) throws Exception {
@@ -288,30 +265,49 @@ final class RawEtcd {
             client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
         }
 
-        static ByteSequence node(String prefix, int thread, int n) {
+        /** Writes nodes {@code from} to {@code from + STEP_BATCH - 1} of {@code thread} READY; answers the revision. */
+        long write(KV kv, int thread, int from) throws Exception {
+            List<Op> ops = new ArrayList<>(2 * STEP_BATCH);
+            for (int n = from; n < from + STEP_BATCH; n++) {
+                ops.add(Op.put(node(thread, n), READY_VALUE, PutOption.DEFAULT));
+                ops.add(Op.put(state(thread, "ready", n), ByteSequence.EMPTY, PutOption.DEFAULT));
+            }
+            return kv.txn().Then(ops.toArray(Op[]::new)).commit().get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        }
+
+        ByteSequence node(int thread, int n) {
             return bytes(prefix + "n/" + thread + "/" + n);
         }
 
-        static ByteSequence state(String prefix, int thread, String state, int n) {
+        ByteSequence state(int thread, String state, int n) {
             return bytes(prefix + "s/" + state + "/" + thread + "/" + n);
         }
     }
 
     /**
      * A thread of {@link Kind#STEP}: claims its node 0 (before the window), then steps: node {@code n}
-     * finished, node {@code n + 1} claimed, one transaction each, until the window closes.
+     * finished, node {@code n + 1} claimed, one transaction each, writing the next {@value #STEP_BATCH} READY
+     * nodes whenever it reaches the end of those written (that transaction is counted in the window's time,
+     * not among its steps), until the window closes.
      */
     private static void step(KV kv, Steps steps, int thread, long from, long until, LongAdder count, LongAdder busyNanos,
                              List<Throwable> failures) {
         try {
-            long[] revisions = steps.revisions()[thread];
-            long held = stepOnce(kv, steps, thread, -1, 0, revisions[0]);
+            List<Long> revisions = new ArrayList<>();
+            long written = steps.write(kv, thread, 0);
+            for (int n = 0; n < STEP_BATCH; n++) {
+                revisions.add(written);
+            }
+            long held = stepOnce(kv, steps, thread, -1, 0, revisions.get(0));
             for (int n = 0; System.nanoTime() < until; n++) {
-                if (n + 1 >= steps.perThread()) {
-                    throw new IllegalStateException("a step thread ran out of nodes: give it more than " + steps.perThread());
+                if (n + 1 == revisions.size()) {
+                    written = steps.write(kv, thread, n + 1);
+                    for (int k = 0; k < STEP_BATCH; k++) {
+                        revisions.add(written);
+                    }
                 }
                 long t0 = System.nanoTime();
-                held = stepOnce(kv, steps, thread, n, held, revisions[n + 1]);
+                held = stepOnce(kv, steps, thread, n, held, revisions.get(n + 1));
                 long t1 = System.nanoTime();
                 if (t0 >= from && t1 <= until) {
                     busyNanos.add(t1 - t0);
@@ -334,26 +330,25 @@ final class RawEtcd {
      */
     private static long stepOnce(KV kv, Steps steps, int thread, int done, long doneRevision, long nextRevision)
             throws Exception {
-        String p = steps.prefix();
         int next = done + 1;
         List<Cmp> ifs = new ArrayList<>();
         List<Op> ops = new ArrayList<>();
         if (done >= 0) {
-            ByteSequence running = Steps.state(p, thread, "running", done);
-            ByteSequence completed = Steps.state(p, thread, "completed", done);
-            ifs.add(new Cmp(Steps.node(p, thread, done), Cmp.Op.EQUAL, CmpTarget.modRevision(doneRevision)));
+            ByteSequence running = steps.state(thread, "running", done);
+            ByteSequence completed = steps.state(thread, "completed", done);
+            ifs.add(new Cmp(steps.node(thread, done), Cmp.Op.EQUAL, CmpTarget.modRevision(doneRevision)));
             ifs.add(new Cmp(running, Cmp.Op.EQUAL, CmpTarget.value(TOKEN)));
             ifs.add(new Cmp(completed, Cmp.Op.EQUAL, CmpTarget.version(0)));
-            ops.add(Op.put(Steps.node(p, thread, done), COMPLETED_VALUE, PutOption.DEFAULT));
+            ops.add(Op.put(steps.node(thread, done), COMPLETED_VALUE, PutOption.DEFAULT));
             ops.add(Op.delete(running, DeleteOption.DEFAULT));
             ops.add(Op.put(completed, ByteSequence.EMPTY, PutOption.DEFAULT));
         }
-        ByteSequence ready = Steps.state(p, thread, "ready", next);
-        ByteSequence running = Steps.state(p, thread, "running", next);
-        ifs.add(new Cmp(Steps.node(p, thread, next), Cmp.Op.EQUAL, CmpTarget.modRevision(nextRevision)));
+        ByteSequence ready = steps.state(thread, "ready", next);
+        ByteSequence running = steps.state(thread, "running", next);
+        ifs.add(new Cmp(steps.node(thread, next), Cmp.Op.EQUAL, CmpTarget.modRevision(nextRevision)));
         ifs.add(new Cmp(ready, Cmp.Op.GREATER, CmpTarget.version(0)));
         ifs.add(new Cmp(running, Cmp.Op.EQUAL, CmpTarget.version(0)));
-        ops.add(Op.put(Steps.node(p, thread, next), RUNNING_VALUE, PutOption.DEFAULT));
+        ops.add(Op.put(steps.node(thread, next), RUNNING_VALUE, PutOption.DEFAULT));
         ops.add(Op.delete(ready, DeleteOption.DEFAULT));
         ops.add(Op.put(running, TOKEN, PutOption.builder().withLeaseId(steps.lease()).build()));
         TxnResponse r = kv.txn().If(ifs.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit().get(10, TimeUnit.SECONDS);
