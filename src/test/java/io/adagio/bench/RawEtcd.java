@@ -173,10 +173,11 @@ final class RawEtcd {
                 throw new IllegalStateException("raw etcd transactions failed", failures.get(0));
             }
             try {
-                kv.delete(bytes(prefix), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
                 if (steps != null) {
-                    steps.close(client);
+                    steps.close(client); // first: a watch with previous values over the keys deleted next kept
+                                         // etcd busy for seconds after the deletion (the next window paid for it)
                 }
+                kv.delete(bytes(prefix), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // best effort
             }
