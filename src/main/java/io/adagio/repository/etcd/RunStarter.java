@@ -97,9 +97,6 @@ final class RunStarter {
         ByteSequence runKey = Keys.bytes(keys.run(run.id()));
         ByteSequence runValue = codec.run(run.createdAt(), specs, run.edges(),
                 key == null ? null : Keys.idempotencyHash(key.key()), run.rerunOf(), run.deadline(), run.ttl());
-        if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
-            throw new IllegalStateException("run " + run.id() + " exists");
-        }
         List<Op> last = new ArrayList<>();
         last.add(Op.put(runKey, runValue, PutOption.DEFAULT));
         for (io.adagio.engine.RunTimes.Kind timer : io.adagio.engine.RunTimes.Kind.values()) {
@@ -135,6 +132,10 @@ final class RunStarter {
         List<String> later = roots.subList(released, roots.size());
         if (!later.isEmpty()) {
             last.add(release.recordIntent(run.id()));
+        }
+        // (a run of one transaction learns it from that transaction's guard; this one need not write its batches to)
+        if (!calls.await(kv.get(runKey), "checking run " + run.id()).getKvs().isEmpty()) {
+            throw new IllegalStateException("run " + run.id() + " exists");
         }
         if (key != null) {
             throwIfTaken(run, key, false); // a repeated keyed start need not write its batches to find out
