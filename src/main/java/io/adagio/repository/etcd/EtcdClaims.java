@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * Claims, each decided by the engine ({@link Transitions#claim}) from facts read here and applied as one
- * transaction ({@link GuardedTxns}) guarded by the node key's and all four state keys' mod revisions; the running
+ * transaction ({@link GuardedTxns}) guarded by the node key's and its state key's mod revisions ({@link NodeFacts#guards}); the running
  * state key is put with the claiming agent's lease, so it vanishes when the lease ends. Batch claims take up to
  * {@link TxnLimits#nodesPerTxn()} nodes a transaction; {@link #heldFor} finds a request's claims again.
  */
@@ -49,10 +49,12 @@ final class EtcdClaims {
     private final KnownFacts known;
     /** READY nodes the watch has seen: a batch claim tries them before it lists etcd's ready keys. */
     private final ReadyHints hints;
+    /** The children of what it claims, read after its writes for the claimed nodes' finishes. */
+    private final ChildrenAhead children;
 
     EtcdClaims(Keys keys, EtcdCodec codec, KeyRanges ranges, RunShapes shapes, NodeReader reader, EtcdInputs inputs,
                EtcdRuns runs, EtcdAgents agents, GuardedTxns txns, Clock clock, TxnLimits limits, KnownFacts known,
-               ReadyHints hints) {
+               ReadyHints hints, ChildrenAhead children) {
         this.keys = keys;
         this.codec = codec;
         this.ranges = ranges;
@@ -67,6 +69,7 @@ final class EtcdClaims {
         this.limits = limits;
         this.known = known;
         this.hints = hints;
+        this.children = children;
     }
 
     ClaimOutcome claim(String runId, String name, String agentId, Claim claim) {
@@ -100,11 +103,13 @@ final class EtcdClaims {
             List<Op> ops = new ArrayList<>();
             Propagator.writes(keys, codec, runId, facts.node(), claimed.node(), leaseId, ops);
             List<ClaimOutcome> won = List.of(ClaimOutcome.won(runId, claim, claimed.node()));
+            List<Cmp> guards = facts.guards(keys);
+            List<Keys.NodeRef> ahead = aheadOf(won, guards, ops);
             EtcdInputs.Prefetch parents = inputs.prefetch(won);
             ops.addAll(parents.gets());
             try {
-                return txns.apply(facts.guards(keys), ops, what)
-                        .map(r -> inputs.filled(remembered(won, r, leaseId), parents.read(r)).get(0));
+                return txns.apply(guards, ops, what)
+                        .map(r -> inputs.filled(remembered(won, r, leaseId, ahead), parents.read(r)).get(0));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
@@ -206,11 +211,12 @@ final class EtcdClaims {
             if (won.isEmpty()) {
                 return Optional.of(won);
             }
+            List<Keys.NodeRef> ahead = aheadOf(won, guards, ops);
             EtcdInputs.Prefetch parents = inputs.prefetch(won);
             ops.addAll(parents.gets());
             try {
                 return txns.apply(guards, ops, "claiming " + won.size() + " nodes")
-                        .map(r -> inputs.filled(remembered(won, r, lease), parents.read(r)));
+                        .map(r -> inputs.filled(remembered(won, r, lease, ahead), parents.read(r)));
             } catch (LeaseGone e) {
                 holder.ended();
                 return Optional.empty();
@@ -218,12 +224,28 @@ final class EtcdClaims {
         });
     }
 
-    /** The claims {@code r} committed, their facts remembered ({@link KnownFacts}) for the finishes to come. */
-    private List<ClaimOutcome> remembered(List<ClaimOutcome> won, io.etcd.jetcd.kv.TxnResponse r, long lease) {
+    /**
+     * The children of the nodes {@code won} to read after the claim's writes ({@link ChildrenAhead}), their gets
+     * added to {@code ops} (before the inputs' prefetch, which is read from the end of the answer).
+     */
+    private List<Keys.NodeRef> aheadOf(List<ClaimOutcome> won, List<Cmp> guards, List<Op> ops) {
+        List<Keys.NodeRef> ahead = children.of(won,
+                limits.maxTxnOps() - (guards.size() + ops.size() + EtcdInputs.PREFETCH));
+        children.addGets(ahead, ops);
+        return ahead;
+    }
+
+    /**
+     * The claims {@code r} committed, their facts and those of their children read after the writes
+     * ({@code ahead}) remembered ({@link KnownFacts}) for the finishes to come.
+     */
+    private List<ClaimOutcome> remembered(List<ClaimOutcome> won, io.etcd.jetcd.kv.TxnResponse r, long lease,
+                                          List<Keys.NodeRef> ahead) {
         long revision = r.getHeader().getRevision();
         for (ClaimOutcome c : won) {
             known.put(new NodeFacts(c.runId(), c.node(), revision, java.util.Map.of(NodeStatus.RUNNING, revision), lease));
         }
+        children.keep(ahead, r.getGetResponses(), 0);
         return won;
     }
 

@@ -59,10 +59,12 @@ final class EtcdFinishes {
     private final ReadyHints hints;
     /** Facts of nodes its own transactions wrote or read, so that the next finish of such a node needs no read. */
     private final KnownFacts known;
+    /** The children of what it claims, read after its writes for their parents' finishes. */
+    private final ChildrenAhead children;
 
     EtcdFinishes(Keys keys, EtcdCodec codec, NodeReader reader, EtcdInputs inputs, EtcdRuns runs, EtcdAgents agents,
                  EtcdSignals signals, Propagator propagator, GuardedTxns txns, Clock clock, TxnLimits limits,
-                 RunShapes shapes, ReadyHints hints, KnownFacts known) {
+                 RunShapes shapes, ReadyHints hints, KnownFacts known, ChildrenAhead children) {
         this.keys = keys;
         this.codec = codec;
         this.reader = reader;
@@ -78,6 +80,7 @@ final class EtcdFinishes {
         this.shapes = shapes;
         this.hints = hints;
         this.known = known;
+        this.children = children;
     }
 
     /**
@@ -483,18 +486,6 @@ final class EtcdFinishes {
             nextReady = refs;
         }
 
-        private List<Keys.NodeRef> ahead(int used) {
-            List<Keys.NodeRef> out = new ArrayList<>();
-            for (ClaimOutcome c : claimed) {
-                Optional<RunShape> of = c.runId().equals(shape.id()) ? Optional.of(shape) : shapes.cached(c.runId());
-                List<String> kids = of.map(s -> s.topology().children(c.node().name())).orElse(List.of());
-                if (kids.size() <= smallFinish) {
-                    kids.forEach(k -> out.add(new Keys.NodeRef(c.runId(), k)));
-                }
-            }
-            return used + 5 * out.size() <= limits.maxTxnOps() ? out : List.of();
-        }
-
         private static int r(boolean present) {
             return present ? 1 : 0;
         }
@@ -518,14 +509,15 @@ final class EtcdFinishes {
             }
             // the children of the nodes it claims, read after its writes, so that their finishes need no read
             int aheadFrom = r(count) + r(signalsFor != null);
-            List<Keys.NodeRef> ahead = ahead(guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH);
-            ahead.forEach(ref -> reader.addGets(ref, ops));
-            if (guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH + 5 * nextReady.size() > limits.maxTxnOps()) {
+            List<Keys.NodeRef> ahead = children.of(claimed,
+                    limits.maxTxnOps() - (guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH));
+            children.addGets(ahead, ops);
+            if (guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH + NodeReader.EXPECTED_GETS * nextReady.size() > limits.maxTxnOps()) {
                 nextReady.forEach(hints::add);
                 nextReady = List.of();
             }
-            int nextFrom = aheadFrom + 5 * ahead.size();
-            nextReady.forEach(ref -> reader.addGets(ref, ops));
+            int nextFrom = aheadFrom + NodeReader.EXPECTED_GETS * ahead.size();
+            nextReady.forEach(ref -> reader.addGets(ref, NodeStatus.READY, ops));
             boolean committed = false;
             try {
                 committed = commit(count, signalsFor, aheadFrom, ahead, nextFrom);
@@ -559,18 +551,12 @@ final class EtcdFinishes {
                 known.put(new NodeFacts(c.runId(), c.node(), revision, Map.of(NodeStatus.RUNNING, revision), claimLease));
             }
             List<io.etcd.jetcd.kv.GetResponse> got = r.get().getGetResponses();
-            for (int i = 0; i < ahead.size(); i++) {
-                int at = aheadFrom + 5 * i;
-                NodeFacts f = reader.facts(ahead.get(i), got.subList(at, at + 5));
-                if (f != null) {
-                    known.put(f);
-                }
-            }
+            children.keep(ahead, got, aheadFrom);
             List<NodeFacts> ready = new ArrayList<>();
             for (int i = 0; i < nextReady.size(); i++) {
-                int at = nextFrom + 5 * i;
-                NodeFacts f = reader.facts(nextReady.get(i), got.subList(at, at + 5));
-                if (f != null && f.node().status() == NodeStatus.READY) {
+                int at = nextFrom + NodeReader.EXPECTED_GETS * i;
+                NodeFacts f = reader.factsIf(nextReady.get(i), NodeStatus.READY, got.subList(at, at + NodeReader.EXPECTED_GETS));
+                if (f != null) {
                     ready.add(f);
                 }
             }

@@ -97,10 +97,11 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.signals = new EtcdSignals(keys, codec, txns);
         ReadyHints hints = new ReadyHints();
         KnownFacts known = new KnownFacts();
+        ChildrenAhead children = new ChildrenAhead(reader, shapes, known, options.txnLimits().nodesPerTxn() - 1);
         this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
-                options.txnLimits(), known, hints);
+                options.txnLimits(), known, hints, children);
         this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,
-                options.txnLimits(), shapes, hints, known);
+                options.txnLimits(), shapes, hints, known, children);
         WatchTranslator translator = WatchTranslator.reading(keys, shapes, codec, kv, calls);
         ClaimableNodes claimable = new ClaimableNodes(keys, ranges, shapes, codec);
         HistoryReplay replay = new HistoryReplay(client.getWatchClient(), kv, keys, translator, calls);

@@ -25,6 +25,8 @@ final class NodeReader {
     private static final int PER_TXN = 25;
     /** Node values per read transaction (one get each), under etcd's default limit of 128 operations. */
     private static final int VALUES_PER_TXN = 125;
+    /** Gets of a read of a node expected in one state ({@link #addGets(Keys.NodeRef, NodeStatus, List)}). */
+    static final int EXPECTED_GETS = 2;
 
     private final KV kv;
     private final Keys keys;
@@ -90,6 +92,32 @@ final class NodeReader {
         for (NodeStatus s : Keys.KEYED) {
             ops.add(Op.get(Keys.bytes(keys.state(s, ref.runId(), ref.name())), GetOption.DEFAULT));
         }
+    }
+
+    /**
+     * The two gets that read a node expected to be in {@code state} (its node key and that state key), to
+     * {@code ops}; {@link #factsIf} takes their answers. For reads ahead of what a transaction expects: a READY
+     * node to fill up with, a WAITING child of a node it claims.
+     */
+    void addGets(Keys.NodeRef ref, NodeStatus state, List<Op> ops) {
+        ops.add(Op.get(Keys.bytes(keys.node(ref.runId(), ref.name())), GetOption.DEFAULT));
+        ops.add(Op.get(Keys.bytes(keys.state(state, ref.runId(), ref.name())), GetOption.DEFAULT));
+    }
+
+    /**
+     * The node's facts from the answers of its {@link #addGets(Keys.NodeRef, NodeStatus, List)} when it is in
+     * {@code state} (that state key exists: a node has one state key at most, see {@link NodeFacts#guards});
+     * null otherwise (in another state, which these two gets do not say, or its run deleted).
+     */
+    NodeFacts factsIf(Keys.NodeRef ref, NodeStatus state, List<GetResponse> got) {
+        if (got.get(0).getKvs().isEmpty() || got.get(1).getKvs().isEmpty()) {
+            return null;
+        }
+        KeyValue nodeKey = got.get(0).getKvs().get(0);
+        KeyValue stateKey = got.get(1).getKvs().get(0);
+        Node node = codec.node(nodeKey.getValue()).withStatus(state);
+        return new NodeFacts(ref.runId(), node, nodeKey.getModRevision(), Map.of(state, stateKey.getModRevision()),
+                state == NodeStatus.RUNNING ? stateKey.getLease() : 0);
     }
 
     /** The node's facts from the answers of its {@link #addGets}; null when its key is missing (its run was deleted). */

@@ -63,9 +63,12 @@
  *       agent holds {@code next}, and counts the run's completed keys unless a node it writes of the run stays
  *       open (a count costs etcd every completed key of the run), which says whether this finish completed the
  *       run;</li>
+ *   <li>a transaction is guarded by each node's key and its one state key as read (two compares; five for a node
+ *       with no state key), since a state changes only by deleting its key ({@code NodeFacts#guards});</li>
  *   <li>the facts a claiming transaction wrote (the claimed node, its running key) and read after its writes
- *       (the children of a node a finish claimed) are kept ({@code KnownFacts}) for the finish of that node: a
- *       chain's step is then one transaction and no read. They are an optimistic read: the finish's transaction
+ *       (the WAITING children of the nodes it claims, two gets each, whether a claim, a batch claim or a finish
+ *       claimed them: {@code ChildrenAhead}) are kept ({@code KnownFacts}) for the finish of that node: a
+ *       chain's step, and a root's finish after its claim, is then one transaction and no read. They are an optimistic read: the finish's transaction
  *       is guarded by exactly their revisions, so when another replica, a lease's end or a cancel changed them,
  *       it fails and the finish reads; a decision other than "finished" from them is taken again from a read.</li>
  * </ul>

@@ -115,4 +115,49 @@ class EtcdKnownFactsIT {
         assertThat(n2.cancelled()).as("completed by the cancel").isTrue();
         assertThat(second.inspectRun(chain).nodes()).allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.COMPLETED));
     }
+
+    /**
+     * A READY node a filling finish read ahead for its agent's next finish is claimed meanwhile by a writer of the
+     * original's kind that moves only its state keys (ready deleted, running put; the node key left alone: the
+     * least a claim changes): the next finish, which starts from the facts read ahead, must not claim it too.
+     */
+    @Test
+    void aReadyNodeReadAheadAndClaimedMeanwhileByAnotherWriterIsNotClaimedTwice() throws Exception {
+        String run = start(Graphs.fanOut(3, "debug"));
+        String root = first.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
+        first.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
+        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (io.adagio.repository.Subscription s = first.subscribe(io.adagio.repository.EventFilter.all(), null,
+                EtcdStepCostIT.offeredInto(offered))) {
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
+        }
+        ClaimOutcome zero = first.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0"));
+        Finished f0 = first.finishNode(run, "leaf-0", zero.claim().id(), Result.of(Conclusion.SUCCESS, "zero"),
+                new Dispatch("agent-1", 1, () -> "c-1", "finishes:c-0"));
+        assertThat(f0.next()).as("filled up with a READY sibling").hasSize(1);
+        String x = f0.next().get(0).node().name();
+        String y = x.equals("leaf-1") ? "leaf-2" : "leaf-1"; // read ahead by that finish, for agent-1's next one
+
+        Keys keys = new Keys(options.namespace(), options.list());
+        io.etcd.jetcd.ByteSequence ready = Keys.bytes(keys.state(NodeStatus.READY, run, y));
+        io.etcd.jetcd.ByteSequence running = Keys.bytes(keys.state(NodeStatus.RUNNING, run, y));
+        io.etcd.jetcd.ByteSequence theirs = io.etcd.jetcd.ByteSequence.from("another writer's", StandardCharsets.UTF_8);
+        assertThat(admin.getKVClient().txn()
+                .If(new io.etcd.jetcd.op.Cmp(ready, io.etcd.jetcd.op.Cmp.Op.GREATER, io.etcd.jetcd.op.CmpTarget.version(0)))
+                .Then(io.etcd.jetcd.op.Op.delete(ready, io.etcd.jetcd.options.DeleteOption.DEFAULT),
+                        io.etcd.jetcd.op.Op.put(running, theirs, io.etcd.jetcd.options.PutOption.DEFAULT))
+                .commit().get(5, TimeUnit.SECONDS).isSucceeded()).as("still READY when the other writer took it").isTrue();
+
+        Finished f1 = first.finishNode(run, x, f0.next().get(0).claim().id(), Result.of(Conclusion.SUCCESS, "one"),
+                new Dispatch("agent-1", 1, () -> "c-2", "finishes:c-1"));
+        assertThat(f1.next()).as(y + " is held by the other writer: nothing left to fill up with").isEmpty();
+        List<io.etcd.jetcd.KeyValue> now = admin.getKVClient().get(running).get(5, TimeUnit.SECONDS).getKvs();
+        assertThat(now).as(y + "'s running key").singleElement().satisfies(kv -> {
+            assertThat(kv.getValue()).isEqualTo(theirs);
+            assertThat(kv.getLease()).as("not on agent-1's lease").isZero();
+        });
+        assertThat(second.inspectNode(run, y).attempts()).as("never run by agent-1").isEmpty();
+    }
 }

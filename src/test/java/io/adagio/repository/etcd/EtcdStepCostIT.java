@@ -191,7 +191,7 @@ class EtcdStepCostIT {
     }
 
     /** A sink adding "NODE_READY name" for each NODE_READY it is given. */
-    private static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
+    static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
         return new io.adagio.repository.EventSink() {
             @Override
             public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
@@ -212,14 +212,14 @@ class EtcdStepCostIT {
     }
 
     @Test
-    void aChainStepIsOneReadAndOneTransactionThatAlsoClaimsTheNextNode() throws Exception {
+    void aChainStepAfterAClaimIsOneTransactionThatAlsoClaimsTheNextNode() throws Exception {
         String run = start(Graphs.chain(3, "debug"));
         String claim = repo.claimNode(run, "n0", "agent-1", Claim.of("c-0")).claim().id();
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "n0", claim,
                 Result.of(Conclusion.SUCCESS, "zero"), new Dispatch("agent-1", 1, () -> "c-1")));
-        assertThat(cost).as("read the child (the node's facts are the claim's, known), then one transaction")
-                .containsExactly("txn", "txn");
+        assertThat(cost).as("the node's facts and its child's are known (the claim wrote the one and read the other"
+                + " after its writes): one transaction").containsExactly("txn");
         assertThat(f[0].runCompleted()).isFalse();
         assertThat(f[0].next()).singleElement().satisfies(c -> {
             assertThat(c.node().name()).isEqualTo("n1");
