@@ -128,8 +128,6 @@ final class RawEtcd {
                           DoubleSupplier etcdCpuSeconds) throws Exception {
         try (Client client = Client.builder().endpoints(endpoint).build()) {
             KV kv = client.getKVClient();
-            LongAdder count = new LongAdder();
-            LongAdder busyNanos = new LongAdder();
             List<Thread> workers = new ArrayList<>();
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             String prefix = "bench-raw/" + System.nanoTime() + "/";
@@ -138,13 +136,14 @@ final class RawEtcd {
             // every worker runs until the window closes and counts only transactions inside it
             long from = System.nanoTime() + warmUp.toNanos();
             long until = from + duration.toNanos();
+            Window window = new Window(from, until);
             for (int i = 0; i < threads; i++) {
                 String base = prefix + i;
                 int thread = i;
                 Runnable loop = switch (kind) {
-                    case COMPARE_AND_PUT -> () -> compareAndPut(kv, bytes(base), value, from, until, count, busyNanos, failures);
-                    case READ_5 -> () -> read5(kv, base, value, from, until, count, busyNanos, failures);
-                    case STEP -> () -> step(kv, steps, thread, from, until, count, busyNanos, failures);
+                    case COMPARE_AND_PUT -> () -> compareAndPut(kv, bytes(base), value, window, failures);
+                    case READ_5 -> () -> read5(kv, base, value, window, failures);
+                    case STEP -> () -> step(kv, steps, thread, window, failures);
                 };
                 Thread t = new Thread(loop, "raw-etcd-" + i);
                 t.setDaemon(true);
@@ -181,26 +180,23 @@ final class RawEtcd {
             } catch (Exception e) {
                 // best effort
             }
-            long n = count.sum();
+            long n = window.count().sum();
             // read within a sleep's overshoot (~0.1 ms) of the window's ends; to a clock tick (10 ms) each
             double cpu = (cpu1 - cpu0) / (double) Benchmark.CLK_TCK;
-            return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
+            return new Result(n / (duration.toNanos() / 1e9), n == 0 ? 0 : window.busyNanos().sum() / 1e6 / n, n,
                     cpu, n == 0 ? Double.NaN : cpu * 1e6 / n, jit / (double) Benchmark.CLK_TCK, threadTicks, etcd1 - etcd0);
         }
     }
 
-    private static void compareAndPut(KV kv, ByteSequence key, ByteSequence value, long from, long until,
-                                      LongAdder count, LongAdder busyNanos, List<Throwable> failures) {
+    private static void compareAndPut(KV kv, ByteSequence key, ByteSequence value, Window window,
+                                      List<Throwable> failures) {
         try {
             long rev = kv.put(key, value).get(10, TimeUnit.SECONDS).getHeader().getRevision();
-            while (System.nanoTime() < until) {
+            while (window.open()) {
                 long t0 = System.nanoTime();
                 rev = compareAndPutOnce(kv, key, value, rev);
                 long t1 = System.nanoTime();
-                if (t0 >= from && t1 <= until) {
-                    busyNanos.add(t1 - t0);
-                    count.increment();
-                }
+                window.timed(t0, t1);
             }
         } catch (Throwable e) {
             failures.add(e);
@@ -223,22 +219,18 @@ final class RawEtcd {
     }
 
     /** A node read: the node key and 4 state keys (the first of them exists), in one read-only Txn. */
-    private static void read5(KV kv, String base, ByteSequence value, long from, long until,
-                              LongAdder count, LongAdder busyNanos, List<Throwable> failures) {
+    private static void read5(KV kv, String base, ByteSequence value, Window window, List<Throwable> failures) {
         try {
             ByteSequence node = bytes(base + "/node");
             kv.put(node, value).get(10, TimeUnit.SECONDS);
             List<ByteSequence> states = List.of(bytes(base + "/s/ready"), bytes(base + "/s/running"),
                     bytes(base + "/s/done"), bytes(base + "/s/orphaned"));
             kv.put(states.get(0), ByteSequence.from("1", StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
-            while (System.nanoTime() < until) {
+            while (window.open()) {
                 long t0 = System.nanoTime();
                 readOnce(kv, node, states);
                 long t1 = System.nanoTime();
-                if (t0 >= from && t1 <= until) {
-                    busyNanos.add(t1 - t0);
-                    count.increment();
-                }
+                window.timed(t0, t1);
             }
         } catch (Throwable e) {
             failures.add(e);
@@ -291,8 +283,7 @@ final class RawEtcd {
      * nodes whenever it reaches the end of those written (that transaction is counted in the window's time,
      * not among its steps), until the window closes.
      */
-    private static void step(KV kv, Steps steps, int thread, long from, long until, LongAdder count, LongAdder busyNanos,
-                             List<Throwable> failures) {
+    private static void step(KV kv, Steps steps, int thread, Window window, List<Throwable> failures) {
         try {
             List<Long> revisions = new ArrayList<>();
             long written = steps.write(kv, thread, 0);
@@ -300,7 +291,7 @@ final class RawEtcd {
                 revisions.add(written);
             }
             long held = stepOnce(kv, steps, thread, -1, 0, revisions.get(0));
-            for (int n = 0; System.nanoTime() < until; n++) {
+            for (int n = 0; window.open(); n++) {
                 if (n + 1 == revisions.size()) {
                     written = steps.write(kv, thread, n + 1);
                     for (int k = 0; k < STEP_BATCH; k++) {
@@ -310,10 +301,7 @@ final class RawEtcd {
                 long t0 = System.nanoTime();
                 held = stepOnce(kv, steps, thread, n, held, revisions.get(n + 1));
                 long t1 = System.nanoTime();
-                if (t0 >= from && t1 <= until) {
-                    busyNanos.add(t1 - t0);
-                    count.increment();
-                }
+                window.timed(t0, t1);
             }
         } catch (Throwable e) {
             failures.add(e);

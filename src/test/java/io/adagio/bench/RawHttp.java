@@ -121,20 +121,19 @@ final class RawHttp implements AutoCloseable {
                 register(i); // again each time: a lease lives 10 s without a heartbeat
             }
         }
-        LongAdder count = new LongAdder();
-        LongAdder busyNanos = new LongAdder();
         LongAdder sent = new LongAdder();
         // the loops go on past the window until its readings are taken: a loop that ended at the window's end
         // would be gone from the last reading, its CPU counted as an exited thread's
         AtomicBoolean stop = new AtomicBoolean();
         long from = System.nanoTime() + warmUp.toNanos();
         long until = from + duration.toNanos();
+        Window window = new Window(from, until);
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         for (int i = 0; i < threads; i++) {
             JsonHttp client = clients.get(i);
             String path = (call == Call.HEARTBEAT ? "/v0/agents/" + prefix + i + "/heartbeat" : "/actuator/health/liveness");
-            Thread t = new Thread(() -> loop(client, call, path, from, until, stop, count, busyNanos, sent, failures), "raw-http-" + i);
+            Thread t = new Thread(() -> loop(client, call, path, window, stop, sent, failures), "raw-http-" + i);
             t.setDaemon(true);
             workers.add(t);
         }
@@ -166,9 +165,9 @@ final class RawHttp implements AutoCloseable {
         }
         Map<String, Long> serviceTicks = withRest(ThreadCpu.byGroup(service0, service1), s1 - s0);
         Map<String, Long> clientTicks = withRest(ThreadCpu.byGroup(client0, client1), c1 - c0);
-        long n = count.sum();
+        long n = window.count().sum();
         double perRequest = n == 0 ? Double.NaN : 1e6 / Benchmark.CLK_TCK / n;
-        return new Result(call, threads, n / (duration.toNanos() / 1e9), n == 0 ? 0 : busyNanos.sum() / 1e6 / n, n,
+        return new Result(call, threads, n / (duration.toNanos() / 1e9), n == 0 ? 0 : window.busyNanos().sum() / 1e6 / n, n,
                 (s1 - s0) * perRequest, serviceTicks.getOrDefault("JIT", 0L) * perRequest,
                 (c1 - c0) * perRequest, clientTicks.getOrDefault("JIT", 0L) * perRequest, serviceTicks, clientTicks);
     }
@@ -190,18 +189,15 @@ final class RawHttp implements AutoCloseable {
         return out;
     }
 
-    private static void loop(JsonHttp client, Call call, String path, long from, long until, AtomicBoolean stop,
-                             LongAdder count, LongAdder busyNanos, LongAdder sent, List<Throwable> failures) {
+    private static void loop(JsonHttp client, Call call, String path, Window window, AtomicBoolean stop,
+                             LongAdder sent, List<Throwable> failures) {
         try {
             while (!stop.get()) {
                 long t0 = System.nanoTime();
                 sent.increment();
                 once(client, call, path);
                 long t1 = System.nanoTime();
-                if (t0 >= from && t1 <= until) {
-                    busyNanos.add(t1 - t0);
-                    count.increment();
-                }
+                window.timed(t0, t1);
             }
         } catch (Throwable e) {
             failures.add(e);
