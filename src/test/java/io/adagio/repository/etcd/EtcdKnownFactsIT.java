@@ -124,15 +124,7 @@ class EtcdKnownFactsIT {
     @Test
     void aReadyNodeReadAheadAndClaimedMeanwhileByAnotherWriterIsNotClaimedTwice() throws Exception {
         String run = start(Graphs.fanOut(3, "debug"));
-        String root = first.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
-        first.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
-        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
-        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (io.adagio.repository.Subscription s = first.subscribe(io.adagio.repository.EventFilter.all(), null,
-                EtcdStepCostIT.offeredInto(offered))) {
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
-        }
+        EtcdStepCostIT.threeLeavesReady(first, run);
         ClaimOutcome zero = first.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0"));
         Finished f0 = first.finishNode(run, "leaf-0", zero.claim().id(), Result.of(Conclusion.SUCCESS, "zero"),
                 new Dispatch("agent-1", 1, () -> "c-1", "finishes:c-0"));

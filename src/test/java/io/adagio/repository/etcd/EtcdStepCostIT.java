@@ -190,8 +190,24 @@ class EtcdStepCostIT {
         assertThat(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))).as("none left").isEmpty();
     }
 
+    /**
+     * Claims and finishes the root of a 1 → 3 fan-out {@code run} for agent-1 and waits until the replica's watch
+     * has offered its three leaves READY (so it holds them as hints).
+     */
+    static void threeLeavesReady(EtcdRepository repo, String run) {
+        String root = repo.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
+        repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
+        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
+                offeredInto(offered))) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
+        }
+    }
+
     /** A sink adding "NODE_READY name" for each NODE_READY it is given. */
-    static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
+    private static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
         return new io.adagio.repository.EventSink() {
             @Override
             public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
@@ -255,15 +271,7 @@ class EtcdStepCostIT {
     @Test
     void aLeafsFinishThatFillsIsOneReadAndOneTransactionThatAlsoClaimsAReadySibling() throws Exception {
         String run = start(Graphs.fanOut(3, "debug"));
-        String root = repo.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
-        repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
-        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
-        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
-                offeredInto(offered))) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
-        }
+        threeLeavesReady(repo, run);
         ClaimOutcome first = repo.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0"));
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "leaf-0", first.claim().id(),
