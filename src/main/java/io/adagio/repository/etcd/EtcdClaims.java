@@ -42,7 +42,7 @@ final class EtcdClaims {
     private final EtcdAgents agents;
     private final GuardedTxns txns;
     private final Clock clock;
-    /** Nodes a batch claim claims in one transaction (5 compares and 3 operations each). */
+    /** Nodes a batch claim claims in one transaction (at most 5 compares and 3 operations each). */
     private final int claimsPerTxn;
     private final TxnLimits limits;
     /** Where the facts of the nodes it claims are left for their finishes. */

@@ -12,7 +12,10 @@ package io.adagio.repository.etcd;
 public record TxnLimits(int maxTxnOps, long maxRequestBytes) {
     /** etcd's own defaults. */
     public static final TxnLimits DEFAULT = new TxnLimits(128, 1_572_864);
-    /** Per changed node: 5 compares (node key and the four state keys) and up to 3 operations. */
+    /**
+     * Per changed node, at most: 5 compares (node key and the four state keys: a node with no state key; 2 when it
+     * has one, {@link NodeFacts#guards}) and up to 3 operations.
+     */
     static final int OPS_PER_NODE = 8;
 
     public TxnLimits {
