@@ -19,7 +19,7 @@ final class ChildrenAhead {
     private final NodeReader reader;
     private final RunShapes shapes;
     private final KnownFacts known;
-    /** The most children a finish reads with its node ({@code EtcdFinishes}): more, and it passes on in steps. */
+    /** {@link TxnLimits#childrenPerFinish}: a finish with more children passes on in steps and reads none ahead. */
     private final int smallFinish;
 
     ChildrenAhead(NodeReader reader, RunShapes shapes, KnownFacts known, int smallFinish) {

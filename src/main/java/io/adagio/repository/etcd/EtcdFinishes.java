@@ -75,7 +75,7 @@ final class EtcdFinishes {
         this.propagator = propagator;
         this.txns = txns;
         this.clock = clock;
-        this.smallFinish = limits.nodesPerTxn() - 1;
+        this.smallFinish = limits.childrenPerFinish();
         this.limits = limits;
         this.shapes = shapes;
         this.hints = hints;

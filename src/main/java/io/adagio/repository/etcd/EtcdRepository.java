@@ -97,7 +97,7 @@ public final class EtcdRepository implements Repository, AutoCloseable {
         this.signals = new EtcdSignals(keys, codec, txns);
         ReadyHints hints = new ReadyHints();
         KnownFacts known = new KnownFacts();
-        ChildrenAhead children = new ChildrenAhead(reader, shapes, known, options.txnLimits().nodesPerTxn() - 1);
+        ChildrenAhead children = new ChildrenAhead(reader, shapes, known, options.txnLimits().childrenPerFinish());
         this.claims = new EtcdClaims(keys, codec, ranges, shapes, reader, inputs, runs, agents, txns, clock,
                 options.txnLimits(), known, hints, children);
         this.finishes = new EtcdFinishes(keys, codec, reader, inputs, runs, agents, signals, propagator, txns, clock,

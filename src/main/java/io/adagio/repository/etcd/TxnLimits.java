@@ -37,6 +37,14 @@ public record TxnLimits(int maxTxnOps, long maxRequestBytes) {
         return maxTxnOps / OPS_PER_NODE;
     }
 
+    /**
+     * The most children a finish changes in its own transaction (with the finished node, one transaction's
+     * nodes); more, and it passes its output on in steps. Also the most children read ahead for such a finish.
+     */
+    int childrenPerFinish() {
+        return nodesPerTxn() - 1;
+    }
+
     /** Operations a start's batch may hold (puts only, unguarded). */
     int startOps() {
         return maxTxnOps - 8;
