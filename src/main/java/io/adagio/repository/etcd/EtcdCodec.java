@@ -23,6 +23,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.chrono.IsoChronology;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +41,18 @@ import java.util.Map;
  * it reads a node, so it needs no copy either.
  */
 final class EtcdCodec {
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
+    /**
+     * RFC 3339 as Go writes a time ({@code time.RFC3339Nano}): the fraction's trailing zeros trimmed (none when it is
+     * zero), written in UTC ({@code Z}), read with any offset. One formatter, no {@code String.format}: a node's value
+     * carries three times, and every step writes and reads nodes.
+     */
+    private static final DateTimeFormatter GO_TIME = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .appendOffsetId()
+            .toFormatter()
+            .withResolverStyle(ResolverStyle.STRICT)
+            .withChronology(IsoChronology.INSTANCE)
             .withZone(ZoneOffset.UTC);
 
     private final JsonMapper json = JsonMapper.builder()
@@ -244,24 +260,19 @@ final class EtcdCodec {
 
     /** RFC 3339 with nanoseconds as Go writes it: UTC, trailing zeros of the fraction trimmed. */
     static String time(Instant t) {
-        if (t == null) {
-            return null;
-        }
-        String out = SECONDS.format(t);
-        int nanos = t.getNano();
-        if (nanos != 0) {
-            String fraction = String.format("%09d", nanos);
-            int end = fraction.length();
-            while (fraction.charAt(end - 1) == '0') {
-                end--;
-            }
-            out += "." + fraction.substring(0, end);
-        }
-        return out + "Z";
+        return t == null ? null : GO_TIME.format(t);
     }
 
+    /** A time as Go writes it; any other RFC 3339 form {@code OffsetDateTime} reads (e.g. a lower-case 't') too. */
     static Instant instant(String s) {
-        return s == null || s.isEmpty() ? null : OffsetDateTime.parse(s).toInstant();
+        if (s == null || s.isEmpty()) {
+            return null;
+        }
+        try {
+            return GO_TIME.parse(s, Instant::from);
+        } catch (DateTimeParseException notGoShaped) {
+            return OffsetDateTime.parse(s).toInstant();
+        }
     }
 
     private ByteSequence write(Object value) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Key building and parsing by structure, and the value encoding of the original. No etcd needed. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -135,6 +136,25 @@ class KeysAndCodecTest {
     void timesAreRfc3339NanoAsGoWritesThem() {
         assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05Z"))).isEqualTo("2026-01-02T03:04:05Z");
         assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05.000000001Z"))).isEqualTo("2026-01-02T03:04:05.000000001Z");
+        assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05.120Z"))).isEqualTo("2026-01-02T03:04:05.12Z");
+        assertThat(EtcdCodec.time(Instant.parse("2026-01-02T03:04:05.123456789Z"))).isEqualTo("2026-01-02T03:04:05.123456789Z");
+        assertThat(EtcdCodec.time(Instant.parse("0001-01-01T00:00:00Z"))).isEqualTo("0001-01-01T00:00:00Z");
         assertThat(EtcdCodec.instant("2026-01-02T03:04:05.5+00:00")).isEqualTo(Instant.parse("2026-01-02T03:04:05.500Z"));
+        assertThat(EtcdCodec.instant("2026-01-02T03:04:05.5+01:30")).isEqualTo(Instant.parse("2026-01-02T01:34:05.500Z"));
+        assertThat(EtcdCodec.instant("2026-01-02t03:04:05z")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+        assertThat(EtcdCodec.instant("2026-01-02T03:04Z")).isEqualTo(Instant.parse("2026-01-02T03:04:00Z"));
+        assertThatThrownBy(() -> EtcdCodec.instant("2026-02-30T00:00:00Z")).isInstanceOf(java.time.DateTimeException.class);
+    }
+
+    @Test
+    void everyTimeReadsBackAsWrittenAndAsOffsetDateTimeReadsIt() {
+        java.util.Random random = new java.util.Random(20261203);
+        for (int i = 0; i < 20_000; i++) {
+            Instant t = Instant.ofEpochSecond(random.nextLong() % 250_000_000_000L,
+                    random.nextInt(3) == 0 ? 0 : random.nextInt(1_000_000_000));
+            String written = EtcdCodec.time(t);
+            assertThat(EtcdCodec.instant(written)).as(written).isEqualTo(t);
+            assertThat(java.time.OffsetDateTime.parse(written).toInstant()).as(written).isEqualTo(t);
+        }
     }
 }
