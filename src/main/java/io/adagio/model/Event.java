@@ -1,7 +1,9 @@
 package io.adagio.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * Something a store tells its subscribers. To agents, a hint: a node can be claimed, or (NODE_CANCELLED) the agent
@@ -13,14 +15,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param nodeSpec the node's spec (events to agents); null for observers' events
  * @param agentId  for NODE_CANCELLED, the agent that holds the node; else null
  * @param claimId  for NODE_CANCELLED, the claim by which it holds it (a later claim of the node is not meant)
- * @param node     for NODE_STATUS, the node as observers see it; else null
+ * @param nodeView for NODE_STATUS, the node as observers see it ({@link #node()}), worked out when first asked for;
+ *                 else null
  * @param run      for RUN_STATUS, the run as observers see it; else null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"type", "run_id", "node_spec", "agent_id", "claim_id", "node", "run"})
 public record Event(EventType type, @JsonProperty("run_id") String runId, @JsonProperty("node_spec") NodeSpec nodeSpec,
                     @JsonProperty("agent_id") String agentId,
                     @JsonProperty("claim_id") String claimId,
-                    NodeView node,
+                    @JsonIgnore Deferred<NodeView> nodeView,
                     RunView run) {
 
     /** An event to agents that names no agent. */
@@ -35,7 +39,18 @@ public record Event(EventType type, @JsonProperty("run_id") String runId, @JsonP
 
     /** A node's new state, for observers. */
     public static Event nodeStatus(String runId, NodeView node) {
+        return new Event(EventType.NODE_STATUS, runId, null, null, null, node == null ? null : Deferred.known(node), null);
+    }
+
+    /** A node's new state, for observers, worked out when one looks (decoding a stored value costs). */
+    public static Event deferredNodeStatus(String runId, Deferred<NodeView> node) {
         return new Event(EventType.NODE_STATUS, runId, null, null, null, node, null);
+    }
+
+    /** For NODE_STATUS, the node as observers see it; else null. */
+    @JsonProperty("node")
+    public NodeView node() {
+        return nodeView == null ? null : nodeView.get();
     }
 
     /** A run's new state, for observers. */

@@ -1,11 +1,13 @@
 package io.adagio.repository.etcd;
 
 import io.adagio.engine.NodeEvents;
+import io.adagio.model.Deferred;
 import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.model.Node;
 import io.adagio.model.NodeSpec;
 import io.adagio.model.NodeStatus;
+import io.adagio.model.NodeView;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.watch.WatchEvent;
 
@@ -180,11 +182,18 @@ final class WatchTranslator {
         if (state == null && before.containsKey(ref)) {
             state = NodeStatus.NONE;
         }
-        Node node = put != null ? codec.node(put.getValue()) : asItWas;
-        if (node == null) {
+        if (put != null) { // decoded if an observer looks: most of a watch's work otherwise, for no one
+            NodeStatus known = state;
+            io.etcd.jetcd.ByteSequence value = put.getValue();
+            return Optional.of(Event.deferredNodeStatus(ref.runId(), Deferred.of(() -> {
+                Node node = codec.node(value);
+                return NodeView.of(node, known == null ? node.status() : known);
+            })));
+        }
+        if (asItWas == null) {
             return Optional.empty();
         }
-        return Optional.of(NodeEvents.status(ref.runId(), node, state == null ? node.status() : state));
+        return Optional.of(NodeEvents.status(ref.runId(), asItWas, state == null ? asItWas.status() : state));
     }
 
     private Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
