@@ -21,9 +21,18 @@ final class Keys {
     private static final String NODE_PART = "/node/";
 
     private final String root;
+    // the prefixes every step's keys start with, built once (a step builds ~20 keys)
+    private final String nodes;
+    private final String[] statesByOrdinal = new String[NodeStatus.values().length];
+    private final String[] stateRunsByOrdinal = new String[NodeStatus.values().length];
 
     Keys(String namespace, String list) {
         this.root = namespace + "/" + list + "/";
+        this.nodes = root + "nodes/";
+        for (NodeStatus st : KEYED) {
+            statesByOrdinal[st.ordinal()] = states() + word(st) + "/";
+            stateRunsByOrdinal[st.ordinal()] = statesByOrdinal[st.ordinal()] + "run/";
+        }
     }
 
     /** {@code <namespace>/<list>/}: every key of this repository starts with it. */
@@ -48,16 +57,16 @@ final class Keys {
     }
 
     String nodes() {
-        return root + "nodes/";
+        return nodes;
     }
 
     /** The prefix of every node key of one run. */
     String nodesOf(String runId) {
-        return nodes() + runId + NODE_PART;
+        return nodes + runId + NODE_PART;
     }
 
     String node(String runId, String name) {
-        return nodesOf(runId) + name;
+        return nodes + runId + NODE_PART + name;
     }
 
     String states() {
@@ -79,7 +88,7 @@ final class Keys {
 
     /** The prefix of every state key of one state. */
     String states(NodeStatus status) {
-        return states() + word(status) + "/";
+        return prefix(statesByOrdinal, status);
     }
 
     /** What a node count reads: each {@link #KEYED} state's prefix, in that order, then {@link #nodes()}. */
@@ -89,11 +98,11 @@ final class Keys {
 
     /** The prefix of the state keys of one state and one run. */
     String statesOf(NodeStatus status, String runId) {
-        return states(status) + "run/" + runId + NODE_PART;
+        return prefix(stateRunsByOrdinal, status) + runId + NODE_PART;
     }
 
     String state(NodeStatus status, String runId, String name) {
-        return statesOf(status, runId) + name;
+        return prefix(stateRunsByOrdinal, status) + runId + NODE_PART + name;
     }
 
     /**
@@ -314,6 +323,11 @@ final class Keys {
             return Optional.empty();
         }
         return Optional.of(new NodeRef(rest.substring(0, at), rest.substring(at + NODE_PART.length())));
+    }
+
+    private static String prefix(String[] byOrdinal, NodeStatus status) {
+        String p = byOrdinal[status.ordinal()];
+        return p != null ? p : word(status); // NONE: word throws (an orphaned node has no state key)
     }
 
     static String word(NodeStatus status) {
