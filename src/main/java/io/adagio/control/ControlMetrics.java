@@ -8,16 +8,24 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /** The adagio metrics the control plane records (exposed at /actuator/prometheus). */
 public final class ControlMetrics {
-    private final MeterRegistry registry;
+    // every counter found once: a registry lookup builds and sorts tags per call (~3 a node)
+    private final Map<Conclusion, Counter> finishes;
+    private final Map<NodeStatus, Counter> transitions;
+    private final Map<RunOutcome, Counter> runsFinished;
     private final Counter won;
     private final Counter lost;
     private final Counter stale;
     private final Counter started;
 
     public ControlMetrics(MeterRegistry registry, Repository repository) {
-        this.registry = registry;
+        this.finishes = byValue(registry, "adagio.finishes", "conclusion", Conclusion.class);
+        this.transitions = byValue(registry, "adagio.node.transitions", "to", NodeStatus.class);
+        this.runsFinished = byValue(registry, "adagio.runs.finished", "outcome", RunOutcome.class);
         Gauge.builder("adagio.agents", repository, r -> r.listAgents().size()).description("Registered agents").register(registry);
         this.won = Counter.builder("adagio.claims").tag("result", "won").description("Claims by result").register(registry);
         this.lost = Counter.builder("adagio.claims").tag("result", "lost").description("Claims by result").register(registry);
@@ -33,16 +41,25 @@ public final class ControlMetrics {
     }
 
     void finished(Conclusion conclusion, NodeStatus now) {
-        registry.counter("adagio.finishes", "conclusion", conclusion.name()).increment();
+        finishes.get(conclusion).increment();
         transition(now);
     }
 
     void transition(NodeStatus to) {
-        registry.counter("adagio.node.transitions", "to", to.name()).increment();
+        transitions.get(to).increment();
     }
 
     void runFinished(RunOutcome outcome) {
-        registry.counter("adagio.runs.finished", "outcome", outcome.name()).increment();
+        runsFinished.get(outcome).increment();
+    }
+
+    private static <E extends Enum<E>> Map<E, Counter> byValue(MeterRegistry registry, String name, String tag,
+                                                               Class<E> values) {
+        Map<E, Counter> counters = new EnumMap<>(values);
+        for (E v : values.getEnumConstants()) {
+            counters.put(v, registry.counter(name, tag, v.name()));
+        }
+        return counters;
     }
 
     void staleFinish() {
