@@ -133,7 +133,7 @@ class MultiReplicaIT {
 
         JsonNode run = awaitCompleted(a.http(), id, Duration.ofSeconds(60));
         JsonNode slow = run.path("nodes").get(0);
-        assertThat(conclusions(slow)).as("one attempt, never orphaned").containsExactly("SUCCESS");
+        assertThat(conclusions(slow)).as("one attempt, never orphaned: %s", slow).containsExactly("SUCCESS");
         assertThat(run.path("outcome").asString()).isEqualTo("SUCCEEDED");
         JsonNode stats = a.http().get("/v0/stats").json();
         assertThat(stats.findValue("orphaned_count").asLong()).as(stats.toString()).isZero();
