@@ -362,13 +362,18 @@ final class PoolAgent {
     }
 
     /**
-     * The claims a batch claim whose answer was lost made for this agent, asked for a few times; empty, and the
-     * agent tainted, when no answer comes.
+     * The claims a batch claim whose answer was lost made for this agent, asked for until answered; empty, and the
+     * agent tainted, when {@link #LOST_CLAIM_ATTEMPTS} asks reached the control plane and none was answered. An
+     * ask that could not reach it at all does not count: while the control plane cannot be reached, nothing could
+     * be released through it either, and once it is back it answers the claims (or, if the lease ended meanwhile,
+     * that the agent is not registered: what the claim made was orphaned with it). So a control plane that is
+     * restarted within the lease TTL costs no orphan, however long its start takes.
      */
     private List<ControlPlane.ClaimReply.Claimed> claimedFor(String requestId, ControlPlane.Unavailable lost)
             throws InterruptedException {
         log.debug("agent {}: the answer to a batch claim was lost ({}); asking for its claims", id, lost.getMessage());
-        for (int attempt = 0; attempt < LOST_CLAIM_ATTEMPTS; attempt++) {
+        int reached = 0;
+        while (reached < LOST_CLAIM_ATTEMPTS && running) {
             sleep(callBackoff.next());
             try {
                 List<ControlPlane.ClaimReply.Claimed> held = client.claimedFor(id, requestId);
@@ -381,8 +386,14 @@ final class PoolAgent {
                 return held;
             } catch (ControlPlane.NotRegistered e) {
                 return List.of(); // the lease ended: whatever it made was orphaned with it
-            } catch (ControlPlane.Unavailable | RuntimeException e) {
+            } catch (ControlPlane.Unavailable e) {
                 log.debug("agent {}: cannot ask for the claims of a lost answer yet: {}", id, e.getMessage());
+                if (e.mayHaveHappened()) {
+                    reached++;
+                }
+            } catch (RuntimeException e) {
+                log.debug("agent {}: cannot ask for the claims of a lost answer yet: {}", id, e.getMessage());
+                reached++;
             }
         }
         taint("a batch claim", lost);
@@ -414,18 +425,24 @@ final class PoolAgent {
 
     /**
      * Claims the orphaned node alone (retrying while the control plane is unreachable with the same request
-     * id, so a lost answer is not lost) and queues its ERROR "node was orphaned" for the next batch finish.
+     * id, so a lost answer is not lost) and queues its ERROR "node was orphaned" for the next batch finish. Once
+     * a lost answer may have claimed it, tries that could not reach the control plane at all do not count (as
+     * in {@link #claimedFor}): the agent asks again until it is answered.
      */
     private void recover(Hints.Hint hint) throws InterruptedException {
         String requestId = UUID.randomUUID().toString();
         boolean maybeClaimed = false;
+        int counted = 0;
         for (int attempt = 0; running && !abandoned; attempt++) {
             ControlPlane.ClaimReply r;
             try {
                 r = client.claim(hint.runId(), hint.spec().name(), id, requestId);
             } catch (ControlPlane.Unavailable e) {
                 maybeClaimed |= e.mayHaveHappened();
-                if (attempt >= 5) {
+                if (e.mayHaveHappened() || !maybeClaimed) {
+                    counted++;
+                }
+                if (counted > 5) {
                     log.warn("agent {}: cannot claim orphaned node {} of run {} now ({}); offering it again", id,
                             hint.spec().name(), hint.runId(), e.getMessage());
                     orphans.offer(hint); // behind the others: this agent or another tries again

@@ -296,6 +296,33 @@ abstract class AgentPoolContract {
     }
 
     @Test
+    void aBatchClaimWhoseAnswerIsLostWithTheControlPlaneIsRunWhenItComesBackHoweverLongItTakes() {
+        Gate gate = new Gate(unique("lossy"));
+        List<Recorded> connections = new ArrayList<>();
+        AgentPool pool = pool(gate, 1, 1, connections);
+        String agent = pool.agentIds().get(0);
+        Recorded connection = connections.get(0);
+        connection.loseTheNextClaimThatWinsAndGoUnreachable(); // as when its process is killed mid-answer
+        String id = start(graph(gate.name(), List.of("lost")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !connection.lost.isEmpty());
+        // asked for more often than the asks that reach it and fail before the agent gives up and releases
+        await().atMost(Duration.ofSeconds(8)).until(() ->
+                connection.claimedForAsks.get() > PoolAgent.LOST_CLAIM_ATTEMPTS + 1);
+        assertThat(repository.inspectNode(id, "lost").status()).as("still held by the agent's lease")
+                .isEqualTo(NodeStatus.RUNNING);
+
+        connection.unreachable.set(false); // back, within the lease TTL
+        await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 1);
+        gate.open(1);
+        assertThat(awaitCompleted(id, Duration.ofSeconds(10)).nodes().get(0).attempts())
+                .as("run once, by the agent that claimed it: nothing released, nothing orphaned")
+                .extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
+        assertThat(gate.runsOf(id, "lost")).isEqualTo(1);
+        assertThat(connection.unregisters.get()).as("its lease was never ended").isZero();
+        assertThat(repository.listAgents()).extracting(a -> a.id()).contains(agent);
+    }
+
+    @Test
     void aBatchClaimWhoseAnswerStaysLostIsReleasedOnceTheNodesInHandAreFinished() {
         releasedOnceTheNodesInHandAreFinished(c -> c.claimedForDown.set(true)); // its claims cannot be asked for
     }

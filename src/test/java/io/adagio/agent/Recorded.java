@@ -32,34 +32,64 @@ final class Recorded implements ControlPlane {
     /** Asking for the claims of a lost answer fails (as if the control plane could not be reached). */
     final java.util.concurrent.atomic.AtomicBoolean claimedForDown = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /**
+     * The control plane cannot be reached: every call fails before it is sent, as a connection refused by a
+     * stopped server would.
+     */
+    final java.util.concurrent.atomic.AtomicBoolean unreachable = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set with a lost answer: the control plane became unreachable with it (its process was killed). */
+    private final java.util.concurrent.atomic.AtomicBoolean goneWithTheLostAnswer =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** How often the claims of a lost answer were asked for. */
+    final AtomicInteger claimedForAsks = new AtomicInteger();
+    final AtomicInteger unregisters = new AtomicInteger();
+
     /** The next {@code n} batch claims that win nodes claim them, and their answers are lost. */
     void loseTheNextClaimsThatWin(int n) {
         winsToLose.set(n);
     }
 
+    /** The next batch claim that wins claims, its answer is lost, and the control plane is {@link #unreachable}. */
+    void loseTheNextClaimThatWinsAndGoUnreachable() {
+        goneWithTheLostAnswer.set(true);
+        winsToLose.set(1);
+    }
+
+    private void reach() throws Unavailable {
+        if (unreachable.get()) {
+            throw Unavailable.notSent("connection refused (test)", null);
+        }
+    }
+
     @Override
     public long register(String agentId, List<String> runtimes) throws Unavailable {
+        reach();
         return real.register(agentId, runtimes);
     }
 
     @Override
     public boolean heartbeat(String agentId) throws Unavailable {
+        reach();
         return real.heartbeat(agentId);
     }
 
     @Override
     public void unregister(String agentId) throws Unavailable {
+        reach();
+        unregisters.incrementAndGet();
         real.unregister(agentId);
     }
 
     @Override
     public ClaimReply claim(String runId, String node, String agentId, String requestId) throws Unavailable {
+        reach();
         return real.claim(runId, node, agentId, requestId);
     }
 
     @Override
     public Finish finish(String runId, String node, String agentId, String claimId, Result result, int next)
             throws Unavailable {
+        reach();
         singleFinishes.incrementAndGet();
         return real.finish(runId, node, agentId, claimId, result, next);
     }
@@ -67,10 +97,14 @@ final class Recorded implements ControlPlane {
     @Override
     public List<ClaimReply.Claimed> claimBatch(String agentId, int max, Duration wait, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
+        reach();
         claimBatches.incrementAndGet();
         List<ClaimReply.Claimed> won = real.claimBatch(agentId, max, wait, requestId);
         if (!won.isEmpty() && winsToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             lost.addAll(won);
+            if (goneWithTheLostAnswer.getAndSet(false)) {
+                unreachable.set(true);
+            }
             throw new Unavailable("the answer was lost (test)", null);
         }
         return won;
@@ -79,6 +113,8 @@ final class Recorded implements ControlPlane {
     @Override
     public List<ClaimReply.Claimed> claimedFor(String agentId, String requestId)
             throws Unavailable, NotRegistered, InterruptedException {
+        claimedForAsks.incrementAndGet();
+        reach();
         if (claimedForDown.get()) {
             throw new Unavailable("cannot ask for the claims (test)", null);
         }
@@ -91,6 +127,7 @@ final class Recorded implements ControlPlane {
     @Override
     public Finishes finishBatch(String agentId, List<Finishing> finishes, int next)
             throws Unavailable, NotRegistered, Refused, InterruptedException {
+        reach();
         finishBatches.incrementAndGet();
         Finishes f = real.finishBatch(agentId, finishes, next);
         finished.addAndGet(finishes.size());
@@ -100,6 +137,7 @@ final class Recorded implements ControlPlane {
     @Override
     public void follow(String agentId, List<String> runtimes, String lastPosition, Listener listener)
             throws Unavailable, InterruptedException {
+        reach();
         real.follow(agentId, runtimes, lastPosition, listener);
     }
 
