@@ -148,8 +148,12 @@ final class Envelopes {
                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CancelledBody> cancelled) {
     }
 
-    /** The finished node and, when the finish asked for {@code next}, the nodes claimed for its agent. */
-    record FinishBody(Node node, @JsonInclude(JsonInclude.Include.NON_NULL) List<ClaimBody> next) {
+    /**
+     * The finished node (none under {@code Prefer: return=minimal}) and, when the finish asked for {@code next},
+     * the nodes claimed for its agent.
+     */
+    record FinishBody(@JsonInclude(JsonInclude.Include.NON_NULL) Node node,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) List<ClaimBody> next) {
     }
 
     /** {@code POST …/finish}: the claim that holds the node and the result. */

@@ -6,10 +6,12 @@ import io.adagio.model.Conclusion;
 import io.adagio.model.Result;
 import io.adagio.repository.ClaimOutcome;
 import io.adagio.repository.Finished;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -43,13 +45,19 @@ class NodesController {
 
     @PostMapping("/finish")
     Envelopes.FinishBody finish(@PathVariable String runId, @PathVariable String name,
-                                @RequestBody Envelopes.FinishRequest request) {
+                                @RequestBody Envelopes.FinishRequest request,
+                                @RequestHeader(name = ReturnPreference.PREFER, required = false) String prefer,
+                                HttpServletResponse response) {
         String claimId = request == null || request.claim() == null ? null : request.claim().id();
         int next = request == null || request.next() == null ? 0 : request.next();
         // with tokens, a finish names its agent, which must hold the claim (the store checks) and be the token's
         WebSecurity.requireAgent(request == null ? null : request.agentId(), "A finish");
         Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
-        return new Envelopes.FinishBody(finished.node(), request == null || request.next() == null ? null
+        boolean minimal = ReturnPreference.minimal(prefer);
+        if (minimal) {
+            response.setHeader(ReturnPreference.APPLIED, ReturnPreference.MINIMAL);
+        }
+        return new Envelopes.FinishBody(minimal ? null : finished.node(), request == null || request.next() == null ? null
                 : finished.next().stream().map(Envelopes.ClaimBody::of).toList());
     }
 

@@ -233,6 +233,52 @@ class AgentProtocolTest {
     }
 
     @Test
+    void aFinishThatPrefersAMinimalReturnGetsItsOutcomesAndNextClaimsWithoutTheFinishedNodes() {
+        String agent = register(unique("minimal"), "lean");
+        String run = http.put("/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"a\",\"runtime\":\"lean\"},"
+                + "{\"name\":\"b\",\"runtime\":\"lean\"},{\"name\":\"c\",\"runtime\":\"lean\"}],"
+                + "\"edges\":[{\"source\":\"a\",\"destination\":\"b\"},{\"source\":\"b\",\"destination\":\"c\"}]}}")
+                .json().path("run").path("id").asString();
+        String token = claim(run, "a", agent).json().path("claim").path("id").asString();
+
+        // v2 batch finish: the outcome and the next claim, no node echoed back
+        Http.Reply batch = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/agents/" + agent + "/finishes"))
+                .header("Content-Type", "application/json").header("Prefer", "return=minimal")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"next\":1,\"finishes\":[{\"run_id\":\""
+                        + run + "\",\"node\":\"a\",\"claim\":{\"id\":\"" + token
+                        + "\"},\"result\":{\"conclusion\":\"SUCCESS\",\"output_text\":\"from a\"}}]}")));
+        assertThat(batch.status()).as(batch.body()).isEqualTo(200);
+        assertThat(batch.header("Preference-Applied")).isEqualTo("return=minimal");
+        JsonNode outcome = batch.json().path("results").get(0);
+        assertThat(outcome.path("outcome").asString()).isEqualTo("finished");
+        assertThat(outcome.has("finished")).as(batch.body()).isFalse();
+        JsonNode next = batch.json().path("next").get(0);
+        assertThat(next.path("node").path("spec").path("name").asString()).isEqualTo("b");
+        assertThat(next.path("node").path("inputs").path("a").asString())
+                .isEqualTo(Base64.getEncoder().encodeToString("from a".getBytes(StandardCharsets.UTF_8)));
+        assertThat(http.get("/v0/runs/" + run + "/nodes/a").json().path("node").path("status").asString())
+                .as("finished all the same").isEqualTo("COMPLETED");
+
+        // v1 single finish: only the next claim
+        Http.Reply single = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/v0/runs/" + run + "/nodes/b/finish"))
+                .header("Content-Type", "application/json").header("Prefer", "return=minimal")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"next\":1,\"agent_id\":\"" + agent
+                        + "\",\"claim\":{\"id\":\""
+                        + next.path("claim").path("id").asString() + "\"},\"result\":{\"conclusion\":\"SUCCESS\"}}")));
+        assertThat(single.status()).as(single.body()).isEqualTo(200);
+        assertThat(single.header("Preference-Applied")).isEqualTo("return=minimal");
+        assertThat(single.json().has("node")).as(single.body()).isFalse();
+        JsonNode c = single.json().path("next").get(0);
+        assertThat(c.path("node").path("spec").path("name").asString()).isEqualTo("c");
+
+        // without the preference, the finished node comes back as before
+        Http.Reply full = finish(run, "c", c.path("claim").path("id").asString(), "SUCCESS", "done");
+        assertThat(full.header("Preference-Applied")).isNull();
+        assertThat(full.json().path("node").path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(http.get("/v0/runs/" + run).json().path("run").path("outcome").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void anOutputOverTheLimitIs413AndChangesNothingAndOneWithinItStillFinishes() {
         String agent = register(unique("big"), "proto");
         String run = start("proto", "a");

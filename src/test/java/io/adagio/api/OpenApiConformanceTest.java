@@ -683,8 +683,12 @@ class OpenApiConformanceTest {
         expect(withNext, 200, null, "finish asking for the next node");
         assertThat(withNext.json().path("next").get(0).path("node").path("spec").path("name").asString()).isEqualTo("y");
         String claimY = withNext.json().path("next").get(0).path("claim").path("id").asString();
-        expect(post(Req.VALID, chainNodes + "y/finish", "{\"claim\":{\"id\":\"" + claimY
-                + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\"" + agent + "\",\"next\":1}"), 200, null, "finish of the last node with next");
+        Http.Reply minimal = call(Req.VALID, "POST", chainNodes + "y/finish", "application/json", "{\"claim\":{\"id\":\""
+                + claimY + "\"},\"result\":{\"conclusion\":\"SUCCESS\"},\"agent_id\":\"" + agent + "\",\"next\":1}",
+                "Prefer", "return=minimal");
+        expect(minimal, 200, null, "finish of the last node with next, preferring a minimal return");
+        assertThat(minimal.header("Preference-Applied")).isEqualTo("return=minimal");
+        assertThat(minimal.json().has("node")).isFalse();
 
         // protocol v2: batch claims, with and without waiting
         put(Req.VALID, "/v0/runs", "{\"spec\":{\"nodes\":[{\"name\":\"q\",\"runtime\":\"" + runtime + "\"}]}}");
@@ -708,6 +712,7 @@ class OpenApiConformanceTest {
                 + "{\"run_id\":\"" + ULID_NOBODY + "\",\"node\":\"q\",\"claim\":{\"id\":\"x\"},\"result\":{\"conclusion\":\"SUCCESS\"}}]}");
         expect(many, 200, null, "batch finish");
         assertThat(many.json().path("results").get(0).path("outcome").asString()).isEqualTo("finished");
+        assertThat(many.json().path("results").get(0).path("finished").path("status").asString()).isEqualTo("COMPLETED");
         assertThat(many.json().path("results").get(1).path("outcome").asString()).isEqualTo("not_found");
         expect(post(Req.INVALID, "/v0/agents/" + agent + "/finishes", "{\"finishes\":[]}"), 400, "invalid-request", "batch finish of nothing");
         expect(post(Req.VALID, "/v0/agents/ghost-agent/finishes", "{\"finishes\":[{\"run_id\":\"" + ULID_NOBODY

@@ -36,6 +36,8 @@ public final class HttpControlPlane implements ControlPlane {
     /** The stream's response header saying how often it gets a keep-alive, in milliseconds. */
     static final String KEEP_ALIVE_HEADER = "Adagio-Keep-Alive";
     private static final long DEFAULT_KEEP_ALIVE_MS = 15_000;
+    /** RFC 7240: a finish need not send back the nodes it finished (the agent reads outcomes and next claims). */
+    private static final Map<String, String> RETURN_MINIMAL = Map.of("Prefer", "return=minimal");
     /** Watches every followed stream of the process for silence. */
     private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "adagio-agent-stream-watch");
@@ -122,7 +124,7 @@ public final class HttpControlPlane implements ControlPlane {
         if (next > 0) {
             body.put("next", next);
         }
-        Answer r = send("POST", nodePath(runId, node) + "/finish", body, timeout);
+        Answer r = send("POST", nodePath(runId, node) + "/finish", body, timeout, RETURN_MINIMAL);
         if (r.status() == 200) {
             return new Finish(true, Answers.claimed(json.readValue(r.body(), Answers.Finish.class).next(), runId));
         }
@@ -158,7 +160,7 @@ public final class HttpControlPlane implements ControlPlane {
                     "result", resultBody(f.result())));
         }
         Map<String, Object> body = Map.of("finishes", items, "next", next);
-        Answer r = sendInterruptibly("POST", "/v0/agents/" + seg(agentId) + "/finishes", body, timeout);
+        Answer r = sendInterruptibly("POST", "/v0/agents/" + seg(agentId) + "/finishes", body, timeout, RETURN_MINIMAL);
         if (r.status() / 100 == 4 && r.status() != 409) {
             throw new Refused(problemType(r), "finishes answered " + r.status() + ": " + r.body());
         }
@@ -354,8 +356,13 @@ public final class HttpControlPlane implements ControlPlane {
      * agent still unregisters).
      */
     private Answer send(String method, String path, Object body, Duration within) throws Unavailable {
+        return send(method, path, body, within, Map.of());
+    }
+
+    private Answer send(String method, String path, Object body, Duration within, Map<String, String> headers)
+            throws Unavailable {
         try {
-            return http.send(method, path, body == null ? null : json.writeValueAsBytes(body), within);
+            return http.send(method, path, body == null ? null : json.writeValueAsBytes(body), within, headers);
         } catch (JsonHttp.NotSent e) {
             throw Unavailable.notSent(e.getMessage(), e);
         } catch (IOException e) {
@@ -369,11 +376,16 @@ public final class HttpControlPlane implements ControlPlane {
      */
     private Answer sendInterruptibly(String method, String path, Object body, Duration within)
             throws Unavailable, InterruptedException {
+        return sendInterruptibly(method, path, body, within, Map.of());
+    }
+
+    private Answer sendInterruptibly(String method, String path, Object body, Duration within,
+                                     Map<String, String> headers) throws Unavailable, InterruptedException {
         if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException();
         }
         try {
-            return send(method, path, body, within);
+            return send(method, path, body, within, headers);
         } catch (Unavailable e) {
             if (e.getCause() instanceof JsonHttp.Aborted && Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();

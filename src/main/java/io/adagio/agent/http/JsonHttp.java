@@ -95,7 +95,13 @@ public final class JsonHttp implements AutoCloseable {
      * connection failed.
      */
     public Answer send(String method, String path, byte[] body, Duration within) throws IOException {
-        HttpUriRequestBase request = request(method, path, within, "application/json", Map.of());
+        return send(method, path, body, within, Map.of());
+    }
+
+    /** As {@link #send(String, String, byte[], Duration)}, with these headers too. */
+    public Answer send(String method, String path, byte[] body, Duration within, Map<String, String> headers)
+            throws IOException {
+        HttpUriRequestBase request = request(method, path, within, "application/json", headers);
         if (body != null) {
             request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
         }
