@@ -33,8 +33,8 @@ import java.util.stream.Collectors;
 /**
  * Claims in batches with a long poll (protocol v2): up to {@code max} READY nodes of the agent's runtimes at
  * once, or, when none is ready, waiting up to {@code wait} for one — on no thread: a waiting claim is an event
- * subscription that tries again on each NODE_READY of the agent's runtimes, and a timer that answers the empty
- * list. A claim and the timeout exclude each other, so nothing won is left unanswered by this replica. Every
+ * subscription that tries again on a NODE_READY of the agent's runtimes (each event wakes one waiting claim of
+ * this replica, the first to see it), and a timer that answers the empty list. A claim and the timeout exclude each other, so nothing won is left unanswered by this replica. Every
  * call renews the agent's lease.
  */
 public final class ReadyClaims implements AutoCloseable {
@@ -48,6 +48,17 @@ public final class ReadyClaims implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final AtomicInteger waiting = new AtomicInteger();
     private final Duration maxWait;
+    /**
+     * The NODE_READY events (by position) a waiting claim of this replica has tried already: each wakes one
+     * waiting claim, not all of them — the others would each read the node only to find it taken (on etcd a read
+     * transaction each). Bounded: an event is tried at once or never.
+     */
+    private final Map<Cursor, Boolean> tried = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Cursor, Boolean> eldest) {
+            return size() > 4096;
+        }
+    };
 
     public ReadyClaims(Repository repository, Agents agents, ControlMetrics metrics, MeterRegistry registry) {
         this.repository = repository;
@@ -190,12 +201,29 @@ public final class ReadyClaims implements AutoCloseable {
 
         @Override
         public void onEvent(CursoredEvent event) {
-            tryClaim();
+            if (!answer.isDone() && firstToTry(event.cursor())) {
+                tryClaim();
+            }
         }
 
         @Override
         public void onClose() {
             answer(List.of());
+        }
+    }
+
+    /**
+     * Whether a waiting claim seeing the event at {@code position} is the first of this replica's to try for it.
+     * One try per node made READY is enough: a batch claim takes whatever is ready, and one that comes away with
+     * nothing (another replica's agent was quicker) leaves the rest to their next claim, at the latest when their
+     * wait ends.
+     */
+    private boolean firstToTry(Cursor position) {
+        if (position == null) {
+            return true;
+        }
+        synchronized (tried) {
+            return tried.putIfAbsent(position, Boolean.TRUE) == null;
         }
     }
 

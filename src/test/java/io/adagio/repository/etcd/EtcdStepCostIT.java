@@ -47,6 +47,8 @@ class EtcdStepCostIT {
     /** Calls of the {@link #counting} thread, added by it alone. */
     private final List<String> calls = new ArrayList<>();
     private volatile Thread counting;
+    /** Calls made on the replica's event delivery threads (where waiting claims try), from any of them. */
+    private final List<String> deliveryCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EtcdOptions options;
     private EtcdRepository repo;
 
@@ -77,6 +79,9 @@ class EtcdStepCostIT {
             public void call(String kind, long nanos, boolean ok) {
                 if (Thread.currentThread() == counting) { // not the background recovery sweep's calls
                     calls.add(kind);
+                }
+                if (Thread.currentThread().getName().startsWith("adagio-etcd-events-")) {
+                    deliveryCalls.add(kind);
                 }
             }
 
@@ -225,6 +230,41 @@ class EtcdStepCostIT {
                 }
             }
         };
+    }
+
+    @Test
+    void aNodeMadeReadyIsTriedByOneOfTheClaimsWaitingOnTheReplicaNotByEach() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var agents = new io.adagio.control.Agents(repo, Duration.ofSeconds(30), clock);
+        try (var claims = new io.adagio.control.ReadyClaims(repo, agents,
+                new io.adagio.control.ControlMetrics(registry, repo), registry)) {
+            List<java.util.concurrent.CompletableFuture<List<ClaimOutcome>>> waits = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                agents.register("waiter-" + i, List.of(new AgentRuntime("debug")));
+                waits.add(claims.claim("waiter-" + i, 1, Duration.ofSeconds(8)));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> claims.waiting() == 4);
+            deliveryCalls.clear();
+
+            String run = start(Graphs.single("a"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> waits.stream().filter(java.util.concurrent.CompletableFuture::isDone).count() == 1);
+            // the three others saw the same NODE_READY and left it to the first: no read, no transaction
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> claims.waiting() == 3);
+            List<ClaimOutcome> won = waits.stream().filter(java.util.concurrent.CompletableFuture::isDone)
+                    .findFirst().orElseThrow().get();
+            assertThat(won).singleElement().satisfies(c -> assertThat(c.runId()).isEqualTo(run));
+            assertThat(deliveryCalls.stream().filter("txn"::equals).toList())
+                    .as("one read and one claim transaction for the node, whichever claim tried it").hasSize(2);
+
+            // a second node is tried by one of the three still waiting, and claimed exactly once
+            String second = start(Graphs.single("b"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> waits.stream().filter(java.util.concurrent.CompletableFuture::isDone).count() == 2);
+            assertThat(repo.inspectNode(second, "b").status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(repo.inspectNode(run, "a").status()).isEqualTo(NodeStatus.RUNNING);
+        }
     }
 
     @Test
