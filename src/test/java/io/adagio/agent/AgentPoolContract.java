@@ -268,16 +268,26 @@ abstract class AgentPoolContract {
         assertThat(repository.listAgents()).extracting(a -> a.id()).doesNotContain(agent);
     }
 
-    @Test
-    void aBatchClaimWhoseAnswerIsLostIsAskedForByItsRequestIdAndRun() {
+    /** A pool of one agent of this test's own on a gate runtime, its one connection recorded. */
+    private record Lossy(Gate gate, String agent, Recorded connection) {
+    }
+
+    private Lossy lossyPool(int slots) {
         Gate gate = new Gate(unique("lossy"));
         List<Recorded> connections = new ArrayList<>();
-        AgentPool pool = pool(gate, 1, 3, connections);
-        String agent = pool.agentIds().get(0);
+        AgentPool pool = pool(gate, 1, slots, connections);
+        return new Lossy(gate, pool.agentIds().get(0), connections.get(0));
+    }
+
+    @Test
+    void aBatchClaimWhoseAnswerIsLostIsAskedForByItsRequestIdAndRun() {
+        Lossy lossy = lossyPool(3);
+        Gate gate = lossy.gate();
+        String agent = lossy.agent();
+        Recorded connection = lossy.connection();
         String first = start(graph(gate.name(), List.of("held")));
         await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 1);
 
-        Recorded connection = connections.get(0);
         connection.loseTheNextClaimsThatWin(1);
         String second = start(graph(gate.name(), List.of("lost")));
         await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 2);
@@ -297,12 +307,10 @@ abstract class AgentPoolContract {
 
     @Test
     void aBatchClaimWhoseAnswerIsLostWithTheControlPlaneIsRunWhenItComesBackHoweverLongItTakes() {
-        Gate gate = new Gate(unique("lossy"));
-        List<Recorded> connections = new ArrayList<>();
-        AgentPool pool = pool(gate, 1, 1, connections);
-        String agent = pool.agentIds().get(0);
-        Recorded connection = connections.get(0);
+        Lossy lossy = lossyPool(1);
+        Recorded connection = lossy.connection();
         connection.loseTheNextClaimThatWinsAndGoUnreachable(); // as when its process is killed mid-answer
+        Gate gate = lossy.gate();
         String id = start(graph(gate.name(), List.of("lost")));
         await().atMost(Duration.ofSeconds(10)).until(() -> !connection.lost.isEmpty());
         // asked for more often than the asks that reach it and fail before the agent gives up and releases
@@ -319,7 +327,7 @@ abstract class AgentPoolContract {
                 .extracting(Result::conclusion).containsExactly(Conclusion.SUCCESS);
         assertThat(gate.runsOf(id, "lost")).isEqualTo(1);
         assertThat(connection.unregisters.get()).as("its lease was never ended").isZero();
-        assertThat(repository.listAgents()).extracting(a -> a.id()).contains(agent);
+        assertThat(repository.listAgents()).extracting(a -> a.id()).contains(lossy.agent());
     }
 
     @Test
@@ -334,14 +342,13 @@ abstract class AgentPoolContract {
     }
 
     private void releasedOnceTheNodesInHandAreFinished(java.util.function.Consumer<Recorded> howItStaysLost) {
-        Gate gate = new Gate(unique("lossy"));
-        List<Recorded> connections = new ArrayList<>();
-        AgentPool pool = pool(gate, 1, 3, connections);
-        String agent = pool.agentIds().get(0);
+        Lossy lossy = lossyPool(3);
+        Gate gate = lossy.gate();
+        String agent = lossy.agent();
+        Recorded connection = lossy.connection();
         String first = start(graph(gate.name(), List.of("held")));
         await().atMost(Duration.ofSeconds(10)).until(() -> gate.waiting() == 1);
 
-        Recorded connection = connections.get(0);
         connection.loseTheNextClaimsThatWin(1);
         howItStaysLost.accept(connection);
         String second = start(new GraphSpec(List.of(new NodeSpec("lost", gate.name(), Map.of(),
