@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -57,8 +58,9 @@ class NodesController {
         if (minimal) {
             response.setHeader(ReturnPreference.APPLIED, ReturnPreference.MINIMAL);
         }
-        return new Envelopes.FinishBody(minimal ? null : finished.node(), request == null || request.next() == null ? null
-                : finished.next().stream().map(Envelopes.ClaimBody::of).toList());
+        List<Envelopes.ClaimBody> claimed = request == null || request.next() == null ? null
+                : finished.next().stream().map(Envelopes.ClaimBody::of).toList();
+        return new Envelopes.FinishBody(minimal ? null : finished.node(), claimed);
     }
 
     /**

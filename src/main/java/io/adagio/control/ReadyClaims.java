@@ -34,8 +34,8 @@ import java.util.stream.Collectors;
  * Claims in batches with a long poll (protocol v2): up to {@code max} READY nodes of the agent's runtimes at
  * once, or, when none is ready, waiting up to {@code wait} for one — on no thread: a waiting claim is an event
  * subscription that tries again on a NODE_READY of the agent's runtimes (each event wakes one waiting claim of
- * this replica, the first to see it), and a timer that answers the empty list. A claim and the timeout exclude each other, so nothing won is left unanswered by this replica. Every
- * call renews the agent's lease.
+ * this replica, the first to see it), and a timer that answers the empty list. A claim and the timeout exclude
+ * each other, so nothing won is left unanswered by this replica. Every call renews the agent's lease.
  */
 public final class ReadyClaims implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReadyClaims.class);
