@@ -126,6 +126,12 @@ abstract class EtcdRunner {
         private final Path binary;
         private final Path log;
         private Process process;
+        /**
+         * Ends the member if this JVM dies while it runs, however it dies (a fork halted by the test runner skips
+         * the shutdown hooks that would close it): a shell reading its standard input from this JVM, which ends
+         * at the JVM's end, then kills the member. Disarmed (killed first) when the member is ended here.
+         */
+        private Process watchdog;
 
         Binary(Path binary, Path log) {
             this.binary = binary;
@@ -140,6 +146,9 @@ abstract class EtcdRunner {
             try {
                 process = new ProcessBuilder(cmd).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                // 'read' is the shell's own: no child of it outlives a disarming kill
+                watchdog = new ProcessBuilder("sh", "-c", "read -r _; kill -9 " + process.pid() + " 2>/dev/null")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot run " + binary, e);
             }
@@ -150,10 +159,19 @@ abstract class EtcdRunner {
             return process != null && process.isAlive();
         }
 
+        /** The member's process id (while it runs). */
+        long pid() {
+            return process.pid();
+        }
+
         @Override
         void end(boolean kill) {
             if (process == null) {
                 return;
+            }
+            if (watchdog != null) {
+                watchdog.destroyForcibly();
+                watchdog = null;
             }
             if (kill) {
                 process.destroyForcibly();
