@@ -36,10 +36,7 @@ class FinishesController {
                         NodesController.result(f == null ? null : f.result()))).toList();
         BatchFinishes.Answer a = finishes.finish(agentId, items,
                 request == null || request.next() == null ? 0 : request.next());
-        boolean minimal = ReturnPreference.minimal(prefer);
-        if (minimal) {
-            response.setHeader(ReturnPreference.APPLIED, ReturnPreference.MINIMAL);
-        }
+        boolean minimal = ReturnPreference.applied(prefer, response);
         return new Envelopes.FinishesBody(
                 a.results().stream().map(o -> new Envelopes.FinishOutcome(o.runId(), o.node(), o.outcome(),
                         minimal ? null : o.finished())).toList(),

@@ -54,10 +54,7 @@ class NodesController {
         // with tokens, a finish names its agent, which must hold the claim (the store checks) and be the token's
         WebSecurity.requireAgent(request == null ? null : request.agentId(), "A finish");
         Finished finished = nodes.finish(runId, name, claimId, result(request), request == null ? null : request.agentId(), next);
-        boolean minimal = ReturnPreference.minimal(prefer);
-        if (minimal) {
-            response.setHeader(ReturnPreference.APPLIED, ReturnPreference.MINIMAL);
-        }
+        boolean minimal = ReturnPreference.applied(prefer, response);
         List<Envelopes.ClaimBody> claimed = request == null || request.next() == null ? null
                 : finished.next().stream().map(Envelopes.ClaimBody::of).toList();
         return new Envelopes.FinishBody(minimal ? null : finished.node(), claimed);

@@ -1,5 +1,7 @@
 package io.adagio.api;
 
+import jakarta.servlet.http.HttpServletResponse;
+
 import java.util.Locale;
 
 /**
@@ -14,6 +16,18 @@ final class ReturnPreference {
     static final String MINIMAL = "return=minimal";
 
     private ReturnPreference() {
+    }
+
+    /**
+     * Whether the request's {@code prefer} asks for {@code return=minimal}; if so, the answer says it is applied
+     * ({@code Preference-Applied}).
+     */
+    static boolean applied(String prefer, HttpServletResponse response) {
+        boolean minimal = minimal(prefer);
+        if (minimal) {
+            response.setHeader(APPLIED, MINIMAL);
+        }
+        return minimal;
     }
 
     /** Whether {@code prefer} (the header's value, null when absent) asks for {@code return=minimal}. */
