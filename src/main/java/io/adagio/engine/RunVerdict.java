@@ -51,8 +51,7 @@ public final class RunVerdict {
         }
         boolean allDone = true;
         for (Node n : nodes) {
-            if (n.status() == NodeStatus.COMPLETED && !n.skipped()
-                    && (n.lastAttempt() == null || n.lastAttempt().conclusion() != Conclusion.SUCCESS)) {
+            if (failedForGood(n)) {
                 return RunOutcome.FAILED;
             }
             if (n.status() != NodeStatus.COMPLETED) {
@@ -60,5 +59,14 @@ public final class RunVerdict {
             }
         }
         return allDone ? RunOutcome.SUCCEEDED : null;
+    }
+
+    /**
+     * Whether this node failed for good: completed, not skipped, and not with a SUCCESS (its last attempt failed
+     * or errored, or it has none). One such node makes its run FAILED unless it is CANCELLED ({@link #outcome}).
+     */
+    public static boolean failedForGood(Node n) {
+        return n.status() == NodeStatus.COMPLETED && !n.skipped()
+                && (n.lastAttempt() == null || n.lastAttempt().conclusion() != Conclusion.SUCCESS);
     }
 }

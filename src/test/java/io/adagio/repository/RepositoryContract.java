@@ -702,8 +702,7 @@ public abstract class RepositoryContract {
                     Finished done = f.get(60, TimeUnit.SECONDS);
                     completing += done.runCompleted() ? 1 : 0;
                     assertThat(done.outcome()).as("an outcome told, only by the finish that completed, and the run's")
-                            .isIn(done.runCompleted() ? java.util.Arrays.asList(null, RunOutcome.SUCCEEDED)
-                                    : java.util.Collections.singletonList(null));
+                            .isEqualTo(done.runCompleted() ? RunOutcome.SUCCEEDED : null);
                 }
                 assertThat(completing).as("round %d: finishes that say they completed the run", round).isEqualTo(1);
             } finally {
@@ -732,6 +731,39 @@ public abstract class RepositoryContract {
         Finished failed = repo.finishNode(failing, "a", f.claim().id(), Result.of(Conclusion.FAIL, "no"), Dispatch.NONE);
         assertThat(failed.runCompleted()).isTrue();
         assertThat(failed.outcome()).isEqualTo(RunOutcome.FAILED).isEqualTo(repo.inspectRun(failing).outcome());
+    }
+
+    @Test
+    void theFinishThatCompletesARunTellsItsOutcomeWhicheverNodeItFinishes() throws Exception {
+        agent("agent-1");
+        String id = start(Graphs.fanOut(2, "debug")).id();
+        Node root = claimWinner(id, "root");
+        repo.finishNode(id, "root", root.claim().id(), Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        Node failing = claimWinner(id, "leaf-0");
+        assertThat(repo.finishNode(id, "leaf-0", failing.claim().id(), Result.of(Conclusion.FAIL, "no"), Dispatch.NONE)
+                .runCompleted()).isFalse();
+        Node last = claimWinner(id, "leaf-1");
+        Finished done = repo.finishNode(id, "leaf-1", last.claim().id(), Result.of(Conclusion.SUCCESS, "x"),
+                Dispatch.NONE);
+        assertThat(done.runCompleted()).isTrue();
+        assertThat(done.outcome()).as("a node that succeeded completes a run that another node failed")
+                .isEqualTo(RunOutcome.FAILED).isEqualTo(repo.inspectRun(id).outcome());
+
+        repo.retryRun(id, List.of("leaf-0"));
+        Node again = claimWinner(id, "leaf-0");
+        Finished retried = repo.finishNode(id, "leaf-0", again.claim().id(), Result.of(Conclusion.SUCCESS, "y"),
+                Dispatch.NONE);
+        assertThat(retried.runCompleted()).isTrue();
+        assertThat(retried.outcome()).as("its failed node retried and succeeded").isEqualTo(RunOutcome.SUCCEEDED)
+                .isEqualTo(repo.inspectRun(id).outcome());
+
+        String cancelled = start(Graphs.fanOut(1, "debug")).id();
+        Node held = claimWinner(cancelled, "root");
+        repo.cancelRun(cancelled, Duration.ofSeconds(30));
+        Finished inGrace = repo.finishNode(cancelled, "root", held.claim().id(), Result.of(Conclusion.SUCCESS, "r"),
+                Dispatch.NONE);
+        assertThat(inGrace.runCompleted()).as("its leaf completed cancelled, the root in its grace").isTrue();
+        assertThat(inGrace.outcome()).isEqualTo(RunOutcome.CANCELLED).isEqualTo(repo.inspectRun(cancelled).outcome());
     }
 
     @Test

@@ -40,6 +40,8 @@ final class EtcdFinishes {
     private static final Logger log = LoggerFactory.getLogger(EtcdFinishes.class);
     /** Attempts at a finish in one transaction before it is done in steps (fenced by the node alone). */
     private static final int SINGLE_TXN_ATTEMPTS = 3;
+    /** The reads a finish that may complete its run adds: its completed nodes counted, its first verdict key. */
+    private static final int COMPLETION_READS = 2;
 
     private final Keys keys;
     private final EtcdCodec codec;
@@ -195,6 +197,7 @@ final class EtcdFinishes {
         boolean[] repeat = {false};
         boolean[] completed = {false};
         boolean[] filled = {false};
+        io.adagio.model.RunOutcome[] verdict = {null};
         Map<Keys.NodeRef, Node> inHand = new java.util.HashMap<>();
         Node node = txns.retry("finishing " + runId + "/" + name, attempt -> {
             dispatched.clear();
@@ -252,6 +255,7 @@ final class EtcdFinishes {
                     return Optional.empty();
                 }
                 completed[0] = done.get();
+                verdict[0] = step.outcome;
             } catch (LeaseGone e) {
                 if (holder != null) {
                     holder.ended(); // the finishing agent's lease ended while dispatching to it: it cannot hold more
@@ -274,11 +278,9 @@ final class EtcdFinishes {
             return new Finished(node, next.max() > 0
                     ? inputs.filled(dispatchedBefore(shape, node, claimId, holder), inHand) : List.of(), false, true);
         }
-        // a run of this one node: its outcome is the node's (a larger run's other nodes were not read)
-        io.adagio.model.RunOutcome outcome = completed[0] && topology.size() == 1
-                ? io.adagio.engine.RunVerdict.outcome(List.of(node)) : null;
-        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0], outcome,
-                filled[0]);
+        // the outcome as the completing transaction read it (a finish done in steps did not: null)
+        return new Finished(node, inputs.filled(dispatched, inHand), completed[0], false, stops[0],
+                completed[0] ? verdict[0] : null, filled[0]);
     }
 
     /** What a finish attempt read: every node's facts, its run's by name, and whether any came from {@link KnownFacts}. */
@@ -344,7 +346,8 @@ final class EtcdFinishes {
 
     /**
      * One finish transaction being built: the finished node, the targets it passes on to (each guarded as read),
-     * the children it claims for the finishing agent, and optionally a count of the run's completed nodes.
+     * the children it claims for the finishing agent, and optionally a count of the run's completed nodes with the
+     * first of its verdict keys (its outcome, should the count say it is complete).
      */
     private final class Step {
         private final RunShape shape;
@@ -429,7 +432,7 @@ final class EtcdFinishes {
                 runStaysOpen |= next2.status() != NodeStatus.COMPLETED;
             }
             bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
-            return guards.size() + ops.size() + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();
+            return guards.size() + ops.size() + COMPLETION_READS + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();
         }
 
         /**
@@ -456,7 +459,7 @@ final class EtcdFinishes {
                     long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
                     List<Cmp> theirs = f.guards(keys);
                     size += theirs.size() * (long) (keys.node(f.runId(), f.node().name()).length() + 40);
-                    if (guards.size() + theirs.size() + ops.size() + mine.size() + 2 + EtcdInputs.PREFETCH
+                    if (guards.size() + theirs.size() + ops.size() + mine.size() + COMPLETION_READS + 1 + EtcdInputs.PREFETCH
                             > limits.maxTxnOps() || bytes + size > limits.bytes()) {
                         return;
                     }
@@ -492,7 +495,8 @@ final class EtcdFinishes {
 
         /**
          * Commits; when the run {@code mayComplete} and no node written stays open ({@link #runStaysOpen}), also
-         * counts the run's completed nodes in the same transaction; with {@code signalsFor} (an agent id), also
+         * counts the run's completed nodes in the same transaction, and reads its first verdict key for its
+         * {@link #outcome}; with {@code signalsFor} (an agent id), also
          * reads the signal keys, to answer the claims that agent holds whose run was cancelled ({@link #cancelled}).
          *
          * @return empty on a conflict; otherwise whether the run is complete
@@ -503,12 +507,16 @@ final class EtcdFinishes {
                 String prefix = keys.statesOf(NodeStatus.COMPLETED, shape.id());
                 ops.add(Op.get(Keys.bytes(prefix),
                         GetOption.builder().withRange(Keys.prefixEnd(prefix)).withCountOnly(true).build()));
+                // its outcome, should it be complete: the first of its verdict keys, if it has any
+                String verdicts = keys.verdictsOf(shape.id());
+                ops.add(Op.get(Keys.bytes(verdicts), GetOption.builder().withRange(Keys.prefixEnd(verdicts))
+                        .withKeysOnly(true).withLimit(1).build()));
             }
             if (signalsFor != null) {
                 ops.add(signals.read());
             }
             // the children of the nodes it claims, read after its writes, so that their finishes need no read
-            int aheadFrom = r(count) + r(signalsFor != null);
+            int aheadFrom = COMPLETION_READS * r(count) + r(signalsFor != null);
             List<Keys.NodeRef> ahead = children.of(claimed,
                     limits.maxTxnOps() - (guards.size() + ops.size() + 1 + EtcdInputs.PREFETCH));
             children.addGets(ahead, ops);
@@ -531,6 +539,8 @@ final class EtcdFinishes {
 
         /** Whether the run was complete, as the committed transaction counted (false without a count). */
         private boolean complete;
+        /** When {@link #complete}, the run's outcome, as its verdict keys said in the same transaction. */
+        private io.adagio.model.RunOutcome outcome;
 
         private boolean commit(boolean count, String signalsFor, int aheadFrom, List<Keys.NodeRef> ahead, int nextFrom) {
             EtcdInputs.Prefetch parents = filling.isEmpty() ? null : inputs.prefetch(filling);
@@ -564,9 +574,14 @@ final class EtcdFinishes {
                 known.reserve(nextFor, ready);
             }
             if (signalsFor != null) {
-                cancelled = signals.cancelledIn(r.get().getGetResponses().get(count ? 1 : 0).getKvs(), signalsFor);
+                cancelled = signals.cancelledIn(r.get().getGetResponses().get(COMPLETION_READS * r(count)).getKvs(),
+                        signalsFor);
             }
             complete = count && r.get().getGetResponses().get(0).getCount() == shape.topology().size();
+            if (complete) {
+                List<io.etcd.jetcd.KeyValue> first = r.get().getGetResponses().get(1).getKvs();
+                outcome = keys.verdict(shape.id(), first.isEmpty() ? null : first.get(0).getKey().toString());
+            }
             return true;
         }
     }

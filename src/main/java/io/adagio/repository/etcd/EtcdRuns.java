@@ -92,8 +92,9 @@ final class EtcdRuns {
 
     /**
      * Deletes a completed run in one transaction, guarded by its run key as read: the run key, every node and
-     * state key of the run, its intents and its idempotency key's record. Readers see it whole or not at all (the
-     * run key goes with the rest); the original's readers list runs by their run keys, so they never see a part.
+     * state key of the run, its intents, signals and verdict keys and its idempotency key's record. Readers see it
+     * whole or not at all (the run key goes with the rest); the original's readers list runs by their run keys, so
+     * they never see a part.
      */
     void deleteRun(String runId) {
         Run run = view(shape(runId));
@@ -115,6 +116,7 @@ final class EtcdRuns {
         }
         ops.add(RunStarter.deletePrefix(keys.intentsOf(runId)));
         ops.add(RunStarter.deletePrefix(keys.signalsOf(runId)));
+        ops.add(RunStarter.deletePrefix(keys.verdictsOf(runId)));
         if (idempotency != null) {
             ops.add(Op.delete(Keys.bytes(keys.idempotencyOfHash(idempotency)), io.etcd.jetcd.options.DeleteOption.DEFAULT));
         }

@@ -266,6 +266,45 @@ final class Keys {
         return runAndName(key.substring(timers().length() + 20));
     }
 
+    /**
+     * The prefix of the verdict keys: {@code verdicts/<run-id>/cancelled/<name>} marks a node that is cancelled,
+     * {@code verdicts/<run-id>/failed/<name>} one that failed for good ({@link io.adagio.engine.RunVerdict}); put
+     * and deleted with the node's value by whoever writes it ({@link Propagator#writes}). So the transaction that
+     * completes a run tells its outcome by reading the first of its run's (none: SUCCEEDED; a cancelled one sorts
+     * first). Only an index, like the timers; it sorts after them, outside the watched range and the original's
+     * prefixes.
+     */
+    String verdicts() {
+        return root + "verdicts/";
+    }
+
+    /** The prefix of every verdict key of one run. */
+    String verdictsOf(String runId) {
+        return verdicts() + runId + "/";
+    }
+
+    /** The verdict key of a cancelled node. */
+    String cancelledMark(String runId, String name) {
+        return verdictsOf(runId) + "cancelled/" + name;
+    }
+
+    /** The verdict key of a node that failed for good. */
+    String failedMark(String runId, String name) {
+        return verdictsOf(runId) + "failed/" + name;
+    }
+
+    /**
+     * The outcome the first verdict key of a run says (CANCELLED, FAILED), given that prefix's first key
+     * ({@code null}: it has none, so a completed run SUCCEEDED).
+     */
+    io.adagio.model.RunOutcome verdict(String runId, String firstKey) {
+        if (firstKey == null) {
+            return io.adagio.model.RunOutcome.SUCCEEDED;
+        }
+        return firstKey.startsWith(verdictsOf(runId) + "cancelled/") ? io.adagio.model.RunOutcome.CANCELLED
+                : io.adagio.model.RunOutcome.FAILED;
+    }
+
     /** The run id of a start intent key, if it is one. */
     Optional<String> parseStartIntent(String key) {
         if (!key.startsWith(intents()) || !key.endsWith("/start")) {

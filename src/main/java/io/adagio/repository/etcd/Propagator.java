@@ -182,7 +182,8 @@ final class Propagator {
      * Adds the operations that store {@code next} (which was {@code before}) to {@code ops}: the node key; when the
      * state changes the old state key deleted and the new one put (and when it leaves COMPLETED — a retry brought it
      * back — the intent of what it was passing on, which is not wanted any more); when what is due for it changes
-     * ({@link io.adagio.engine.Timers#dueAt}), its old timer key deleted and its new one put.
+     * ({@link io.adagio.engine.Timers#dueAt}), its old timer key deleted and its new one put; when whether it is
+     * cancelled or failed for good changes, its verdict key ({@link Keys#verdicts}) put or deleted.
      *
      * @return about how many bytes they send
      */
@@ -221,6 +222,18 @@ final class Propagator {
             }
             bytes += 2L * keys.timer(java.time.Instant.EPOCH, runId, next.name()).length();
         }
+        bytes += mark(before.cancelled(), next.cancelled(), Keys.bytes(keys.cancelledMark(runId, next.name())), ops);
+        bytes += mark(io.adagio.engine.RunVerdict.failedForGood(before), io.adagio.engine.RunVerdict.failedForGood(next),
+                Keys.bytes(keys.failedMark(runId, next.name())), ops);
         return bytes + 16L * (ops.size() - first);
+    }
+
+    /** Puts or deletes a verdict key ({@link Keys#verdicts}) when what it marks changes; its size when it does. */
+    private static long mark(boolean was, boolean is, ByteSequence key, List<Op> ops) {
+        if (was == is) {
+            return 0;
+        }
+        ops.add(is ? Op.put(key, ByteSequence.EMPTY, PutOption.DEFAULT) : Op.delete(key, DeleteOption.DEFAULT));
+        return key.size();
     }
 }

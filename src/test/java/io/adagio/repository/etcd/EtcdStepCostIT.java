@@ -361,6 +361,7 @@ class EtcdStepCostIT {
                 new Dispatch("agent-1", 1, () -> "c-2")));
         assertThat(cost).as("claimed by the step before it: one transaction").containsExactly("txn");
         assertThat(f[0].runCompleted()).isTrue();
+        assertThat(f[0].outcome()).as("told by that transaction").isEqualTo(io.adagio.model.RunOutcome.SUCCEEDED);
         assertThat(repo.isRunCompleted(run)).isTrue();
     }
 
@@ -416,6 +417,35 @@ class EtcdStepCostIT {
         assertThat(cost).as("the node claimed here: one transaction").containsExactly("txn");
         assertThat(f[0].runCompleted()).isTrue();
         assertThat(f[0].outcome()).isEqualTo(io.adagio.model.RunOutcome.FAILED);
+    }
+
+    @Test
+    void theFinishThatCompletesARunTellsItsOutcomeFromItsOneTransactionWhicheverNodeItFinishes() throws Exception {
+        String run = start(Graphs.fanOut(2, "debug"));
+        String root = repo.claimNode(run, "root", "agent-1", Claim.of("c-r")).claim().id();
+        repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
+        String c0 = repo.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0")).claim().id();
+        String c1 = repo.claimNode(run, "leaf-1", "agent-1", Claim.of("c-1")).claim().id();
+        String verdicts = new Keys(options.namespace(), options.list()).verdictsOf(run);
+        assertThat(count(verdicts)).as("no node failed yet").isZero();
+        repo.finishNode(run, "leaf-0", c0, Result.of(Conclusion.FAIL, "no"), Dispatch.NONE);
+        assertThat(count(verdicts)).as("its failed node's verdict key").isEqualTo(1);
+
+        Finished[] f = new Finished[1];
+        List<String> cost = counted(() -> f[0] = repo.finishNode(run, "leaf-1", c1, Result.of(Conclusion.SUCCESS, "x"),
+                Dispatch.NONE));
+        assertThat(cost).as("no read of the run for its outcome: one transaction").containsExactly("txn");
+        assertThat(f[0].runCompleted()).isTrue();
+        assertThat(f[0].outcome()).isEqualTo(io.adagio.model.RunOutcome.FAILED);
+
+        repo.deleteRun(run);
+        assertThat(count(verdicts)).as("its verdict keys went with the run").isZero();
+    }
+
+    /** How many keys {@code prefix} holds on this test's etcd. */
+    private static long count(String prefix) throws Exception {
+        return admin.getKVClient().get(Keys.bytes(prefix), io.etcd.jetcd.options.GetOption.builder().isPrefix(true)
+                .withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount();
     }
 
     @Test
