@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Claims, each decided by the engine ({@link Transitions#claim}) from facts read here and applied as one
+ * Claims, each decided by the engine ({@link Transitions#claim}) from facts read here (or, for a node the watch
+ * saw made READY, as it saw them: {@link ReadyHints#factsOf}; read after a conflict) and applied as one
  * transaction ({@link GuardedTxns}) guarded by the node key's and its state key's mod revisions ({@link NodeFacts#guards}); the running
  * state key is put with the claiming agent's lease, so it vanishes when the lease ends. Batch claims take up to
  * {@link TxnLimits#nodesPerTxn()} nodes a transaction; {@link #heldFor} finds a request's claims again.
@@ -85,7 +86,8 @@ final class EtcdClaims {
             if (leaseId < 0) {
                 throw new LeaseNotFoundException(agentId);
             }
-            NodeFacts facts = reader.read(runId, name);
+            NodeFacts seen = attempt == 0 ? hints.factsOf(new Keys.NodeRef(runId, name)) : null;
+            NodeFacts facts = seen != null ? seen : reader.read(runId, name);
             if (facts.node().status() == NodeStatus.RUNNING && claim.sameRequestAs(facts.node().claim())
                     && holder.holds(facts.runningLease())) {
                 return Optional.of(inputs.filled(ClaimOutcome.won(runId, facts.node().claim(), facts.node())));
@@ -119,7 +121,7 @@ final class EtcdClaims {
 
     /**
      * Claims up to {@code max} READY nodes of the agent's runtimes: first those the watch has seen READY
-     * ({@link ReadyHints}: one read and one transaction, no listing); when they are fewer, from among the oldest
+     * ({@link ReadyHints}: one transaction, no listing, no read of the nodes it saw with their values); when they are fewer, from among the oldest
      * {@value #CANDIDATES} (or {@code 2 × max}, when more) ready keys (oldest run first; a range over
      * {@code states/ready/}, which costs etcd every ready key), taken in a random order so that concurrent
      * claimers rarely want the same node: one read of up to {@code claimsPerTxn} nodes and one transaction
@@ -185,7 +187,7 @@ final class EtcdClaims {
             List<ClaimOutcome> won = new ArrayList<>();
             long bytes = 0;
             boolean full = false;
-            for (NodeFacts f : reader.read(refs).values()) {
+            for (NodeFacts f : facts(refs, attempt == 0)) {
                 if (f.node().status() != NodeStatus.READY) {
                     continue;
                 }
@@ -222,6 +224,31 @@ final class EtcdClaims {
                 return Optional.empty();
             }
         });
+    }
+
+    /**
+     * The facts of {@code refs}, in their order: with {@code seenFirst}, those the watch saw with their ready keys
+     * ({@link ReadyHints#factsOf}) and the rest read; otherwise (after a conflict) all read.
+     */
+    private java.util.Collection<NodeFacts> facts(List<Keys.NodeRef> refs, boolean seenFirst) {
+        if (!seenFirst) {
+            return reader.read(refs).values();
+        }
+        java.util.Map<Keys.NodeRef, NodeFacts> out = new java.util.LinkedHashMap<>();
+        List<Keys.NodeRef> missing = new ArrayList<>();
+        for (Keys.NodeRef ref : refs) {
+            NodeFacts seen = hints.factsOf(ref);
+            out.put(ref, seen);
+            if (seen == null) {
+                missing.add(ref);
+            }
+        }
+        if (!missing.isEmpty()) {
+            java.util.Map<Keys.NodeRef, NodeFacts> read = reader.read(missing);
+            missing.forEach(ref -> out.put(ref, read.get(ref)));
+        }
+        out.values().removeIf(java.util.Objects::isNull); // a node whose run was deleted since it was listed
+        return out.values();
     }
 
     /**

@@ -289,7 +289,8 @@ final class EtcdFinishes {
 
     /**
      * The facts of {@code refs} (the first {@code ofRun} of the finished node's run, which must all exist); with
-     * {@code knownFirst}, those this replica knows ({@link KnownFacts}) are not read.
+     * {@code knownFirst}, those this replica knows ({@link KnownFacts}, or READY as its watch saw them:
+     * {@link ReadyHints#factsOf}) are not read.
      */
     private Reading read(List<Keys.NodeRef> refs, int ofRun, String runId, boolean knownFirst) {
         Map<Keys.NodeRef, NodeFacts> got = new java.util.HashMap<>();
@@ -298,6 +299,9 @@ final class EtcdFinishes {
             missing = new ArrayList<>();
             for (Keys.NodeRef ref : refs) {
                 NodeFacts f = known.take(ref);
+                if (f == null) {
+                    f = hints.factsOf(ref); // a READY node to fill up with, as the watch saw it
+                }
                 if (f != null) {
                     got.put(ref, f);
                 } else {

@@ -4,6 +4,7 @@ import io.adagio.model.Event;
 import io.adagio.model.EventType;
 import io.adagio.repository.Cursor;
 import io.adagio.repository.EventFanout;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -262,10 +264,12 @@ final class EtcdWatch implements AutoCloseable {
 
     /**
      * The nodes given a state key by one revision's changes; on the way, a ready key put or deleted adds its node
-     * to the hints or removes it.
+     * to the hints or removes it — put with the node's value in the same revision, with the facts they make
+     * ({@link ReadyHints#seen}), so that its claim needs no read.
      */
     private Set<Keys.NodeRef> keyed(List<WatchEvent> changes) {
         Set<Keys.NodeRef> out = new HashSet<>();
+        Map<Keys.NodeRef, KeyValue> readied = new java.util.LinkedHashMap<>();
         for (WatchEvent c : changes) {
             boolean put = c.getEventType() == WatchEvent.EventType.PUT;
             keys.parseState(Keys.text(c.getKeyValue().getKey())).ifPresent(k -> {
@@ -274,10 +278,27 @@ final class EtcdWatch implements AutoCloseable {
                 }
                 if (k.status() == io.adagio.model.NodeStatus.READY) {
                     if (put) {
-                        hints.add(k.node());
+                        readied.put(k.node(), c.getKeyValue());
                     } else {
                         hints.remove(k.node());
                     }
+                }
+            });
+        }
+        if (!readied.isEmpty()) {
+            Map<Keys.NodeRef, KeyValue> values = new HashMap<>();
+            for (WatchEvent c : changes) {
+                if (c.getEventType() == WatchEvent.EventType.PUT) {
+                    keys.parseNode(Keys.text(c.getKeyValue().getKey()))
+                            .filter(readied::containsKey).ifPresent(ref -> values.put(ref, c.getKeyValue()));
+                }
+            }
+            readied.forEach((ref, ready) -> {
+                KeyValue value = values.get(ref);
+                if (value != null) {
+                    hints.seen(ref, translator.readyFacts(ref, value, ready.getModRevision()));
+                } else {
+                    hints.add(ref); // its value was not written with it (a root released after its run)
                 }
             });
         }

@@ -9,10 +9,12 @@ import java.util.function.Predicate;
 /**
  * The nodes this replica believes READY, oldest first, kept from its watch (a ready state key put adds its node,
  * deleted removes it) and from the ready keys its batch claims list. A hint, never an authority: a finish that
- * fills its agent up with READY nodes in its own transaction ({@link io.adagio.repository.Dispatch#fill}) reads
- * the nodes it {@link #take}s with the finished node, claims those still READY, guarded as read, and leaves the
- * rest of the filling to a batch claim, which lists etcd's ready keys itself. So a stale hint costs five gets in
- * a read that happens anyway, and a missing one a batch claim, as before hints. Bounded; thread-safe.
+ * fills its agent up with READY nodes in its own transaction ({@link io.adagio.repository.Dispatch#fill}) or a
+ * batch claim claims the nodes it {@link #take}s guarded by their facts, and a filling finish leaves the rest to a
+ * batch claim, which lists etcd's ready keys itself. The facts are those the watch saw with the ready key (the
+ * node's value put in the same revision: {@link #seen}), so the claim needs no read; a node without them is read.
+ * Facts that are no longer true make the guarded transaction fail, and it reads again; a missing hint costs a
+ * batch claim, as before hints. Bounded; thread-safe.
  */
 final class ReadyHints {
     /** The most nodes held: beyond it new ones are not added (batch claims find them). */
@@ -22,7 +24,19 @@ final class ReadyHints {
     /** The oldest accepted hints a {@link #take} chooses among. */
     static final int CHOICE = 16;
 
+    /** The most hints kept with their facts ({@link #seen}); beyond it the oldest facts go (their hints stay). */
+    static final int FACTS = 16_384;
+
     private final LinkedHashSet<Keys.NodeRef> ready = new LinkedHashSet<>();
+    /** The facts the watch saw with a hint's ready key, decoded when used; until taken or the key goes. */
+    private final java.util.Map<Keys.NodeRef, java.util.function.Supplier<NodeFacts>> facts =
+            new java.util.LinkedHashMap<>(256, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Keys.NodeRef,
+                        java.util.function.Supplier<NodeFacts>> eldest) {
+                    return size() > FACTS;
+                }
+            };
 
     synchronized void add(Keys.NodeRef ref) {
         if (ready.size() < CAPACITY) {
@@ -30,8 +44,30 @@ final class ReadyHints {
         }
     }
 
+    /** A hint with the facts the watch saw with its ready key, at that revision ({@link #factsOf}). */
+    synchronized void seen(Keys.NodeRef ref, java.util.function.Supplier<NodeFacts> seen) {
+        if (ready.size() < CAPACITY) {
+            ready.add(ref);
+            facts.put(ref, seen);
+        }
+    }
+
+    /** Its ready key went: neither the hint nor its facts hold any more. */
     synchronized void remove(Keys.NodeRef ref) {
         ready.remove(ref);
+        facts.remove(ref);
+    }
+
+    /**
+     * The facts the watch saw with the ready key of a node (usually one just {@link #take}n), forgotten here; null
+     * when it has none (it came from a listing, a finish gave it back, or its facts were crowded out).
+     */
+    NodeFacts factsOf(Keys.NodeRef ref) {
+        java.util.function.Supplier<NodeFacts> seen;
+        synchronized (this) {
+            seen = facts.remove(ref);
+        }
+        return seen == null ? null : seen.get(); // decoded outside the lock
     }
 
     /**

@@ -196,6 +196,23 @@ final class WatchTranslator {
         return Optional.of(NodeEvents.status(ref.runId(), asItWas, state == null ? asItWas.status() : state));
     }
 
+    /**
+     * The facts of a node whose ready key (at {@code readyRevision}) the watch saw put with its value ({@code node}),
+     * decoded when asked; null then when the value is not one this codec reads (the claim reads it instead).
+     */
+    java.util.function.Supplier<NodeFacts> readyFacts(Keys.NodeRef ref, KeyValue node, long readyRevision) {
+        io.etcd.jetcd.ByteSequence value = node.getValue();
+        long revision = node.getModRevision();
+        return () -> {
+            try {
+                return new NodeFacts(ref.runId(), codec.node(value).withStatus(NodeStatus.READY), revision,
+                        Map.of(NodeStatus.READY, readyRevision), 0);
+            } catch (IllegalStateException e) { // undecodable: the claim's read meets it as any read does
+                return null;
+            }
+        };
+    }
+
     private Optional<Event> event(EventType type, Keys.NodeRef ref, long revision) {
         return shapes.visibleAt(ref.runId(), revision - 1)
                 .filter(shape -> shape.topology().contains(ref.name()))

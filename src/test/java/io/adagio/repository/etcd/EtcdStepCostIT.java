@@ -119,8 +119,12 @@ class EtcdStepCostIT {
     }
 
     @Test
-    void aClaimIsOneReadAndOneTransaction() {
+    void aClaimOfANodeTheWatchHasNotSeenIsOneReadAndOneTransaction() {
         String run = start(Graphs.single("a"));
+        repo.close();
+        openOn(options); // a replica whose watch started after it was READY: it has not seen it
+        repo.inspectRun(run); // it knows the run's shape (immutable, cached once read)
+        repo.heartbeat("agent-1"); // and its agent
         ClaimOutcome[] won = new ClaimOutcome[1];
         List<String> cost = counted(() -> won[0] = repo.claimNode(run, "a", "agent-1", Claim.of("c-1")));
         assertThat(won[0].claimed()).isTrue();
@@ -128,14 +132,15 @@ class EtcdStepCostIT {
     }
 
     @Test
-    void aClaimOfAChildIsOneReadAndOneTransactionThatAlsoReadsItsParentsOutput() {
+    void aClaimOfAChildTheWatchSawReadyIsOneTransactionThatAlsoReadsItsParentsOutput() {
         String run = start(Graphs.chain(2, "debug"));
         String n0 = repo.claimNode(run, "n0", "agent-1", Claim.of("c-0")).claim().id();
-        repo.finishNode(run, "n0", n0, Result.of(Conclusion.SUCCESS, "zero"), Dispatch.NONE);
+        seenReady(repo, () -> repo.finishNode(run, "n0", n0, Result.of(Conclusion.SUCCESS, "zero"), Dispatch.NONE),
+                "n1");
         ClaimOutcome[] won = new ClaimOutcome[1];
         List<String> cost = counted(() -> won[0] = repo.claimNode(run, "n1", "agent-1", Claim.of("c-1")));
         assertThat(text(won[0].node().inputs())).isEqualTo(Map.of("n0", "zero"));
-        assertThat(cost).containsExactly("txn", "txn");
+        assertThat(cost).as("its value and ready key as the watch saw them: no read").containsExactly("txn");
     }
 
     @Test
@@ -175,61 +180,90 @@ class EtcdStepCostIT {
                 .map(c -> c.runId() + "/" + c.node().name()).distinct()).hasSize(25);
     }
 
-    /** READY nodes the replica's watch has seen are claimed with no listing of etcd's ready keys. */
+    /**
+     * READY nodes the replica's watch has seen are claimed with no listing of etcd's ready keys, and no read: the
+     * watch saw their values put with their ready keys.
+     */
     @Test
-    void aBatchClaimOfNodesTheWatchHasSeenReadyIsOneReadAndOneTransaction() throws Exception {
+    void aBatchClaimOfNodesTheWatchHasSeenReadyIsOneTransaction() throws Exception {
         String fan = start(Graphs.fanOut(12, "debug"));
         String root = repo.claimNode(fan, "root", "agent-1", Claim.of("r")).claim().id();
-        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
-                offeredInto(offered))) {
-            repo.finishNode(fan, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offered.size() >= 12);
-        }
+        seenReady(repo, () -> repo.finishNode(fan, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE),
+                java.util.stream.IntStream.range(0, 12).mapToObj(i -> "leaf-" + i).toArray(String[]::new));
         int[] n = {0};
         List<ClaimOutcome> won = new ArrayList<>();
         List<String> cost = counted(() -> won.addAll(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))));
-        assertThat(cost).as("the nodes, one claim transaction").containsExactly("txn", "txn");
+        assertThat(cost).as("one claim transaction").containsExactly("txn");
         assertThat(won).hasSize(12).allSatisfy(c -> assertThat(c.node().status()).isEqualTo(NodeStatus.RUNNING));
         assertThat(won.stream().map(c -> c.node().name()).distinct()).hasSize(12);
         assertThat(repo.claimReady("agent-1", 12, () -> Claim.of("b-" + n[0]++))).as("none left").isEmpty();
     }
 
     /**
+     * What the watch saw of a READY node may no longer hold when it is claimed (here its value was written again by
+     * another writer, its ready key left as it was): the claim's transaction, guarded by what was seen, fails; the
+     * node is read and claimed, once.
+     */
+    @Test
+    void aClaimOfANodeNoLongerAsTheWatchSawItReadsItAndClaimsItOnce() throws Exception {
+        String run = start(Graphs.fanOut(3, "debug"));
+        threeLeavesReady(repo, run);
+        Keys keys = new Keys(options.namespace(), options.list());
+        KeyValue value = only(keys.node(run, "leaf-1"));
+        admin.getKVClient().put(value.getKey(), value.getValue()).get(5, TimeUnit.SECONDS);
+        ClaimOutcome[] won = new ClaimOutcome[1];
+        List<String> cost = counted(() -> won[0] = repo.claimNode(run, "leaf-1", "agent-1", Claim.of("c-1")));
+        assertThat(cost).as("the transaction guarded by what was seen fails; a read; the claim")
+                .containsExactly("txn", "txn", "txn");
+        assertThat(won[0].claimed()).isTrue();
+        assertThat(repo.inspectNode(run, "leaf-1").claim().id()).isEqualTo(won[0].claim().id());
+
+        int[] n = {0};
+        List<ClaimOutcome> rest = new ArrayList<>();
+        assertThat(counted(() -> rest.addAll(repo.claimReady("agent-1", 2, () -> Claim.of("b-" + n[0]++)))))
+                .as("the two others, as seen: one transaction").containsExactly("txn");
+        assertThat(rest).extracting(c -> c.node().name()).containsExactlyInAnyOrder("leaf-0", "leaf-2");
+        assertThat(repo.claimReady("agent-1", 10, () -> Claim.of("b-" + n[0]++))).as("each claimed once").isEmpty();
+    }
+
+    /**
      * Claims and finishes the root of a 1 → 3 fan-out {@code run} for agent-1 and waits until the replica's watch
-     * has offered its three leaves READY (so it holds them as hints).
+     * has offered its three leaves READY (so it holds them as hints, with the facts it saw).
      */
     static void threeLeavesReady(EtcdRepository repo, String run) {
         String root = repo.claimNode(run, "root", "agent-1", Claim.of("r")).claim().id();
-        repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE);
-        List<String> leaves = List.of("leaf-0", "leaf-1", "leaf-2");
-        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
-                offeredInto(offered))) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-                    leaves.stream().allMatch(l -> offered.contains("NODE_READY " + l)));
-        }
+        seenReady(repo, () -> repo.finishNode(run, "root", root, Result.of(Conclusion.SUCCESS, "r"), Dispatch.NONE),
+                "leaf-0", "leaf-1", "leaf-2");
     }
 
-    /** A sink adding "NODE_READY name" for each NODE_READY it is given. */
-    private static io.adagio.repository.EventSink offeredInto(java.util.Set<String> offered) {
-        return new io.adagio.repository.EventSink() {
-            @Override
-            public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now, boolean reset) {
-                now.forEach(this::add);
-            }
+    /**
+     * Runs {@code makesReady} and waits until the replica's watch has offered {@code names} READY: a subscription
+     * taken before it, whose NODE_READY come from the watch after it kept them as hints (a snapshot is read from
+     * etcd, which may be ahead of the watch).
+     */
+    static void seenReady(EtcdRepository repo, Runnable makesReady, String... names) {
+        java.util.Set<String> offered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean snapshot = new java.util.concurrent.atomic.AtomicBoolean();
+        try (io.adagio.repository.Subscription s = repo.subscribe(io.adagio.repository.EventFilter.all(), null,
+                new io.adagio.repository.EventSink() {
+                    @Override
+                    public void onSnapshot(io.adagio.repository.Cursor at, List<io.adagio.model.Event> now,
+                                           boolean reset) {
+                        snapshot.set(true);
+                    }
 
-            @Override
-            public void onEvent(io.adagio.repository.CursoredEvent e) {
-                add(e.event());
-            }
-
-            private void add(io.adagio.model.Event e) {
-                if (e.type() == io.adagio.model.EventType.NODE_READY) {
-                    offered.add("NODE_READY " + e.nodeSpec().name());
-                }
-            }
-        };
+                    @Override
+                    public void onEvent(io.adagio.repository.CursoredEvent e) {
+                        if (e.event().type() == io.adagio.model.EventType.NODE_READY) {
+                            offered.add(e.event().nodeSpec().name());
+                        }
+                    }
+                })) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilTrue(snapshot);
+            makesReady.run();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> offered.containsAll(List.of(names)));
+        }
     }
 
     @Test
@@ -256,7 +290,8 @@ class EtcdStepCostIT {
                     .findFirst().orElseThrow().get();
             assertThat(won).singleElement().satisfies(c -> assertThat(c.runId()).isEqualTo(run));
             assertThat(deliveryCalls.stream().filter("txn"::equals).toList())
-                    .as("one read and one claim transaction for the node, whichever claim tried it").hasSize(2);
+                    .as("one claim transaction for the node (as the watch saw it), whichever claim tried it")
+                    .hasSize(1);
 
             // a second node is tried by one of the three still waiting, and claimed exactly once
             String second = start(Graphs.single("b"));
@@ -304,19 +339,20 @@ class EtcdStepCostIT {
     }
 
     /**
-     * A fan-out's leaf readies nothing; its finish asked to fill ({@link Dispatch#fill}) reads a READY sibling the
-     * watch has seen with it and claims that in its own transaction: a leaf costs one read and one transaction, not
-     * those and a batch claim (a range, a read and a transaction) after them.
+     * A fan-out's leaf readies nothing; its finish asked to fill ({@link Dispatch#fill}) claims a READY sibling the
+     * watch has seen (with its value) in its own transaction: a leaf costs one transaction, not that and a batch
+     * claim (a range, a read and a transaction) after it.
      */
     @Test
-    void aLeafsFinishThatFillsIsOneReadAndOneTransactionThatAlsoClaimsAReadySibling() throws Exception {
+    void aLeafsFinishThatFillsIsOneTransactionThatAlsoClaimsAReadySibling() throws Exception {
         String run = start(Graphs.fanOut(3, "debug"));
         threeLeavesReady(repo, run);
         ClaimOutcome first = repo.claimNode(run, "leaf-0", "agent-1", Claim.of("c-0"));
         Finished[] f = new Finished[1];
         List<String> cost = counted(() -> f[0] = repo.finishNode(run, "leaf-0", first.claim().id(),
                 Result.of(Conclusion.SUCCESS, "zero"), new Dispatch("agent-1", 1, () -> "c-1", "finishes:c-0")));
-        assertThat(cost).as("read the leaf with a READY sibling, then one transaction").containsExactly("txn", "txn");
+        assertThat(cost).as("the leaf known from its claim, its READY sibling as the watch saw it: one transaction")
+                .containsExactly("txn");
         assertThat(f[0].filled()).isTrue();
         assertThat(f[0].next()).singleElement().satisfies(c -> {
             assertThat(c.node().name()).isIn("leaf-1", "leaf-2");

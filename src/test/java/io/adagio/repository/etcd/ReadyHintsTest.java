@@ -47,4 +47,41 @@ class ReadyHintsTest {
         assertThat(hints.size()).isEqualTo(ReadyHints.CAPACITY);
         assertThat(hints.take(0, r -> true)).isEmpty();
     }
+
+    private static NodeFacts facts(Keys.NodeRef ref, long revision) {
+        return new NodeFacts(ref.runId(), io.adagio.model.Node.initial(io.adagio.model.NodeSpec.of(ref.name(), "debug"),
+                io.adagio.model.NodeStatus.READY), revision, java.util.Map.of(io.adagio.model.NodeStatus.READY, revision), 0);
+    }
+
+    @Test
+    void theFactsSeenWithAHintAreHandedOnceAndGoWithItsReadyKey() {
+        ReadyHints hints = new ReadyHints();
+        int[] decoded = {0};
+        hints.seen(ref(1), () -> {
+            decoded[0]++;
+            return facts(ref(1), 7);
+        });
+        hints.seen(ref(2), () -> facts(ref(2), 8));
+        hints.add(ref(3));
+        assertThat(decoded[0]).as("decoded when used, not when seen").isZero();
+        assertThat(hints.take(3, r -> true)).containsExactlyInAnyOrder(ref(1), ref(2), ref(3));
+        assertThat(hints.factsOf(ref(1))).satisfies(f -> assertThat(f.nodeRevision()).isEqualTo(7));
+        assertThat(hints.factsOf(ref(1))).as("handed once").isNull();
+        assertThat(hints.factsOf(ref(3))).as("a hint without facts").isNull();
+        hints.remove(ref(2)); // its ready key went: what was seen no longer holds
+        assertThat(hints.factsOf(ref(2))).isNull();
+        assertThat(decoded[0]).isEqualTo(1);
+    }
+
+    @Test
+    void itKeepsTheFactsOfAtMostItsFactsCapacityTheOldestGoingFirst() {
+        ReadyHints hints = new ReadyHints();
+        for (int i = 0; i < ReadyHints.FACTS + 10; i++) {
+            Keys.NodeRef r = ref(i);
+            hints.seen(r, () -> facts(r, 1));
+        }
+        assertThat(hints.size()).as("the hints stay").isEqualTo(ReadyHints.FACTS + 10);
+        assertThat(hints.factsOf(ref(0))).as("the oldest facts went").isNull();
+        assertThat(hints.factsOf(ref(ReadyHints.FACTS + 9))).isNotNull();
+    }
 }
