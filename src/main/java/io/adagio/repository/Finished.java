@@ -14,8 +14,9 @@ import java.util.List;
  * agent should stop those nodes); it may be empty when the step could not see them (a finish done in steps).
  * {@code outcome}: when this finish completed its run, the run's outcome if the step could tell it from what it
  * held (the memory backend always; etcd when the completing transaction read it: its run's verdict keys), so
- * nobody reads the run again to learn it; else null. {@code filled}: the step also claimed other READY nodes for the agent up to the dispatch's
- * {@code max} ({@link Dispatch#fill}), so fewer in {@code next} means no more were READY for it then.
+ * nobody reads the run again to learn it; else null. {@code filled}: the step also claimed other READY nodes for
+ * the agent up to the dispatch's {@code max} ({@link Dispatch#fill}), so fewer in {@code next} means no more were
+ * READY for it then.
  */
 public record Finished(Node node, List<ClaimOutcome> next, boolean runCompleted, boolean repeated,
                        List<CancelledClaim> cancelled, RunOutcome outcome, boolean filled) {

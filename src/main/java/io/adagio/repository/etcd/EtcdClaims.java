@@ -121,10 +121,10 @@ final class EtcdClaims {
 
     /**
      * Claims up to {@code max} READY nodes of the agent's runtimes: first those the watch has seen READY
-     * ({@link ReadyHints}: one transaction, no listing, no read of the nodes it saw with their values); when they are fewer, from among the oldest
-     * {@value #CANDIDATES} (or {@code 2 × max}, when more) ready keys (oldest run first; a range over
-     * {@code states/ready/}, which costs etcd every ready key), taken in a random order so that concurrent
-     * claimers rarely want the same node: one read of up to {@code claimsPerTxn} nodes and one transaction
+     * ({@link ReadyHints}: one transaction, no listing, no read of the nodes it saw with their values); when they
+     * are fewer, from among the oldest {@value #CANDIDATES} (or {@code 2 × max}, when more) ready keys (oldest run
+     * first; a range over {@code states/ready/}, which costs etcd every ready key), taken in a random order so that
+     * concurrent claimers rarely want the same node: one read of up to {@code claimsPerTxn} nodes and one transaction
      * claiming all of them, guarded by everything read; on a conflict the nodes are read again and those still
      * READY claimed.
      */
