@@ -289,17 +289,18 @@ final class EtcdFinishes {
 
     /**
      * The facts of {@code refs} (the first {@code ofRun} of the finished node's run, which must all exist); with
-     * {@code knownFirst}, those this replica knows ({@link KnownFacts}, or READY as its watch saw them:
-     * {@link ReadyHints#factsOf}) are not read.
+     * {@code knownFirst}, those this replica knows ({@link KnownFacts}; the others, READY nodes to fill up with, also
+     * as its watch saw them: {@link ReadyHints#factsOf}) are not read.
      */
     private Reading read(List<Keys.NodeRef> refs, int ofRun, String runId, boolean knownFirst) {
         Map<Keys.NodeRef, NodeFacts> got = new java.util.HashMap<>();
         List<Keys.NodeRef> missing = refs;
         if (knownFirst) {
             missing = new ArrayList<>();
-            for (Keys.NodeRef ref : refs) {
+            for (int i = 0; i < refs.size(); i++) {
+                Keys.NodeRef ref = refs.get(i);
                 NodeFacts f = known.take(ref);
-                if (f == null) {
+                if (f == null && i >= ofRun) {
                     f = hints.factsOf(ref); // a READY node to fill up with, as the watch saw it
                 }
                 if (f != null) {

@@ -296,7 +296,8 @@ final class EtcdWatch implements AutoCloseable {
             readied.forEach((ref, ready) -> {
                 KeyValue value = values.get(ref);
                 if (value != null) {
-                    hints.seen(ref, translator.readyFacts(ref, value, ready.getModRevision()));
+                    hints.seen(ref, translator.readyFacts(ref, value, ready.getModRevision()),
+                            value.getKey().size() + value.getValue().size());
                 } else {
                     hints.add(ref); // its value was not written with it (a root released after its run)
                 }

@@ -12,7 +12,8 @@ import java.util.function.Predicate;
  * fills its agent up with READY nodes in its own transaction ({@link io.adagio.repository.Dispatch#fill}) or a
  * batch claim claims the nodes it {@link #take}s guarded by their facts, and a filling finish leaves the rest to a
  * batch claim, which lists etcd's ready keys itself. The facts are those the watch saw with the ready key (the
- * node's value put in the same revision: {@link #seen}), so the claim needs no read; a node without them is read.
+ * node's value put in the same revision: {@link #seen}; at most {@value #FACTS} and {@link #FACT_BYTES} bytes of
+ * values, the oldest going first), so the claim needs no read; a node without them is read.
  * Facts that are no longer true make the guarded transaction fail, and it reads again; a missing hint costs a
  * batch claim, as before hints. Bounded; thread-safe.
  */
@@ -26,17 +27,18 @@ final class ReadyHints {
 
     /** The most hints kept with their facts ({@link #seen}); beyond it the oldest facts go (their hints stay). */
     static final int FACTS = 16_384;
+    /** The most bytes of node values kept as facts; beyond it the oldest facts go (their hints stay). */
+    static final long FACT_BYTES = 16L << 20;
 
     private final LinkedHashSet<Keys.NodeRef> ready = new LinkedHashSet<>();
     /** The facts the watch saw with a hint's ready key, decoded when used; until taken or the key goes. */
-    private final java.util.Map<Keys.NodeRef, java.util.function.Supplier<NodeFacts>> facts =
-            new java.util.LinkedHashMap<>(256, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<Keys.NodeRef,
-                        java.util.function.Supplier<NodeFacts>> eldest) {
-                    return size() > FACTS;
-                }
-            };
+    private final java.util.LinkedHashMap<Keys.NodeRef, Seen> facts = new java.util.LinkedHashMap<>();
+    /** The bytes of the node values {@link #facts} hold. */
+    private long factBytes;
+
+    /** Facts as the watch saw them, decoded when used, and the bytes of the value they hold on to. */
+    private record Seen(java.util.function.Supplier<NodeFacts> facts, long bytes) {
+    }
 
     synchronized void add(Keys.NodeRef ref) {
         if (ready.size() < CAPACITY) {
@@ -44,18 +46,41 @@ final class ReadyHints {
         }
     }
 
-    /** A hint with the facts the watch saw with its ready key, at that revision ({@link #factsOf}). */
-    synchronized void seen(Keys.NodeRef ref, java.util.function.Supplier<NodeFacts> seen) {
-        if (ready.size() < CAPACITY) {
-            ready.add(ref);
-            facts.put(ref, seen);
+    /**
+     * A hint with the facts the watch saw with its ready key, at that revision ({@link #factsOf}); {@code bytes}: the
+     * size of the node value they hold on to (a value larger than the whole budget is hinted without them).
+     */
+    synchronized void seen(Keys.NodeRef ref, java.util.function.Supplier<NodeFacts> seen, long bytes) {
+        if (ready.size() >= CAPACITY) {
+            return;
+        }
+        ready.add(ref);
+        forget(ref);
+        if (bytes > FACT_BYTES) {
+            return;
+        }
+        facts.put(ref, new Seen(seen, bytes));
+        factBytes += bytes;
+        java.util.Iterator<Seen> oldest = facts.values().iterator();
+        while (facts.size() > FACTS || factBytes > FACT_BYTES) {
+            factBytes -= oldest.next().bytes();
+            oldest.remove();
         }
     }
 
     /** Its ready key went: neither the hint nor its facts hold any more. */
     synchronized void remove(Keys.NodeRef ref) {
         ready.remove(ref);
-        facts.remove(ref);
+        forget(ref);
+    }
+
+    /** The facts of {@code ref} forgotten; what they were, or null. */
+    private Seen forget(Keys.NodeRef ref) {
+        Seen gone = facts.remove(ref);
+        if (gone != null) {
+            factBytes -= gone.bytes();
+        }
+        return gone;
     }
 
     /**
@@ -63,11 +88,16 @@ final class ReadyHints {
      * when it has none (it came from a listing, a finish gave it back, or its facts were crowded out).
      */
     NodeFacts factsOf(Keys.NodeRef ref) {
-        java.util.function.Supplier<NodeFacts> seen;
+        Seen seen;
         synchronized (this) {
-            seen = facts.remove(ref);
+            seen = forget(ref);
         }
-        return seen == null ? null : seen.get(); // decoded outside the lock
+        return seen == null ? null : seen.facts().get(); // decoded outside the lock
+    }
+
+    /** The bytes of node values held as facts. */
+    synchronized long factBytes() {
+        return factBytes;
     }
 
     /**

@@ -202,28 +202,38 @@ class EtcdStepCostIT {
     /**
      * What the watch saw of a READY node may no longer hold when it is claimed (here its value was written again by
      * another writer, its ready key left as it was): the claim's transaction, guarded by what was seen, fails; the
-     * node is read and claimed, once.
+     * nodes are read and claimed, each once — a batch claim, then a single claim.
      */
     @Test
     void aClaimOfANodeNoLongerAsTheWatchSawItReadsItAndClaimsItOnce() throws Exception {
-        String run = start(Graphs.fanOut(3, "debug"));
-        threeLeavesReady(repo, run);
         Keys keys = new Keys(options.namespace(), options.list());
-        KeyValue value = only(keys.node(run, "leaf-1"));
-        admin.getKVClient().put(value.getKey(), value.getValue()).get(5, TimeUnit.SECONDS);
-        ClaimOutcome[] won = new ClaimOutcome[1];
-        List<String> cost = counted(() -> won[0] = repo.claimNode(run, "leaf-1", "agent-1", Claim.of("c-1")));
-        assertThat(cost).as("the transaction guarded by what was seen fails; a read; the claim")
-                .containsExactly("txn", "txn", "txn");
-        assertThat(won[0].claimed()).isTrue();
-        assertThat(repo.inspectNode(run, "leaf-1").claim().id()).isEqualTo(won[0].claim().id());
-
+        String batch = start(Graphs.fanOut(3, "debug"));
+        threeLeavesReady(repo, batch);
+        rewrite(keys.node(batch, "leaf-1"));
         int[] n = {0};
-        List<ClaimOutcome> rest = new ArrayList<>();
-        assertThat(counted(() -> rest.addAll(repo.claimReady("agent-1", 2, () -> Claim.of("b-" + n[0]++)))))
-                .as("the two others, as seen: one transaction").containsExactly("txn");
-        assertThat(rest).extracting(c -> c.node().name()).containsExactlyInAnyOrder("leaf-0", "leaf-2");
-        assertThat(repo.claimReady("agent-1", 10, () -> Claim.of("b-" + n[0]++))).as("each claimed once").isEmpty();
+        List<ClaimOutcome> won = new ArrayList<>();
+        assertThat(counted(() -> won.addAll(repo.claimReady("agent-1", 3, () -> Claim.of("b-" + n[0]++)))))
+                .as("the transaction guarded by what was seen fails; a read; the claim of all three")
+                .containsExactly("txn", "txn", "txn");
+        assertThat(won).extracting(c -> c.node().name()).containsExactlyInAnyOrder("leaf-0", "leaf-1", "leaf-2");
+        assertThat(repo.claimReady("agent-1", 3, () -> Claim.of("b-" + n[0]++))).as("each claimed once").isEmpty();
+
+        String single = start(Graphs.fanOut(3, "debug"));
+        threeLeavesReady(repo, single);
+        rewrite(keys.node(single, "leaf-1"));
+        ClaimOutcome[] one = new ClaimOutcome[1];
+        assertThat(counted(() -> one[0] = repo.claimNode(single, "leaf-1", "agent-1", Claim.of("c-1"))))
+                .as("the transaction guarded by what was seen fails; a read; the claim")
+                .containsExactly("txn", "txn", "txn");
+        assertThat(one[0].claimed()).isTrue();
+        assertThat(repo.inspectNode(single, "leaf-1").claim().id()).isEqualTo(one[0].claim().id());
+        assertThat(repo.claimNode(single, "leaf-1", "agent-1", Claim.of("c-2")).claimed()).as("once").isFalse();
+    }
+
+    /** Puts {@code key}'s value again, as another writer may: its mod revision moves, nothing else. */
+    private void rewrite(String key) throws Exception {
+        KeyValue value = only(key);
+        admin.getKVClient().put(value.getKey(), value.getValue()).get(5, TimeUnit.SECONDS);
     }
 
     /**

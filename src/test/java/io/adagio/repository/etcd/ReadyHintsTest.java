@@ -60,8 +60,8 @@ class ReadyHintsTest {
         hints.seen(ref(1), () -> {
             decoded[0]++;
             return facts(ref(1), 7);
-        });
-        hints.seen(ref(2), () -> facts(ref(2), 8));
+        }, 100);
+        hints.seen(ref(2), () -> facts(ref(2), 8), 100);
         hints.add(ref(3));
         assertThat(decoded[0]).as("decoded when used, not when seen").isZero();
         assertThat(hints.take(3, r -> true)).containsExactlyInAnyOrder(ref(1), ref(2), ref(3));
@@ -71,6 +71,7 @@ class ReadyHintsTest {
         hints.remove(ref(2)); // its ready key went: what was seen no longer holds
         assertThat(hints.factsOf(ref(2))).isNull();
         assertThat(decoded[0]).isEqualTo(1);
+        assertThat(hints.factBytes()).as("nothing held once handed or gone").isZero();
     }
 
     @Test
@@ -78,10 +79,27 @@ class ReadyHintsTest {
         ReadyHints hints = new ReadyHints();
         for (int i = 0; i < ReadyHints.FACTS + 10; i++) {
             Keys.NodeRef r = ref(i);
-            hints.seen(r, () -> facts(r, 1));
+            hints.seen(r, () -> facts(r, 1), 10);
         }
         assertThat(hints.size()).as("the hints stay").isEqualTo(ReadyHints.FACTS + 10);
         assertThat(hints.factsOf(ref(0))).as("the oldest facts went").isNull();
         assertThat(hints.factsOf(ref(ReadyHints.FACTS + 9))).isNotNull();
+    }
+
+    @Test
+    void itHoldsAtMostItsBudgetOfValueBytesTheOldestFactsGoingFirst() {
+        ReadyHints hints = new ReadyHints();
+        long quarter = ReadyHints.FACT_BYTES / 4;
+        for (int i = 0; i < 6; i++) {
+            Keys.NodeRef r = ref(i);
+            hints.seen(r, () -> facts(r, 1), quarter);
+        }
+        assertThat(hints.factBytes()).isEqualTo(ReadyHints.FACT_BYTES);
+        assertThat(hints.factsOf(ref(1))).as("the oldest two went").isNull();
+        assertThat(hints.factsOf(ref(2))).isNotNull();
+        Keys.NodeRef huge = ref(9);
+        hints.seen(huge, () -> facts(huge, 1), ReadyHints.FACT_BYTES + 1);
+        assertThat(hints.factsOf(huge)).as("larger than the budget: hinted without its facts").isNull();
+        assertThat(hints.take(10, r -> true)).as("every hint stays").hasSize(7);
     }
 }
