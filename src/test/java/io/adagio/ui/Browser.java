@@ -16,7 +16,8 @@ import java.nio.file.StandardCopyOption;
 /**
  * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which {@code .ci/run} installs),
  * driven through {@code /usr/bin/chromedriver} so Selenium Manager downloads nothing; with the flags that keep it
- * from stalling on this closed network, a fresh profile, and screenshots saved under {@code target/ui-screenshots}.
+ * from stalling on this closed network, a fresh profile (deleted when it quits), and screenshots saved under
+ * {@code target/ui-screenshots}.
  * A missing browser is installed with apt as root on Debian/Ubuntu, else fails the test: it is never skipped.
  */
 final class Browser {
@@ -42,7 +43,25 @@ final class Browser {
                 "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driver))
                 .usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        return new ChromeDriver(service, options) {
+            @Override
+            public void quit() {
+                try {
+                    super.quit();
+                } finally {
+                    deleteProfile(profile);
+                }
+            }
+        };
+    }
+
+    /** The fresh profile a browser used, gone with it (each test run made one under the temporary directory). */
+    private static void deleteProfile(Path profile) {
+        try {
+            org.springframework.util.FileSystemUtils.deleteRecursively(profile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the browser's profile " + profile + " stays", e);
+        }
     }
 
     private static String find(String env, String path) {
