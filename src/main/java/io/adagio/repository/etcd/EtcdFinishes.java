@@ -42,6 +42,8 @@ final class EtcdFinishes {
     private static final int SINGLE_TXN_ATTEMPTS = 3;
     /** The reads a finish that may complete its run adds: its completed nodes counted, its first verdict key. */
     private static final int COMPLETION_READS = 2;
+    /** The reads {@link Step#commit} may add to a transaction being built: the completion's and the signals'. */
+    private static final int END_READS = COMPLETION_READS + 1;
 
     private final Keys keys;
     private final EtcdCodec codec;
@@ -437,7 +439,7 @@ final class EtcdFinishes {
                 runStaysOpen |= next2.status() != NodeStatus.COMPLETED;
             }
             bytes += guards.size() * (long) (keys.node(shape.id(), finished.name()).length() + 40);
-            return guards.size() + ops.size() + COMPLETION_READS + 1 <= limits.maxTxnOps() && bytes <= limits.bytes();
+            return guards.size() + ops.size() + END_READS <= limits.maxTxnOps() && bytes <= limits.bytes();
         }
 
         /**
@@ -464,7 +466,7 @@ final class EtcdFinishes {
                     long size = Propagator.writes(keys, codec, f.runId(), f.node(), c.node(), lease, mine);
                     List<Cmp> theirs = f.guards(keys);
                     size += theirs.size() * (long) (keys.node(f.runId(), f.node().name()).length() + 40);
-                    if (guards.size() + theirs.size() + ops.size() + mine.size() + COMPLETION_READS + 1 + EtcdInputs.PREFETCH
+                    if (guards.size() + theirs.size() + ops.size() + mine.size() + END_READS + EtcdInputs.PREFETCH
                             > limits.maxTxnOps() || bytes + size > limits.bytes()) {
                         return;
                     }

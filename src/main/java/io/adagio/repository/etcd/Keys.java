@@ -301,7 +301,7 @@ final class Keys {
         if (firstKey == null) {
             return io.adagio.model.RunOutcome.SUCCEEDED;
         }
-        return firstKey.startsWith(verdictsOf(runId) + "cancelled/") ? io.adagio.model.RunOutcome.CANCELLED
+        return firstKey.startsWith(cancelledMark(runId, "")) ? io.adagio.model.RunOutcome.CANCELLED
                 : io.adagio.model.RunOutcome.FAILED;
     }
 
